@@ -1,0 +1,79 @@
+/**
+ * One TCP connection of a Server: framing on the byte stream, decoding, the per-connection
+ * share of the receive queue, and the connection's send queue.
+ */
+import type { Socket } from 'node:net';
+import { FrameReader } from './framer.js';
+import { SendQueue } from './send-queue.js';
+
+export type ServerName = 'api' | 'p2p';
+
+let nextConnectionId = 1;
+
+export class Connection {
+  readonly id = nextConnectionId++;
+  readonly remoteHost: string;
+  readonly remotePort: number;
+  readonly localHost: string;
+  readonly localPort: number;
+  readonly reader: FrameReader;
+  readonly sendQueue: SendQueue;
+  /** Frames of this connection waiting in the receive queue. */
+  queuedFrames = 0;
+  isPaused = false;
+  closeReason: string | null = null;
+
+  constructor(
+    readonly server: ServerName,
+    readonly socket: Socket,
+    readonly isInbound: boolean,
+    maxFrameSize: number,
+    sendQueueMaxBytes: number,
+    private readonly onClosed: (connection: Connection, reason: string) => void,
+  ) {
+    this.remoteHost = stripIpv4Mapping(socket.remoteAddress ?? '');
+    this.remotePort = socket.remotePort ?? 0;
+    this.localHost = stripIpv4Mapping(socket.localAddress ?? '');
+    this.localPort = socket.localPort ?? 0;
+    this.reader = new FrameReader(maxFrameSize);
+    this.sendQueue = new SendQueue(socket, sendQueueMaxBytes);
+  }
+
+  get isClosed(): boolean {
+    return this.closeReason !== null;
+  }
+
+  /** `host:port` of the remote end, IPv6 in brackets, for logs. */
+  get label(): string {
+    const host = this.remoteHost.includes(':') ? `[${this.remoteHost}]` : this.remoteHost;
+    return `${this.server}#${this.id} ${host}:${this.remotePort}`;
+  }
+
+  /** Queues one whole frame for sending; false when the connection is closed or too far behind. */
+  send(frame: Uint8Array): boolean {
+    return this.sendQueue.enqueue(frame);
+  }
+
+  /**
+   * Closes the connection once. `graceful` flushes what is queued first (shutdown);
+   * otherwise the socket is destroyed at once (malformed input: PROTOCOL.md §1).
+   */
+  close(reason: string, graceful = false): void {
+    if (this.closeReason !== null) return;
+    this.closeReason = reason;
+    this.sendQueue.close();
+    if (graceful) {
+      this.sendQueue.flushNow();
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 500).unref();
+    } else {
+      this.socket.destroy();
+    }
+    this.onClosed(this, reason);
+  }
+}
+
+/** Node reports IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d; we want a.b.c.d. */
+function stripIpv4Mapping(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}

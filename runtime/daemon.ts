@@ -1,0 +1,159 @@
+/**
+ * One Gossip node: the API Server and the P2P Server (one class, used twice), the gossip
+ * handler between them, the overlay and the proof-of-work pool (midterm-report.md,
+ * "Architecture"; runtime/README.md draws it).
+ */
+import { isIP, type AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { MessageType } from '../generated/index.js';
+import type { GossipConfig } from './config.js';
+import { GossipHandler } from './gossip-handler.js';
+import { GossipMetrics } from './metrics.js';
+import { wireObservers } from './observers.js';
+import { PeerOverlay } from './overlay.js';
+import { normaliseHost } from './peer-address.js';
+import { PowPool } from './pow/pool.js';
+import { Server, type ServerPolicy } from './server.js';
+import type { Connection } from './connection.js';
+
+/** Items queued per Server before it stops reading (API) or drops gossip (P2P). */
+const RECEIVE_QUEUE_CAPACITY = 4_096;
+/** Frames one connection may have queued before it alone is paused (fairness). */
+const MAX_QUEUED_PER_CONNECTION = 256;
+/** Bytes of unsent NOTIFICATIONs per API client before notifications to it are dropped. */
+const API_SEND_QUEUE_BYTES = 8 * 1024 * 1024;
+/** Bytes of unsent gossip per peer before pushes to it are dropped (best effort). */
+const P2P_SEND_QUEUE_BYTES = 16 * 1024 * 1024;
+/** SIGINT/SIGTERM: everything closed within this, or the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 2_000;
+
+/** Types an API client may send (§3.1: 502, P2P types and unknown types are refused). */
+const API_TYPES: ReadonlySet<number> = new Set([
+  MessageType.GOSSIP_ANNOUNCE,
+  MessageType.GOSSIP_NOTIFY,
+  MessageType.GOSSIP_VALIDATION,
+]);
+
+export interface Daemon {
+  readonly api: AddressInfo;
+  readonly p2p: AddressInfo;
+  readonly handler: GossipHandler;
+  readonly overlay: PeerOverlay;
+  readonly metrics: GossipMetrics;
+  close(): Promise<void>;
+}
+
+export async function startDaemon(config: GossipConfig, logger: Logger): Promise<Daemon> {
+  const metrics = new GossipMetrics();
+  const observers = wireObservers(metrics);
+  const pow = new PowPool();
+  const handler = new GossipHandler({
+    cacheSize: config.cacheSize,
+    seenSetSize: config.seenSetSize,
+    validationTimeoutMs: config.validationTimeoutMs,
+    logger,
+    observer: observers.handler,
+  });
+
+  const apiPolicy: ServerPolicy = {
+    refuseType: (_connection, type) => (API_TYPES.has(type) ? null : `type ${type} is not allowed from an API client`),
+    onConnection: (connection) => logger.debug({ connection: connection.label }, 'API client connected'),
+    onClose: (connection: Connection) => handler.apiConnectionClosed(connection),
+  };
+  const api = new Server({
+    name: 'api',
+    policy: apiPolicy,
+    observer: observers.server,
+    logger,
+    wake: handler.wake,
+    queueCapacity: RECEIVE_QUEUE_CAPACITY,
+    overflow: 'pause',
+    maxQueuedPerConnection: MAX_QUEUED_PER_CONNECTION,
+    sendQueueMaxBytes: API_SEND_QUEUE_BYTES,
+  });
+
+  const p2pHost = config.p2pAddress.host;
+  const isWildcard = p2pHost === '0.0.0.0' || p2pHost === '::';
+  const overlay = new PeerOverlay(
+    {
+      listen: { host: isIP(p2pHost) ? normaliseHost(p2pHost) : p2pHost, port: config.p2pAddress.port },
+      dialFromHost: isIP(p2pHost) && !isWildcard ? p2pHost : null,
+      bootstrapper: config.bootstrapper,
+      degree: config.degree,
+      maxPeers: config.maxPeers,
+      powDifficulty: config.powDifficulty,
+      verificationTimeoutMs: config.verificationTimeoutMs,
+      rejoinIntervalMs: config.rejoinIntervalMs,
+      peerRequestLimit: config.peerRequestLimit,
+      subnetCapV4: config.subnetCapV4,
+      subnetCapV6: config.subnetCapV6,
+      subnetCapExemptLoopback: config.subnetCapExemptLoopback,
+    },
+    pow,
+    logger,
+    observers.overlay,
+  );
+  const p2p = new Server({
+    name: 'p2p',
+    policy: overlay,
+    observer: observers.server,
+    logger,
+    wake: handler.wake,
+    queueCapacity: RECEIVE_QUEUE_CAPACITY,
+    overflow: 'drop-gossip',
+    maxQueuedPerConnection: MAX_QUEUED_PER_CONNECTION,
+    sendQueueMaxBytes: P2P_SEND_QUEUE_BYTES,
+  });
+  handler.attach(api);
+  handler.attach(p2p);
+  handler.setOverlay(overlay);
+  metrics.watchQueues?.(() => ({ api: api.receiveQueue.length, p2p: p2p.receiveQueue.length }));
+
+  let stopMetrics: (() => Promise<void>) | null = null;
+  try {
+    const apiBound = await api.listen(config.apiAddress.host, config.apiAddress.port);
+    const p2pBound = await p2p.listen(config.p2pAddress.host, config.p2pAddress.port);
+    if (config.metricsAddress) stopMetrics = await metrics.serve(config.metricsAddress);
+    overlay.start(p2p);
+    logger.info(
+      { api: `${apiBound.address}:${apiBound.port}`, p2p: `${p2pBound.address}:${p2pBound.port}`, bootstrapper: config.bootstrapper },
+      'gossip daemon listening',
+    );
+    return {
+      api: apiBound,
+      p2p: p2pBound,
+      handler,
+      overlay,
+      metrics,
+      async close() {
+        overlay.close();
+        handler.close();
+        await Promise.all([api.close(), p2p.close(), stopMetrics?.()]);
+        await pow.close();
+      },
+    };
+  } catch (error) {
+    overlay.close();
+    handler.close();
+    await Promise.allSettled([api.close(), p2p.close(), pow.close(), stopMetrics?.()]);
+    throw error;
+  }
+}
+
+/** Runs a daemon until SIGINT or SIGTERM, then closes it within SHUTDOWN_DEADLINE_MS. */
+export async function runDaemon(config: GossipConfig, logger: Logger): Promise<void> {
+  const daemon = await startDaemon(config, logger);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      const deadline = setTimeout(() => {
+        logger.warn('shutdown deadline passed, exiting');
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      void daemon.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,23 @@
+/** An item of gossip and its identity (PROTOCOL.md §4.4). */
+import { createHash } from 'node:crypto';
+
+export interface Item {
+  /** First 8 bytes of SHA-256(data_type:u16 ‖ data), as a latin1 string (a cheap Map key). */
+  readonly id: string;
+  readonly dataType: number;
+  readonly data: Uint8Array;
+}
+
+export function itemId(dataType: number, data: Uint8Array): string {
+  const typeBytes = Buffer.of(dataType >>> 8, dataType & 0xff);
+  return createHash('sha256').update(typeBytes).update(data).digest().toString('latin1', 0, 8);
+}
+
+export function makeItem(dataType: number, data: Uint8Array): Item {
+  return { id: itemId(dataType, data), dataType, data };
+}
+
+/** The id as 16 hex digits, for logs. */
+export function itemIdHex(id: string): string {
+  return Buffer.from(id, 'latin1').toString('hex');
+}

@@ -1,0 +1,94 @@
+/**
+ * The known-peers list and the candidates (PROTOCOL.md §4.2, §4.3).
+ *
+ * Known peers are the listen addresses of verified, active links; nothing enters the list
+ * any other way, and a peer leaves it when its link closes. Candidates are addresses
+ * learned from PEER RESPONSEs, waiting to be dialed and verified. Both respect the subnet
+ * cap of the eclipse defence (loopback exempt unless the setting lifts it).
+ */
+import { addressKey, isLoopback, subnetKey, type ListenAddress } from './peer-address.js';
+
+export interface SubnetCap {
+  readonly perV4Subnet: number;
+  readonly perV6Subnet: number;
+  readonly isLoopbackExempt: boolean;
+}
+
+/** Candidates kept at most: enough to heal, bounded against a peer that sends thousands. */
+const MAX_CANDIDATES = 1_000;
+
+export class KnownPeers {
+  private readonly known = new Map<string, ListenAddress>();
+  private readonly candidates = new Map<string, ListenAddress>();
+
+  constructor(private readonly cap: SubnetCap) {}
+
+  get size(): number {
+    return this.known.size;
+  }
+
+  get candidateCount(): number {
+    return this.candidates.size;
+  }
+
+  has(address: ListenAddress): boolean {
+    return this.known.has(addressKey(address));
+  }
+
+  list(): ListenAddress[] {
+    return [...this.known.values()];
+  }
+
+  /** Would listing `address` exceed its subnet's cap? */
+  isSubnetFull(address: ListenAddress): boolean {
+    if (this.cap.isLoopbackExempt && isLoopback(address.host)) return false;
+    const subnet = subnetKey(address.host);
+    const limit = subnet.startsWith('v4:') ? this.cap.perV4Subnet : this.cap.perV6Subnet;
+    let count = 0;
+    for (const peer of this.known.values()) if (subnetKey(peer.host) === subnet) count++;
+    return count >= limit;
+  }
+
+  /** Lists a verified peer; false when its subnet is full (the caller closes the link). */
+  add(address: ListenAddress): boolean {
+    const key = addressKey(address);
+    if (this.known.has(key)) return true;
+    if (this.isSubnetFull(address)) return false;
+    this.known.set(key, address);
+    this.candidates.delete(key);
+    return true;
+  }
+
+  remove(address: ListenAddress): void {
+    this.known.delete(addressKey(address));
+  }
+
+  addCandidate(address: ListenAddress): void {
+    const key = addressKey(address);
+    if (this.known.has(key) || this.candidates.has(key)) return;
+    if (this.candidates.size >= MAX_CANDIDATES) {
+      const oldest = this.candidates.keys().next().value as string;
+      this.candidates.delete(oldest);
+    }
+    this.candidates.set(key, address);
+  }
+
+  removeCandidate(address: ListenAddress): void {
+    this.candidates.delete(addressKey(address));
+  }
+
+  /** Candidates in random order, skipping those `isExcluded` rejects and full subnets. */
+  pickCandidates(count: number, isExcluded: (address: ListenAddress) => boolean): ListenAddress[] {
+    const pool = [...this.candidates.values()].filter((a) => !isExcluded(a) && !this.isSubnetFull(a));
+    shuffle(pool);
+    return pool.slice(0, count);
+  }
+}
+
+export function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}

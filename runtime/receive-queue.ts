@@ -1,0 +1,84 @@
+/**
+ * The receive queue between a Server and the gossip handler (midterm-report.md,
+ * "Architecture": r_q). A priority queue with two lanes: GOSSIP VALIDATION frames are
+ * served before everything else, because notified items wait on them (the design's
+ * reason). Within a lane, order of arrival is kept.
+ *
+ * Overflow policy is the caller's (written where each queue is made): `isFull` tells the
+ * Server to stop reading a connection (API: backpressure) or to drop (P2P: best effort).
+ */
+export interface QueueLane<T> {
+  readonly length: number;
+}
+
+/** A FIFO over a growable ring buffer: O(1) push and shift without Array#shift's copying. */
+export class Fifo<T> implements QueueLane<T> {
+  private items: (T | undefined)[] = new Array(64);
+  private head = 0;
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(item: T): void {
+    if (this.count === this.items.length) this.grow();
+    this.items[(this.head + this.count) % this.items.length] = item;
+    this.count++;
+  }
+
+  /** The oldest item, left in place. */
+  peek(): T | undefined {
+    return this.count === 0 ? undefined : this.items[this.head];
+  }
+
+  shift(): T | undefined {
+    if (this.count === 0) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.items.length;
+    this.count--;
+    return item;
+  }
+
+  private grow(): void {
+    const bigger: (T | undefined)[] = new Array(this.items.length * 2);
+    for (let i = 0; i < this.count; i++) bigger[i] = this.items[(this.head + i) % this.items.length];
+    this.items = bigger;
+    this.head = 0;
+  }
+}
+
+export class ReceiveQueue<T> {
+  private readonly priority = new Fifo<T>();
+  private readonly normal = new Fifo<T>();
+
+  /** @param capacity items held in both lanes together before `isFull` says so */
+  constructor(
+    readonly capacity: number,
+    private readonly isPriority: (item: T) => boolean,
+  ) {}
+
+  get length(): number {
+    return this.priority.length + this.normal.length;
+  }
+
+  /** True when a priority item is waiting. */
+  get hasPriority(): boolean {
+    return this.priority.length > 0;
+  }
+
+  get isFull(): boolean {
+    return this.length >= this.capacity;
+  }
+
+  /** Adds an item. Never refuses: bounding is done by the producer checking `isFull`. */
+  push(item: T): void {
+    (this.isPriority(item) ? this.priority : this.normal).push(item);
+  }
+
+  /** The next item: the oldest priority item if any, else the oldest other item. */
+  shift(): T | undefined {
+    return this.priority.shift() ?? this.normal.shift();
+  }
+}

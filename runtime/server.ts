@@ -1,0 +1,232 @@
+/**
+ * The Server of the design (midterm-report.md: "API_Server and P2P_Server are instances of
+ * the class Server"): sockets, framing, decoding, limits and life cycle. It hands decoded
+ * frames to the gossip handler through its receive queue and knows nothing of the protocol
+ * beyond what the `policy` tells it (which types a connection may send).
+ */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { decodeFrame, DecodeError, MAX_FRAME_SIZE, type Frame } from '../generated/index.js';
+import { Connection, type ServerName } from './connection.js';
+import { ReceiveQueue } from './receive-queue.js';
+
+/** What a Server puts into its receive queue. */
+export interface Received {
+  readonly connection: Connection;
+  readonly frame: Frame;
+  /** The frame as received: proofs of work cover these exact bytes (§4.1). */
+  readonly bytes: Uint8Array;
+}
+
+export interface ServerPolicy {
+  /** null when `connection` may send `type` now; otherwise why not (PROTOCOL.md §1, §4.2). */
+  refuseType(connection: Connection, type: number): string | null;
+  onConnection(connection: Connection): void;
+  onClose(connection: Connection, reason: string): void;
+}
+
+/** Counters the Server reports; the daemon wires them to Prometheus. */
+export interface ServerObserver {
+  frameIn(server: ServerName, type: number): void;
+  malformed(server: ServerName, reason: string): void;
+  dropped(server: ServerName, reason: string): void;
+}
+
+export interface ServerOptions {
+  readonly name: ServerName;
+  readonly policy: ServerPolicy;
+  readonly observer: ServerObserver;
+  readonly logger: Logger;
+  /** Called when the receive queue got items: the handler drains it. */
+  readonly wake: () => void;
+  /** Items in the receive queue before the Server stops reading or drops. */
+  readonly queueCapacity: number;
+  /**
+   * Overflow policy. 'pause': stop reading the connection until the handler catches up
+   * (API clients are never silently dropped). 'drop-gossip': ANNOUNCE frames beyond the
+   * capacity are dropped and counted (gossip from peers is best effort); control frames
+   * are still queued.
+   */
+  readonly overflow: 'pause' | 'drop-gossip';
+  /** Frames one connection may have waiting before it is paused (fairness). */
+  readonly maxQueuedPerConnection: number;
+  /** Bytes queued for sending to one connection before `send` refuses. */
+  readonly sendQueueMaxBytes: number;
+  readonly maxFrameSize?: number;
+}
+
+const GOSSIP_ANNOUNCE = 500;
+const GOSSIP_VALIDATION = 503;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+export class Server {
+  readonly receiveQueue: ReceiveQueue<Received>;
+  readonly connections = new Set<Connection>();
+  private listener: net.Server | null = null;
+  private readonly pausedConnections = new Set<Connection>();
+
+  constructor(private readonly options: ServerOptions) {
+    this.receiveQueue = new ReceiveQueue<Received>(
+      options.queueCapacity,
+      (item) => item.frame.type === GOSSIP_VALIDATION,
+    );
+  }
+
+  get name(): ServerName {
+    return this.options.name;
+  }
+
+  /** Starts listening; resolves with the bound address (useful with port 0). */
+  listen(host: string, port: number): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const listener = net.createServer({ noDelay: true }, (socket) => this.adopt(socket, true));
+      listener.once('error', reject);
+      listener.listen({ host, port, exclusive: true }, () => {
+        listener.off('error', reject);
+        listener.on('error', (error) => this.options.logger.error({ err: error }, 'listener error'));
+        this.listener = listener;
+        resolve(listener.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  /** Dials a remote server from `localHost` (PROTOCOL.md §4.2 item 4: bind before connecting). */
+  dial(host: string, port: number, localHost?: string): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port, localAddress: localHost, noDelay: true });
+      const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(this.adopt(socket, false));
+      });
+    });
+  }
+
+  /** The handler finished with a frame of `connection`: resume reading it if it was paused. */
+  frameHandled(connection: Connection): void {
+    connection.queuedFrames--;
+    if (connection.isPaused && this.hasRoomFor(connection)) this.resume(connection);
+  }
+
+  /** Resumes every paused connection the queue now has room for. */
+  resumeWhereRoom(): void {
+    for (const connection of this.pausedConnections) {
+      if (this.hasRoomFor(connection)) this.resume(connection);
+    }
+  }
+
+  /** Stops listening and closes every connection, flushing what is queued for it. */
+  async close(): Promise<void> {
+    const listener = this.listener;
+    this.listener = null;
+    for (const connection of [...this.connections]) connection.close('shutdown', true);
+    if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
+  }
+
+  private adopt(socket: net.Socket, isInbound: boolean): Connection {
+    const connection = new Connection(
+      this.options.name,
+      socket,
+      isInbound,
+      this.options.maxFrameSize ?? MAX_FRAME_SIZE,
+      this.options.sendQueueMaxBytes,
+      (closed, reason) => this.forget(closed, reason),
+    );
+    this.connections.add(connection);
+    socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
+    socket.on('end', () => connection.close('remote closed'));
+    socket.on('close', () => connection.close('socket closed'));
+    socket.on('error', (error: NodeJS.ErrnoException) => connection.close(`socket error ${error.code ?? error.message}`));
+    this.options.policy.onConnection(connection);
+    return connection;
+  }
+
+  private receive(connection: Connection, chunk: Buffer): void {
+    if (connection.isClosed) return;
+    let frames: Uint8Array[];
+    try {
+      frames = connection.reader.push(chunk);
+    } catch (error) {
+      this.closeMalformed(connection, error);
+      return;
+    }
+    for (const bytes of frames) {
+      if (!this.enqueue(connection, bytes)) return;
+    }
+    if (frames.length > 0) this.options.wake();
+    if (!this.hasRoomFor(connection) && this.options.overflow === 'pause') this.pause(connection);
+  }
+
+  /** Decodes and queues one frame; false when the connection was closed for it. */
+  private enqueue(connection: Connection, bytes: Uint8Array): boolean {
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (error) {
+      this.closeMalformed(connection, error);
+      return false;
+    }
+    this.options.observer.frameIn(this.options.name, frame.type);
+    const refusal = this.options.policy.refuseType(connection, frame.type);
+    if (refusal !== null) {
+      this.options.observer.malformed(this.options.name, 'type-not-allowed');
+      this.options.logger.debug({ connection: connection.label, type: frame.type }, `closing: ${refusal}`);
+      connection.close(refusal);
+      return false;
+    }
+    if (
+      this.options.overflow === 'drop-gossip' &&
+      frame.type === GOSSIP_ANNOUNCE &&
+      this.receiveQueue.isFull
+    ) {
+      this.options.observer.dropped(this.options.name, 'receive-queue-full');
+      return true;
+    }
+    connection.queuedFrames++;
+    this.receiveQueue.push({ connection, frame, bytes });
+    return true;
+  }
+
+  private closeMalformed(connection: Connection, error: unknown): void {
+    const reason = error instanceof DecodeError || hasCode(error) ? error.code : 'malformed';
+    this.options.observer.malformed(this.options.name, reason);
+    const message = error instanceof Error ? error.message : String(error);
+    this.options.logger.debug({ connection: connection.label, reason }, `closing malformed: ${message}`);
+    connection.close(`malformed: ${message}`);
+  }
+
+  private hasRoomFor(connection: Connection): boolean {
+    return (
+      connection.queuedFrames < this.options.maxQueuedPerConnection &&
+      !this.receiveQueue.isFull
+    );
+  }
+
+  private pause(connection: Connection): void {
+    connection.isPaused = true;
+    this.pausedConnections.add(connection);
+    connection.socket.pause();
+  }
+
+  private resume(connection: Connection): void {
+    connection.isPaused = false;
+    this.pausedConnections.delete(connection);
+    if (!connection.isClosed) connection.socket.resume();
+  }
+
+  private forget(connection: Connection, reason: string): void {
+    this.connections.delete(connection);
+    this.pausedConnections.delete(connection);
+    this.options.logger.debug({ connection: connection.label }, `closed: ${reason}`);
+    this.options.policy.onClose(connection, reason);
+  }
+}
+
+function hasCode(error: unknown): error is { code: string } {
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
+}

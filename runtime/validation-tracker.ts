@@ -1,0 +1,189 @@
+/**
+ * Message IDs of NOTIFICATIONs and the validations they wait for (PROTOCOL.md §3.1).
+ *
+ * Each notified item gets one record. Each subscriber notified of it gets a random 16-bit
+ * message ID, unique among that connection's pending IDs. A peer item settles:
+ * - 'valid' when every subscriber still counted answered valid=1,
+ * - 'invalid' at the first valid=0,
+ * - 'timeout' when `timeoutMs` passes first (PROTOCOL.md §6: no item waits forever),
+ * - 'abandoned' when every notified subscriber left without a single valid=1.
+ * A local item needs no validation (the local module is trusted), but its IDs are still
+ * held until the timeout so that a late answer to it is never taken for another item.
+ */
+import type { Connection } from './connection.js';
+import { Fifo } from './receive-queue.js';
+import type { Item } from './item.js';
+
+export type ValidationOutcome = 'valid' | 'invalid' | 'timeout' | 'abandoned';
+
+export interface TrackedItem<Context> {
+  readonly item: Item;
+  readonly context: Context;
+  readonly needsValidation: boolean;
+  readonly expiresAt: number;
+  readonly messageIds: Map<Connection, number>;
+  /** Subscribers whose valid=1 is still missing. */
+  readonly awaiting: Set<Connection>;
+  approvals: number;
+  isSettled: boolean;
+}
+
+/** Pending IDs one connection may hold; beyond it the oldest is given up (16-bit space). */
+export const MAX_PENDING_IDS_PER_CONNECTION = 16_384;
+
+export class ValidationTracker<Context> {
+  private readonly idsByConnection = new Map<Connection, Map<number, TrackedItem<Context>>>();
+  private readonly byExpiry = new Fifo<TrackedItem<Context>>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly onSettled: (record: TrackedItem<Context>, outcome: ValidationOutcome) => void,
+    private readonly random16: () => number = () => (Math.random() * 0x10000) >>> 0,
+  ) {}
+
+  /**
+   * Starts tracking `item` for `subscribers`; returns the message ID per subscriber to put
+   * in its NOTIFICATION.
+   */
+  track(
+    item: Item,
+    context: Context,
+    subscribers: Iterable<Connection>,
+    needsValidation: boolean,
+  ): TrackedItem<Context> {
+    const record: TrackedItem<Context> = {
+      item,
+      context,
+      needsValidation,
+      expiresAt: Date.now() + this.timeoutMs,
+      messageIds: new Map(),
+      awaiting: new Set(),
+      approvals: 0,
+      isSettled: !needsValidation,
+    };
+    for (const connection of subscribers) {
+      const messageId = this.allocateId(connection, record);
+      record.messageIds.set(connection, messageId);
+      if (needsValidation) record.awaiting.add(connection);
+    }
+    this.byExpiry.push(record);
+    this.scheduleSweep();
+    return record;
+  }
+
+  /** Withdraws a subscriber that could not be sent its NOTIFICATION. */
+  withdraw(record: TrackedItem<Context>, connection: Connection): void {
+    const messageId = record.messageIds.get(connection);
+    if (messageId === undefined) return;
+    record.messageIds.delete(connection);
+    this.idsByConnection.get(connection)?.delete(messageId);
+    this.stopAwaiting(record, connection);
+  }
+
+  /** A VALIDATION from `connection`. Unknown or expired IDs are ignored (§3.1). */
+  validate(connection: Connection, messageId: number, isValid: boolean): void {
+    const ids = this.idsByConnection.get(connection);
+    const record = ids?.get(messageId);
+    if (!ids || !record) return;
+    ids.delete(messageId);
+    record.messageIds.delete(connection);
+    if (record.isSettled || !record.awaiting.has(connection)) return;
+    if (!isValid) {
+      this.settle(record, 'invalid');
+      return;
+    }
+    record.approvals++;
+    record.awaiting.delete(connection);
+    if (record.awaiting.size === 0) this.settle(record, 'valid');
+  }
+
+  /** A subscriber left: it no longer counts (§3.1). */
+  removeConnection(connection: Connection): void {
+    const ids = this.idsByConnection.get(connection);
+    if (!ids) return;
+    this.idsByConnection.delete(connection);
+    for (const record of new Set(ids.values())) {
+      record.messageIds.delete(connection);
+      this.stopAwaiting(record, connection);
+    }
+  }
+
+  pendingIdCount(connection: Connection): number {
+    return this.idsByConnection.get(connection)?.size ?? 0;
+  }
+
+  /** Records not yet expired (pending or keeping IDs reserved). */
+  get trackedCount(): number {
+    return this.byExpiry.length;
+  }
+
+  close(): void {
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
+  }
+
+  private stopAwaiting(record: TrackedItem<Context>, connection: Connection): void {
+    if (record.isSettled || !record.awaiting.delete(connection)) return;
+    if (record.awaiting.size === 0) this.settle(record, record.approvals > 0 ? 'valid' : 'abandoned');
+  }
+
+  private allocateId(connection: Connection, record: TrackedItem<Context>): number {
+    let ids = this.idsByConnection.get(connection);
+    if (!ids) this.idsByConnection.set(connection, (ids = new Map()));
+    if (ids.size >= MAX_PENDING_IDS_PER_CONNECTION) this.giveUpOldest(connection, ids);
+    // At most a quarter of the ID space is in use, so a random draw hits a free ID
+    // within a few tries.
+    let messageId = this.random16() & 0xffff;
+    while (ids.has(messageId)) messageId = this.random16() & 0xffff;
+    ids.set(messageId, record);
+    return messageId;
+  }
+
+  /** A subscriber sitting on too many unanswered IDs loses its oldest: as if it timed out. */
+  private giveUpOldest(connection: Connection, ids: Map<number, TrackedItem<Context>>): void {
+    const [messageId, record] = ids.entries().next().value as [number, TrackedItem<Context>];
+    ids.delete(messageId);
+    record.messageIds.delete(connection);
+    if (!record.isSettled && record.awaiting.has(connection)) this.settle(record, 'timeout');
+  }
+
+  private settle(record: TrackedItem<Context>, outcome: ValidationOutcome): void {
+    if (record.isSettled) return;
+    record.isSettled = true;
+    record.awaiting.clear();
+    this.onSettled(record, outcome);
+  }
+
+  private scheduleSweep(): void {
+    if (this.sweepTimer !== null) return;
+    const head = this.peekOldest();
+    if (!head) return;
+    const delay = Math.max(0, head.expiresAt - Date.now());
+    this.sweepTimer = setTimeout(() => this.sweep(), delay);
+    this.sweepTimer.unref();
+  }
+
+  private sweep(): void {
+    this.sweepTimer = null;
+    const now = Date.now();
+    for (let head = this.peekOldest(); head && head.expiresAt <= now; head = this.peekOldest()) {
+      this.byExpiry.shift();
+      this.expire(head);
+    }
+    this.scheduleSweep();
+  }
+
+  private expire(record: TrackedItem<Context>): void {
+    for (const [connection, messageId] of record.messageIds) {
+      const ids = this.idsByConnection.get(connection);
+      if (ids?.get(messageId) === record) ids.delete(messageId);
+    }
+    record.messageIds.clear();
+    this.settle(record, 'timeout');
+  }
+
+  private peekOldest(): TrackedItem<Context> | undefined {
+    return this.byExpiry.peek();
+  }
+}

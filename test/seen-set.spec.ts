@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { SeenSet } from '../runtime/seen-set.js';
+import { KnowledgeBase } from '../runtime/knowledge-base.js';
+import { itemId, makeItem } from '../runtime/item.js';
+import { createHash } from 'node:crypto';
+
+describe('item identity (PROTOCOL.md §4.4)', () => {
+  it('is the first 8 bytes of SHA-256(data_type:u16 ‖ data)', () => {
+    const data = Buffer.from('deadbeef', 'hex');
+    const expected = createHash('sha256').update(Buffer.from('0539deadbeef', 'hex')).digest().subarray(0, 8);
+    assert.equal(Buffer.from(itemId(1337, data), 'latin1').toString('hex'), expected.toString('hex'));
+  });
+
+  it('differs when only the data type differs', () => {
+    assert.notEqual(itemId(1, Buffer.from('x')), itemId(2, Buffer.from('x')));
+  });
+});
+
+describe('SeenSet', () => {
+  it('reports a duplicate once an id was added', () => {
+    const seen = new SeenSet(10);
+    assert.equal(seen.add('a'), true);
+    assert.equal(seen.add('a'), false);
+  });
+
+  it('forgets the oldest id beyond its capacity', () => {
+    const seen = new SeenSet(3);
+    for (const id of ['a', 'b', 'c', 'd']) seen.add(id);
+    assert.equal(seen.size, 3);
+    assert.equal(seen.has('a'), false);
+    assert.equal(seen.has('d'), true);
+  });
+});
+
+describe('KnowledgeBase', () => {
+  it('keeps at most cache_size items, evicting the oldest first', () => {
+    const evicted: string[] = [];
+    const kb = new KnowledgeBase(2, (item) => evicted.push(Buffer.from(item.data).toString()));
+    for (const text of ['one', 'two', 'three']) kb.add(makeItem(7, Buffer.from(text)));
+    assert.equal(kb.size, 2);
+    assert.deepEqual(evicted, ['one']);
+    assert.equal(kb.has(makeItem(7, Buffer.from('three')).id), true);
+  });
+});
