@@ -1,0 +1,335 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig, loadConfig, readConfig, type GossipConfig } from '../runtime/config.js';
+import { GOSSIP_KEYS } from '../runtime/config-schema.js';
+import * as defaults from '../runtime/constants.js';
+import { ConfigError } from '../runtime/errors.js';
+import { generateHostKeyPem } from '../runtime/hostkey.js';
+
+const FIXTURES = new URL('./fixtures/config/', import.meta.url).pathname;
+
+/** The four keys a file must give, valid; a case adds or replaces lines after them. */
+const REQUIRED_LINES: Record<string, string> = {
+  cache_size: '50',
+  degree: '8',
+  p2p_address: '127.0.0.1:16001',
+  api_address: '127.0.0.1:17001',
+};
+
+describe('config', () => {
+  let dir: string;
+  let hostkey4096: string;
+  before(async function () {
+    this.timeout(120_000); // one 4096-bit RSA key, shared by the hostkey cases
+    dir = mkdtempSync(join(tmpdir(), 'gossip-config-'));
+    hostkey4096 = await generateHostKeyPem(4096);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Write an INI file into the temp dir; `gossip` replaces or removes (null) required lines. */
+  function writeIni(name: string, gossip: Record<string, string | null>, top = ''): string {
+    const lines = Object.entries({ ...REQUIRED_LINES, ...gossip })
+      .filter((entry): entry is [string, string] => entry[1] !== null)
+      .map(([key, value]) => `${key} = ${value}`);
+    const path = join(dir, name);
+    writeFileSync(path, `${top}\n[gossip]\n${lines.join('\n')}\n`);
+    return path;
+  }
+
+  function rawIni(name: string, text: string): string {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  }
+
+  /** Assert that loading fails with one line naming the file and the key. */
+  function assertRejects(path: string, key: string | null, code: string, problem: RegExp): ConfigError {
+    let caught: unknown;
+    try {
+      loadConfig(path);
+    } catch (error) {
+      caught = error;
+    }
+    assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`);
+    assert.equal(caught.code, code);
+    assert.equal(caught.key, key);
+    assert.ok(caught.message.startsWith(`${path}: `), caught.message);
+    if (key !== null) {
+      const shown = key.startsWith('gossip.') ? `[gossip] ${key.slice('gossip.'.length)}: ` : `${key}: `;
+      assert.ok(caught.message.includes(shown), `message does not name ${key}: ${caught.message}`);
+    }
+    assert.match(caught.message, problem);
+    assert.doesNotMatch(caught.message, /[\r\n]/);
+    return caught;
+  }
+
+  describe('built-in defaults', () => {
+    it('loadConfig(null) listens on loopback 7001/6001 with no bootstrapper', () => {
+      const config = loadConfig(null);
+      assert.deepEqual(config.apiAddress, { host: '127.0.0.1', port: 7001, family: 4 });
+      assert.deepEqual(config.p2pAddress, { host: '127.0.0.1', port: 6001, family: 4 });
+      assert.equal(config.bootstrapper, null);
+      assert.equal(config.configPath, null);
+      assert.equal(config.hostkeyPath, null);
+      assert.equal(config.metricsAddress, null);
+    });
+
+    it('every optional key takes the default documented in constants.ts', () => {
+      const expected: Partial<GossipConfig> = {
+        cacheSize: defaults.DEFAULT_CACHE_SIZE_ITEMS,
+        degree: defaults.DEFAULT_DEGREE_PEERS,
+        maxPeers: defaults.DEFAULT_MAX_PEERS_PER_DEGREE * defaults.DEFAULT_DEGREE_PEERS,
+        powDifficulty: defaults.DEFAULT_POW_DIFFICULTY_BITS,
+        validationTimeoutMs: defaults.DEFAULT_VALIDATION_TIMEOUT_S * 1000,
+        verificationTimeoutMs: defaults.DEFAULT_VERIFICATION_TIMEOUT_S * 1000,
+        rejoinIntervalMs: defaults.DEFAULT_REJOIN_INTERVAL_S * 1000,
+        subnetCapV4: defaults.DEFAULT_SUBNET_CAP_V4_PEERS,
+        subnetCapV6: defaults.DEFAULT_SUBNET_CAP_V6_PEERS,
+        subnetCapExemptLoopback: defaults.DEFAULT_SUBNET_CAP_EXEMPT_LOOPBACK,
+        seenSetSize: defaults.DEFAULT_SEEN_SET_SIZE_ITEMS,
+        peerRequestLimit: defaults.DEFAULT_PEER_REQUEST_LIMIT,
+        logLevel: defaults.DEFAULT_LOG_LEVEL,
+      };
+      const config = defaultConfig();
+      for (const [field, value] of Object.entries(expected)) {
+        assert.equal(config[field as keyof GossipConfig], value, field);
+      }
+    });
+
+    it('a file with only the required keys gets the same optional defaults, max_peers = 2 x its degree', () => {
+      const config = loadConfig(join(FIXTURES, 'minimal.ini'));
+      const builtIn = defaultConfig();
+      assert.equal(config.cacheSize, 100);
+      assert.equal(config.degree, 5);
+      assert.equal(config.maxPeers, 10);
+      assert.equal(config.powDifficulty, builtIn.powDifficulty);
+      assert.equal(config.validationTimeoutMs, builtIn.validationTimeoutMs);
+      assert.equal(config.verificationTimeoutMs, builtIn.verificationTimeoutMs);
+      assert.equal(config.seenSetSize, builtIn.seenSetSize);
+      assert.equal(config.bootstrapper, null);
+    });
+  });
+
+  describe('valid files', () => {
+    it('reads every key, converting seconds (decimals allowed) to ms', () => {
+      const config = loadConfig(join(FIXTURES, 'full.ini'));
+      assert.deepEqual(config, {
+        configPath: join(FIXTURES, 'full.ini'),
+        hostkeyPath: null,
+        cacheSize: 200,
+        degree: 6,
+        maxPeers: 20,
+        bootstrapper: { host: '::1', port: 26001, family: 6 },
+        p2pAddress: { host: '::1', port: 16001, family: 6 },
+        apiAddress: { host: '127.0.0.1', port: 17001, family: 4 },
+        powDifficulty: 12,
+        validationTimeoutMs: 2500,
+        verificationTimeoutMs: 750,
+        rejoinIntervalMs: 0,
+        subnetCapV4: 2,
+        subnetCapV6: 3,
+        subnetCapExemptLoopback: false,
+        seenSetSize: 5000,
+        peerRequestLimit: 255,
+        logLevel: 'debug',
+        metricsAddress: { host: 'localhost', port: 9464, family: 'hostname' },
+      } satisfies GossipConfig);
+    });
+
+    it('reads the PROTOCOL.md §5 example, ignoring other modules\' sections, hostkey relative to the file', () => {
+      const seedDir = join(dir, 'seed');
+      mkdirSync(seedDir);
+      copyFileSync(join(FIXTURES, 'seed.ini'), join(seedDir, 'seed.ini'));
+      writeFileSync(join(seedDir, 'hostkey.pem'), hostkey4096);
+      const { config, warnings } = readConfig(join(seedDir, 'seed.ini'));
+      assert.equal(config.hostkeyPath, join(seedDir, 'hostkey.pem'));
+      assert.equal(config.cacheSize, 50);
+      assert.equal(config.degree, 30);
+      assert.deepEqual(config.bootstrapper, { host: 'p2psec.net.in.tum.de', port: 6001, family: 'hostname' });
+      assert.deepEqual(config.apiAddress, { host: '131.159.15.61', port: 7001, family: 4 });
+      assert.deepEqual(warnings, []);
+    });
+
+    const addresses: Array<[string, string, number, 4 | 6 | 'hostname']> = [
+      ['1.2.3.4:6001', '1.2.3.4', 6001, 4],
+      ['[::1]:6001', '::1', 6001, 6],
+      ['[2001:db8::42]:65535', '2001:db8::42', 65535, 6],
+      ['[::ffff:1.2.3.4]:1', '::ffff:1.2.3.4', 1, 6],
+      ['localhost:6001', 'localhost', 6001, 'hostname'],
+      ['p2psec.net.in.tum.de:6001', 'p2psec.net.in.tum.de', 6001, 'hostname'],
+      ['node-1.example.:7', 'node-1.example.', 7, 'hostname'],
+    ];
+    for (const [text, host, port, family] of addresses) {
+      it(`accepts the address ${text}`, () => {
+        const config = loadConfig(writeIni('address.ini', { bootstrapper: text }));
+        assert.deepEqual(config.bootstrapper, { host, port, family });
+      });
+    }
+
+    it('returns unknown [gossip] keys as warnings instead of failing', () => {
+      const path = writeIni('unknown.ini', { future_key: '3', Degree: '9' });
+      const { config, warnings } = readConfig(path);
+      assert.equal(config.degree, 8);
+      assert.deepEqual(warnings, [`${path}: [gossip] future_key: unknown key, ignored`, `${path}: [gossip] Degree: unknown key, ignored`]);
+    });
+
+    it('treats an empty optional key as absent', () => {
+      const config = loadConfig(writeIni('empty-optional.ini', { bootstrapper: '', pow_difficulty: '', metrics_address: '' }));
+      assert.equal(config.bootstrapper, null);
+      assert.equal(config.powDifficulty, defaults.DEFAULT_POW_DIFFICULTY_BITS);
+      assert.equal(config.metricsAddress, null);
+    });
+
+    it('accepts yes/no/on/off/1/0 for booleans', () => {
+      for (const [word, value] of [['no', false], ['on', true], ['0', false], ['TRUE', true]] as const) {
+        const config = loadConfig(writeIni('bool.ini', { subnet_cap_exempt_loopback: word }));
+        assert.equal(config.subnetCapExemptLoopback, value, word);
+      }
+    });
+
+    it('warns about an RSA hostkey smaller than 4096 bits but accepts it', () => {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+      writeFileSync(join(dir, 'small.pem'), privateKey);
+      const path = writeIni('small-key.ini', {}, 'hostkey = small.pem');
+      const { config, warnings } = readConfig(path);
+      assert.equal(config.hostkeyPath, join(dir, 'small.pem'));
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0] ?? '', /hostkey: .*2048-bit RSA key, 4096 bits expected/);
+    });
+  });
+
+  describe('bad files stop start-up with one line naming file, key and problem', () => {
+    it('a missing config file', () => {
+      assertRejects(join(dir, 'nope.ini'), null, 'unreadable-file', /cannot read config file: no such file$/);
+    });
+
+    it('a config path that is a directory', () => {
+      assertRejects(dir, null, 'unreadable-file', /cannot read config file: is a directory$/);
+    });
+
+    it('a config file without read permission', function () {
+      if (process.getuid?.() === 0) this.skip(); // root reads any file
+      const path = writeIni('no-read.ini', {});
+      chmodSync(path, 0o000);
+      assertRejects(path, null, 'unreadable-file', /permission denied$/);
+    });
+
+    it('a broken section header', () => {
+      assertRejects(rawIni('header.ini', '[gossip\ncache_size = 1\n'), null, 'malformed-ini', /line 1: malformed section header "\[gossip"$/);
+    });
+
+    it('a line in [gossip] that is not key = value', () => {
+      assertRejects(rawIni('no-equals.ini', '[gossip]\ncache_size = 1\ndegree 8\n'), null, 'malformed-ini', /line 3: expected "key = value", got "degree 8"$/);
+    });
+
+    it('a key given twice', () => {
+      const path = writeIni('twice.ini', { 'degree = 9\ndegree': '10' });
+      assertRejects(path, '[gossip] degree', 'malformed-ini', /\[gossip\] degree: given twice \(lines \d+ and \d+\)$/);
+    });
+
+    it('a file without a [gossip] section', () => {
+      assertRejects(rawIni('no-section.ini', '[onion]\nhops = 2\n'), null, 'missing-section', /missing section \[gossip\]$/);
+    });
+
+    for (const key of Object.keys(REQUIRED_LINES)) {
+      it(`a missing ${key}`, () => {
+        assertRejects(writeIni(`missing-${key}.ini`, { [key]: null }), `gossip.${key}`, 'missing-key', /missing \(required\)$/);
+      });
+    }
+
+    const badValues: Array<[string, string, string, RegExp]> = [
+      ['degree', 'eight', 'not-a-number', /must be a number, got "eight"$/],
+      ['cache_size', '', 'not-a-number', /must be a number, got an empty value$/],
+      ['validation_timeout', '5s', 'not-a-number', /must be a number, got "5s"$/],
+      ['degree', '2.5', 'not-an-integer', /must be a whole number, got 2.5$/],
+      ['degree', '0', 'out-of-range', /must be 1\.\.1000, got 0$/],
+      ['cache_size', '-1', 'out-of-range', /must be 1\.\.1000000, got -1$/],
+      ['pow_difficulty', '65', 'out-of-range', /must be 0\.\.64, got 65$/],
+      ['peer_request_limit', '256', 'out-of-range', /must be 1\.\.255, got 256$/],
+      ['validation_timeout', '0', 'out-of-range', /must be greater than 0 and at most 86400, got 0$/],
+      ['verification_timeout', '-3', 'out-of-range', /must be greater than 0 and at most 86400, got -3$/],
+      ['rejoin_interval', '86401', 'out-of-range', /must be 0\.\.86400, got 86401$/],
+      ['subnet_cap_exempt_loopback', 'maybe', 'not-a-boolean', /must be true or false, got "maybe"$/],
+      ['log_level', 'loud', 'bad-value', /must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/],
+      ['max_peers', '4', 'out-of-range', /must be at least degree \(8\), got 4$/],
+      ['seen_set_size', '10', 'out-of-range', /must be at least cache_size \(50\), got 10$/],
+    ];
+    for (const [key, value, code, problem] of badValues) {
+      it(`${key} = ${JSON.stringify(value)} (${code})`, () => {
+        assertRejects(writeIni(`bad-${key}.ini`, { [key]: value }), `gossip.${key}`, code, problem);
+      });
+    }
+
+    const badAddresses: Array<[string, string, RegExp]> = [
+      ['p2p_address', '1.2.3.999:6001', /"1\.2\.3\.999" is not a valid IPv4 address$/],
+      ['p2p_address', '0x7f.1:6001', /"0x7f\.1" is not a valid host name$/],
+      ['api_address', '::1:7001', /IPv6 address must be in brackets/],
+      ['api_address', '[::1]', /missing ":port" after \[::1\]$/],
+      ['api_address', '[::g]:7001', /"::g" is not a valid IPv6 address$/],
+      ['api_address', '[1.2.3.4]:7001', /brackets are for IPv6 only/],
+      ['bootstrapper', 'example.org', /missing ":port" in "example\.org"$/],
+      ['bootstrapper', 'example.org:0', /port must be 1\.\.65535, got "0"$/],
+      ['bootstrapper', 'example.org:65536', /port must be 1\.\.65535, got "65536"$/],
+      ['bootstrapper', 'example.org:http', /port must be 1\.\.65535, got "http"$/],
+      ['bootstrapper', 'bad_host:6001', /"bad_host" is not a valid host name$/],
+      ['bootstrapper', '-lead.example:6001', /"-lead\.example" is not a valid host name$/],
+      ['metrics_address', ':9464', /missing host before ":9464"$/],
+      ['metrics_address', '127.0.0.1:17001', /127\.0\.0\.1:17001 is already used by api_address$/],
+    ];
+    for (const [key, value, problem] of badAddresses) {
+      it(`${key} = ${value} (bad address)`, () => {
+        assertRejects(writeIni('bad-address.ini', { [key]: value }), `gossip.${key}`, 'bad-address', problem);
+      });
+    }
+
+    it('a hostkey file that does not exist', () => {
+      const path = writeIni('hostkey-missing.ini', {}, 'hostkey = keys/absent.pem');
+      assertRejects(path, 'hostkey', 'bad-hostkey', new RegExp(`cannot read ${join(dir, 'keys/absent.pem')}: no such file$`));
+    });
+
+    it('a hostkey path that is a directory', () => {
+      assertRejects(writeIni('hostkey-dir.ini', {}, 'hostkey = .'), 'hostkey', 'bad-hostkey', /is a directory$/);
+    });
+
+    it('a hostkey that is not PEM', () => {
+      writeFileSync(join(dir, 'garbage.pem'), 'hello');
+      assertRejects(writeIni('hostkey-garbage.ini', {}, 'hostkey = garbage.pem'), 'hostkey', 'bad-hostkey', /not a PEM file$/);
+    });
+
+    it('a hostkey that is a public key, not a private key', () => {
+      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+      writeFileSync(join(dir, 'public.pem'), publicKey);
+      assertRejects(writeIni('hostkey-public.ini', {}, 'hostkey = public.pem'), 'hostkey', 'bad-hostkey', /not a private key PEM$/);
+    });
+
+    it('a hostkey that is not RSA', () => {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+      writeFileSync(join(dir, 'ec.pem'), privateKey);
+      assertRejects(writeIni('hostkey-ec.ini', {}, 'hostkey = ec.pem'), 'hostkey', 'bad-hostkey', /not an RSA key \(found ec\)$/);
+    });
+
+    it('a hostkey encrypted with a passphrase', () => {
+      const { privateKey } = generateKeyPairSync('rsa', {
+        modulusLength: 1024,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'secret' },
+      });
+      writeFileSync(join(dir, 'encrypted.pem'), privateKey);
+      assertRejects(writeIni('hostkey-encrypted.ini', {}, 'hostkey = encrypted.pem'), 'hostkey', 'bad-hostkey', /encrypted/);
+    });
+
+    it('an RSA hostkey below 2048 bits', () => {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
+      writeFileSync(join(dir, 'tiny.pem'), privateKey);
+      assertRejects(writeIni('hostkey-tiny.ini', {}, 'hostkey = tiny.pem'), 'hostkey', 'bad-hostkey', /RSA key of 1024 bits is too small/);
+    });
+  });
+
+  it('docs/configuration.md documents every key this module reads', () => {
+    const docs = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+    for (const key of ['hostkey', ...GOSSIP_KEYS]) assert.ok(docs.includes(`\`${key}\``), `docs/configuration.md misses ${key}`);
+  });
+});
