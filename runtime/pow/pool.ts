@@ -1,0 +1,163 @@
+/**
+ * Solves proofs of work (PROTOCOL.md §4.1) on worker threads, one per core by default, so the
+ * event loop never waits on hashing. Each solve uses every worker: worker i tries challenges
+ * whose high 32 bits are ≡ i (mod threads), the first hit wins and the others are told to
+ * stop through a shared flag. Solves queue and run one at a time (each gets the whole
+ * machine; a 24-bit proof takes about a second).
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { PowError } from '../errors.js';
+import { assertDifficulty } from './verify.js';
+
+/** What worker.mjs answers to a job. */
+type WorkerReply = { challenge: bigint | null; hashes: number } | { error: string };
+
+interface Job {
+  frame: Uint8Array;
+  challengeOffset: number;
+  difficultyBits: number;
+  signal: AbortSignal | undefined;
+  resolve: (challenge: bigint) => void;
+  reject: (reason: unknown) => void;
+  onAbort: () => void;
+  /** Set to 1 to stop every worker on this job (checked between batches). */
+  stop: Int32Array;
+  pendingWorkers: number;
+  isSettled: boolean;
+}
+
+const WORKER_URL = new URL('./worker.mjs', import.meta.url);
+
+export class PowPool {
+  readonly threads: number;
+  #workers: Worker[] = [];
+  #queue: Job[] = [];
+  #running: Job | null = null;
+  #isClosed = false;
+  /** Hashes tried by all workers since the pool was made (for benchmarks and metrics). */
+  hashes = 0;
+
+  constructor(threads = availableParallelism()) {
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new PowError('bad-threads', `proof-of-work pool needs a positive integer thread count, got ${threads}`);
+    }
+    this.threads = threads;
+  }
+
+  /**
+   * A challenge such that SHA-256(frame with it written big-endian at challengeOffset) starts
+   * with `difficultyBits` zero bits. The frame is not modified. Rejects with the signal's
+   * reason when aborted and with PowError('closed') when the pool closes first.
+   */
+  solve(frame: Uint8Array, challengeOffset: number, difficultyBits: number, signal?: AbortSignal): Promise<bigint> {
+    return new Promise<bigint>((resolve, reject) => {
+      if (this.#isClosed) throw new PowError('closed', 'proof-of-work pool is closed');
+      assertDifficulty(difficultyBits);
+      if (!Number.isInteger(challengeOffset) || challengeOffset < 0 || challengeOffset + 8 > frame.length) {
+        throw new PowError('bad-offset', `challenge offset ${challengeOffset} leaves no 8 bytes in a ${frame.length}-byte frame`);
+      }
+      signal?.throwIfAborted();
+      const job: Job = {
+        frame: Uint8Array.from(frame),
+        challengeOffset,
+        difficultyBits,
+        signal,
+        resolve,
+        reject,
+        onAbort: () => this.#abort(job),
+        stop: new Int32Array(new SharedArrayBuffer(4)),
+        pendingWorkers: 0,
+        isSettled: false,
+      };
+      signal?.addEventListener('abort', job.onAbort, { once: true });
+      this.#queue.push(job);
+      this.#runNext();
+    });
+  }
+
+  /** Stops every worker; pending solves reject with PowError('closed'). */
+  async close(): Promise<void> {
+    this.#isClosed = true;
+    const closed = new PowError('closed', 'proof-of-work pool closed before the proof was found');
+    for (const job of this.#queue.splice(0)) this.#settle(job, closed);
+    if (this.#running) this.#settle(this.#running, closed);
+    const workers = this.#workers.splice(0);
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  #runNext(): void {
+    if (this.#running || this.#isClosed) return;
+    const job = this.#queue.shift();
+    if (!job) {
+      for (const worker of this.#workers) worker.unref(); // idle workers must not hold the process open
+      return;
+    }
+    this.#running = job;
+    this.#ensureWorkers();
+    job.pendingWorkers = this.#workers.length;
+    this.#workers.forEach((worker, index) => {
+      worker.ref();
+      worker.postMessage({
+        frame: job.frame,
+        challengeOffset: job.challengeOffset,
+        difficultyBits: job.difficultyBits,
+        highStart: index,
+        highStep: this.#workers.length,
+        stop: job.stop,
+      });
+    });
+  }
+
+  #ensureWorkers(): void {
+    while (this.#workers.length < this.threads) {
+      // Empty execArgv: worker.mjs needs no TypeScript loader, whatever started the parent.
+      const worker = new Worker(WORKER_URL, { execArgv: [] });
+      worker.on('message', (reply: WorkerReply) => this.#onReply(reply));
+      worker.on('error', (error) => this.#onWorkerFailure(error));
+      this.#workers.push(worker);
+    }
+  }
+
+  #onReply(reply: WorkerReply): void {
+    const job = this.#running;
+    if (!job) return;
+    if ('error' in reply) {
+      this.#settle(job, new PowError('worker-failed', `proof-of-work worker failed: ${reply.error}`));
+    } else {
+      this.hashes += reply.hashes;
+      if (reply.challenge !== null) this.#settle(job, reply.challenge);
+    }
+    job.pendingWorkers -= 1;
+    if (job.pendingWorkers > 0) return;
+    // Every worker is idle again; only now may the next job use them.
+    this.#settle(job, new PowError('exhausted', 'no challenge in the 64-bit space meets the difficulty'));
+    this.#running = null;
+    this.#runNext();
+  }
+
+  /** A crashed worker cannot report: fail the job and start a fresh set of workers next time. */
+  #onWorkerFailure(error: Error): void {
+    const workers = this.#workers.splice(0);
+    for (const worker of workers) void worker.terminate();
+    if (this.#running) this.#settle(this.#running, new PowError('worker-failed', `proof-of-work worker crashed: ${error.message}`));
+    this.#running = null;
+    this.#runNext();
+  }
+
+  #abort(job: Job): void {
+    const queued = this.#queue.indexOf(job);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    this.#settle(job, job.signal?.reason);
+  }
+
+  /** Resolves or rejects once; either way tells the workers to stop on this job. */
+  #settle(job: Job, outcome: bigint | unknown): void {
+    Atomics.store(job.stop, 0, 1);
+    if (job.isSettled) return;
+    job.isSettled = true;
+    job.signal?.removeEventListener('abort', job.onAbort);
+    if (typeof outcome === 'bigint') job.resolve(outcome);
+    else job.reject(outcome);
+  }
+}

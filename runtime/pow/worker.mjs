@@ -1,0 +1,79 @@
+// One proof-of-work worker thread of PowPool (pool.ts), PROTOCOL.md §4.1.
+//
+// Plain JavaScript so that it starts however the parent was launched: a worker does not
+// inherit a loader registered with tsx's register() (bin/gossip.js), and the pool starts it
+// with empty execArgv.
+//
+// Job message:  { frame, challengeOffset, difficultyBits, highStart, highStep, stop }
+//   Tries challenges whose high 32 bits are highStart, highStart + highStep, … (the pool
+//   gives each worker its own residue class) and every low 32 bits, until one has
+//   `difficultyBits` leading zero bits or stop[0] becomes non-zero (Int32Array over a
+//   SharedArrayBuffer, checked between batches, since this loop never yields).
+// Reply:        { challenge: bigint | null, hashes: number } or { error: string }.
+import { createHash } from 'node:crypto';
+import { parentPort } from 'node:worker_threads';
+import { ChallengeSearch, KERNEL_CHALLENGE_OFFSET } from './kernel.mjs';
+
+/** Challenges per batch: about 4 ms of the kernel, which bounds how long a stop takes. */
+const BATCH = 1 << 16;
+const LOW_SPACE = 2 ** 32;
+
+/** Same interface as ChallengeSearch for any challenge offset: one node:crypto hash per try. */
+class GenericSearch {
+  constructor(frame, challengeOffset) {
+    this.frame = Uint8Array.from(frame);
+    this.view = new DataView(this.frame.buffer);
+    this.offset = challengeOffset;
+    this.high = 0;
+  }
+
+  setHigh(high) {
+    this.high = high >>> 0;
+    this.view.setUint32(this.offset, this.high);
+  }
+
+  search(low, groups, difficultyBits) {
+    for (let i = 0; i < groups * 4; i++) {
+      this.view.setUint32(this.offset + 4, (low + i) >>> 0);
+      const digest = createHash('sha256').update(this.frame).digest();
+      if (leadingZeroBitsOf(digest) >= difficultyBits) return this.view.getBigUint64(this.offset);
+    }
+    return null;
+  }
+}
+
+function leadingZeroBitsOf(digest) {
+  let bits = 0;
+  for (const byte of digest) {
+    if (byte !== 0) return bits + Math.clz32(byte) - 24;
+    bits += 8;
+  }
+  return bits;
+}
+
+function solve({ frame, challengeOffset, difficultyBits, highStart, highStep, stop }) {
+  const searcher =
+    challengeOffset === KERNEL_CHALLENGE_OFFSET ? new ChallengeSearch(frame) : new GenericSearch(frame, challengeOffset);
+  let hashes = 0;
+  for (let high = highStart; high < LOW_SPACE; high += highStep) {
+    searcher.setHigh(high);
+    for (let low = 0; low < LOW_SPACE; low += BATCH) {
+      if (Atomics.load(stop, 0) !== 0) return { challenge: null, hashes };
+      const challenge = searcher.search(low, BATCH / 4, difficultyBits);
+      if (challenge !== null) {
+        hashes += Number(challenge & 0xffffffffn) - low + 1;
+        return { challenge, hashes };
+      }
+      hashes += BATCH;
+    }
+  }
+  return { challenge: null, hashes };
+}
+
+parentPort.on('message', (job) => {
+  try {
+    parentPort.postMessage(solve(job));
+  } catch (error) {
+    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+  }
+});
