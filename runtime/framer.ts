@@ -1,0 +1,77 @@
+// Cuts a TCP byte stream into whole frames (PROTOCOL.md §1): framing works on the stream,
+// never on read boundaries, so a frame split into 1-byte reads and many frames in one read
+// both come out whole.
+import { HEADER_SIZE, MAX_FRAME_SIZE } from '../generated/index.js';
+import { FramingError } from './errors.js';
+
+export { FramingError };
+
+/** Accumulates chunks and returns every frame they complete. */
+export class FrameReader {
+  readonly maxFrameSize: number;
+  /** Holds the incomplete tail of the stream in bytes 0..pendingLength; grows by doubling. */
+  private pending = new Uint8Array(0);
+  private pendingLength = 0;
+
+  constructor(maxFrameSize: number = MAX_FRAME_SIZE) {
+    if (!Number.isInteger(maxFrameSize) || maxFrameSize < HEADER_SIZE || maxFrameSize > MAX_FRAME_SIZE) {
+      throw new RangeError(`maxFrameSize must be an integer in ${HEADER_SIZE}..${MAX_FRAME_SIZE}, got ${maxFrameSize}`);
+    }
+    this.maxFrameSize = maxFrameSize;
+  }
+
+  /** Bytes buffered towards the next, incomplete frame. */
+  get bufferedBytes(): number {
+    return this.pendingLength;
+  }
+
+  /**
+   * Adds a chunk; returns the whole frames it completes, in order. Each frame owns its
+   * bytes (a copy), so callers may keep it after the socket reuses its buffer.
+   * Throws FramingError on a header announcing size < 4 or > maxFrameSize.
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (this.pendingLength === 0) return this.cut(chunk, chunk.length);
+    this.append(chunk);
+    return this.cut(this.pending, this.pendingLength);
+  }
+
+  /** Returns the frames in buffer[0..length) and keeps the incomplete rest as pending. */
+  private cut(buffer: Uint8Array, length: number): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    let offset = 0;
+    while (length - offset >= 2) {
+      const size = (buffer[offset]! << 8) | buffer[offset + 1]!;
+      if (size < HEADER_SIZE) {
+        throw new FramingError('size-too-small', `frame size ${size} is smaller than the ${HEADER_SIZE}-byte header`);
+      }
+      if (size > this.maxFrameSize) {
+        throw new FramingError('too-large', `frame size ${size} exceeds the limit of ${this.maxFrameSize} bytes`);
+      }
+      if (length - offset < size) break;
+      frames.push(buffer.slice(offset, offset + size));
+      offset += size;
+    }
+    const rest = length - offset;
+    if (buffer === this.pending) {
+      this.pending.copyWithin(0, offset, length);
+      this.pendingLength = rest;
+    } else {
+      this.pendingLength = 0;
+      if (rest > 0) this.append(buffer.subarray(offset, length));
+    }
+    return frames;
+  }
+
+  private append(bytes: Uint8Array): void {
+    const needed = this.pendingLength + bytes.length;
+    if (needed > this.pending.length) {
+      // Doubling keeps a frame that arrives one byte at a time linear, not quadratic.
+      const grown = new Uint8Array(Math.max(needed, this.pending.length * 2, 64));
+      grown.set(this.pending.subarray(0, this.pendingLength), 0);
+      this.pending = grown;
+    }
+    this.pending.set(bytes, this.pendingLength);
+    this.pendingLength = needed;
+  }
+}
