@@ -11,7 +11,7 @@ import { PowError } from '../errors.js';
 import { assertDifficulty } from './verify.js';
 
 /** What worker.mjs answers to a job. */
-type WorkerReply = { challenge: bigint | null; hashes: number } | { error: string };
+type WorkerReply = { challenge: bigint | null } | { error: string };
 
 interface Job {
   frame: Uint8Array;
@@ -35,8 +35,8 @@ export class PowPool {
   #queue: Job[] = [];
   #running: Job | null = null;
   #isClosed = false;
-  /** Hashes tried by all workers since the pool was made (for benchmarks and metrics). */
-  hashes = 0;
+  /** Challenges tried by all workers, added per batch by the workers themselves. */
+  #progress = new BigInt64Array(new SharedArrayBuffer(8));
 
   constructor(threads = availableParallelism()) {
     if (!Number.isInteger(threads) || threads < 1) {
@@ -76,6 +76,11 @@ export class PowPool {
     });
   }
 
+  /** Challenges tried so far by all workers (live, for benchmarks and metrics). */
+  get hashes(): number {
+    return Number(Atomics.load(this.#progress, 0));
+  }
+
   /** Stops every worker; pending solves reject with PowError('closed'). */
   async close(): Promise<void> {
     this.#isClosed = true;
@@ -105,6 +110,7 @@ export class PowPool {
         highStart: index,
         highStep: this.#workers.length,
         stop: job.stop,
+        progress: this.#progress,
       });
     });
   }
@@ -124,9 +130,8 @@ export class PowPool {
     if (!job) return;
     if ('error' in reply) {
       this.#settle(job, new PowError('worker-failed', `proof-of-work worker failed: ${reply.error}`));
-    } else {
-      this.hashes += reply.hashes;
-      if (reply.challenge !== null) this.#settle(job, reply.challenge);
+    } else if (reply.challenge !== null) {
+      this.#settle(job, reply.challenge);
     }
     job.pendingWorkers -= 1;
     if (job.pendingWorkers > 0) return;

@@ -4,12 +4,13 @@
 // inherit a loader registered with tsx's register() (bin/gossip.js), and the pool starts it
 // with empty execArgv.
 //
-// Job message:  { frame, challengeOffset, difficultyBits, highStart, highStep, stop }
+// Job message:  { frame, challengeOffset, difficultyBits, highStart, highStep, stop, progress }
 //   Tries challenges whose high 32 bits are highStart, highStart + highStep, … (the pool
 //   gives each worker its own residue class) and every low 32 bits, until one has
 //   `difficultyBits` leading zero bits or stop[0] becomes non-zero (Int32Array over a
 //   SharedArrayBuffer, checked between batches, since this loop never yields).
-// Reply:        { challenge: bigint | null, hashes: number } or { error: string }.
+//   Adds the challenges it tried to progress[0] (BigInt64Array over a SharedArrayBuffer).
+// Reply:        { challenge: bigint | null } or { error: string }.
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { ChallengeSearch, KERNEL_CHALLENGE_OFFSET } from './kernel.mjs';
@@ -51,23 +52,20 @@ function leadingZeroBitsOf(digest) {
   return bits;
 }
 
-function solve({ frame, challengeOffset, difficultyBits, highStart, highStep, stop }) {
+function solve({ frame, challengeOffset, difficultyBits, highStart, highStep, stop, progress }) {
   const searcher =
     challengeOffset === KERNEL_CHALLENGE_OFFSET ? new ChallengeSearch(frame) : new GenericSearch(frame, challengeOffset);
-  let hashes = 0;
   for (let high = highStart; high < LOW_SPACE; high += highStep) {
     searcher.setHigh(high);
     for (let low = 0; low < LOW_SPACE; low += BATCH) {
-      if (Atomics.load(stop, 0) !== 0) return { challenge: null, hashes };
+      if (Atomics.load(stop, 0) !== 0) return { challenge: null };
       const challenge = searcher.search(low, BATCH / 4, difficultyBits);
-      if (challenge !== null) {
-        hashes += Number(challenge & 0xffffffffn) - low + 1;
-        return { challenge, hashes };
-      }
-      hashes += BATCH;
+      const tried = challenge === null ? BATCH : Number(challenge & 0xffffffffn) - low + 1;
+      Atomics.add(progress, 0, BigInt(tried));
+      if (challenge !== null) return { challenge };
     }
   }
-  return { challenge: null, hashes };
+  return { challenge: null };
 }
 
 parentPort.on('message', (job) => {
