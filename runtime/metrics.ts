@@ -1,0 +1,172 @@
+/**
+ * Prometheus metrics of one daemon (issue 3 item 6), on its own prom-client Registry so that
+ * several daemons in one process (the multi-node tests) never share counters. Label values
+ * come from small fixed sets (server names, message types the codecs know, reasons written
+ * in the code), never from peer input, so the series count stays bounded.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HostPort } from './host-port.js';
+
+export type ServerLabel = 'api' | 'p2p';
+
+/** What happened to an item (the gossip handler's events, PROTOCOL.md §3.1 and §4.4). */
+export type ItemEventLabel = 'announced' | 'received' | 'delivered' | 'duplicate' | 'invalid' | 'forwarded' | 'dropped';
+
+/** `serve`'s result: stops the HTTP listener; `port` is the bound port (useful with port 0). */
+export type StopMetrics = (() => Promise<void>) & { readonly port: number };
+
+export interface GossipMetricsOptions {
+  /** Also export Node.js process metrics (CPU, memory, event-loop lag). Default true. */
+  readonly processMetrics?: boolean;
+}
+
+export class GossipMetrics {
+  readonly registry = new Registry();
+
+  /** Decoded frames read, by server and message type number (PROTOCOL.md §2). */
+  readonly framesReceived = this.counter('gossip_frames_received_total', 'Frames received', ['server', 'type']);
+  /** Frames written, by server and message type number. */
+  readonly framesSent = this.counter('gossip_frames_sent_total', 'Frames sent', ['server', 'type']);
+  /** Connections closed for malformed input, by reason (PROTOCOL.md §1). */
+  readonly malformedCloses = this.counter('gossip_malformed_closes_total', 'Connections closed for malformed input', ['server', 'reason']);
+  /** Frames a server dropped instead of queueing (best-effort gossip), by reason. */
+  readonly framesDropped = this.counter('gossip_frames_dropped_total', 'Frames dropped before the handler saw them', ['server', 'reason']);
+
+  /** Items announced by local API clients (PROTOCOL.md §3.1). */
+  readonly itemsAnnounced = this.counter('gossip_items_announced_total', 'Items announced by local modules', []);
+  /** New items received from peers (PROTOCOL.md §4.4). */
+  readonly itemsReceived = this.counter('gossip_items_received_total', 'New items received from peers', []);
+  /** NOTIFICATIONs written to subscribed API clients. */
+  readonly itemsDelivered = this.counter('gossip_items_delivered_total', 'Notifications delivered to local modules', []);
+  /** Items seen before and dropped, by where the copy came from (`local` or `peer`). */
+  readonly itemsDuplicate = this.counter('gossip_items_duplicate_total', 'Duplicate items dropped', ['source']);
+  /** Items a local module called invalid (VALIDATION bit 0). */
+  readonly itemsInvalid = this.counter('gossip_items_invalid_total', 'Items validated as invalid', []);
+  /** Items pushed on to peers. */
+  readonly itemsForwarded = this.counter('gossip_items_forwarded_total', 'Items forwarded to peers', []);
+  /** Items given up, by reason (validation timeout, full send queue, eviction, …). */
+  readonly itemsDropped = this.counter('gossip_items_dropped_total', 'Items dropped', ['reason']);
+
+  /** Frames waiting, by server and queue (`receive` | `send`); receive depths sampled at scrape. */
+  readonly queueDepth: Gauge<'server' | 'queue'>;
+  /** Peers by state (`active` links, `known` peers, …). */
+  readonly peers = this.gauge('gossip_peers', 'Peers by state', ['state']);
+  /** P2P links closed, by reason. */
+  readonly linksClosed = this.counter('gossip_links_closed_total', 'P2P links closed', ['reason']);
+  /** Time to solve a proof of work (PROTOCOL.md §4.1), by what it answers. */
+  readonly powSolveSeconds = new Histogram({
+    name: 'gossip_pow_solve_seconds',
+    help: 'Time to solve a proof of work',
+    labelNames: ['kind'] as const,
+    buckets: [0.01, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  private readonly queueSamplers: Array<() => Record<string, number>> = [];
+
+  constructor(options: GossipMetricsOptions = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // Receive-queue depths are sampled at scrape time: no timer, no per-frame gauge update.
+    const samplers = this.queueSamplers;
+    this.queueDepth = new Gauge({
+      name: 'gossip_queue_depth',
+      help: 'Frames waiting in a queue',
+      labelNames: ['server', 'queue'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const sample of samplers) {
+          for (const [server, depth] of Object.entries(sample())) this.set({ server, queue: 'receive' }, depth);
+        }
+      },
+    });
+  }
+
+  frameIn(server: ServerLabel, type: number): void {
+    this.framesReceived.inc({ server, type: String(type) });
+  }
+
+  frameOut(server: ServerLabel, type: number): void {
+    this.framesSent.inc({ server, type: String(type) });
+  }
+
+  malformed(server: ServerLabel, reason: string): void {
+    this.malformedCloses.inc({ server, reason });
+  }
+
+  dropped(server: ServerLabel, reason: string): void {
+    this.framesDropped.inc({ server, reason });
+  }
+
+  /** One item event; `reason` labels `duplicate` (source) and `dropped` (reason). */
+  item(event: ItemEventLabel, reason = 'unspecified'): void {
+    switch (event) {
+      case 'announced':
+        return this.itemsAnnounced.inc();
+      case 'received':
+        return this.itemsReceived.inc();
+      case 'delivered':
+        return this.itemsDelivered.inc();
+      case 'duplicate':
+        return this.itemsDuplicate.inc({ source: reason });
+      case 'invalid':
+        return this.itemsInvalid.inc();
+      case 'forwarded':
+        return this.itemsForwarded.inc();
+      case 'dropped':
+        return this.itemsDropped.inc({ reason });
+    }
+  }
+
+  /** Report receive-queue depths (by server name) whenever /metrics is scraped. */
+  watchQueues(sample: () => Record<string, number>): void {
+    this.queueSamplers.push(sample);
+  }
+
+  /** The text exposition, as GET /metrics returns it. */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Serve GET /metrics on `address` (the `metrics_address` key); resolves once listening. */
+  async serve(address: HostPort): Promise<StopMetrics> {
+    const server = createServer((request, response) => void this.answer(request, response));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address.port, address.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const stop = async (): Promise<void> => {
+      // Scrapers keep connections alive; close them so shutdown is not held up.
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    return Object.assign(stop, { port: (server.address() as AddressInfo).port });
+  }
+
+  private async answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== '/metrics') return void response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return void response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+    }
+    try {
+      const body = await this.text();
+      response.writeHead(200, { 'content-type': this.registry.contentType });
+      response.end(request.method === 'HEAD' ? undefined : body);
+    } catch (error) {
+      response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(error)}\n`);
+    }
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+}
