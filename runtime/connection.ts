@@ -30,6 +30,7 @@ export class Connection {
     maxFrameSize: number,
     sendQueueMaxBytes: number,
     private readonly onClosed: (connection: Connection, reason: string) => void,
+    private readonly onSent: (type: number) => void,
   ) {
     this.remoteHost = stripIpv4Mapping(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
@@ -51,7 +52,9 @@ export class Connection {
 
   /** Queues one whole frame for sending; false when the connection is closed or too far behind. */
   send(frame: Uint8Array): boolean {
-    return this.sendQueue.enqueue(frame);
+    if (!this.sendQueue.enqueue(frame)) return false;
+    this.onSent((frame[2]! << 8) | frame[3]!);
+    return true;
   }
 
   /**

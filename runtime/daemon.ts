@@ -9,8 +9,7 @@ import { MessageType } from '../generated/index.js';
 import type { GossipConfig } from './config.js';
 import { GossipHandler } from './gossip-handler.js';
 import { GossipMetrics } from './metrics.js';
-import { wireObservers } from './observers.js';
-import { PeerOverlay } from './overlay.js';
+import { PeerOverlay, type OverlayObserver } from './overlay.js';
 import { normaliseHost } from './peer-address.js';
 import { PowPool } from './pow/pool.js';
 import { Server, type ServerPolicy } from './server.js';
@@ -43,16 +42,24 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-export async function startDaemon(config: GossipConfig, logger: Logger): Promise<Daemon> {
+export interface DaemonOptions {
+  /**
+   * A proof-of-work pool to share (several daemons in one process, as in the multi-node
+   * tests); by default the daemon makes its own and closes it on `close`.
+   */
+  readonly pow?: PowPool;
+}
+
+export async function startDaemon(config: GossipConfig, logger: Logger, options: DaemonOptions = {}): Promise<Daemon> {
   const metrics = new GossipMetrics();
-  const observers = wireObservers(metrics);
-  const pow = new PowPool();
+  const ownsPow = options.pow === undefined;
+  const pow = options.pow ?? new PowPool();
   const handler = new GossipHandler({
     cacheSize: config.cacheSize,
     seenSetSize: config.seenSetSize,
     validationTimeoutMs: config.validationTimeoutMs,
     logger,
-    observer: observers.handler,
+    observer: metrics,
   });
 
   const apiPolicy: ServerPolicy = {
@@ -63,7 +70,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger): Promise
   const api = new Server({
     name: 'api',
     policy: apiPolicy,
-    observer: observers.server,
+    observer: metrics,
     logger,
     wake: handler.wake,
     queueCapacity: RECEIVE_QUEUE_CAPACITY,
@@ -91,12 +98,12 @@ export async function startDaemon(config: GossipConfig, logger: Logger): Promise
     },
     pow,
     logger,
-    observers.overlay,
+    overlayObserver(metrics),
   );
   const p2p = new Server({
     name: 'p2p',
     policy: overlay,
-    observer: observers.server,
+    observer: metrics,
     logger,
     wake: handler.wake,
     queueCapacity: RECEIVE_QUEUE_CAPACITY,
@@ -107,14 +114,15 @@ export async function startDaemon(config: GossipConfig, logger: Logger): Promise
   handler.attach(api);
   handler.attach(p2p);
   handler.setOverlay(overlay);
-  metrics.watchQueues?.(() => ({ api: api.receiveQueue.length, p2p: p2p.receiveQueue.length }));
+  metrics.watchQueues(() => ({ api: api.receiveQueue.length, p2p: p2p.receiveQueue.length }));
 
   let stopMetrics: (() => Promise<void>) | null = null;
   try {
     const apiBound = await api.listen(config.apiAddress.host, config.apiAddress.port);
     const p2pBound = await p2p.listen(config.p2pAddress.host, config.p2pAddress.port);
     if (config.metricsAddress) stopMetrics = await metrics.serve(config.metricsAddress);
-    overlay.start(p2p);
+    // Port 0 in the config means "any free port": peers must learn the real one.
+    overlay.start(p2p, p2pBound.port);
     logger.info(
       { api: `${apiBound.address}:${apiBound.port}`, p2p: `${p2pBound.address}:${p2pBound.port}`, bootstrapper: config.bootstrapper },
       'gossip daemon listening',
@@ -129,15 +137,25 @@ export async function startDaemon(config: GossipConfig, logger: Logger): Promise
         overlay.close();
         handler.close();
         await Promise.all([api.close(), p2p.close(), stopMetrics?.()]);
-        await pow.close();
+        if (ownsPow) await pow.close();
       },
     };
   } catch (error) {
     overlay.close();
     handler.close();
-    await Promise.allSettled([api.close(), p2p.close(), pow.close(), stopMetrics?.()]);
+    await Promise.allSettled([api.close(), p2p.close(), ownsPow ? pow.close() : null, stopMetrics?.()]);
     throw error;
   }
+}
+
+function overlayObserver(metrics: GossipMetrics): OverlayObserver {
+  return {
+    // Reasons may quote numbers (a frame type): keep the label set small and fixed.
+    linkClosed: (reason) => metrics.linksClosed.inc({ reason: reason.replace(/:.*/, '').replace(/\d+/g, 'N') }),
+    activeLinks: (count) => metrics.peers.set({ state: 'active' }, count),
+    knownPeers: (count) => metrics.peers.set({ state: 'known' }, count),
+    proofSolved: (kind, milliseconds) => metrics.powSolveSeconds.observe({ kind }, milliseconds / 1000),
+  };
 }
 
 /** Runs a daemon until SIGINT or SIGTERM, then closes it within SHUTDOWN_DEADLINE_MS. */

@@ -4,7 +4,6 @@
  * defence, and pushing items to every active link. Per-link state lives in PeerLink, the
  * address book in KnownPeers; this file decides what happens when.
  */
-import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import {
   CHALLENGE_OFFSET,
@@ -26,7 +25,8 @@ import { hasProofOfWork } from './pow/verify.js';
 import type { PowPool } from './pow/pool.js';
 
 export interface OverlaySettings {
-  readonly listen: ListenAddress;
+  /** Our listen address; its port is the bound one once `start` ran. */
+  listen: ListenAddress;
   /** Host to bind before dialing (§4.2 item 4); null when listening on a wildcard. */
   readonly dialFromHost: string | null;
   readonly bootstrapper: { host: string; port: number } | null;
@@ -75,12 +75,15 @@ export class PeerOverlay implements Overlay, ServerPolicy {
   private rejoinTimer: NodeJS.Timeout | null = null;
   private isClosed = false;
 
+  private readonly settings: OverlaySettings;
+
   constructor(
-    private readonly settings: OverlaySettings,
+    settings: OverlaySettings,
     private readonly pow: PowPool,
     private readonly logger: Logger,
     private readonly observer: OverlayObserver,
   ) {
+    this.settings = { ...settings };
     this.known = new KnownPeers({
       perV4Subnet: settings.subnetCapV4,
       perV6Subnet: settings.subnetCapV6,
@@ -88,9 +91,10 @@ export class PeerOverlay implements Overlay, ServerPolicy {
     });
   }
 
-  /** Starts bootstrapping (§4.3) and the periodic maintenance. */
-  start(server: Server): void {
+  /** Starts bootstrapping (§4.3) and the periodic maintenance; `listenPort` is the bound port. */
+  start(server: Server, listenPort: number): void {
     this.server = server;
+    this.settings.listen = { host: this.settings.listen.host, port: listenPort };
     this.maintain();
     this.maintainTimer = setInterval(() => this.maintain(), MAINTAIN_INTERVAL_MS);
     this.maintainTimer.unref();
@@ -171,11 +175,11 @@ export class PeerOverlay implements Overlay, ServerPolicy {
       case MessageType.GOSSIP_HELLO:
         return this.onHello(link, frame.message.listenPort);
       case MessageType.GOSSIP_VERIFICATION_REQUEST:
-        return this.onVerificationRequest(link, frame.message.nonce);
+        return void this.onVerificationRequest(link, frame.message.nonce);
       case MessageType.GOSSIP_VERIFICATION_RESPONSE:
         return this.onVerificationResponse(link, frame.message.nonce, bytes);
       case MessageType.GOSSIP_PEER_REQUEST:
-        return this.onPeerRequest(link, frame.message.limit, frame.message.nonce);
+        return void this.onPeerRequest(link, frame.message.limit, frame.message.nonce);
       case MessageType.GOSSIP_PEER_RESPONSE:
         return this.onPeerResponse(link, frame.message, bytes);
       default:
@@ -186,7 +190,7 @@ export class PeerOverlay implements Overlay, ServerPolicy {
   // ---- Connection life cycle (§4.2) ----
 
   /** Dials a peer from our own host, then sends HELLO and our VERIFICATION REQUEST. */
-  async dial(address: ListenAddress | { host: string; port: number }): Promise<void> {
+  async dial(address: ListenAddress | { host: string; port: number }, isBootstrapper = false): Promise<void> {
     const key = addressKey(address);
     if (!this.server || this.dialing.has(key)) return;
     this.dialing.add(key);
@@ -194,6 +198,7 @@ export class PeerOverlay implements Overlay, ServerPolicy {
       const connection = await this.server.dial(address.host, address.port, this.settings.dialFromHost ?? undefined);
       const dialed = { host: normaliseHost(connection.remoteHost), port: address.port };
       const link = new PeerLink(connection, dialed);
+      link.isBootstrapLink = isBootstrapper;
       this.links.set(connection, link);
       connection.send(GossipHello.encode({ listenPort: this.settings.listen.port }));
       this.sendVerificationRequest(link);
@@ -387,7 +392,7 @@ export class PeerOverlay implements Overlay, ServerPolicy {
       const asked = active[Math.floor(Math.random() * active.length)]!;
       this.requestPeers(asked);
     } else if (pending === 0 && this.dialing.size === 0 && this.settings.bootstrapper) {
-      void this.dial(this.settings.bootstrapper);
+      void this.dial(this.settings.bootstrapper, true);
     }
   }
 
@@ -395,11 +400,9 @@ export class PeerOverlay implements Overlay, ServerPolicy {
   private rejoin(): void {
     const bootstrapper = this.settings.bootstrapper;
     if (!bootstrapper) return;
-    const bootstrapLink = this.activeLinks.find(
-      (link) => !link.isInbound && link.listenAddress?.port === bootstrapper.port && isSameHost(link, bootstrapper.host),
-    );
+    const bootstrapLink = this.activeLinks.find((link) => link.isBootstrapLink);
     if (bootstrapLink) this.requestPeers(bootstrapLink);
-    else void this.dial(bootstrapper);
+    else void this.dial(bootstrapper, true);
     const active = this.activeLinks.filter((link) => link !== bootstrapLink);
     if (active.length >= this.settings.degree && this.known.candidateCount > 0) {
       const victim = active[Math.floor(Math.random() * active.length)]!;
@@ -432,9 +435,4 @@ export class PeerOverlay implements Overlay, ServerPolicy {
     this.observer.activeLinks(this.activeLinks.length);
     this.observer.knownPeers(this.known.size);
   }
-}
-
-function isSameHost(link: PeerLink, host: string): boolean {
-  if (!link.listenAddress) return false;
-  return isIP(host) ? normaliseHost(host) === link.listenAddress.host : link.connection.remoteHost === link.listenAddress.host;
 }

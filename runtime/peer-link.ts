@@ -26,6 +26,8 @@ export class PeerLink {
   hasReceivedVerificationRequest = false;
   hasReceivedHello = false;
   isActive = false;
+  /** Dialed as our configured bootstrapper (the eclipse defence asks it again). */
+  isBootstrapLink = false;
   isAnsweringPeerRequest = false;
   invalidItems = 0;
   readonly peerRequests = new Map<bigint, PendingPeerRequest>();

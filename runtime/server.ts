@@ -28,6 +28,7 @@ export interface ServerPolicy {
 /** Counters the Server reports; the daemon wires them to Prometheus. */
 export interface ServerObserver {
   frameIn(server: ServerName, type: number): void;
+  frameOut(server: ServerName, type: number): void;
   malformed(server: ServerName, reason: string): void;
   dropped(server: ServerName, reason: string): void;
 }
@@ -136,6 +137,7 @@ export class Server {
       this.options.maxFrameSize ?? MAX_FRAME_SIZE,
       this.options.sendQueueMaxBytes,
       (closed, reason) => this.forget(closed, reason),
+      (type) => this.options.observer.frameOut(this.options.name, type),
     );
     this.connections.add(connection);
     socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));

@@ -1,0 +1,122 @@
+/**
+ * Multi-node behaviour of the overlay (PROTOCOL.md §3.1, §4), daemons in this process on
+ * distinct 127.0.0.x addresses with a low pow_difficulty.
+ */
+import assert from 'node:assert/strict';
+import { ApiClient } from '../runtime/api-client.js';
+import type { Daemon } from '../runtime/daemon.js';
+import { isConnected, metricTotal, sleep, startNetwork, waitFor, type TestNetwork } from './support/network.js';
+
+const DATA_TYPE = 4242;
+
+function apiOf(daemon: Daemon | null): string {
+  assert.ok(daemon, 'node is running');
+  return `${daemon.api.address}:${daemon.api.port}`;
+}
+
+async function subscriber(daemon: Daemon | null, answer: boolean | null = true): Promise<ApiClient> {
+  const client = await ApiClient.connect(apiOf(daemon));
+  client.notify(DATA_TYPE);
+  if (answer !== null) void autoValidate(client, answer);
+  return client;
+}
+
+async function autoValidate(client: ApiClient, valid: boolean): Promise<void> {
+  for await (const notification of client.notifications()) client.validate(notification.messageId, valid);
+}
+
+/** Collects every NOTIFICATION a client receives (answering valid=1). */
+function collector(client: ApiClient): Buffer[] {
+  const received: Buffer[] = [];
+  void (async () => {
+    for await (const notification of client.notifications()) {
+      received.push(Buffer.from(notification.data));
+      client.validate(notification.messageId, true);
+    }
+  })();
+  return received;
+}
+
+describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
+  this.timeout(60_000);
+  let network: TestNetwork | null = null;
+  const clients: ApiClient[] = [];
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.destroy();
+    await network?.close();
+    network = null;
+  });
+
+  async function line(nodes: number): Promise<TestNetwork> {
+    const started = await startNetwork({ nodes, config: { degree: 1 }, bootstrapOf: (i) => (i === 0 ? null : i - 1) });
+    network = started;
+    await waitFor('the line to form', () =>
+      started.daemons.every((d, i) => d!.overlay.activeLinks.length === (i === 0 || i === nodes - 1 ? 1 : 2)),
+    );
+    return started;
+  }
+
+  describe('validation before forwarding (§3.1)', () => {
+    it('does not forward an item the middle node\'s subscriber calls invalid', async () => {
+      const { daemons } = await line(3);
+      clients.push(await subscriber(daemons[1]!, false));
+      const end = await subscriber(daemons[2]!);
+      clients.push(end);
+      const received = collector(end);
+      const announcer = await ApiClient.connect(apiOf(daemons[0]!));
+      clients.push(announcer);
+      await sleep(100);
+      announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from('rejected in the middle') });
+      await waitFor('node 1 to judge the item invalid', async () => (await metricTotal(daemons[1]!.metrics.itemsInvalid)) === 1, 5_000);
+      await sleep(500);
+      assert.deepEqual(received, []);
+    });
+
+    it('forwards it once the middle node\'s subscriber answers valid=1', async () => {
+      const { daemons } = await line(3);
+      clients.push(await subscriber(daemons[1]!, true));
+      const end = await subscriber(daemons[2]!, null);
+      clients.push(end);
+      const received = collector(end);
+      const announcer = await ApiClient.connect(apiOf(daemons[0]!));
+      clients.push(announcer);
+      await sleep(100);
+      announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from('accepted in the middle') });
+      await waitFor('the item at node 2', () => received.length === 1, 5_000);
+      assert.equal(received[0]!.toString(), 'accepted in the middle');
+    });
+  });
+
+  describe('20 nodes', () => {
+    it('every subscriber gets every one of 100 items exactly once (ttl 0)', async function () {
+      this.timeout(120_000);
+      const started = await startNetwork({ nodes: 20, config: { degree: 4 } });
+      network = started;
+      await waitFor('a connected overlay', () => isConnected(started.daemons), 30_000);
+      const inboxes: Buffer[][] = [];
+      for (const daemon of started.daemons) {
+        const client = await subscriber(daemon, null);
+        clients.push(client);
+        inboxes.push(collector(client));
+      }
+      const announcers = await Promise.all(started.daemons.map((d) => ApiClient.connect(apiOf(d))));
+      clients.push(...announcers);
+      await sleep(200);
+      for (let n = 0; n < 100; n++) {
+        const at = Math.floor(Math.random() * announcers.length);
+        announcers[at]!.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from(`item ${n} from ${at}`) });
+        // Where the announcer is also subscribed, its own node does not echo it back (§3.1).
+      }
+      // Each node's own subscriber gets the items announced at OTHER nodes plus none of its own
+      // (the announcer is a different connection, so it does get those too).
+      await waitFor('every item everywhere', () => inboxes.every((inbox) => inbox.length >= 100), 30_000);
+      await sleep(300);
+      for (const inbox of inboxes) {
+        const texts = inbox.map((b) => b.toString());
+        assert.equal(new Set(texts).size, 100, 'every item once');
+        assert.equal(texts.length, 100, 'no item twice');
+      }
+    });
+  });
+});
