@@ -1,0 +1,205 @@
+/**
+ * The P2P connection life cycle (PROTOCOL.md §4.1–§4.3) against one daemon, driven by a
+ * hand-written peer: who misbehaves is disconnected and never enters the known-peers list.
+ */
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { GossipAnnounce, GossipPeerRequest, GossipPeerResponse, MessageType } from '../generated/index.js';
+import { defaultConfig, type GossipConfig } from '../runtime/config.js';
+import { startDaemon, type Daemon } from '../runtime/daemon.js';
+import { PowPool } from '../runtime/pow/pool.js';
+import { TEST_CONFIG, sleep, waitFor } from './support/network.js';
+import { RawPeer, solveInPlace } from './support/raw-peer.js';
+
+const BITS = TEST_CONFIG.powDifficulty!;
+const NODE_HOST = '127.0.1.1';
+const PEER_HOST = '127.0.2.1';
+const PEER_LISTEN_PORT = 40_001;
+
+describe('P2P life cycle (PROTOCOL.md §4.2)', function () {
+  this.timeout(30_000);
+  const pow = new PowPool(1);
+  let daemon: Daemon;
+  const peers: RawPeer[] = [];
+
+  async function start(overrides: Partial<GossipConfig> = {}): Promise<Daemon> {
+    const config: GossipConfig = {
+      ...defaultConfig(),
+      ...TEST_CONFIG,
+      apiAddress: { host: NODE_HOST, port: 0, family: 4 },
+      p2pAddress: { host: NODE_HOST, port: 0, family: 4 },
+      ...overrides,
+    };
+    return startDaemon(config, pino({ level: process.env.GOSSIP_TEST_LOG ?? 'silent' }), { pow });
+  }
+
+  async function dialNode(from = PEER_HOST): Promise<RawPeer> {
+    const peer = await RawPeer.dial(NODE_HOST, daemon.p2p.port, from);
+    peers.push(peer);
+    return peer;
+  }
+
+  const isListed = (host: string, port: number) => daemon.overlay.known.has({ host, port });
+
+  beforeEach(async () => {
+    daemon = await start();
+  });
+  afterEach(async () => {
+    for (const peer of peers.splice(0)) peer.close();
+    await daemon.close();
+  });
+  after(() => pow.close());
+
+  it('lists a peer whose proof checks out, under its HELLO port (positive control)', async () => {
+    const peer = await dialNode();
+    peer.sendHello(PEER_LISTEN_PORT);
+    peer.sendVerificationRequest();
+    await peer.answerVerification(BITS);
+    await peer.expectVerificationResponse();
+    await waitFor('the peer to be listed', () => isListed(PEER_HOST, PEER_LISTEN_PORT));
+  });
+
+  it('§4.1: disconnects a proof with too few zero bits and never lists it', async () => {
+    const peer = await dialNode();
+    peer.sendHello(PEER_LISTEN_PORT);
+    peer.sendVerificationRequest();
+    await peer.answerVerification(BITS, 'bad-proof');
+    assert.equal(await peer.isClosedWithin(3_000), true);
+    assert.equal(isListed(PEER_HOST, PEER_LISTEN_PORT), false);
+  });
+
+  it('§4.1: disconnects a proof for a wrong nonce and never lists it', async () => {
+    const peer = await dialNode();
+    peer.sendHello(PEER_LISTEN_PORT);
+    await peer.answerVerification(BITS, 'wrong-nonce');
+    assert.equal(await peer.isClosedWithin(3_000), true);
+    assert.equal(isListed(PEER_HOST, PEER_LISTEN_PORT), false);
+  });
+
+  it('§4.1: a nonce is used once: a replayed VERIFICATION RESPONSE disconnects and unlists', async () => {
+    const peer = await dialNode();
+    peer.sendHello(PEER_LISTEN_PORT);
+    peer.sendVerificationRequest();
+    const response = await peer.answerVerification(BITS);
+    await peer.expectVerificationResponse();
+    await waitFor('the peer to be listed', () => isListed(PEER_HOST, PEER_LISTEN_PORT));
+    peer.send(response);
+    assert.equal(await peer.isClosedWithin(3_000), true);
+    await waitFor('the peer to leave the list', () => !isListed(PEER_HOST, PEER_LISTEN_PORT), 1_000);
+  });
+
+  it('§4.1: a proof replayed from an earlier connection disconnects', async () => {
+    const first = await dialNode();
+    first.sendHello(PEER_LISTEN_PORT);
+    const captured = await first.answerVerification(BITS);
+    first.close();
+    const second = await dialNode('127.0.2.2');
+    second.sendHello(PEER_LISTEN_PORT);
+    await second.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
+    second.send(captured);
+    assert.equal(await second.isClosedWithin(3_000), true);
+    assert.equal(isListed('127.0.2.2', PEER_LISTEN_PORT), false);
+  });
+
+  it('§4.2: gossip before verification disconnects and is not delivered', async () => {
+    const peer = await dialNode();
+    peer.sendHello(PEER_LISTEN_PORT);
+    peer.sendVerificationRequest();
+    peer.send(GossipAnnounce.encode({ ttl: 0, dataType: 1, data: Buffer.from('too early') }));
+    assert.equal(await peer.isClosedWithin(3_000), true);
+    assert.equal(isListed(PEER_HOST, PEER_LISTEN_PORT), false);
+    assert.equal(daemon.handler.knowledge.size, 0);
+  });
+
+  it('§4.2: a PEER REQUEST before verification disconnects', async () => {
+    const peer = await dialNode();
+    peer.sendHello(PEER_LISTEN_PORT);
+    peer.send(GossipPeerRequest.encode({ limit: 5, nonce: 1n }));
+    assert.equal(await peer.isClosedWithin(3_000), true);
+  });
+
+  it('§4.1: a proof arriving after verification_timeout disconnects', async () => {
+    await daemon.close();
+    daemon = await start({ verificationTimeoutMs: 300 });
+    const peer = await dialNode();
+    peer.sendHello(PEER_LISTEN_PORT);
+    await peer.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
+    await sleep(500);
+    assert.equal(await peer.isClosedWithin(3_000), true);
+    assert.equal(isListed(PEER_HOST, PEER_LISTEN_PORT), false);
+  });
+
+  it('§4.3: caps known peers per /24 once the loopback exemption is lifted', async () => {
+    await daemon.close();
+    daemon = await start({ subnetCapExemptLoopback: false, subnetCapV4: 2 });
+    const outcomes: boolean[] = [];
+    for (const host of ['127.0.2.1', '127.0.2.2', '127.0.2.3']) {
+      const peer = await dialNode(host);
+      peer.sendHello(PEER_LISTEN_PORT);
+      peer.sendVerificationRequest();
+      await peer.answerVerification(BITS);
+      await waitFor('listing or closing', () => isListed(host, PEER_LISTEN_PORT) || peer.socket.isClosed, 3_000);
+      outcomes.push(isListed(host, PEER_LISTEN_PORT));
+    }
+    assert.deepEqual(outcomes, [true, true, false]);
+    assert.equal(await peers[2]!.isClosedWithin(2_000), true);
+    assert.equal(peers[0]!.socket.isClosed, false);
+  });
+
+  describe('peer exchange (§4.3)', () => {
+    /** A raw peer the daemon bootstraps from: the daemon dials it and asks it for peers. */
+    async function bootstrapFromRawPeer(): Promise<{ peer: RawPeer; close: () => void }> {
+      await daemon.close();
+      const listener = await RawPeer.listen(PEER_HOST);
+      daemon = await start({ bootstrapper: { host: PEER_HOST, port: listener.port, family: 4 } });
+      const peer = await listener.accepted;
+      peers.push(peer);
+      const { frame: hello } = await peer.expect(MessageType.GOSSIP_HELLO);
+      assert.equal(hello.message.listenPort, daemon.p2p.port, 'HELLO carries the listen port');
+      peer.sendVerificationRequest();
+      await peer.answerVerification(BITS);
+      await peer.expectVerificationResponse();
+      return { peer, close: () => listener.server.close() };
+    }
+
+    async function answerPeerRequest(peer: RawPeer, advertisedPort: number, alter: boolean): Promise<void> {
+      const { frame } = await peer.expect(MessageType.GOSSIP_PEER_REQUEST);
+      const response = GossipPeerResponse.encode({
+        nonce: frame.message.nonce,
+        challenge: 0n,
+        isIpv6: false,
+        entries: [{ addr: Uint8Array.of(127, 0, 3, 1), port: advertisedPort }],
+      });
+      solveInPlace(response, BITS);
+      if (alter) response[response.length - 3] = 2; // 127.0.3.1 → 127.0.3.2 after solving
+      peer.send(response);
+    }
+
+    it('dials the bootstrapper from its own host, asks it for peers and dials them', async () => {
+      const { peer, close } = await bootstrapFromRawPeer();
+      assert.equal(peer.socket.socket.remoteAddress, NODE_HOST, '§4.2 item 4: dials from its p2p host');
+      const candidate = await RawPeer.listen('127.0.3.1');
+      await answerPeerRequest(peer, candidate.port, false);
+      const dialed = await Promise.race([candidate.accepted, sleep(3_000).then(() => null)]);
+      assert.ok(dialed, 'the advertised candidate was dialed');
+      peers.push(dialed);
+      assert.equal(dialed.socket.socket.remoteAddress, NODE_HOST);
+      await dialed.expect(MessageType.GOSSIP_HELLO);
+      assert.equal(isListed('127.0.3.1', candidate.port), false, 'a candidate is not listed before it is verified');
+      candidate.server.close();
+      close();
+    });
+
+    it('disconnects a PEER RESPONSE whose address list was altered after solving', async () => {
+      const { peer, close } = await bootstrapFromRawPeer();
+      const candidate = await RawPeer.listen('127.0.3.2');
+      await answerPeerRequest(peer, candidate.port, true);
+      assert.equal(await peer.isClosedWithin(3_000), true);
+      const dialed = await Promise.race([candidate.accepted, sleep(500).then(() => null)]);
+      assert.equal(dialed, null, 'the altered address was never dialed');
+      assert.equal(daemon.overlay.known.candidateCount, 0);
+      candidate.server.close();
+      close();
+    });
+  });
+});
