@@ -37,6 +37,13 @@ function collector(client: ApiClient): Buffer[] {
   return received;
 }
 
+function shuffled<T>(items: T[]): T[] {
+  return items
+    .map((item) => [Math.random(), item] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, item]) => item);
+}
+
 describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
   this.timeout(60_000);
   let network: TestNetwork | null = null;
@@ -88,6 +95,52 @@ describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
     });
   });
 
+  describe('ttl (§3.1, §4.4)', () => {
+    /** Announces at node 0 of a line and returns which nodes' subscribers got the item. */
+    async function reachOnLine(nodes: number, ttl: number): Promise<boolean[]> {
+      const { daemons } = await line(nodes);
+      const inboxes: Buffer[][] = [];
+      for (const daemon of daemons.slice(1)) {
+        const client = await subscriber(daemon, null);
+        clients.push(client);
+        inboxes.push(collector(client));
+      }
+      const announcer = await ApiClient.connect(apiOf(daemons[0]!));
+      clients.push(announcer);
+      await sleep(100);
+      announcer.announce({ ttl, dataType: DATA_TYPE, data: Buffer.from(`ttl ${ttl}`) });
+      await waitFor('the item at node 1', () => inboxes[0]!.length === 1, 5_000);
+      await sleep(500); // room for a wrongly forwarded copy to arrive
+      return inboxes.map((inbox) => inbox.length === 1);
+    }
+
+    it('ttl 1 reaches direct neighbours only', async () => {
+      assert.deepEqual(await reachOnLine(3, 1), [true, false]);
+    });
+
+    it('ttl 2 reaches exactly two hops on a line', async () => {
+      assert.deepEqual(await reachOnLine(4, 2), [true, true, false]);
+    });
+
+    it('ttl 0 is unlimited', async () => {
+      assert.deepEqual(await reachOnLine(5, 0), [true, true, true, true]);
+    });
+  });
+
+  it('neither delivers nor forwards a type nobody subscribed to locally (§3.1)', async () => {
+    const { daemons } = await line(3);
+    const end = await subscriber(daemons[2]!, null);
+    clients.push(end);
+    const received = collector(end);
+    const announcer = await ApiClient.connect(apiOf(daemons[0]!));
+    clients.push(announcer);
+    await sleep(100);
+    announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from('nobody in the middle wants it') });
+    await waitFor('node 1 to drop it', async () => (await metricTotal(daemons[1]!.metrics.itemsDropped)) === 1, 5_000);
+    await sleep(300);
+    assert.deepEqual(received, []);
+  });
+
   describe('20 nodes', () => {
     it('every subscriber gets every one of 100 items exactly once (ttl 0)', async function () {
       this.timeout(120_000);
@@ -117,6 +170,33 @@ describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
         assert.equal(new Set(texts).size, 100, 'every item once');
         assert.equal(texts.length, 100, 'no item twice');
       }
+    });
+
+    it('after 30% of the nodes die, items reach 100% of the survivors once healed', async function () {
+      this.timeout(120_000);
+      const started = await startNetwork({ nodes: 20, config: { degree: 4 } });
+      network = started;
+      await waitFor('a connected overlay', () => isConnected(started.daemons), 30_000);
+      const victims = shuffled(Array.from({ length: 20 }, (_, i) => i)).slice(0, 6);
+      const killedAt = Date.now();
+      await Promise.all(victims.map((index) => started.kill(index)));
+      const survivors = started.daemons.filter((d): d is Daemon => d !== null);
+      // Healed: connected again, and every survivor back at `degree` links (replacements dialed).
+      const connectedMs = await waitFor('the survivors to be connected', () => isConnected(started.daemons), 30_000);
+      await waitFor('every survivor back at degree 4', () => survivors.every((d) => d.overlay.activeLinks.length >= 4), 30_000);
+      const healedMs = Date.now() - killedAt;
+      const inboxes: Buffer[][] = [];
+      for (const daemon of survivors) {
+        const client = await subscriber(daemon, null);
+        clients.push(client);
+        inboxes.push(collector(client));
+      }
+      const announcer = await ApiClient.connect(apiOf(survivors[0]!));
+      clients.push(announcer);
+      await sleep(200);
+      for (let n = 0; n < 20; n++) announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from(`after the crash ${n}`) });
+      await waitFor('every item at every survivor', () => inboxes.every((inbox) => inbox.length === 20), 10_000);
+      console.log(`      (killed nodes ${victims.join(', ')}: connected after ${connectedMs} ms, all back at degree after ${healedMs} ms)`);
     });
   });
 });
