@@ -6,16 +6,21 @@ import { fileURLToPath } from 'node:url';
 import { generate } from './generate.js';
 import { SpecError } from './spec-error.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = 'generated';
+const USAGE = 'usage: npm run generate [-- [--check] [--root <project dir>]]';
 
 async function main(argv: readonly string[]): Promise<number> {
-  const unknown = argv.filter((arg) => arg !== '--check');
-  if (unknown.length > 0) {
-    console.error(`generate: unknown argument ${unknown.join(' ')} (usage: npm run generate [-- --check])`);
-    return 2;
+  let root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  let isCheck = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--check') isCheck = true;
+    else if (arg === '--root' && argv[i + 1] !== undefined) root = argv[++i] ?? root;
+    else {
+      console.error(`generate: unknown argument ${arg ?? ''} (${USAGE})`);
+      return 2;
+    }
   }
-  const isCheck = argv.includes('--check');
   let files: Map<string, string>;
   try {
     ({ files } = await generate({ root, outDir: OUT_DIR }));
@@ -27,7 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const existing = listFiles(join(root, OUT_DIR));
+  const existing = listFiles(root, join(root, OUT_DIR));
   const extra = existing.filter((path) => !files.has(path));
   const stale = [...files].filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== content).map(([path]) => path);
 
@@ -50,7 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-function listFiles(dir: string): string[] {
+function listFiles(root: string, dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
