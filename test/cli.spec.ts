@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readConfig } from '../runtime/config.js';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const FIXTURES = join(ROOT, 'test/fixtures/config');
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `node bin/gossip.js …` the way a user does; `onStdout` may act on the output so far. */
+function gossip(args: string[], onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/gossip.js'), ...args], { cwd: ROOT, env: { ...process.env, GOSSIP_DEBUG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onStdout?.(stdout, (signal) => child.kill(signal));
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}
+
+/** A TCP port free right now on loopback. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('gossip CLI', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'gossip-cli-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe('gossip daemon with a bad config prints one line on stderr and exits 2', () => {
+    const cases: Array<[string, string]> = [
+      ['bad-degree.ini', '[gossip] degree: must be a number, got "many"'],
+      ['missing-api-address.ini', '[gossip] api_address: missing (required)'],
+      ['bad-address.ini', '[gossip] p2p_address: IPv6 address must be in brackets, e.g. [::1]:6001, got "::1:6001"'],
+      ['missing-hostkey.ini', `hostkey: cannot read ${join(FIXTURES, 'does-not-exist.pem')}: no such file`],
+    ];
+    for (const [file, problem] of cases) {
+      it(file, async () => {
+        const path = join(FIXTURES, file);
+        const run = await gossip(['daemon', '-c', path]);
+        assert.equal(run.code, 2);
+        assert.deepEqual(lines(run.stderr), [`gossip: ${path}: ${problem}`]);
+        assert.equal(run.stdout, '');
+      });
+    }
+
+    it('a config file that does not exist', async () => {
+      const run = await gossip(['daemon', '--config', join(dir, 'absent.ini')]);
+      assert.equal(run.code, 2);
+      assert.deepEqual(lines(run.stderr), [`gossip: ${join(dir, 'absent.ini')}: cannot read config file: no such file`]);
+    });
+  });
+
+  it('--check-config prints the config with defaults filled in, unknown keys as warnings, and exits 0', async () => {
+    const path = join(dir, 'check.ini');
+    writeFileSync(path, readFileSync(join(FIXTURES, 'minimal.ini'), 'utf8').replace('[gossip]', '[gossip]\nfrom_the_future = 1'));
+    const run = await gossip(['daemon', '-c', path, '--check-config']);
+    assert.equal(run.code, 0);
+    assert.deepEqual(lines(run.stderr), [`gossip: warning: ${path}: [gossip] from_the_future: unknown key, ignored`]);
+    assert.match(run.stdout, /^degree = 5$/m);
+    assert.match(run.stdout, /^max_peers = 10$/m);
+    assert.match(run.stdout, /^pow_difficulty = 24$/m);
+  });
+
+  it('without -c uses the built-in config (API 127.0.0.1:7001, P2P 127.0.0.1:6001, no bootstrapper)', async () => {
+    const run = await gossip(['daemon', '--check-config']);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /^api_address = 127\.0\.0\.1:7001$/m);
+    assert.match(run.stdout, /^p2p_address = 127\.0\.0\.1:6001$/m);
+    assert.match(run.stdout, /^bootstrapper = $/m);
+  });
+
+  it('runs the daemon from a config file, logs JSON lines when not on a terminal, and stops on SIGTERM', async () => {
+    const path = join(dir, 'run.ini');
+    writeFileSync(path, `[gossip]\ncache_size = 10\ndegree = 1\nrejoin_interval = 0\np2p_address = 127.0.0.1:${await freePort()}\napi_address = 127.0.0.1:${await freePort()}\n`);
+    let stoppedAt = 0;
+    const run = await gossip(['daemon', '-c', path], (stdout, kill) => {
+      if (stoppedAt === 0 && stdout.includes('gossip daemon listening')) {
+        stoppedAt = Date.now();
+        kill('SIGTERM');
+      }
+    });
+    assert.ok(stoppedAt > 0, `daemon never listened: ${run.stdout}${run.stderr}`);
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(Date.now() - stoppedAt < 2_000, 'shutdown took 2 s or more');
+    const records = lines(run.stdout).map((line) => JSON.parse(line) as { msg: string; name: string });
+    assert.ok(records.some((record) => record.msg === 'gossip daemon listening' && record.name === 'gossip'));
+  });
+
+  it('rejects an unknown --log-level without starting', async () => {
+    const run = await gossip(['daemon', '--log-level', 'loud', '--check-config']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /argument 'loud' is invalid/);
+  });
+
+  it('--help lists every command and every option', async () => {
+    const run = await gossip(['--help']);
+    assert.equal(run.code, 0);
+    for (const text of ['daemon', 'keygen', '-c, --config <file>', '--log-level <level>', '--check-config', '-o, --output <file>', '-f, --force', '-V, --version']) {
+      assert.ok(run.stdout.includes(text), `--help misses ${text}`);
+    }
+  });
+
+  describe('gossip keygen', () => {
+    it('writes a 4096-bit RSA PEM with mode 0600 and prints SHA-256 of its DER SPKI public key', async () => {
+      const path = join(dir, 'hostkey.pem');
+      const run = await gossip(['keygen', '-o', path]);
+      assert.equal(run.code, 0, run.stderr);
+      const pem = readFileSync(path, 'utf8');
+      const key = createPrivateKey(pem);
+      assert.equal(key.asymmetricKeyType, 'rsa');
+      assert.equal(key.asymmetricKeyDetails?.modulusLength, 4096);
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+      assert.deepEqual(lines(run.stdout), [createHash('sha256').update(spki).digest('hex')]);
+      // The key it writes is one the config accepts without a warning.
+      const ini = join(dir, 'with-key.ini');
+      writeFileSync(ini, `hostkey = hostkey.pem\n${readFileSync(join(FIXTURES, 'minimal.ini'), 'utf8')}`);
+      assert.deepEqual(readConfig(ini).warnings, []);
+    });
+
+    it('--force overwrites an existing file and still leaves it mode 0600', async () => {
+      const path = join(dir, 'old.pem');
+      writeFileSync(path, 'old', { mode: 0o644 });
+      const run = await gossip(['keygen', '--force', '--output', path]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(createPrivateKey(readFileSync(path, 'utf8')).asymmetricKeyDetails?.modulusLength, 4096);
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+    });
+
+    it('refuses to overwrite an existing file without --force, at once and leaving it untouched', async () => {
+      const path = join(dir, 'taken.pem');
+      writeFileSync(path, 'keep me');
+      const started = Date.now();
+      const run = await gossip(['keygen', '-o', path]);
+      assert.equal(run.code, 1);
+      assert.deepEqual(lines(run.stderr), [`gossip: keygen: ${path} already exists (use --force to overwrite)`]);
+      assert.equal(readFileSync(path, 'utf8'), 'keep me');
+      assert.ok(Date.now() - started < 10_000);
+    });
+  });
+});
