@@ -158,6 +158,7 @@ describe('config', () => {
       ['[::1]:6001', '::1', 6001, 6],
       ['[2001:db8::42]:65535', '2001:db8::42', 65535, 6],
       ['[::ffff:1.2.3.4]:1', '::ffff:1.2.3.4', 1, 6],
+      ['[fe80::1%eth0]:6001', 'fe80::1%eth0', 6001, 6],
       ['localhost:6001', 'localhost', 6001, 'hostname'],
       ['p2psec.net.in.tum.de:6001', 'p2psec.net.in.tum.de', 6001, 'hostname'],
       ['node-1.example.:7', 'node-1.example.', 7, 'hostname'],
