@@ -1,0 +1,249 @@
+/**
+ * PROTOCOL.md §1 Framing, as seen through the API port: framing on the byte stream, whole
+ * outgoing frames, reserved fields ignored, malformed frames closing only their connection.
+ * Deliveries are observed across nodes (announce on node 0, subscriber on node 1) so that an
+ * implementation that never notifies local subscribers fails only api/3.1/local-delivery.
+ */
+import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE } from '../../../generated/index.js';
+import { FramedSocket } from '../../../runtime/api-client.js';
+import { announceWithReserved, hex, rawFrame, sleep, u16 } from '../bytes.js';
+import { announceFrom, connect, describeItem, settle, Subscriber } from '../observe.js';
+import { fail, pass, skip, type CaseContext, type ConformanceCase, type Outcome } from '../types.js';
+import { expectClose } from './common.js';
+
+/** Gap between the pieces of a split frame: long enough to arrive as separate reads. */
+const PIECE_GAP_MS = 3;
+
+async function writeInPieces(socket: FramedSocket, bytes: Uint8Array, pieceLength: number): Promise<void> {
+  for (let offset = 0; offset < bytes.length; offset += pieceLength) {
+    socket.write(bytes.subarray(offset, offset + pieceLength));
+    await sleep(PIECE_GAP_MS);
+  }
+}
+
+function notDelivered(sent: string, item: { ttl: number; dataType: number; data: Uint8Array }, waitMs: number): Outcome {
+  return fail({
+    message: 'the item was not delivered to the subscriber on node 1',
+    sent,
+    expected: `NOTIFICATION on node 1 with ${describeItem(item)}`,
+    got: `nothing within ${waitMs} ms`,
+  });
+}
+
+/** One malformed-frame case: `bytes` on a fresh API connection to node 0 must close it. */
+function closes(slug: string, requirement: string, bytes: Uint8Array, section = '1'): ConformanceCase {
+  return {
+    id: `api/${section}/${slug}`,
+    group: 'api',
+    section,
+    requirement,
+    minNodes: 1,
+    run: (context) => expectClose(context, context.nodes[0]!.api, bytes),
+  };
+}
+
+export const framingCases: ConformanceCase[] = [
+  {
+    id: 'api/1/announce-split-across-writes',
+    group: 'api',
+    section: '1',
+    requirement: 'An ANNOUNCE that arrives one byte per TCP segment is still read as one frame.',
+    minNodes: 2,
+    async run(context) {
+      const dataType = context.freshDataType();
+      const subscriber = await Subscriber.open(context, context.nodes[1]!, [dataType]);
+      await settle();
+      const item = { ttl: 0, dataType, data: context.freshData(12) };
+      const frame = GossipAnnounce.encode(item);
+      const socket = context.track(await FramedSocket.connect(context.nodes[0]!.api));
+      await writeInPieces(socket, frame, 1);
+      if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
+      return notDelivered(`to node 0, one byte per write: ${hex(frame)}`, item, context.settings.waitMs);
+    },
+  },
+  {
+    id: 'api/1/notify-split-across-writes',
+    group: 'api',
+    section: '1',
+    requirement: 'A NOTIFY that arrives in pieces (size, then type, then body) still subscribes.',
+    minNodes: 2,
+    async run(context) {
+      const dataType = context.freshDataType();
+      const client = await connect(context, context.nodes[1]!);
+      const frame = GossipNotify.encode({ dataType });
+      await writeInPieces(client.transport, frame, 2);
+      await settle();
+      const item = { ttl: 0, dataType, data: context.freshData() };
+      await announceFrom(context, context.nodes[0]!, item);
+      if (await client.nextNotification(context.settings.waitMs)) return pass();
+      return notDelivered(`NOTIFY to node 1 in 2-byte writes: ${hex(frame)}; ANNOUNCE to node 0`, item, context.settings.waitMs);
+    },
+  },
+  {
+    id: 'api/1/frames-sharing-one-write',
+    group: 'api',
+    section: '1',
+    requirement: 'Several whole frames in one TCP write are all read (two NOTIFYs, then two ANNOUNCEs).',
+    minNodes: 2,
+    async run(context) {
+      const [typeA, typeB] = [context.freshDataType(), context.freshDataType()];
+      const client = await connect(context, context.nodes[1]!);
+      const notifies = Buffer.concat([GossipNotify.encode({ dataType: typeA }), GossipNotify.encode({ dataType: typeB })]);
+      client.sendRaw(notifies);
+      await settle();
+      const items = [typeA, typeB].map((dataType) => ({ ttl: 0, dataType, data: context.freshData() }));
+      const announces = Buffer.concat(items.map((item) => GossipAnnounce.encode(item)));
+      const announcer = context.track(await FramedSocket.connect(context.nodes[0]!.api));
+      announcer.write(announces);
+      const seen = new Set<number>();
+      const deadline = Date.now() + context.settings.waitMs;
+      while (seen.size < 2 && Date.now() < deadline) {
+        const notification = await client.nextNotification(deadline - Date.now());
+        if (notification) seen.add(notification.dataType);
+      }
+      if (seen.size === 2) return pass();
+      return fail({
+        message: 'not every frame of a shared write took effect',
+        sent: `to node 1 in one write: ${hex(notifies)}; to node 0 in one write: ${hex(announces)}`,
+        expected: `NOTIFICATIONs for data types ${typeA} and ${typeB} on node 1`,
+        got: `data types [${[...seen].join(', ')}] within ${context.settings.waitMs} ms`,
+      });
+    },
+  },
+  {
+    id: 'api/1/frames-written-whole',
+    group: 'api',
+    section: '1',
+    requirement: 'Each NOTIFICATION is written whole: every TCP read ends on a frame boundary.',
+    minNodes: 2,
+    async run(context) {
+      const ITEMS = 20;
+      const dataType = context.freshDataType();
+      const socket = context.track(await FramedSocket.connect(context.nodes[1]!.api));
+      socket.write(GossipNotify.encode({ dataType }));
+      await settle();
+      const announcer = await connect(context, context.nodes[0]!);
+      for (let i = 0; i < ITEMS; i++) {
+        announcer.announce({ ttl: 0, dataType, data: context.freshData(200) });
+        await sleep(5);
+      }
+      const frames: Uint8Array[] = [];
+      while (frames.length < ITEMS) {
+        const frame = await socket.take(context.settings.waitMs);
+        if (!frame) break;
+        frames.push(frame);
+      }
+      if (frames.length === 0) return skip('no NOTIFICATION arrived on node 1 (see api/3.1/cross-node-delivery)');
+      // A frame boundary is a running total of frame sizes; every read must end on one.
+      const boundaries = new Set<number>();
+      let total = 0;
+      for (const frame of frames) boundaries.add((total += frame.length));
+      let readEnd = 0;
+      for (const [index, length] of socket.chunkLengths.entries()) {
+        readEnd += length;
+        if (readEnd > total) break;
+        if (!boundaries.has(readEnd)) {
+          return fail({
+            message: `TCP read ${index + 1} ended inside a frame: the node split a NOTIFICATION across writes`,
+            sent: `NOTIFY on node 1, ${ITEMS} ANNOUNCEs of 208 bytes on node 0`,
+            expected: 'every read to end where a frame ends',
+            got: `read lengths ${socket.chunkLengths.slice(0, 12).join(', ')}${socket.chunkLengths.length > 12 ? ', …' : ''}; frame sizes ${frames.slice(0, 6).map((f) => f.length).join(', ')}, …`,
+          });
+        }
+      }
+      return pass(`${frames.length} NOTIFICATIONs in ${socket.chunkLengths.length} reads`);
+    },
+  },
+  {
+    id: 'api/1/largest-frame',
+    group: 'api',
+    section: '1',
+    requirement: 'An ANNOUNCE of the largest size (65535 bytes) is accepted and delivered intact.',
+    minNodes: 2,
+    async run(context) {
+      const dataType = context.freshDataType();
+      const subscriber = await Subscriber.open(context, context.nodes[1]!, [dataType]);
+      await settle();
+      const item = { ttl: 0, dataType, data: context.freshData(MAX_FRAME_SIZE - 8) };
+      await announceFrom(context, context.nodes[0]!, item);
+      if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
+      return notDelivered(`ANNOUNCE of ${MAX_FRAME_SIZE} bytes to node 0`, item, context.settings.waitMs);
+    },
+  },
+  {
+    id: 'api/1/announce-reserved-ignored',
+    group: 'api',
+    section: '1',
+    requirement: 'A non-zero reserved byte in ANNOUNCE is ignored: the item is still spread.',
+    minNodes: 2,
+    async run(context) {
+      const dataType = context.freshDataType();
+      const subscriber = await Subscriber.open(context, context.nodes[1]!, [dataType]);
+      await settle();
+      const item = { ttl: 0, dataType, data: context.freshData() };
+      const frame = announceWithReserved(0, 0xff, dataType, item.data);
+      const socket = context.track(await FramedSocket.connect(context.nodes[0]!.api));
+      socket.write(frame);
+      if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
+      return notDelivered(`to node 0: ${hex(frame)}`, item, context.settings.waitMs);
+    },
+  },
+  {
+    id: 'api/1/notify-reserved-ignored',
+    group: 'api',
+    section: '1',
+    requirement: 'A non-zero reserved field in NOTIFY is ignored: the subscription works.',
+    minNodes: 2,
+    async run(context) {
+      const dataType = context.freshDataType();
+      const frame = rawFrame(501, [0xff, 0xff, ...u16(dataType)]);
+      const client = await connect(context, context.nodes[1]!);
+      client.sendRaw(frame);
+      await settle();
+      const item = { ttl: 0, dataType, data: context.freshData() };
+      await announceFrom(context, context.nodes[0]!, item);
+      if (await client.nextNotification(context.settings.waitMs)) return pass();
+      return notDelivered(`to node 1: ${hex(frame)}`, item, context.settings.waitMs);
+    },
+  },
+  closes('size-below-header', 'A frame whose size is below 4 closes the connection.', Uint8Array.from([0x00, 0x02, 0x01, 0xf5])),
+  closes('notify-trailing-bytes', 'A NOTIFY longer than its fixed 8 bytes closes the connection.', rawFrame(501, [0, 0, 0x9c, 0x40, 0, 0])),
+  closes('notify-truncated', 'A NOTIFY shorter than its fixed 8 bytes closes the connection.', rawFrame(501, [0, 0])),
+  closes('validation-wrong-size', 'A VALIDATION whose size is not 8 closes the connection.', rawFrame(503, [0, 1, 0, 1, 0, 0, 0, 0])),
+  closes('announce-truncated', 'An ANNOUNCE too short for ttl, reserved and data_type closes the connection.', rawFrame(500, [1, 0])),
+  closes('unknown-type', 'A frame of an unregistered type (999) closes the connection.', rawFrame(999, [0, 0, 0, 0])),
+  closes('reserved-gossip-type', 'A frame of a reserved Gossip type (509) closes the connection.', rawFrame(509, [0, 0, 0, 0])),
+  closes('other-module-type', "A frame of another module's type (650, DHT) closes the connection.", rawFrame(650, [0, 0, 0, 0])),
+  {
+    id: 'api/1/others-still-served',
+    group: 'api',
+    section: '1',
+    requirement: 'After one connection sent a malformed frame, the node keeps serving its other and new connections.',
+    minNodes: 2,
+    async run(context) {
+      const dataType = context.freshDataType();
+      const subscriber = await Subscriber.open(context, context.nodes[1]!, [dataType]);
+      const bystander = await connect(context, context.nodes[0]!);
+      await settle();
+      const garbage = Uint8Array.from([0x00, 0x01, 0xff, 0xff, 0xde, 0xad]);
+      const offender = context.track(await FramedSocket.connect(context.nodes[0]!.api));
+      offender.write(garbage);
+      await offender.waitClosed(context.settings.waitMs);
+      const first = { ttl: 0, dataType, data: context.freshData() };
+      bystander.announce(first);
+      const second = { ttl: 0, dataType, data: context.freshData() };
+      await announceFrom(context, context.nodes[0]!, second);
+      const [gotFirst, gotSecond] = await Promise.all([
+        subscriber.waitFor(first.data, context.settings.waitMs),
+        subscriber.waitFor(second.data, context.settings.waitMs),
+      ]);
+      if (gotFirst && gotSecond) return pass();
+      return fail({
+        message: 'node 0 stopped serving after a malformed frame on another connection',
+        sent: `to node 0 on connection A: ${hex(garbage)}; then ANNOUNCE on open connection B and on new connection C`,
+        expected: 'both items delivered to the subscriber on node 1',
+        got: `B's item ${gotFirst ? 'delivered' : 'missing'}, C's item ${gotSecond ? 'delivered' : 'missing'}`,
+      });
+    },
+  },
+];

@@ -1,0 +1,120 @@
+/**
+ * Observing a node through its API: subscribers that record every NOTIFICATION and answer
+ * it as a case asks (valid, invalid, a raw 16-bit word, or not at all), and announcers.
+ */
+import type { GossipNotification } from '../../generated/index.js';
+import { ApiClient } from '../../runtime/api-client.js';
+import { equalBytes, sleep, validationWord } from './bytes.js';
+import type { CaseContext, NodeInfo } from './types.js';
+
+/** How a subscriber answers each NOTIFICATION (§3 VALIDATION). */
+export type Answer = 'valid' | 'invalid' | 'none' | { readonly word: number };
+
+/**
+ * The API has no acknowledgement, so a NOTIFY is in force only once the node has read it:
+ * this pause after subscribing lets it do so before anything is announced.
+ */
+export const SUBSCRIBE_SETTLE_MS = 150;
+
+type Waiter = { data: Uint8Array; settle: (notification: GossipNotification | null) => void };
+
+export class Subscriber {
+  readonly received: GossipNotification[] = [];
+  private readonly waiters = new Set<Waiter>();
+
+  private constructor(
+    readonly client: ApiClient,
+    private answer: Answer,
+  ) {
+    void this.readLoop();
+  }
+
+  /** Connects to `node`, subscribes to every type in `dataTypes`. Call settle() after. */
+  static async open(context: CaseContext, node: NodeInfo, dataTypes: number[], answer: Answer = 'valid'): Promise<Subscriber> {
+    const client = context.track(await ApiClient.connect(node.api));
+    for (const dataType of dataTypes) client.notify(dataType);
+    return new Subscriber(client, answer);
+  }
+
+  /** Changes how later NOTIFICATIONs are answered. */
+  answerWith(answer: Answer): void {
+    this.answer = answer;
+  }
+
+  /** The NOTIFICATION carrying `data`, received already or within `timeoutMs`; else null. */
+  waitFor(data: Uint8Array, timeoutMs: number): Promise<GossipNotification | null> {
+    const seen = this.find(data);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        data,
+        settle: (notification) => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(notification);
+        },
+      };
+      const timer = setTimeout(() => waiter.settle(null), timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  find(data: Uint8Array): GossipNotification | undefined {
+    return this.received.find((notification) => equalBytes(notification.data, data));
+  }
+
+  /** How many NOTIFICATIONs carried `data`. */
+  count(data: Uint8Array): number {
+    return this.received.filter((notification) => equalBytes(notification.data, data)).length;
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  private async readLoop(): Promise<void> {
+    while (!this.client.isClosed) {
+      const notification = await this.client.nextNotification(1_000);
+      if (!notification) continue;
+      this.received.push({ ...notification, data: Uint8Array.from(notification.data) });
+      this.reply(notification.messageId);
+      for (const waiter of [...this.waiters]) {
+        if (equalBytes(waiter.data, notification.data)) waiter.settle(notification);
+      }
+    }
+  }
+
+  private reply(messageId: number): void {
+    const answer = this.answer;
+    if (answer === 'none') return;
+    if (answer === 'valid' || answer === 'invalid') this.client.validate(messageId, answer === 'valid');
+    else this.client.sendRaw(validationWord(messageId, answer.word));
+  }
+}
+
+/** Lets freshly sent NOTIFY frames take effect (see SUBSCRIBE_SETTLE_MS). */
+export function settle(): Promise<void> {
+  return sleep(SUBSCRIBE_SETTLE_MS);
+}
+
+/** Opens an API connection to `node` that the case owns. */
+export async function connect(context: CaseContext, node: NodeInfo): Promise<ApiClient> {
+  return context.track(await ApiClient.connect(node.api));
+}
+
+/** Announces one item from a new connection to `node` (kept open until the case ends). */
+export async function announceFrom(
+  context: CaseContext,
+  node: NodeInfo,
+  item: { ttl: number; dataType: number; data: Uint8Array },
+): Promise<ApiClient> {
+  const client = await connect(context, node);
+  client.announce(item);
+  return client;
+}
+
+/** Human-readable "item" line for reports. */
+export function describeItem(item: { ttl?: number; dataType: number; data: Uint8Array }): string {
+  const ttl = item.ttl === undefined ? '' : `ttl=${item.ttl} `;
+  return `${ttl}data_type=${item.dataType} data=${Buffer.from(item.data.subarray(0, 16)).toString('hex')}${item.data.length > 16 ? `… (${item.data.length} bytes)` : ''}`;
+}

@@ -1,0 +1,168 @@
+/**
+ * One conformance run: pick the cases, start the nodes (`--spawn`) or take them as given
+ * (`--api`), wait until node 0's items reach every other node, run the cases, report, and
+ * stop whatever was started, also on failure or Ctrl-C.
+ */
+import { writeFileSync } from 'node:fs';
+import { ApiClient, parseEndpoint, type Endpoint } from '../../runtime/api-client.js';
+import { sleep } from './bytes.js';
+import { allCases } from './cases/index.js';
+import { formatResult, formatSummary, summarise, toJson, toJunit, type Summary } from './reporters.js';
+import { runCases, selectCases } from './runner.js';
+import { spawnCluster, type Cluster } from './spawner.js';
+import type { CaseResult, ConformanceCase, Group, NodeInfo, SuiteSettings } from './types.js';
+
+export interface SuiteOptions {
+  /** `--spawn`: command with `{config}`; or null with `api` given. */
+  readonly spawn: string | null;
+  readonly nodes: number;
+  /** `--api`: API addresses of nodes someone else started. */
+  readonly api: readonly string[];
+  /** `--p2p`: their P2P addresses, same order (for the p2p group). */
+  readonly p2p: readonly string[];
+  readonly set: Readonly<Record<string, string>>;
+  readonly groups: readonly Group[];
+  readonly only: readonly string[];
+  readonly hostkeyBits: number;
+  readonly startupTimeoutMs: number;
+  /** How long to wait for node 0's items to reach every node before the cases start. */
+  readonly readyTimeoutMs: number;
+  readonly settings: SuiteSettings;
+  readonly json: boolean;
+  readonly junitPath: string | null;
+  /** Show a progress line on stderr (a TTY) while running. */
+  readonly progress: boolean;
+  readonly cwd?: string;
+}
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface SuiteRun {
+  readonly results: CaseResult[];
+  readonly summary: Summary;
+  readonly exitCode: number;
+}
+
+/** Cases of the chosen groups matching `--only`, in file order. */
+export function chooseCases(groups: readonly Group[], only: readonly string[]): ConformanceCase[] {
+  return selectCases(allCases.filter((c) => groups.includes(c.group)), only);
+}
+
+/** `--list`: id, section and requirement of every chosen case. */
+export function listCases(cases: readonly ConformanceCase[]): string {
+  return cases.map((c) => `${c.id.padEnd(48)} §${c.section.padEnd(4)} ${c.requirement}`).join('\n');
+}
+
+export async function runSuite(options: SuiteOptions, output: Output): Promise<SuiteRun> {
+  const cases = chooseCases(options.groups, options.only);
+  if (cases.length === 0) throw new Error(`no case matches --only ${options.only.join(',')} (see --list)`);
+  const started = performance.now();
+  let cluster: Cluster | null = null;
+  const stopOnSignal = (signal: NodeJS.Signals): void => {
+    output.err(`\n${signal}: stopping the nodes\n`);
+    void (cluster?.stop() ?? Promise.resolve()).then(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  try {
+    let nodes: NodeInfo[];
+    if (options.spawn !== null) {
+      output.err(`starting ${options.nodes} node(s): ${options.spawn}\n`);
+      cluster = await spawnCluster({
+        command: options.spawn,
+        nodes: options.nodes,
+        set: options.set,
+        hostkeyBits: options.hostkeyBits,
+        startupTimeoutMs: options.startupTimeoutMs,
+        cwd: options.cwd,
+      });
+      nodes = cluster.nodes;
+      output.err(`configs and logs in ${cluster.workDir}\n`);
+    } else {
+      nodes = givenNodes(options.api, options.p2p);
+    }
+    const readyMs = await waitUntilConnected(nodes, options.readyTimeoutMs);
+    output.err(readyMs === null
+      ? `warning: node 0's items did not reach every node within ${options.readyTimeoutMs} ms; running anyway\n`
+      : `nodes ready (${nodes.length}, items spread in ${readyMs} ms)\n`);
+    const activeCluster = cluster;
+    const results = await runCases({
+      cases,
+      nodes,
+      settings: options.settings,
+      spawnNode: activeCluster ? (overrides) => activeCluster.spawnExtra(overrides) : null,
+      onProgress: ({ done, total, running, last }) => {
+        if (last && !options.json) output.out(`${formatResult(last)}\n`);
+        if (options.progress) {
+          output.err(running ? `\r\x1b[K[${done + 1}/${total}] ${running.id} …` : '\r\x1b[K');
+        }
+      },
+    });
+    const summary = summarise(results, Math.round(performance.now() - started));
+    const target = options.spawn !== null ? { spawn: options.spawn, nodes: nodes.length, set: options.set } : { api: options.api, p2p: options.p2p };
+    if (options.json) output.out(`${toJson(results, summary, target)}\n`);
+    else output.out(`\n${formatSummary(summary)}\n`);
+    if (options.junitPath) writeFileSync(options.junitPath, toJunit(results, summary));
+    return { results, summary, exitCode: summary.failed > 0 ? 1 : 0 };
+  } finally {
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+    await cluster?.stop();
+  }
+}
+
+function givenNodes(api: readonly string[], p2p: readonly string[]): NodeInfo[] {
+  if (api.length === 0) throw new Error('give --spawn COMMAND or --api host:port[,host:port…]');
+  if (p2p.length > 0 && p2p.length !== api.length) throw new Error(`--p2p names ${p2p.length} addresses but --api ${api.length}: give one per node, same order`);
+  return api.map((text, index) => ({ index, api: parseEndpoint(text), p2p: p2p[index] ? parseEndpoint(p2p[index]) : null }));
+}
+
+/** Probe items' data type: far from the range cases use. */
+const PROBE_DATA_TYPE = 65_000;
+const PROBE_INTERVAL_MS = 300;
+
+/**
+ * Announces probe items on node 0 until a subscriber on every other node got one (the
+ * overlay formed); the time it took, or null after `timeoutMs`.
+ */
+async function waitUntilConnected(nodes: readonly NodeInfo[], timeoutMs: number): Promise<number | null> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  const first = await connectWithin(nodes[0]!.api, deadline);
+  if (nodes.length < 2) {
+    first.destroy();
+    return 0;
+  }
+  const others = await Promise.all(nodes.slice(1).map((node) => connectWithin(node.api, deadline)));
+  for (const client of others) client.notify(PROBE_DATA_TYPE);
+  const reached = new Set<number>();
+  const listeners = others.map(async (client, index) => {
+    const notification = await client.nextNotification(Math.max(0, deadline - Date.now()));
+    if (notification) {
+      client.validate(notification.messageId, true);
+      reached.add(index);
+    }
+  });
+  let counter = 0;
+  while (reached.size < others.length && Date.now() < deadline) {
+    first.announce({ ttl: 0, dataType: PROBE_DATA_TYPE, data: Buffer.from(`conformance probe ${process.pid} ${counter++}`) });
+    await sleep(PROBE_INTERVAL_MS);
+  }
+  for (const client of [first, ...others]) client.destroy();
+  await Promise.all(listeners);
+  return reached.size === others.length ? Date.now() - started : null;
+}
+
+async function connectWithin(endpoint: Endpoint, deadline: number): Promise<ApiClient> {
+  for (;;) {
+    try {
+      return await ApiClient.connect(endpoint, Math.max(500, Math.min(5_000, deadline - Date.now())));
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await sleep(PROBE_INTERVAL_MS);
+    }
+  }
+}
