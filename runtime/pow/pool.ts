@@ -121,6 +121,10 @@ export class PowPool {
       const worker = new Worker(WORKER_URL, { execArgv: [] });
       worker.on('message', (reply: WorkerReply) => this.#onReply(reply));
       worker.on('error', (error) => this.#onWorkerFailure(error));
+      // An exit we did not ask for (close() removes workers from the list first).
+      worker.on('exit', (code) => {
+        if (this.#workers.includes(worker)) this.#onWorkerFailure(new Error(`exited with code ${code}`));
+      });
       this.#workers.push(worker);
     }
   }
