@@ -95,9 +95,11 @@ export const GossipPeerResponse = {
     const addrSize = isIpv6 ? 16 : 4;
     const entrySize = addrSize + 2;
     if ((size - 24) % entrySize !== 0) throw partialEntry('GOSSIP PEER RESPONSE', 'entries', 24, size, entrySize);
+    const buffer = frame.buffer;
+    const base = frame.byteOffset;
     const entries: PeerAddress[] = [];
     for (let offset = 24; offset < size; offset += entrySize) {
-      entries.push({ addr: frame.subarray(offset, offset + addrSize), port: readU16(frame, offset + addrSize) });
+      entries.push({ addr: new Uint8Array(buffer, base + offset, addrSize), port: readU16(frame, offset + addrSize) });
     }
     return { nonce, challenge, isIpv6, entries };
   },
