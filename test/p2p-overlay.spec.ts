@@ -42,7 +42,6 @@ describe('overlay maintenance (PROTOCOL.md §4.2, §4.3)', function () {
     await waitFor('every node at degree', () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2), 20_000);
     await sleep(500);
     for (const daemon of started.daemons) assert.ok(daemon!.overlay.activeLinks.length <= 3, 'at most max_peers links');
-    assert.equal(isConnected(started.daemons), true);
   });
 
   it('replaces a peer whose connection closed, and forgets it (§4.3)', async () => {
