@@ -160,9 +160,18 @@ function overlayObserver(metrics: GossipMetrics): OverlayObserver {
 
 /** Runs a daemon until SIGINT or SIGTERM, then closes it within SHUTDOWN_DEADLINE_MS. */
 export async function runDaemon(config: GossipConfig, logger: Logger): Promise<void> {
+  // Handlers go in before start-up: a signal that arrives while listeners open (a supervisor
+  // that stops us at once) must still shut down cleanly, not kill the process.
+  let signalled: NodeJS.Signals | null = null;
+  let onSignal: (signal: NodeJS.Signals) => void = (signal) => {
+    signalled = signal;
+  };
+  const handler = (signal: NodeJS.Signals) => onSignal(signal);
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
   const daemon = await startDaemon(config, logger);
   await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
+    onSignal = (signal) => {
       logger.info({ signal }, 'shutting down');
       const deadline = setTimeout(() => {
         logger.warn('shutdown deadline passed, exiting');
@@ -171,7 +180,6 @@ export async function runDaemon(config: GossipConfig, logger: Logger): Promise<v
       deadline.unref();
       void daemon.close().then(resolve);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    if (signalled) onSignal(signalled);
   });
 }
