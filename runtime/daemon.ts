@@ -7,6 +7,9 @@ import { isIP, type AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { MessageType } from '../generated/index.js';
 import type { GossipConfig } from './config.js';
+import { GossipError } from './errors.js';
+import { formatHostPort, type HostPort } from './host-port.js';
+import { loadHostKey } from './hostkey.js';
 import { GossipHandler } from './gossip-handler.js';
 import { GossipMetrics } from './metrics.js';
 import { PeerOverlay, type OverlayObserver } from './overlay.js';
@@ -115,11 +118,15 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
   handler.attach(p2p);
   handler.setOverlay(overlay);
   metrics.watchQueues(() => ({ api: api.receiveQueue.length, p2p: p2p.receiveQueue.length }));
+  metrics.watchQueues(() => ({ api: api.queuedForSending, p2p: p2p.queuedForSending }), 'send');
 
   let stopMetrics: (() => Promise<void>) | null = null;
   try {
-    const apiBound = await api.listen(config.apiAddress.host, config.apiAddress.port);
-    const p2pBound = await p2p.listen(config.p2pAddress.host, config.p2pAddress.port);
+    const apiBound = await listenOrExplain(api, 'api_address', config.apiAddress);
+    const p2pBound = await listenOrExplain(p2p, 'p2p_address', config.p2pAddress);
+    if (config.hostkeyPath) {
+      logger.info({ identity: loadHostKey(config.hostkeyPath).identity.toString('hex') }, 'host identity');
+    }
     if (config.metricsAddress) stopMetrics = await metrics.serve(config.metricsAddress);
     // Port 0 in the config means "any free port": peers must learn the real one.
     overlay.start(p2p, p2pBound.port);
@@ -145,6 +152,16 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
     handler.close();
     await Promise.allSettled([api.close(), p2p.close(), ownsPow ? pow.close() : null, stopMetrics?.()]);
     throw error;
+  }
+}
+
+/** Listens, turning "address in use" and friends into one line that names the key. */
+async function listenOrExplain(server: Server, key: string, address: HostPort): Promise<AddressInfo> {
+  try {
+    return await server.listen(address.host, address.port);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new GossipError('listen-failed', `cannot listen on ${key} ${formatHostPort(address)}: ${code}`);
   }
 }
 

@@ -64,11 +64,11 @@ export class GossipMetrics {
     registers: [this.registry],
   });
 
-  private readonly queueSamplers: Array<() => Record<string, number>> = [];
+  private readonly queueSamplers: Array<{ queue: 'receive' | 'send'; sample: () => Record<string, number> }> = [];
 
   constructor(options: GossipMetricsOptions = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    // Receive-queue depths are sampled at scrape time: no timer, no per-frame gauge update.
+    // Queue depths are sampled at scrape time: no timer, no per-frame gauge update.
     const samplers = this.queueSamplers;
     this.queueDepth = new Gauge({
       name: 'gossip_queue_depth',
@@ -76,8 +76,8 @@ export class GossipMetrics {
       labelNames: ['server', 'queue'] as const,
       registers: [this.registry],
       collect() {
-        for (const sample of samplers) {
-          for (const [server, depth] of Object.entries(sample())) this.set({ server, queue: 'receive' }, depth);
+        for (const { queue, sample } of samplers) {
+          for (const [server, depth] of Object.entries(sample())) this.set({ server, queue }, depth);
         }
       },
     });
@@ -119,9 +119,9 @@ export class GossipMetrics {
     }
   }
 
-  /** Report receive-queue depths (by server name) whenever /metrics is scraped. */
-  watchQueues(sample: () => Record<string, number>): void {
-    this.queueSamplers.push(sample);
+  /** Report queue depths (frames, by server name) whenever /metrics is scraped. */
+  watchQueues(sample: () => Record<string, number>, queue: 'receive' | 'send' = 'receive'): void {
+    this.queueSamplers.push({ queue, sample });
   }
 
   /** The text exposition, as GET /metrics returns it. */

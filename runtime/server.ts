@@ -108,6 +108,13 @@ export class Server {
     });
   }
 
+  /** Frames waiting in this server's send queues, all connections together. */
+  get queuedForSending(): number {
+    let frames = 0;
+    for (const connection of this.connections) frames += connection.sendQueue.length;
+    return frames;
+  }
+
   /** The handler finished with a frame of `connection`: resume reading it if it was paused. */
   frameHandled(connection: Connection): void {
     connection.queuedFrames--;

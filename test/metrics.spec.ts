@@ -70,8 +70,8 @@ describe('GossipMetrics', () => {
   it('samples receive-queue depths at scrape time and exports peer gauges', async () => {
     let depth = 3;
     metrics.watchQueues(() => ({ api: depth, p2p: 7 }));
+    metrics.watchQueues(() => ({ api: 11 }), 'send');
     metrics.peers.set({ state: 'active' }, 5);
-    metrics.queueDepth.set({ server: 'api', queue: 'send' }, 11);
     let body = (await httpGet(stop.port, '/metrics')).body;
     assert.equal(sample(body, 'gossip_queue_depth{server="api",queue="receive"}'), 3);
     assert.equal(sample(body, 'gossip_queue_depth{server="p2p",queue="receive"}'), 7);
