@@ -1,0 +1,187 @@
+/**
+ * A deliberately broken Gossip implementation, used ONLY by test/conformance.spec.ts to prove
+ * that the conformance suite catches real bugs (a suite that passes everything must not slip
+ * through). It implements the API (PROTOCOL.md §3) correctly apart from the bugs switched on
+ * by `broken_bugs = a,b` in [gossip]; its P2P side is a bare flood of ANNOUNCE frames with no
+ * proof of work (so only the api group applies to it).
+ *
+ * Bugs:
+ * - `echo-to-announcer`: the announcing connection is notified of its own item (§3.1).
+ * - `ignores-invalid`: a valid=0 answer counts as valid=1 (§3.1).
+ * - `splits-frames`: every frame to API clients is written in two pieces (§1).
+ *
+ * Run: node --import tsx test/conformance/broken/broken-node.ts CONFIG.ini
+ */
+import { createHash, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import ini from 'ini';
+import { decodeFrame, GossipAnnounce, GossipNotification, type GossipAnnounce as Announce } from '../../../generated/index.js';
+import { parseEndpoint } from '../../../runtime/api-client.js';
+import { FrameReader } from '../../../runtime/framer.js';
+
+type Bug = 'echo-to-announcer' | 'ignores-invalid' | 'splits-frames';
+
+const configPath = process.argv[2];
+if (!configPath) {
+  process.stderr.write('usage: broken-node.ts CONFIG.ini\n');
+  process.exit(2);
+}
+const section = (ini.parse(readFileSync(configPath, 'utf8')) as { gossip?: Record<string, string> }).gossip ?? {};
+const bugs = new Set(String(section.broken_bugs ?? '').split(',').map((s) => s.trim()).filter(Boolean) as Bug[]);
+const validationTimeoutMs = Number(section.validation_timeout ?? 5) * 1000;
+
+interface ApiClientState {
+  readonly socket: net.Socket;
+  readonly types: Set<number>;
+  /** message ID → item waiting for this client's answer */
+  readonly pending: Map<number, PendingItem>;
+  /** Ordered chain of writes (for `splits-frames`). */
+  writes: Promise<void>;
+}
+
+interface PendingItem {
+  readonly frame: Announce;
+  readonly from: net.Socket;
+  readonly waitingFor: Set<ApiClientState>;
+  isDone: boolean;
+  timer: NodeJS.Timeout;
+}
+
+const clients = new Set<ApiClientState>();
+const peers = new Set<net.Socket>();
+const seen = new Set<string>();
+
+function itemKey(item: Announce): string {
+  return createHash('sha256').update(Buffer.from([item.dataType >> 8, item.dataType & 0xff])).update(item.data).digest('hex').slice(0, 16);
+}
+
+function sendToClient(client: ApiClientState, frame: Uint8Array): void {
+  if (!bugs.has('splits-frames')) {
+    client.socket.write(frame);
+    return;
+  }
+  // In order, but each frame in two writes a moment apart, as a careless sender might.
+  client.writes = client.writes.then(async () => {
+    client.socket.write(frame.subarray(0, 3));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    client.socket.write(frame.subarray(3));
+  });
+}
+
+function notify(client: ApiClientState, item: Announce): number {
+  let messageId = randomInt(0, 65_536);
+  while (client.pending.has(messageId)) messageId = randomInt(0, 65_536);
+  sendToClient(client, GossipNotification.encode({ messageId, dataType: item.dataType, data: item.data }));
+  return messageId;
+}
+
+function pushToPeers(item: Announce, except: net.Socket | null): void {
+  const frame = GossipAnnounce.encode(item);
+  for (const peer of peers) if (peer !== except) peer.write(frame);
+}
+
+function announceLocally(item: Announce, announcer: ApiClientState): void {
+  const key = itemKey(item);
+  if (seen.has(key)) return;
+  seen.add(key);
+  for (const client of clients) {
+    if (!client.types.has(item.dataType)) continue;
+    if (client === announcer && !bugs.has('echo-to-announcer')) continue;
+    notify(client, item);
+  }
+  pushToPeers(item, null);
+}
+
+function receiveFromPeer(item: Announce, from: net.Socket): void {
+  const key = itemKey(item);
+  if (seen.has(key)) return;
+  seen.add(key);
+  const subscribers = [...clients].filter((client) => client.types.has(item.dataType));
+  if (subscribers.length === 0) return;
+  const pending: PendingItem = {
+    frame: item,
+    from,
+    waitingFor: new Set(subscribers),
+    isDone: false,
+    timer: setTimeout(() => (pending.isDone = true), validationTimeoutMs),
+  };
+  for (const client of subscribers) client.pending.set(notify(client, item), pending);
+}
+
+function answered(pending: PendingItem, client: ApiClientState, isValid: boolean): void {
+  if (pending.isDone) return;
+  pending.waitingFor.delete(client);
+  if (!isValid && !bugs.has('ignores-invalid')) {
+    pending.isDone = true;
+    clearTimeout(pending.timer);
+    return;
+  }
+  if (pending.waitingFor.size > 0) return;
+  pending.isDone = true;
+  clearTimeout(pending.timer);
+  if (pending.frame.ttl === 1) return;
+  pushToPeers({ ...pending.frame, ttl: pending.frame.ttl === 0 ? 0 : pending.frame.ttl - 1 }, pending.from);
+}
+
+function serveApi(socket: net.Socket): void {
+  const client: ApiClientState = { socket, types: new Set(), pending: new Map(), writes: Promise.resolve() };
+  clients.add(client);
+  const reader = new FrameReader();
+  const drop = (): void => {
+    clients.delete(client);
+    for (const pending of client.pending.values()) {
+      if (pending.waitingFor.has(client)) answered(pending, client, true);
+    }
+    socket.destroy();
+  };
+  socket.on('close', drop);
+  socket.on('error', drop);
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      for (const bytes of reader.push(chunk)) {
+        const frame = decodeFrame(bytes);
+        if (frame.type === 500) announceLocally(frame.message, client);
+        else if (frame.type === 501) client.types.add(frame.message.dataType);
+        else if (frame.type === 503) {
+          const pending = client.pending.get(frame.message.messageId);
+          client.pending.delete(frame.message.messageId);
+          if (pending) answered(pending, client, frame.message.valid);
+        } else throw new Error(`type ${frame.type} not allowed`);
+      }
+    } catch {
+      drop();
+    }
+  });
+}
+
+function linkPeer(socket: net.Socket): void {
+  peers.add(socket);
+  const reader = new FrameReader();
+  socket.on('close', () => peers.delete(socket));
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      for (const bytes of reader.push(chunk)) {
+        const frame = decodeFrame(bytes);
+        if (frame.type === 500) receiveFromPeer({ ...frame.message, data: Uint8Array.from(frame.message.data) }, socket);
+      }
+    } catch {
+      socket.destroy();
+    }
+  });
+}
+
+const api = parseEndpoint(String(section.api_address));
+const p2p = parseEndpoint(String(section.p2p_address));
+net.createServer(serveApi).listen(api.port, api.host);
+net.createServer(linkPeer).listen(p2p.port, p2p.host);
+if (section.bootstrapper) {
+  const bootstrapper = parseEndpoint(String(section.bootstrapper));
+  const dial = (): void => {
+    const socket = net.connect(bootstrapper.port, bootstrapper.host, () => linkPeer(socket));
+    socket.once('error', () => setTimeout(dial, 200));
+  };
+  dial();
+}
+process.on('SIGTERM', () => process.exit(0));
