@@ -164,10 +164,15 @@ export class Server {
       this.closeMalformed(connection, error);
       return;
     }
+    let queued = 0;
     for (const bytes of frames) {
-      if (!this.enqueue(connection, bytes)) return;
+      if (!this.enqueue(connection, bytes)) break;
+      queued++;
     }
-    if (frames.length > 0) this.options.wake();
+    // Frames queued before a malformed one in the same chunk are still handled (like an
+    // ANNOUNCE from a client that disconnects, §3.1): wake the handler for them too.
+    if (queued > 0) this.options.wake();
+    if (connection.isClosed) return;
     if (!this.hasRoomFor(connection) && this.options.overflow === 'pause') this.pause(connection);
   }
 
