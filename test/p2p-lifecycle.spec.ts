@@ -59,6 +59,35 @@ describe('P2P life cycle (PROTOCOL.md §4.2)', function () {
     await waitFor('the peer to be listed', () => isListed(PEER_HOST, PEER_LISTEN_PORT));
   });
 
+  /** A raw peer through the whole handshake: verified and listed. */
+  async function verifiedPeer(from: string, listenPort: number): Promise<RawPeer> {
+    const peer = await dialNode(from);
+    peer.sendHello(listenPort);
+    peer.sendVerificationRequest();
+    await peer.answerVerification(BITS);
+    await peer.expectVerificationResponse();
+    await waitFor('the peer to be listed', () => isListed(from, listenPort));
+    return peer;
+  }
+
+  for (const [name, bytes] of [
+    ['a truncated ANNOUNCE header (size 6)', Buffer.from('000601f40000', 'hex')],
+    ['a VERIFICATION REQUEST of the wrong size', Buffer.from('000e01fa0000000000000001ffff', 'hex')],
+    ['an API type (NOTIFY 501) on the P2P port', Buffer.from('000801f500000001', 'hex')],
+    ['an unknown type (520, NSE)', Buffer.from('0004' + '0208', 'hex')],
+  ] as const) {
+    it(`§1: ${name} from a verified peer closes that link only, which leaves the known list`, async () => {
+      const bad = await verifiedPeer('127.0.2.1', 40_010);
+      const good = await verifiedPeer('127.0.2.2', 40_011);
+      bad.send(bytes);
+      assert.equal(await bad.isClosedWithin(3_000), true);
+      await waitFor('the bad peer to leave the list', () => !isListed('127.0.2.1', 40_010), 1_000);
+      assert.equal(good.socket.isClosed, false);
+      assert.equal(isListed('127.0.2.2', 40_011), true);
+      assert.equal(daemon.overlay.activeLinks.length, 1);
+    });
+  }
+
   it('§4.1: disconnects a proof with too few zero bits and never lists it', async () => {
     const peer = await dialNode();
     peer.sendHello(PEER_LISTEN_PORT);
@@ -187,6 +216,41 @@ describe('P2P life cycle (PROTOCOL.md §4.2)', function () {
       await dialed.expect(MessageType.GOSSIP_HELLO);
       assert.equal(isListed('127.0.3.1', candidate.port), false, 'a candidate is not listed before it is verified');
       candidate.server.close();
+      close();
+    });
+
+    /** A solved PEER RESPONSE to `nonce` for one address family. */
+    function peerResponse(nonce: bigint, isIpv6: boolean): Uint8Array {
+      const addr = isIpv6 ? Uint8Array.from([...new Uint8Array(15), 1]) : Uint8Array.of(127, 0, 4, 1);
+      const response = GossipPeerResponse.encode({ nonce, challenge: 0n, isIpv6, entries: [{ addr, port: 46_000 }] });
+      solveInPlace(response, BITS);
+      return response;
+    }
+
+    it('§4.1: accepts one PEER RESPONSE per address family to a nonce, and closes on a second of one family', async () => {
+      const { peer, close } = await bootstrapFromRawPeer();
+      const { frame } = await peer.expect(MessageType.GOSSIP_PEER_REQUEST);
+      peer.send(peerResponse(frame.message.nonce, false));
+      peer.send(peerResponse(frame.message.nonce, true));
+      await sleep(300);
+      assert.equal(peer.socket.isClosed, false, 'one IPv4 and one IPv6 response are fine');
+      peer.send(peerResponse(frame.message.nonce, false));
+      assert.equal(await peer.isClosedWithin(3_000), true);
+      close();
+    });
+
+    it('§4.1: closes on a PEER RESPONSE to a nonce it never sent', async () => {
+      const { peer, close } = await bootstrapFromRawPeer();
+      const { frame } = await peer.expect(MessageType.GOSSIP_PEER_REQUEST);
+      peer.send(peerResponse(frame.message.nonce + 1n, false));
+      assert.equal(await peer.isClosedWithin(3_000), true);
+      close();
+    });
+
+    it('§4.2: closes when the accepting side sends HELLO', async () => {
+      const { peer, close } = await bootstrapFromRawPeer();
+      peer.sendHello(40_000);
+      assert.equal(await peer.isClosedWithin(3_000), true);
       close();
     });
 
