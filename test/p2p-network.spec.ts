@@ -5,37 +5,10 @@
 import assert from 'node:assert/strict';
 import { ApiClient } from '../runtime/api-client.js';
 import type { Daemon } from '../runtime/daemon.js';
+import { apiOf, subscribe } from './support/subscribers.js';
 import { isConnected, metricTotal, sleep, startNetwork, waitFor, type TestNetwork } from './support/network.js';
 
 const DATA_TYPE = 4242;
-
-function apiOf(daemon: Daemon | null): string {
-  assert.ok(daemon, 'node is running');
-  return `${daemon.api.address}:${daemon.api.port}`;
-}
-
-async function subscriber(daemon: Daemon | null, answer: boolean | null = true): Promise<ApiClient> {
-  const client = await ApiClient.connect(apiOf(daemon));
-  client.notify(DATA_TYPE);
-  if (answer !== null) void autoValidate(client, answer);
-  return client;
-}
-
-async function autoValidate(client: ApiClient, valid: boolean): Promise<void> {
-  for await (const notification of client.notifications()) client.validate(notification.messageId, valid);
-}
-
-/** Collects every NOTIFICATION a client receives (answering valid=1). */
-function collector(client: ApiClient): Buffer[] {
-  const received: Buffer[] = [];
-  void (async () => {
-    for await (const notification of client.notifications()) {
-      received.push(Buffer.from(notification.data));
-      client.validate(notification.messageId, true);
-    }
-  })();
-  return received;
-}
 
 function shuffled<T>(items: T[]): T[] {
   return items
@@ -67,10 +40,9 @@ describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
   describe('validation before forwarding (§3.1)', () => {
     it('does not forward an item the middle node\'s subscriber calls invalid', async () => {
       const { daemons } = await line(3);
-      clients.push(await subscriber(daemons[1]!, false));
-      const end = await subscriber(daemons[2]!);
+      clients.push((await subscribe(daemons[1]!, DATA_TYPE, false)).client);
+      const { client: end, received } = await subscribe(daemons[2]!, DATA_TYPE);
       clients.push(end);
-      const received = collector(end);
       const announcer = await ApiClient.connect(apiOf(daemons[0]!));
       clients.push(announcer);
       await sleep(100);
@@ -82,10 +54,9 @@ describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
 
     it('forwards it once the middle node\'s subscriber answers valid=1', async () => {
       const { daemons } = await line(3);
-      clients.push(await subscriber(daemons[1]!, true));
-      const end = await subscriber(daemons[2]!, null);
+      clients.push((await subscribe(daemons[1]!, DATA_TYPE)).client);
+      const { client: end, received } = await subscribe(daemons[2]!, DATA_TYPE);
       clients.push(end);
-      const received = collector(end);
       const announcer = await ApiClient.connect(apiOf(daemons[0]!));
       clients.push(announcer);
       await sleep(100);
@@ -101,9 +72,9 @@ describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
       const { daemons } = await line(nodes);
       const inboxes: Buffer[][] = [];
       for (const daemon of daemons.slice(1)) {
-        const client = await subscriber(daemon, null);
+        const { client, received } = await subscribe(daemon, DATA_TYPE);
         clients.push(client);
-        inboxes.push(collector(client));
+        inboxes.push(received);
       }
       const announcer = await ApiClient.connect(apiOf(daemons[0]!));
       clients.push(announcer);
@@ -129,9 +100,8 @@ describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
 
   it('neither delivers nor forwards a type nobody subscribed to locally (§3.1)', async () => {
     const { daemons } = await line(3);
-    const end = await subscriber(daemons[2]!, null);
+    const { client: end, received } = await subscribe(daemons[2]!, DATA_TYPE);
     clients.push(end);
-    const received = collector(end);
     const announcer = await ApiClient.connect(apiOf(daemons[0]!));
     clients.push(announcer);
     await sleep(100);
@@ -149,9 +119,9 @@ describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
       await waitFor('a connected overlay', () => isConnected(started.daemons), 30_000);
       const inboxes: Buffer[][] = [];
       for (const daemon of started.daemons) {
-        const client = await subscriber(daemon, null);
+        const { client, received } = await subscribe(daemon, DATA_TYPE);
         clients.push(client);
-        inboxes.push(collector(client));
+        inboxes.push(received);
       }
       const announcers = await Promise.all(started.daemons.map((d) => ApiClient.connect(apiOf(d))));
       clients.push(...announcers);
@@ -187,9 +157,9 @@ describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
       const healedMs = Date.now() - killedAt;
       const inboxes: Buffer[][] = [];
       for (const daemon of survivors) {
-        const client = await subscriber(daemon, null);
+        const { client, received } = await subscribe(daemon, DATA_TYPE);
         clients.push(client);
-        inboxes.push(collector(client));
+        inboxes.push(received);
       }
       const announcer = await ApiClient.connect(apiOf(survivors[0]!));
       clients.push(announcer);

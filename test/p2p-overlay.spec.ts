@@ -12,19 +12,9 @@ import { startDaemon, type Daemon } from '../runtime/daemon.js';
 import { PowPool } from '../runtime/pow/pool.js';
 import { TEST_CONFIG, isConnected, metricTotal, sleep, startNetwork, waitFor, type TestNetwork } from './support/network.js';
 import { RawPeer } from './support/raw-peer.js';
+import { apiOf, subscribe } from './support/subscribers.js';
 
 const DATA_TYPE = 77;
-const apiOf = (daemon: Daemon) => `${daemon.api.address}:${daemon.api.port}`;
-
-async function validatingSubscriber(daemon: Daemon): Promise<ApiClient> {
-  const client = await ApiClient.connect(apiOf(daemon));
-  client.notify(DATA_TYPE);
-  void (async () => {
-    for await (const notification of client.notifications()) client.validate(notification.messageId, true);
-  })();
-  return client;
-}
-
 describe('overlay maintenance (PROTOCOL.md §4.2, §4.3)', function () {
   this.timeout(60_000);
   let network: TestNetwork | null = null;
@@ -78,7 +68,7 @@ describe('overlay maintenance (PROTOCOL.md §4.2, §4.3)', function () {
     started.daemons[4] = restarted;
     await waitFor('the restarted node to hold links', () => restarted.overlay.activeLinks.length >= 1, 10_000);
     // Nodes without a local subscriber neither deliver nor forward (§3.1): subscribe everywhere.
-    for (const daemon of started.daemons.slice(0, 4)) clients.push(await validatingSubscriber(daemon!));
+    for (const daemon of started.daemons.slice(0, 4)) clients.push((await subscribe(daemon, DATA_TYPE)).client);
     const subscriber = await ApiClient.connect(apiOf(restarted));
     clients.push(subscriber);
     subscriber.notify(DATA_TYPE);

@@ -1,0 +1,29 @@
+/** API clients of in-process daemons, as the multi-node tests use them. */
+import assert from 'node:assert/strict';
+import { ApiClient } from '../../runtime/api-client.js';
+import type { Daemon } from '../../runtime/daemon.js';
+
+export interface Subscriber {
+  readonly client: ApiClient;
+  /** The data of every NOTIFICATION received so far, in order. */
+  readonly received: Buffer[];
+}
+
+export function apiOf(daemon: Daemon | null): string {
+  assert.ok(daemon, 'node is running');
+  return `${daemon.api.address}:${daemon.api.port}`;
+}
+
+/** Subscribes to `dataType` at `daemon`, records every notification and answers it with `valid`. */
+export async function subscribe(daemon: Daemon | null, dataType: number, valid = true): Promise<Subscriber> {
+  const client = await ApiClient.connect(apiOf(daemon));
+  client.notify(dataType);
+  const received: Buffer[] = [];
+  void (async () => {
+    for await (const notification of client.notifications()) {
+      received.push(Buffer.from(notification.data));
+      client.validate(notification.messageId, valid);
+    }
+  })();
+  return { client, received };
+}
