@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { ApiClient, parseEndpoint, type Endpoint } from '../../runtime/api-client.js';
 import { sleep } from './bytes.js';
 import { allCases } from './cases/index.js';
+import { closeSharedPow } from './peer.js';
 import { formatResult, formatSummary, summarise, toJson, toJunit, type Summary } from './reporters.js';
 import { runCases, selectCases } from './runner.js';
 import { spawnCluster, type Cluster } from './spawner.js';
@@ -110,6 +111,7 @@ export async function runSuite(options: SuiteOptions, output: Output): Promise<S
   } finally {
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
+    await closeSharedPow();
     await cluster?.stop();
   }
 }

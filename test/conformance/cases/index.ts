@@ -1,6 +1,18 @@
 /** Every conformance case, in report order: one file per PROTOCOL.md section. */
 import type { ConformanceCase } from '../types.js';
-import { framingCases } from './s1-framing.js';
+import { framingCases, p2pFramingCases } from './s1-framing.js';
 import { apiCases } from './s3-api.js';
+import { proofCases } from './s4-1-proof.js';
+import { lifecycleCases } from './s4-2-lifecycle.js';
+import { discoveryCases } from './s4-3-discovery.js';
+import { spreadingCases } from './s4-4-spreading.js';
 
-export const allCases: readonly ConformanceCase[] = [...framingCases, ...apiCases];
+export const allCases: readonly ConformanceCase[] = [
+  ...framingCases,
+  ...apiCases,
+  ...lifecycleCases,
+  ...proofCases,
+  ...p2pFramingCases,
+  ...discoveryCases,
+  ...spreadingCases,
+];

@@ -6,10 +6,11 @@
  */
 import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE } from '../../../generated/index.js';
 import { FramedSocket } from '../../../runtime/api-client.js';
-import { announceWithReserved, hex, rawFrame, sleep, u16 } from '../bytes.js';
+import { announceWithReserved, hex, rawFrame, sleep, u16, u64 } from '../bytes.js';
 import { announceFrom, connect, describeItem, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type CaseContext, type ConformanceCase, type Outcome } from '../types.js';
 import { expectClose } from './common.js';
+import { activeLink, isOutcome, mustClose } from './p2p-common.js';
 
 /** Gap between the pieces of a split frame: long enough to arrive as separate reads. */
 const PIECE_GAP_MS = 3;
@@ -246,4 +247,32 @@ export const framingCases: ConformanceCase[] = [
       });
     },
   },
+];
+
+/** §1 on the P2P port: types not allowed there, or malformed, close an active link. */
+function p2pCloses(slug: string, requirement: string, bytes: Uint8Array): ConformanceCase {
+  return {
+    id: `p2p/1/${slug}`,
+    group: 'p2p',
+    section: '1',
+    requirement,
+    minNodes: 1,
+    async run(context) {
+      const link = await activeLink(context);
+      if (isOutcome(link)) return link;
+      link.peer.send('frame', bytes);
+      return mustClose(context, link.peer, `${hex(bytes)} on an active link`);
+    },
+  };
+}
+
+export const p2pFramingCases: ConformanceCase[] = [
+  p2pCloses('api-type-closes', 'An API type (NOTIFY, 501) sent to the P2P port closes the link.', rawFrame(501, [0, 0, 0x9c, 0x40])),
+  p2pCloses('notification-closes', 'A NOTIFICATION (502) sent to the P2P port closes the link.', rawFrame(502, [0, 1, 0x9c, 0x40, 1])),
+  p2pCloses('unknown-type-closes', 'An unknown type (999) sent to the P2P port closes the link.', rawFrame(999, [0, 0, 0, 0])),
+  p2pCloses(
+    'partial-peer-entry-closes',
+    'A PEER RESPONSE whose address bytes are not a whole number of entries closes the link.',
+    rawFrame(505, [...u64(1n), ...u64(2n), 0, 0, 0, 0, 127, 0, 0, 1, 0x17]),
+  ),
 ];

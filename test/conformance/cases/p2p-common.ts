@@ -1,0 +1,69 @@
+/**
+ * Shared steps of the p2p group: which node the suite talks to (the last one: a leaf of the
+ * star, so node 0 keeps its links) and getting an active, verified link to it.
+ */
+import type { FramedSocket } from '../../../runtime/api-client.js';
+import { hex } from '../bytes.js';
+import { SuiteListener, SuitePeer, type HandshakeFailure } from '../peer.js';
+import { fail, skip, type CaseContext, type NodeInfo, type Outcome } from '../types.js';
+
+export const NO_P2P = 'the P2P address of the nodes is unknown (give --p2p with --api, or use --spawn)';
+export const NO_HANDSHAKE = 'the §4.2 handshake did not complete (see p2p/4.2/handshake-completes)';
+
+/** The node the p2p group dials, or null when its P2P address is unknown. */
+export function targetNode(context: CaseContext): (NodeInfo & { p2p: NonNullable<NodeInfo['p2p']> }) | null {
+  const node = context.nodes[context.nodes.length - 1]!;
+  return node.p2p ? { ...node, p2p: node.p2p } : null;
+}
+
+export interface OpenLink {
+  readonly peer: SuitePeer;
+  readonly listener: SuiteListener;
+  readonly target: NodeInfo;
+}
+
+/** Dials the target and greets it (HELLO + VERIFICATION REQUEST), without proving anything. */
+export async function greetedLink(context: CaseContext): Promise<OpenLink | Outcome> {
+  const target = targetNode(context);
+  if (!target) return skip(NO_P2P);
+  const listener = await SuiteListener.open(context);
+  const peer = await SuitePeer.dial(context, target.p2p);
+  peer.greet(listener.port);
+  return { peer, listener, target };
+}
+
+/** A verified, active link to the target; a SKIP outcome when the handshake fails. */
+export async function activeLink(context: CaseContext): Promise<OpenLink | Outcome> {
+  const target = targetNode(context);
+  if (!target) return skip(NO_P2P);
+  const listener = await SuiteListener.open(context);
+  const peer = await SuitePeer.dial(context, target.p2p);
+  const problem = await peer.handshake(listener.port);
+  if (problem) return skip(`${NO_HANDSHAKE}: ${problem.message}`);
+  return { peer, listener, target };
+}
+
+/** Whether a step returned an Outcome (skip / fail) instead of its result. */
+export function isOutcome<T extends object>(value: T | Outcome): value is Outcome {
+  return 'status' in value;
+}
+
+export function handshakeFailed(problem: HandshakeFailure): Outcome {
+  return fail(problem);
+}
+
+/** PASS-or-FAIL on "the node closes this P2P connection after `what`". */
+export async function mustClose(context: CaseContext, peer: SuitePeer, what: string, waitMs = context.settings.waitMs): Promise<Outcome> {
+  if (await peer.socket.waitClosed(waitMs)) return { status: 'pass' };
+  return fail({
+    message: `the node kept the connection open after ${what}`,
+    sent: peer.sent.join('; '),
+    expected: 'the node closes the connection',
+    got: `still open after ${waitMs} ms${describePending(peer.socket)}`,
+  });
+}
+
+function describePending(socket: FramedSocket): string {
+  const frames = socket.pending();
+  return frames.length ? `; it sent ${frames.map((f) => hex(f, 24)).join(', ')}` : '';
+}

@@ -1,0 +1,91 @@
+/**
+ * PROTOCOL.md §4.1 Proof of work: the node proves our request, and refuses proofs with a
+ * wrong nonce, too few zero bits, a replayed nonce, or none within verification_timeout.
+ */
+import { GossipVerificationResponse, MessageType } from '../../../generated/index.js';
+import { disprove, nonceAt, prove } from '../peer.js';
+import { pass, skip, type ConformanceCase } from '../types.js';
+import { activeLink, greetedLink, handshakeFailed, isOutcome, mustClose } from './p2p-common.js';
+
+export const proofCases: ConformanceCase[] = [
+  {
+    id: 'p2p/4.1/proves-our-request',
+    group: 'p2p',
+    section: '4.1',
+    requirement: 'The node answers our VERIFICATION REQUEST with a 20-byte response carrying our nonce and pow_difficulty zero bits.',
+    minNodes: 1,
+    async run(context) {
+      const link = await greetedLink(context);
+      if (isOutcome(link)) return link;
+      const theirs = await link.peer.checkTheirProof();
+      return 'message' in theirs ? handshakeFailed(theirs) : pass();
+    },
+  },
+  {
+    id: 'p2p/4.1/wrong-nonce-closes',
+    group: 'p2p',
+    section: '4.1',
+    requirement: 'A VERIFICATION RESPONSE whose nonce is not the one the node sent closes the connection.',
+    minNodes: 1,
+    async run(context) {
+      const link = await greetedLink(context);
+      if (isOutcome(link)) return link;
+      const request = await link.peer.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
+      if (!request) return skip('the node sent no VERIFICATION REQUEST (see p2p/4.2/acceptor-sends-verification-request)');
+      const wrongNonce = nonceAt(request) ^ 0x5a5an;
+      const proof = await prove(GossipVerificationResponse.encode({ nonce: wrongNonce, challenge: 0n }), context.settings.powDifficulty);
+      link.peer.send('VERIFICATION RESPONSE (wrong nonce, valid proof)', proof);
+      return mustClose(context, link.peer, 'a proof for a nonce it never sent');
+    },
+  },
+  {
+    id: 'p2p/4.1/too-few-zero-bits-closes',
+    group: 'p2p',
+    section: '4.1',
+    requirement: 'A VERIFICATION RESPONSE whose SHA-256 has fewer than pow_difficulty zero bits closes the connection.',
+    minNodes: 1,
+    async run(context) {
+      if (context.settings.powDifficulty < 1) return skip('pow_difficulty is 0: every proof is good enough');
+      const link = await greetedLink(context);
+      if (isOutcome(link)) return link;
+      const request = await link.peer.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
+      if (!request) return skip('the node sent no VERIFICATION REQUEST (see p2p/4.2/acceptor-sends-verification-request)');
+      const bad = disprove(GossipVerificationResponse.encode({ nonce: nonceAt(request), challenge: 0n }), context.settings.powDifficulty);
+      link.peer.send('VERIFICATION RESPONSE (too few zero bits)', bad);
+      return mustClose(context, link.peer, `a proof with fewer than ${context.settings.powDifficulty} zero bits`);
+    },
+  },
+  {
+    id: 'p2p/4.1/replayed-nonce-closes',
+    group: 'p2p',
+    section: '4.1',
+    requirement: 'A VERIFICATION nonce accepts one response: sending the same valid proof again closes the connection.',
+    minNodes: 1,
+    async run(context) {
+      const link = await greetedLink(context);
+      if (isOutcome(link)) return link;
+      const ours = await link.peer.answerTheirRequest();
+      if ('message' in ours) return skip(`the handshake did not start: ${ours.message}`);
+      const theirs = await link.peer.checkTheirProof();
+      if ('message' in theirs) return skip(`the handshake did not complete: ${theirs.message}`);
+      link.peer.send('VERIFICATION RESPONSE (replayed)', ours.proof);
+      return mustClose(context, link.peer, 'the same VERIFICATION RESPONSE a second time');
+    },
+  },
+  {
+    id: 'p2p/4.1/no-proof-in-time-closes',
+    group: 'p2p',
+    section: '4.1',
+    requirement: 'A peer that sends no proof within verification_timeout is disconnected.',
+    minNodes: 1,
+    timeoutMs: 60_000,
+    async run(context) {
+      const timeoutMs = context.settings.verificationTimeoutMs;
+      if (timeoutMs > 20_000) return skip(`verification_timeout is ${timeoutMs / 1000} s; pass --verification-timeout (and --set verification_timeout=…) of 20 s or less`);
+      const link = await greetedLink(context);
+      if (isOutcome(link)) return link;
+      return mustClose(context, link.peer, `verification_timeout (${timeoutMs} ms) without our proof`, timeoutMs + context.settings.waitMs);
+    },
+  },
+];
+
