@@ -10,6 +10,9 @@ export type ServerName = 'api' | 'p2p';
 
 let nextConnectionId = 1;
 
+/** A graceful close (shutdown) waits this long for the remote's FIN before destroying. */
+const GRACEFUL_CLOSE_MS = 500;
+
 export class Connection {
   readonly id = nextConnectionId++;
   readonly remoteHost: string;
@@ -68,7 +71,10 @@ export class Connection {
     if (graceful) {
       this.sendQueue.flushNow();
       this.socket.end();
-      setTimeout(() => this.socket.destroy(), 500).unref();
+      // Not unref'd: a socket paused for backpressure keeps no handle active, so an
+      // unref'd timer would let the loop run dry with the close unfinished (exit code 13).
+      const timer = setTimeout(() => this.socket.destroy(), GRACEFUL_CLOSE_MS);
+      this.socket.once('close', () => clearTimeout(timer));
     } else {
       this.socket.destroy();
     }
