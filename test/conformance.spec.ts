@@ -1,0 +1,235 @@
+/**
+ * The conformance suite itself: it passes against our daemon, it catches every bug of the
+ * deliberately broken node (test/conformance/broken/), and its runner, reports and CLI
+ * behave (timeouts, exit codes, JSON, JUnit).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatResult, summarise, toJunit } from './conformance/reporters.js';
+import { runCases, selectCases } from './conformance/runner.js';
+import { nodeConfig } from './conformance/spawner.js';
+import { allCases } from './conformance/cases/index.js';
+import { runSuite, type SuiteOptions } from './conformance/suite.js';
+import { fail, pass, skip, type CaseResult, type ConformanceCase } from './conformance/types.js';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const OUR_DAEMON = 'node bin/gossip.js daemon -c {config}';
+const BROKEN_NODE = 'node --import tsx test/conformance/broken/broken-node.ts {config}';
+
+/** Short timeouts and an easy proof of work, so a whole run takes seconds. */
+function options(overrides: Partial<SuiteOptions>): SuiteOptions {
+  return {
+    spawn: OUR_DAEMON,
+    nodes: 3,
+    api: [],
+    p2p: [],
+    set: { pow_difficulty: '6', validation_timeout: '1', verification_timeout: '2', rejoin_interval: '0', max_peers: '16', log_level: 'warn' },
+    groups: ['api', 'p2p'],
+    only: [],
+    hostkeyBits: 2048,
+    startupTimeoutMs: 30_000,
+    readyTimeoutMs: 20_000,
+    settings: { powDifficulty: 6, validationTimeoutMs: 1_000, verificationTimeoutMs: 2_000, waitMs: 2_000, quietMs: 600 },
+    json: false,
+    junitPath: null,
+    progress: false,
+    cwd: ROOT,
+    ...overrides,
+  };
+}
+
+const silent = { out: () => undefined, err: () => undefined };
+const failedIds = (results: CaseResult[]): string[] => results.filter((r) => r.outcome.status === 'fail').map((r) => r.id).sort();
+const explain = (results: CaseResult[]): string => results.filter((r) => r.outcome.status !== 'pass').map(formatResult).join('\n');
+
+describe('conformance suite', function () {
+  this.timeout(120_000);
+
+  it('passes every api and p2p case against our daemon on 3 nodes, skipping none', async () => {
+    const run = await runSuite(options({}), silent);
+    assert.equal(run.summary.failed + run.summary.skipped, 0, explain(run.results));
+    assert.equal(run.exitCode, 0);
+    assert.equal(run.results.length, allCases.length);
+  });
+
+  it('catches each bug of the broken node in its own case, and only there', async () => {
+    // One run with every bug on: each must show up in exactly its cases, with no cascade.
+    const run = await runSuite(
+      options({ spawn: BROKEN_NODE, groups: ['api'], set: { broken_bugs: 'echo-to-announcer,ignores-invalid,splits-frames', validation_timeout: '1' } }),
+      silent,
+    );
+    assert.deepEqual(
+      failedIds(run.results),
+      [
+        'api/1/frames-written-whole', // splits-frames
+        'api/3.1/invalid-stops-spreading', // ignores-invalid
+        'api/3.1/no-echo-to-announcer', // echo-to-announcer
+        'api/3.1/one-invalid-among-valid', // ignores-invalid
+        'api/3.1/validation-lowest-bit-only', // ignores-invalid
+      ],
+      explain(run.results),
+    );
+    assert.equal(run.summary.skipped, 0, explain(run.results));
+    assert.equal(run.exitCode, 1);
+  });
+
+  it('passes the broken node with no bug switched on (the failures above are the bugs)', async () => {
+    const run = await runSuite(options({ spawn: BROKEN_NODE, groups: ['api'], only: ['api/1/frames-written-whole', 'api/3.1/no-echo-to-announcer', 'api/3.1/invalid-stops-spreading'], set: { validation_timeout: '1' } }), silent);
+    assert.deepEqual(failedIds(run.results), [], explain(run.results));
+    assert.equal(run.results.length, 3);
+  });
+});
+
+describe('conformance runner', () => {
+  const context = { nodes: [{ index: 0, api: { host: '127.0.0.1', port: 1 }, p2p: null }], settings: options({}).settings, spawnNode: null };
+  const make = (id: string, run: ConformanceCase['run'], extra: Partial<ConformanceCase> = {}): ConformanceCase => ({ id, group: 'api', section: '1', requirement: 'r', minNodes: 1, run, ...extra });
+
+  it('fails a hung case on its timeout, turns a throw into that case\'s FAIL, and closes what a case tracked', async () => {
+    let destroyed = 0;
+    const results = await runCases({
+      ...context,
+      cases: [
+        make('a/hangs', () => new Promise(() => undefined), { timeoutMs: 50 }),
+        make('a/throws', async (c) => {
+          c.track({ destroy: () => destroyed++ });
+          throw new Error('boom');
+        }),
+        make('a/passes', async () => pass()),
+      ],
+    });
+    assert.deepEqual(results.map((r) => r.outcome.status), ['fail', 'fail', 'pass']);
+    assert.match(formatResult(results[0]!), /did not finish within 50 ms/);
+    assert.match(formatResult(results[1]!), /boom/);
+    assert.equal(destroyed, 1);
+  });
+
+  it('skips a case that needs more nodes than the run has, saying how many', async () => {
+    const [result] = await runCases({ ...context, cases: [make('a/three', async () => pass(), { minNodes: 3 })] });
+    assert.equal(result!.outcome.status, 'skip');
+    assert.match(formatResult(result!), /needs 3 nodes/);
+  });
+
+  it('hands out data types and item data that never repeat within a run', async () => {
+    const seen = new Set<string>();
+    await runCases({
+      ...context,
+      cases: [1, 2].map((n) => make(`a/${n}`, async (c) => {
+        seen.add(`t${c.freshDataType()}`).add(`t${c.freshDataType()}`);
+        seen.add(Buffer.from(c.freshData()).toString('hex')).add(Buffer.from(c.freshData()).toString('hex'));
+        return pass();
+      })),
+    });
+    assert.equal(seen.size, 8);
+  });
+
+  it('selects cases by id, prefix and wildcard', () => {
+    const ids = (patterns: string[]) => selectCases(allCases, patterns).map((c) => c.id);
+    assert.deepEqual(ids(['api/3.1/no-echo-to-announcer']), ['api/3.1/no-echo-to-announcer']);
+    assert.ok(ids(['p2p/4.1']).every((id) => id.startsWith('p2p/4.1/')) && ids(['p2p/4.1']).length >= 4);
+    assert.ok(ids(['api/*/ttl-*']).length >= 2);
+    assert.deepEqual(ids(['api/3']), []); // a prefix matches whole path segments only
+  });
+
+  it('gives every case a unique id, its section in the id, and a one-line requirement', () => {
+    assert.equal(new Set(allCases.map((c) => c.id)).size, allCases.length);
+    for (const c of allCases) {
+      assert.ok(c.id.startsWith(`${c.group}/${c.section.split('.')[0]}`), c.id);
+      assert.ok(!c.requirement.includes('\n') && c.requirement.length > 10, c.id);
+    }
+  });
+});
+
+describe('conformance reports and configs', () => {
+  const results: CaseResult[] = [
+    { id: 'api/1/x', group: 'api', section: '1', requirement: 'ok <rule>', outcome: pass(), durationMs: 5 },
+    { id: 'api/3.1/y', group: 'api', section: '3.1', requirement: 'bad & wrong', outcome: fail({ message: 'closed', sent: '0004 01f4', expected: 'open', got: 'closed' }), durationMs: 7 },
+    { id: 'p2p/4.1/z', group: 'p2p', section: '4.1', requirement: 'skipped', outcome: skip('no p2p address'), durationMs: 0 },
+  ];
+
+  it('writes JUnit XML with one testsuite per group, failures and skips, escaped', () => {
+    const xml = toJunit(results, summarise(results, 12));
+    assert.match(xml, /<testsuites name="voidphone-gossip-conformance" tests="3" failures="1" skipped="1"/);
+    assert.match(xml, /<testsuite name="conformance.api" tests="2" failures="1"/);
+    assert.match(xml, /<failure message="closed">[^<]*sent: +0004 01f4/);
+    assert.match(xml, /<skipped message="no p2p address"\/>/);
+    assert.match(xml, /ok &lt;rule&gt;/);
+    assert.doesNotMatch(xml, /bad & wrong/);
+  });
+
+  it('shows sent, expected and got under a FAIL', () => {
+    assert.match(formatResult(results[1]!), /FAIL {2}api\/3\.1\/y[\s\S]*sent: +0004 01f4\n +expected: open\n +got: +closed/);
+  });
+
+  it('writes node 0 without bootstrapper, others with it, and --set keys (section.key too) winning', () => {
+    const base = { hostkeyPath: '/k.pem', api: { host: '127.0.0.1', port: 7001 }, p2p: { host: '127.0.0.1', port: 6001 } };
+    const first = nodeConfig({ ...base, bootstrapper: null, set: { degree: '4', 'other.key': 'v' } });
+    assert.doesNotMatch(first, /bootstrapper/);
+    assert.match(first, /hostkey = \/k\.pem\n[\s\S]*\[gossip\]\ncache_size = 50\ndegree = 4\np2p_address = 127\.0\.0\.1:6001\napi_address = 127\.0\.0\.1:7001/);
+    assert.match(first, /\[other\]\nkey = v/);
+    assert.match(nodeConfig({ ...base, bootstrapper: { host: '127.0.0.1', port: 6000 }, set: {} }), /bootstrapper = 127\.0\.0\.1:6000/);
+  });
+});
+
+describe('gossip conformance (CLI)', function () {
+  this.timeout(60_000);
+
+  function gossip(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin/gossip.js'), 'conformance', ...args], { cwd: ROOT });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('--list prints every case with its section and exits 0', async () => {
+    const run = await gossip(['--list', '--group', 'p2p']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout.trim().split('\n').length, allCases.filter((c) => c.group === 'p2p').length);
+    assert.match(run.stdout, /p2p\/4\.1\/wrong-nonce-closes +§4\.1 +A VERIFICATION RESPONSE/);
+  });
+
+  it('exits 1 with a JSON report and a JUnit file when a case fails, and stops its nodes', async () => {
+    const junit = join(mkdtempSync(join(tmpdir(), 'conformance-cli-')), 'report.xml');
+    const run = await gossip([
+      '--spawn', BROKEN_NODE, '--nodes', '2', '--set', 'broken_bugs=echo-to-announcer',
+      '--only', 'api/3.1/no-echo-to-announcer,api/3.1/local-delivery', '--json', '--junit', junit, '--hostkey-bits', '1024',
+    ]);
+    assert.equal(run.code, 1, run.stderr);
+    const report = JSON.parse(run.stdout) as { summary: { passed: number; failed: number }; cases: { id: string; outcome: { status: string; got?: string } }[] };
+    assert.deepEqual(report.summary.failed, 1);
+    assert.equal(report.cases.find((c) => c.id === 'api/3.1/no-echo-to-announcer')?.outcome.status, 'fail');
+    assert.match(readFileSync(junit, 'utf8'), /<failure message="the announcer received its own item">/);
+    const workDir = /configs and logs in (\S+)/.exec(run.stderr)?.[1];
+    assert.ok(workDir, run.stderr);
+    const pids = await listProcessesUsing(workDir);
+    assert.deepEqual(pids, [], 'every spawned node has exited');
+  });
+
+  it('refuses a --spawn command without {config} in one line', async () => {
+    const run = await gossip(['--spawn', 'my-gossip -c cfg.ini', '--nodes', '1']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^gossip: --spawn command must contain \{config\}/m);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+  });
+});
+
+/** Pids of processes whose command line mentions `text` (Linux /proc). */
+async function listProcessesUsing(text: string): Promise<number[]> {
+  const { readdir } = await import('node:fs/promises');
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
