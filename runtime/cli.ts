@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerClientToolCommands } from './commands/client-tools.js';
 import { registerConformanceCommand } from './commands/conformance.js';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerKeygenCommand } from './commands/keygen.js';
@@ -20,7 +21,7 @@ export type RegisterCommand = (program: Command) => void;
  * Every subcommand, in `--help` order. Planned, by other engineers: client tools
  * (announce, subscribe, validate) and `conformance`, each as runtime/commands/<name>.ts.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerDaemonCommand, registerKeygenCommand, registerConformanceCommand];
+const COMMANDS: readonly RegisterCommand[] = [registerDaemonCommand, registerKeygenCommand, registerConformanceCommand, registerClientToolCommands];
 
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_CONFIG = 2;
