@@ -31,8 +31,21 @@ export interface TrackedItem<Context> {
 /** Pending IDs one connection may hold; beyond it the oldest is given up (16-bit space). */
 export const MAX_PENDING_IDS_PER_CONNECTION = 16_384;
 
+/** One message ID handed to a connection, in the order they were handed out. */
+interface IssuedId<Context> {
+  readonly messageId: number;
+  readonly record: TrackedItem<Context>;
+}
+
 export class ValidationTracker<Context> {
   private readonly idsByConnection = new Map<Connection, Map<number, TrackedItem<Context>>>();
+  /**
+   * Per connection, its IDs oldest first, so that `giveUpOldest` is O(1). Not
+   * `ids.entries().next()`: V8 keeps deleted Map entries in place until a rehash, so after
+   * many deletions from the front (answers, expiries) finding the first live entry walks
+   * them all. Answered and expired IDs stay here until shifted or compacted away.
+   */
+  private readonly issuedByConnection = new Map<Connection, Fifo<IssuedId<Context>>>();
   private readonly byExpiry = new Fifo<TrackedItem<Context>>();
   private sweepTimer: NodeJS.Timeout | null = null;
 
@@ -103,6 +116,7 @@ export class ValidationTracker<Context> {
     const ids = this.idsByConnection.get(connection);
     if (!ids) return;
     this.idsByConnection.delete(connection);
+    this.issuedByConnection.delete(connection);
     for (const record of new Set(ids.values())) {
       record.messageIds.delete(connection);
       this.stopAwaiting(record, connection);
@@ -130,22 +144,39 @@ export class ValidationTracker<Context> {
 
   private allocateId(connection: Connection, record: TrackedItem<Context>): number {
     let ids = this.idsByConnection.get(connection);
-    if (!ids) this.idsByConnection.set(connection, (ids = new Map()));
-    if (ids.size >= MAX_PENDING_IDS_PER_CONNECTION) this.giveUpOldest(connection, ids);
+    let issued = this.issuedByConnection.get(connection);
+    if (!ids || !issued) {
+      this.idsByConnection.set(connection, (ids = new Map()));
+      this.issuedByConnection.set(connection, (issued = new Fifo()));
+    }
+    if (ids.size >= MAX_PENDING_IDS_PER_CONNECTION) this.giveUpOldest(connection, ids, issued);
     // At most a quarter of the ID space is in use, so a random draw hits a free ID
     // within a few tries.
     let messageId = this.random16() & 0xffff;
     while (ids.has(messageId)) messageId = this.random16() & 0xffff;
     ids.set(messageId, record);
+    issued.push({ messageId, record });
+    // Answered IDs leave `issued` only when shifted: compact so it stays within 2x the cap.
+    if (issued.length > 2 * MAX_PENDING_IDS_PER_CONNECTION) {
+      this.issuedByConnection.set(connection, compactIssued(issued, ids));
+    }
     return messageId;
   }
 
   /** A subscriber sitting on too many unanswered IDs loses its oldest: as if it timed out. */
-  private giveUpOldest(connection: Connection, ids: Map<number, TrackedItem<Context>>): void {
-    const [messageId, record] = ids.entries().next().value as [number, TrackedItem<Context>];
-    ids.delete(messageId);
-    record.messageIds.delete(connection);
-    if (!record.isSettled && record.awaiting.has(connection)) this.settle(record, 'timeout');
+  private giveUpOldest(
+    connection: Connection,
+    ids: Map<number, TrackedItem<Context>>,
+    issued: Fifo<IssuedId<Context>>,
+  ): void {
+    for (let oldest = issued.shift(); oldest !== undefined; oldest = issued.shift()) {
+      const { messageId, record } = oldest;
+      if (ids.get(messageId) !== record) continue; // answered or expired since
+      ids.delete(messageId);
+      record.messageIds.delete(connection);
+      if (!record.isSettled && record.awaiting.has(connection)) this.settle(record, 'timeout');
+      return;
+    }
   }
 
   private settle(record: TrackedItem<Context>, outcome: ValidationOutcome): void {
@@ -186,4 +217,13 @@ export class ValidationTracker<Context> {
   private peekOldest(): TrackedItem<Context> | undefined {
     return this.byExpiry.peek();
   }
+}
+
+/** The IDs of `issued` still pending in `ids`, oldest first. */
+function compactIssued<Context>(issued: Fifo<IssuedId<Context>>, ids: Map<number, TrackedItem<Context>>): Fifo<IssuedId<Context>> {
+  const live = new Fifo<IssuedId<Context>>();
+  for (let entry = issued.shift(); entry !== undefined; entry = issued.shift()) {
+    if (ids.get(entry.messageId) === entry.record) live.push(entry);
+  }
+  return live;
 }
