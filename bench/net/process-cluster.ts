@@ -1,0 +1,156 @@
+/**
+ * N daemons as separate processes, each started the way a user starts one:
+ * `node bin/gossip.js daemon -c FILE`, on 127.0.1.(i+1) with fixed ports below the
+ * ephemeral range (so they cannot meet the tests' port-0 daemons on 127.0.0.x). Counters
+ * come from each daemon's Prometheus endpoint (`metrics_address`, runtime/metrics.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sleep, waitFor } from '../../test/support/network.js';
+import { BENCH_NODE_SETTINGS, type BenchCluster, type ClusterSettings, type NodeCounters } from './cluster.js';
+import { waitForStableLinks } from './stable-links.js';
+
+const GOSSIP_BIN = fileURLToPath(new URL('../../bin/gossip.js', import.meta.url));
+const P2P_PORT = 26_001;
+const API_PORT = 27_001;
+const METRICS_PORT = 28_001;
+const STOP_DEADLINE_MS = 3_000;
+
+const hostOf = (index: number): string => `127.0.1.${index + 1}`;
+
+interface Child {
+  readonly process: ChildProcess;
+  stderr: string;
+  exited: boolean;
+}
+
+export async function startProcessCluster(
+  settings: ClusterSettings,
+  timeoutMs: number,
+  progress: (line: string) => void,
+): Promise<BenchCluster> {
+  const directory = mkdtempSync(join(tmpdir(), 'bench-net-'));
+  const children: Child[] = [];
+  const killAll = (): void => {
+    for (const child of children) if (!child.exited) child.process.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  const cluster: BenchCluster = {
+    mode: 'processes',
+    apiEndpoints: Array.from({ length: settings.nodes }, (_, i) => `${hostOf(i)}:${API_PORT}`),
+    counters: () => Promise.all(children.map((_, i) => scrape(i))),
+    async close() {
+      await Promise.all(children.map(stop));
+      process.removeListener('exit', killAll);
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+  try {
+    for (let index = 0; index < settings.nodes; index++) {
+      const file = join(directory, `node-${index}.ini`);
+      writeFileSync(file, iniFor(index, settings));
+      children.push(launch(file));
+      // The first node must listen before the others bootstrap from it.
+      if (index === 0) await waitFor('node 0 to serve its metrics', () => isServing(0, children[0]!), timeoutMs);
+    }
+    await waitFor('every node to serve its metrics', async () => (await Promise.all(children.map((c, i) => isServing(i, c)))).every(Boolean), timeoutMs);
+    progress(`processes N=${settings.nodes}: ${settings.nodes} daemons up (pids ${children.map((c) => c.process.pid).join(' ')})`);
+    await waitForStableLinks(cluster, settings.degree, timeoutMs);
+  } catch (error) {
+    const failed = children.find((c) => c.exited);
+    await cluster.close();
+    if (failed) throw new Error(`a daemon process exited early: ${failed.stderr.trim().split('\n').at(-1) ?? ''}`);
+    throw error;
+  }
+  return cluster;
+}
+
+function iniFor(index: number, settings: ClusterSettings): string {
+  const host = hostOf(index);
+  return [
+    '[gossip]',
+    `cache_size = ${BENCH_NODE_SETTINGS.cacheSize}`,
+    `degree = ${settings.degree}`,
+    `max_peers = ${2 * settings.degree}`,
+    index === 0 ? '' : `bootstrapper = ${hostOf(0)}:${P2P_PORT}`,
+    `p2p_address = ${host}:${P2P_PORT}`,
+    `api_address = ${host}:${API_PORT}`,
+    `metrics_address = ${host}:${METRICS_PORT}`,
+    `pow_difficulty = ${settings.powDifficulty}`,
+    `validation_timeout = ${BENCH_NODE_SETTINGS.validationTimeoutMs / 1000}`,
+    `verification_timeout = ${BENCH_NODE_SETTINGS.verificationTimeoutMs / 1000}`,
+    `rejoin_interval = ${BENCH_NODE_SETTINGS.rejoinIntervalMs / 1000}`,
+    'log_level = warn',
+    '',
+  ].join('\n');
+}
+
+function launch(configFile: string): Child {
+  const spawned = spawn(process.execPath, [GOSSIP_BIN, 'daemon', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: Child = { process: spawned, stderr: '', exited: false };
+  spawned.stderr?.on('data', (chunk: Buffer) => {
+    child.stderr = (child.stderr + chunk.toString()).slice(-4_000);
+  });
+  spawned.once('exit', () => {
+    child.exited = true;
+  });
+  return child;
+}
+
+async function isServing(index: number, child: Child): Promise<boolean> {
+  if (child.exited) throw new Error(`daemon ${index} exited: ${child.stderr.trim().split('\n').at(-1) ?? ''}`);
+  try {
+    await scrape(index);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stop(child: Child): Promise<void> {
+  if (child.exited) return;
+  child.process.kill('SIGTERM');
+  const deadline = Date.now() + STOP_DEADLINE_MS;
+  while (!child.exited && Date.now() < deadline) await sleep(50);
+  if (!child.exited) child.process.kill('SIGKILL');
+}
+
+/** Node i's counters from its `GET /metrics` (Prometheus text format). */
+async function scrape(index: number): Promise<NodeCounters> {
+  const response = await fetch(`http://${hostOf(index)}:${METRICS_PORT}/metrics`);
+  if (!response.ok) throw new Error(`metrics of node ${index}: HTTP ${response.status}`);
+  const samples = parsePrometheus(await response.text());
+  const sum = (name: string, labels: Record<string, string> = {}): number =>
+    samples
+      .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+      .reduce((total, s) => total + s.value, 0);
+  return {
+    received: sum('gossip_items_received_total'),
+    duplicates: sum('gossip_items_duplicate_total', { source: 'peer' }),
+    framesDropped: sum('gossip_frames_dropped_total'),
+    itemsDropped: sum('gossip_items_dropped_total'),
+    activeLinks: sum('gossip_peers', { state: 'active' }),
+  };
+}
+
+interface Sample {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly value: number;
+}
+
+/** The sample lines of the Prometheus text format (`name{a="b",…} value`); comments skipped. */
+export function parsePrometheus(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
