@@ -4,13 +4,16 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.js';
+import { runKaitaiExport } from './kaitai-export.js';
 import { SpecError } from './spec-error.js';
 
 const OUT_DIR = 'generated';
-const USAGE = 'usage: npm run generate [-- [--check] [--root <project dir>]]';
+const USAGE = 'usage: npm run generate [-- [--check] [--root <project dir>]] | [-- --kaitai LANG --out DIR]';
 
 async function main(argv: readonly string[]): Promise<number> {
   let root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  // `--kaitai LANG --out DIR`: parsers for other languages (generator/kaitai-export.ts).
+  if (argv.includes('--kaitai')) return runKaitaiExport(argv, root);
   let isCheck = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
