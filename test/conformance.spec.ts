@@ -125,6 +125,11 @@ describe('conformance runner', () => {
     assert.equal(seen.size, 8);
   });
 
+  it('CONFORMANCE.md lists every case with its section and requirement', () => {
+    const doc = readFileSync(join(ROOT, 'CONFORMANCE.md'), 'utf8');
+    for (const c of allCases) assert.ok(doc.includes(`| \`${c.id}\` | §${c.section} | ${c.requirement} |`), `CONFORMANCE.md lacks ${c.id}`);
+  });
+
   it('selects cases by id, prefix and wildcard', () => {
     const ids = (patterns: string[]) => selectCases(allCases, patterns).map((c) => c.id);
     assert.deepEqual(ids(['api/3.1/no-echo-to-announcer']), ['api/3.1/no-echo-to-announcer']);

@@ -56,7 +56,7 @@ export const apiCases: ConformanceCase[] = [
     },
   },
   {
-    id: 'api/3.1/notification-layout',
+    id: 'api/3/notification-layout',
     group: 'api',
     section: '3',
     requirement: 'A NOTIFICATION is size | 502 | message_id | data_type | data, with size = 8 + data length.',
