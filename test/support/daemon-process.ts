@@ -33,6 +33,8 @@ export interface DaemonProcessOptions {
   /** Raw INI text appended to the file (other modules' sections, …). */
   readonly extraIni?: string;
   readonly startupTimeoutMs?: number;
+  /** Options for node itself, before bin/gossip.js (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** Test defaults: tiny proof of work, fast timeouts, no re-joining, a fixed topology. */
@@ -96,7 +98,7 @@ export class DaemonProcess {
     const configPath = join(workDir, 'config.ini');
     const ini = ['[gossip]', ...Object.entries(keys).map(([key, value]) => `${key} = ${value}`), options.extraIni ?? ''];
     writeFileSync(configPath, `${ini.join('\n')}\n`);
-    const child = spawn(process.execPath, ['bin/gossip.js', 'daemon', '-c', configPath], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/gossip.js', 'daemon', '-c', configPath], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
