@@ -216,6 +216,24 @@ describe('gossip conformance (CLI)', function () {
     assert.deepEqual(pids, [], 'every spawned node has exited');
   });
 
+  it('stops every node it started when interrupted with Ctrl-C (SIGINT) mid-run', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/gossip.js'), 'conformance', '--spawn', BROKEN_NODE, '--nodes', '2', '--group', 'api', '--hostkey-bits', '1024'], { cwd: ROOT });
+    let stderr = '';
+    let isInterrupted = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('nodes ready') && !isInterrupted) {
+        isInterrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 130, stderr);
+    const workDir = /configs and logs in (\S+)/.exec(stderr)?.[1];
+    assert.ok(workDir, stderr);
+    assert.deepEqual(await listProcessesUsing(workDir), [], 'every spawned node has exited');
+  });
+
   it('refuses a --spawn command without {config} in one line', async () => {
     const run = await gossip(['--spawn', 'my-gossip -c cfg.ini', '--nodes', '1']);
     assert.equal(run.code, 1);

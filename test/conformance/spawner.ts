@@ -151,6 +151,11 @@ export class Cluster {
     });
   }
 
+  /** SIGKILL to every node still running, at once (a second Ctrl-C). */
+  killNow(): void {
+    this.killAll('SIGKILL');
+  }
+
   private killAll(signal: NodeJS.Signals): void {
     for (const running of this.running) {
       if (running && !running.exited && running.child.pid !== undefined) signalGroup(running.child.pid, signal);

@@ -62,12 +62,19 @@ export async function runSuite(options: SuiteOptions, output: Output): Promise<S
   if (cases.length === 0) throw new Error(`no case matches --only ${options.only.join(',')} (see --list)`);
   const started = performance.now();
   let cluster: Cluster | null = null;
+  let isStopping = false;
   const stopOnSignal = (signal: NodeJS.Signals): void => {
+    if (isStopping) {
+      // A second Ctrl-C: no more grace for the nodes.
+      cluster?.killNow();
+      process.exit(130);
+    }
+    isStopping = true;
     output.err(`\n${signal}: stopping the nodes\n`);
     void (cluster?.stop() ?? Promise.resolve()).then(() => process.exit(130));
   };
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
+  process.on('SIGINT', stopOnSignal);
+  process.on('SIGTERM', stopOnSignal);
   try {
     let nodes: NodeInfo[];
     if (options.spawn !== null) {
