@@ -17,11 +17,11 @@ import type { Group } from '../../test/conformance/types.js';
 interface ConformanceOptions {
   spawn?: string;
   nodes: number;
-  api: string[];
-  p2p: string[];
-  set: Record<string, string>;
+  api?: string[];
+  p2p?: string[];
+  set?: Record<string, string>;
   group: string;
-  only: string[];
+  only?: string[];
   list?: boolean;
   json?: boolean;
   junit?: string;
@@ -45,8 +45,8 @@ const seconds = (name: string) => (text: string): number => {
   if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number of seconds, got ${JSON.stringify(text)}`);
   return value;
 };
-const list = (text: string, previous: string[]): string[] => [...previous, ...text.split(',').map((s) => s.trim()).filter(Boolean)];
-const keyValue = (text: string, previous: Record<string, string>): Record<string, string> => {
+const list = (text: string, previous: string[] = []): string[] => [...previous, ...text.split(',').map((s) => s.trim()).filter(Boolean)];
+const keyValue = (text: string, previous: Record<string, string> = {}): Record<string, string> => {
   const match = /^([A-Za-z0-9_.-]+)=(.*)$/.exec(text);
   if (!match) throw new InvalidArgumentError(`--set wants key=value, got ${JSON.stringify(text)}`);
   return { ...previous, [match[1]!]: match[2]! };
@@ -58,11 +58,11 @@ export function registerConformanceCommand(program: Command): void {
     .description('check a Gossip implementation against PROTOCOL.md, rule by rule (see CONFORMANCE.md)')
     .option('--spawn <command>', "start the nodes with this shell command; {config} becomes the INI path, {index} the node number")
     .option('-n, --nodes <n>', 'nodes to spawn (the api group needs 3 for every case)', integer('--nodes', 1, 64), 3)
-    .option('--api <addresses>', 'API addresses of running nodes, comma-separated (node 0 first)', list, [])
-    .option('--p2p <addresses>', 'P2P addresses of those nodes, same order (enables the p2p group with --api)', list, [])
-    .option('--set <key=value>', 'extra config key for spawned nodes ([gossip] key, or section.key); repeatable', keyValue, {})
+    .option('--api <addresses>', 'API addresses of running nodes, comma-separated (node 0 first)', list)
+    .option('--p2p <addresses>', 'P2P addresses of those nodes, same order (enables the p2p group with --api)', list)
+    .option('--set <key=value>', 'extra config key for spawned nodes ([gossip] key, or section.key); repeatable', keyValue)
     .option('--group <group>', 'api, p2p or all', 'all')
-    .option('--only <ids>', 'run only these case ids or prefixes (* wildcard), comma-separated', list, [])
+    .option('--only <ids>', 'run only these case ids or prefixes (* wildcard), comma-separated', list)
     .option('--list', 'list the chosen cases and exit')
     .option('--json', 'print a JSON report instead of the console report')
     .option('--junit <file>', 'also write a JUnit XML report to this file')
@@ -77,7 +77,8 @@ export function registerConformanceCommand(program: Command): void {
     .action((options: ConformanceOptions) => runConformance(options));
 }
 
-async function runConformance(options: ConformanceOptions): Promise<void> {
+async function runConformance(given: ConformanceOptions): Promise<void> {
+  const options = { ...given, api: given.api ?? [], p2p: given.p2p ?? [], set: given.set ?? {}, only: given.only ?? [] };
   const groups = parseGroups(options.group);
   if (options.list) {
     process.stdout.write(`${listCases(chooseCases(groups, options.only))}\n`);
