@@ -205,7 +205,7 @@ async function main(): Promise<void> {
   for (const count of SUBSCRIBER_COUNTS) {
     // One daemon per subscriber count, so that runs do not inherit each other's state.
     const daemon = await DaemonProcess.start({
-      gossip: { log_level: 'warn', cache_size: 50 },
+      gossip: { log_level: 'info', cache_size: 50 }, // info: startup lines only, nothing per item
       nodeArgs: CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [],
     });
     try {

@@ -103,8 +103,11 @@ export class DaemonProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const daemon = new DaemonProcess(child, configPath, workDir, api, p2p, metrics);
+    // The ports were free a moment ago; another process may have taken one since. At info
+    // level and below the daemon logs where it listens: wait for that, not for any listener.
+    const logsListening = ['trace', 'debug', 'info'].includes(String(keys.log_level));
     try {
-      await daemon.waitForApi(options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS);
+      await daemon.waitForApi(options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, logsListening);
     } catch (error) {
       await daemon.stop();
       throw error;
@@ -169,13 +172,15 @@ export class DaemonProcess {
     return this.exitStatus!;
   }
 
-  private async waitForApi(timeoutMs: number): Promise<void> {
+  private async waitForApi(timeoutMs: number, logsListening: boolean): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const listening = `"api":"${this.api.host}:${this.api.port}"`;
     while (Date.now() < deadline) {
       if (this.exitStatus !== null) {
         throw new Error(`daemon exited (${JSON.stringify(this.exitStatus)}) before listening: ${this.stderr.trim() || this.stdout.trim()}`);
       }
-      if (await canConnect(this.api)) return;
+      const saysListening = !logsListening || this.stdout.includes(listening);
+      if (saysListening && (await canConnect(this.api))) return;
       await sleep(PORT_POLL_MS);
     }
     throw new Error(`daemon API ${this.api.host}:${this.api.port} not accepting connections after ${timeoutMs} ms`);
