@@ -1,0 +1,148 @@
+/**
+ * Server (runtime/server.ts) in-process over loopback: the overflow policies written where
+ * each queue is made (runtime/README.md), malformed input closing one connection
+ * (PROTOCOL.md §1), and the handler being woken for every frame it was given.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import pino from 'pino';
+import { GossipAnnounce, GossipNotify, GossipValidation, GossipVerificationRequest } from '../generated/index.js';
+import type { Connection } from '../runtime/connection.js';
+import { Server, type ServerObserver, type ServerOptions, type ServerPolicy } from '../runtime/server.js';
+
+interface Recorded {
+  closed: Array<[Connection, string]>;
+  malformed: string[];
+  dropped: string[];
+  wakes: number;
+}
+
+async function startServer(overrides: Partial<ServerOptions>, refused: ReadonlySet<number> = new Set()): Promise<{ server: Server; port: number; recorded: Recorded }> {
+  const recorded: Recorded = { closed: [], malformed: [], dropped: [], wakes: 0 };
+  const policy: ServerPolicy = {
+    refuseType: (_connection, type) => (refused.has(type) ? `type ${type} refused` : null),
+    onConnection: () => {},
+    onClose: (connection, reason) => recorded.closed.push([connection, reason]),
+  };
+  const observer: ServerObserver = {
+    frameIn: () => {},
+    frameOut: () => {},
+    malformed: (_server, reason) => recorded.malformed.push(reason),
+    dropped: (_server, reason) => recorded.dropped.push(reason),
+  };
+  const server = new Server({
+    name: 'api',
+    policy,
+    observer,
+    logger: pino({ level: 'silent' }),
+    wake: () => recorded.wakes++,
+    queueCapacity: 100,
+    overflow: 'pause',
+    maxQueuedPerConnection: 10,
+    sendQueueMaxBytes: 1024 * 1024,
+    ...overrides,
+  });
+  const { port } = await server.listen('127.0.0.1', 0);
+  return { server, port, recorded };
+}
+
+async function connect(port: number): Promise<net.Socket> {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.on('error', () => {});
+  return socket;
+}
+
+const until = async (check: () => boolean, what: string): Promise<void> => {
+  for (let tries = 0; tries < 200 && !check(); tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(check(), `timed out waiting for ${what}`);
+};
+
+const announce = (n: number) => GossipAnnounce.encode({ ttl: 1, dataType: 1, data: Buffer.from(`item ${n}`) });
+
+describe('Server (runtime/server.ts)', () => {
+  let server: Server | null = null;
+  afterEach(async () => {
+    await server?.close();
+    server = null;
+  });
+
+  it("'pause': a connection past its share of the queue is not read until the handler catches up", async () => {
+    const started = await startServer({ overflow: 'pause', maxQueuedPerConnection: 10 });
+    server = started.server;
+    const socket = await connect(started.port);
+    socket.write(Buffer.concat(Array.from({ length: 50 }, (_, n) => announce(n))));
+    await until(() => server!.receiveQueue.length >= 10, 'frames queued');
+    const [connection] = [...server.connections];
+    assert.ok(connection);
+    assert.equal(connection.isPaused, true);
+    // One read may carry more than the share; the point is that reading stopped.
+    const queuedWhilePaused = server.receiveQueue.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(server.receiveQueue.length, queuedWhilePaused, 'a paused connection was read');
+    // The handler takes them: the connection is read again until all 50 arrived.
+    let handled = 0;
+    while (handled < 50) {
+      const item = server.receiveQueue.shift();
+      if (item) {
+        server.frameHandled(item.connection);
+        handled++;
+      } else {
+        server.resumeWhereRoom();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+    assert.equal(started.recorded.closed.length, 0, 'a flooding client was closed instead of throttled');
+    socket.destroy();
+  });
+
+  it("'drop-gossip': ANNOUNCE past the capacity is dropped and counted, other frames still queued", async () => {
+    const started = await startServer({ overflow: 'drop-gossip', queueCapacity: 5, maxQueuedPerConnection: 1_000 });
+    server = started.server;
+    const socket = await connect(started.port);
+    socket.write(Buffer.concat([...Array.from({ length: 8 }, (_, n) => announce(n)), GossipVerificationRequest.encode({ nonce: 1n })]));
+    await until(() => started.recorded.dropped.length === 3, 'three drops');
+    assert.deepEqual(started.recorded.dropped, ['receive-queue-full', 'receive-queue-full', 'receive-queue-full']);
+    const types: number[] = [];
+    for (let item = server.receiveQueue.shift(); item; item = server.receiveQueue.shift()) types.push(item.frame.type);
+    assert.deepEqual(types, [500, 500, 500, 500, 500, 506]);
+    socket.destroy();
+  });
+
+  it('queues VALIDATION ahead of other frames (the receive queue is a priority queue)', async () => {
+    const started = await startServer({});
+    server = started.server;
+    const socket = await connect(started.port);
+    socket.write(Buffer.concat([announce(1), GossipNotify.encode({ dataType: 3 }), GossipValidation.encode({ messageId: 9, valid: true })]));
+    await until(() => server!.receiveQueue.length === 3, 'three frames');
+    assert.deepEqual([server.receiveQueue.shift(), server.receiveQueue.shift(), server.receiveQueue.shift()].map((item) => item?.frame.type), [503, 500, 501]);
+    socket.destroy();
+  });
+
+  it('closes only the connection that sent a malformed frame, and says why once', async () => {
+    const started = await startServer({});
+    server = started.server;
+    const [bad, good] = [await connect(started.port), await connect(started.port)];
+    bad.write(Uint8Array.of(0, 2, 1, 0xf5)); // size 2 < 4
+    await until(() => started.recorded.closed.length === 1, 'the close');
+    assert.deepEqual(started.recorded.malformed, ['size-too-small']);
+    assert.match(started.recorded.closed[0]![1], /^malformed: /);
+    good.write(announce(1));
+    await until(() => server!.receiveQueue.length === 1, 'the good frame');
+    assert.equal(server.connections.size, 1);
+    bad.destroy();
+    good.destroy();
+  });
+
+  it('wakes the handler for frames queued before a malformed or refused frame of the same chunk', async () => {
+    const started = await startServer({}, new Set([650]));
+    server = started.server;
+    const socket = await connect(started.port);
+    const refused = Uint8Array.of(0, 8, 0x02, 0x8a, 0, 0, 0, 1); // type 650 (DHT)
+    socket.write(Buffer.concat([announce(1), refused]));
+    await until(() => started.recorded.closed.length === 1, 'the close');
+    assert.equal(server.receiveQueue.length, 1, 'the ANNOUNCE before the refused frame was not queued');
+    assert.ok(started.recorded.wakes > 0, 'the handler was never woken for the queued ANNOUNCE');
+    socket.destroy();
+  });
+});
