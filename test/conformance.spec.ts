@@ -76,10 +76,38 @@ describe('conformance suite', function () {
     assert.equal(run.exitCode, 1);
   });
 
+  it('catches each P2P bug of the broken node (proof checks, gossip before verification) in its own case', async () => {
+    const run = await runSuite(
+      options({
+        spawn: BROKEN_NODE,
+        groups: ['p2p'],
+        only: ['p2p/1', 'p2p/4.1', 'p2p/4.2', 'p2p/4.4'], // it has no peer exchange (§4.3)
+        set: { ...options({}).set, broken_bugs: 'accepts-any-nonce,skips-proof-check,gossip-before-verification' },
+      }),
+      silent,
+    );
+    assert.deepEqual(
+      failedIds(run.results),
+      [
+        'p2p/4.1/replayed-nonce-closes', // accepts-any-nonce
+        'p2p/4.1/too-few-zero-bits-closes', // skips-proof-check
+        'p2p/4.1/wrong-nonce-closes', // accepts-any-nonce
+        'p2p/4.2/announce-before-verification-closes', // gossip-before-verification
+      ],
+      explain(run.results),
+    );
+    assert.equal(run.summary.skipped, 0, explain(run.results));
+  });
+
   it('passes the broken node with no bug switched on (the failures above are the bugs)', async () => {
-    const run = await runSuite(options({ spawn: BROKEN_NODE, groups: ['api'], only: ['api/1/frames-written-whole', 'api/3.1/no-echo-to-announcer', 'api/3.1/invalid-stops-spreading'], set: { validation_timeout: '1' } }), silent);
+    const caught = [
+      'api/1/frames-written-whole', 'api/3.1/no-echo-to-announcer', 'api/3.1/invalid-stops-spreading', 'api/3.1/one-invalid-among-valid',
+      'api/3.1/validation-lowest-bit-only', 'p2p/4.1/replayed-nonce-closes', 'p2p/4.1/too-few-zero-bits-closes', 'p2p/4.1/wrong-nonce-closes',
+      'p2p/4.2/announce-before-verification-closes',
+    ];
+    const run = await runSuite(options({ spawn: BROKEN_NODE, only: caught }), silent);
     assert.deepEqual(failedIds(run.results), [], explain(run.results));
-    assert.equal(run.results.length, 3);
+    assert.equal(run.results.length, caught.length);
   });
 });
 

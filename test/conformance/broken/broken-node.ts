@@ -2,10 +2,10 @@
  * A deliberately broken Gossip implementation, used ONLY by test/conformance.spec.ts to prove
  * that the conformance suite catches real bugs (a suite that passes everything must not slip
  * through). It implements the API (PROTOCOL.md §3) correctly apart from the bugs switched on
- * by `broken_bugs = a,b` in [gossip]; its P2P side is a bare flood of ANNOUNCE frames with no
- * proof of work (so only the api group applies to it).
+ * by `broken_bugs = a,b` in [gossip]. Its P2P side (broken-p2p.ts) does the §4.2 handshake
+ * and floods ANNOUNCE, without peer exchange; its own bugs are listed there.
  *
- * Bugs:
+ * API bugs:
  * - `echo-to-announcer`: the announcing connection is notified of its own item (§3.1).
  * - `ignores-invalid`: a valid=0 answer counts as valid=1 (§3.1).
  * - `splits-frames`: every frame to API clients is written in two pieces (§1).
@@ -19,8 +19,9 @@ import ini from 'ini';
 import { decodeFrame, GossipAnnounce, GossipNotification, type GossipAnnounce as Announce } from '../../../generated/index.js';
 import { parseEndpoint } from '../../../runtime/api-client.js';
 import { FrameReader } from '../../../runtime/framer.js';
+import { runLink, type P2pBug, type P2pSettings } from './broken-p2p.js';
 
-type Bug = 'echo-to-announcer' | 'ignores-invalid' | 'splits-frames';
+type Bug = 'echo-to-announcer' | 'ignores-invalid' | 'splits-frames' | P2pBug;
 
 const configPath = process.argv[2];
 if (!configPath) {
@@ -155,31 +156,26 @@ function serveApi(socket: net.Socket): void {
   });
 }
 
-function linkPeer(socket: net.Socket): void {
-  peers.add(socket);
-  const reader = new FrameReader();
-  socket.on('close', () => peers.delete(socket));
-  socket.on('error', () => socket.destroy());
-  socket.on('data', (chunk: Buffer) => {
-    try {
-      for (const bytes of reader.push(chunk)) {
-        const frame = decodeFrame(bytes);
-        if (frame.type === 500) receiveFromPeer({ ...frame.message, data: Uint8Array.from(frame.message.data) }, socket);
-      }
-    } catch {
-      socket.destroy();
-    }
-  });
-}
-
 const api = parseEndpoint(String(section.api_address));
 const p2p = parseEndpoint(String(section.p2p_address));
 net.createServer(serveApi).listen(api.port, api.host);
-net.createServer(linkPeer).listen(p2p.port, p2p.host);
+const p2pSettings: P2pSettings = {
+  bugs,
+  powDifficulty: Number(section.pow_difficulty ?? 4),
+  verificationTimeoutMs: Number(section.verification_timeout ?? 5) * 1000,
+  listenPort: p2p.port,
+  onAnnounce: receiveFromPeer,
+  onActive: (socket) => peers.add(socket),
+  onClosed: (socket) => peers.delete(socket),
+};
+net.createServer((socket) => runLink(socket, false, p2pSettings)).listen(p2p.port, p2p.host);
 if (section.bootstrapper) {
   const bootstrapper = parseEndpoint(String(section.bootstrapper));
   const dial = (): void => {
-    const socket = net.connect(bootstrapper.port, bootstrapper.host, () => linkPeer(socket));
+    const socket = net.connect(bootstrapper.port, bootstrapper.host, () => {
+      socket.removeAllListeners('error');
+      runLink(socket, true, p2pSettings);
+    });
     socket.once('error', () => setTimeout(dial, 200));
   };
   dial();

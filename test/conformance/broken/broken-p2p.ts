@@ -1,0 +1,97 @@
+/**
+ * The P2P side of the deliberately broken node (see broken-node.ts): the §4.2 handshake with
+ * proofs of work solved synchronously (test-only: fine for the 4–8 bit difficulties the
+ * tests use), flooding of ANNOUNCE between verified links, and three switchable bugs:
+ *
+ * - `accepts-any-nonce`: a VERIFICATION RESPONSE's nonce is not checked, nor its reuse (§4.1).
+ * - `skips-proof-check`: a VERIFICATION RESPONSE's zero bits are not checked (§4.1).
+ * - `gossip-before-verification`: ANNOUNCE is taken from a peer that has not proved itself (§4.2).
+ *
+ * No peer exchange: it answers no PEER REQUEST (the tests run only the cases it supports).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type net from 'node:net';
+import { CHALLENGE_OFFSET, decodeFrame, GossipHello, GossipVerificationRequest, GossipVerificationResponse, type GossipAnnounce } from '../../../generated/index.js';
+import { FrameReader } from '../../../runtime/framer.js';
+import { leadingZeroBits } from '../../../runtime/pow/verify.js';
+
+export type P2pBug = 'accepts-any-nonce' | 'skips-proof-check' | 'gossip-before-verification';
+
+export interface P2pSettings {
+  readonly bugs: ReadonlySet<string>;
+  readonly powDifficulty: number;
+  readonly verificationTimeoutMs: number;
+  readonly listenPort: number;
+  /** An ANNOUNCE from a peer the node accepts. */
+  readonly onAnnounce: (item: GossipAnnounce, from: net.Socket) => void;
+  /** The link is verified both ways: it may receive pushes. */
+  readonly onActive: (socket: net.Socket) => void;
+  readonly onClosed: (socket: net.Socket) => void;
+}
+
+const HANDSHAKE_TYPES = new Set([506, 507, 508]);
+
+/** Solves a 507 frame in place, one hash at a time on this thread (test-only). */
+function solve(frame: Uint8Array, bits: number): Uint8Array {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  for (let challenge = 0n; ; challenge++) {
+    view.setBigUint64(CHALLENGE_OFFSET, challenge);
+    if (leadingZeroBits(createHash('sha256').update(frame).digest()) >= bits) return frame;
+  }
+}
+
+/** Runs one P2P link: `isDialer` says HELLO first (§4.2 step 1). */
+export function runLink(socket: net.Socket, isDialer: boolean, settings: P2pSettings): void {
+  const bugs = settings.bugs;
+  const reader = new FrameReader();
+  let ourNonce: bigint | null = randomBytes(8).readBigUInt64BE();
+  let isPeerVerified = false;
+  let hasSentProof = false;
+  let isActive = false;
+  const close = (): void => {
+    socket.destroy();
+  };
+  const timer = setTimeout(() => {
+    if (!isPeerVerified) close();
+  }, settings.verificationTimeoutMs);
+  socket.on('close', () => {
+    clearTimeout(timer);
+    settings.onClosed(socket);
+  });
+  socket.on('error', close);
+  const activateIfReady = (): void => {
+    if (isActive || !isPeerVerified || !hasSentProof) return;
+    isActive = true;
+    settings.onActive(socket);
+  };
+  if (isDialer) socket.write(GossipHello.encode({ listenPort: settings.listenPort }));
+  socket.write(GossipVerificationRequest.encode({ nonce: ourNonce }));
+
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      for (const bytes of reader.push(chunk)) {
+        const frame = decodeFrame(bytes);
+        const isAllowed = isPeerVerified || HANDSHAKE_TYPES.has(frame.type) || (frame.type === 500 && bugs.has('gossip-before-verification'));
+        if (!isAllowed) throw new Error(`type ${frame.type} before verification`);
+        if (frame.type === 506) {
+          socket.write(solve(GossipVerificationResponse.encode({ nonce: frame.message.nonce, challenge: 0n }), settings.powDifficulty));
+          hasSentProof = true;
+          activateIfReady();
+        } else if (frame.type === 507) {
+          const isNonceRight = bugs.has('accepts-any-nonce') || (ourNonce !== null && frame.message.nonce === ourNonce);
+          const isProofRight = bugs.has('skips-proof-check') || leadingZeroBits(createHash('sha256').update(bytes).digest()) >= settings.powDifficulty;
+          if (!isNonceRight || !isProofRight) throw new Error('bad proof');
+          ourNonce = null;
+          isPeerVerified = true;
+          activateIfReady();
+        } else if (frame.type === 500) {
+          settings.onAnnounce({ ...frame.message, data: Uint8Array.from(frame.message.data) }, socket);
+        } else if (frame.type !== 508) {
+          throw new Error(`type ${frame.type} not handled`);
+        }
+      }
+    } catch {
+      close();
+    }
+  });
+}
