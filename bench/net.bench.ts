@@ -8,10 +8,12 @@
  *
  *   npm run bench:net [-- --nodes 10,30,50 --degrees 4,6,8 --items 100 --interval-ms 50
  *                        --process-nodes 10 (0 = skip) --process-degrees 4,8 --seed 1
- *                        --pow-difficulty 6 --no-doc]
+ *                        --pow-difficulty 6 --no-doc --json FILE (every latency, raw)]
  */
-import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { relative } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { BenchCluster, ClusterMode, ClusterSettings } from './net/cluster.js';
 import { startInProcessCluster } from './net/in-process-cluster.js';
@@ -52,6 +54,7 @@ const PROCESS_DEGREES = numbers('process-degrees', '4,8', 1);
 const SEED = number('seed', 1, 0);
 const POW_DIFFICULTY = number('pow-difficulty', 6, 0);
 const WRITE_DOC = !process.argv.includes('--no-doc');
+const JSON_FILE = process.argv.includes('--json') ? option('json', '') : null;
 const DATA_TYPE = 4242;
 const FORM_TIMEOUT_MS = 60_000;
 /** Fresh networks tried per configuration before a partitioned one is measured as it is. */
@@ -94,15 +97,20 @@ async function formNetwork(
       deliveryTimeoutMs: 15_000,
       random,
     });
-    const reach = await workload.warmUp(WARM_UP_TIMEOUT_MS);
+    let reach = await workload.warmUp(WARM_UP_TIMEOUT_MS);
+    if (reach < settings.nodes) {
+      // A slow handshake may still join the parts: probe once more before calling it partitioned.
+      progress(`${name}: the warm-up item reached ${reach}/${settings.nodes} subscribers; probing again`);
+      reach = await workload.warmUp(WARM_UP_TIMEOUT_MS);
+    }
     const formed = `overlay stable after ${((performance.now() - started) / 1000).toFixed(1)} s`;
     if (reach === settings.nodes || attempt === FORM_ATTEMPTS) {
-      const note = reach === settings.nodes ? 'connected' : `STILL PARTITIONED, measuring it as it is`;
+      const note = reach === settings.nodes ? 'connected' : 'STILL PARTITIONED, measuring it as it is';
       progress(`${name}: ${formed}; warm-up item reached ${reach}/${settings.nodes} subscribers: ${note}`);
       return { cluster, workload, attempts: attempt, reach };
     }
     // Rotation is off, so nothing would ever join the parts: start a fresh network.
-    progress(`${name}: ${formed} but PARTITIONED: the warm-up item reached ${reach}/${settings.nodes} subscribers; retrying`);
+    progress(`${name}: ${formed} but PARTITIONED: the second warm-up item reached ${reach}/${settings.nodes} subscribers; retrying`);
     workload.close();
     await cluster.close();
   }
@@ -117,11 +125,16 @@ async function measure(mode: ClusterMode, settings: ClusterSettings, random: () 
     const before = await cluster.counters();
     const runStarted = performance.now();
     const [loopBefore, cpuBefore] = [performance.eventLoopUtilization(), process.cpuUsage()];
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const result = await workload.run((announced) => progress(`${name}: announced ${announced}/${ITEMS}`));
     const cpu = process.cpuUsage(cpuBefore);
+    loopDelay.disable();
     const benchProcess = {
       eventLoopUtilisation: performance.eventLoopUtilization(loopBefore).utilization,
       cpuMsPerItem: (cpu.user + cpu.system) / 1000 / ITEMS,
+      maxLoopDelayMs: loopDelay.max / 1e6,
+      loadAverage: loadavg()[0]!,
     };
     await new Promise((resolve) => setTimeout(resolve, 300)); // duplicates still in flight
     const after = await cluster.counters();
@@ -130,7 +143,7 @@ async function measure(mode: ClusterMode, settings: ClusterSettings, random: () 
     progress(
       `${name}: delivery ${(summary.deliveryRatio * 100).toFixed(2)} %, last p99 ${summary.last.p99.toFixed(1)} ms, ` +
         `duplicates/node/item ${summary.duplicatesPerNodeItem.toFixed(2)}, event loop ${(benchProcess.eventLoopUtilisation * 100).toFixed(0)} % busy, ` +
-        `${benchProcess.cpuMsPerItem.toFixed(1)} CPU ms/item (${((performance.now() - started) / 1000).toFixed(1)} s in all)`,
+        `${benchProcess.cpuMsPerItem.toFixed(1)} CPU ms/item, longest loop stall ${benchProcess.maxLoopDelayMs.toFixed(0)} ms, load average ${benchProcess.loadAverage.toFixed(1)} (${((performance.now() - started) / 1000).toFixed(1)} s in all)`,
     );
     return summary;
   } finally {
@@ -157,6 +170,7 @@ async function main(): Promise<void> {
   const gossipsub = `GossipSub reports about ${GOSSIPSUB_DUPLICATES_AT_D8} duplicates per node per item at mesh degree 8; ` +
     `flooding here: ${summaries.filter((s) => s.degree === 8).map((s) => `${s.duplicatesPerNodeItem.toFixed(2)} (${s.mode} N=${s.nodes}, ${s.links.mean.toFixed(1)} links/node)`).join(', ') || 'no degree-8 run'}.`;
   process.stdout.write(`\nbench:net — ${setup}\n\n${table}\n\n${gossipsub}\n`);
+  if (JSON_FILE) writeFileSync(JSON_FILE, `${JSON.stringify(summaries)}\n`);
   const plots = writePlots(IMG_DIR, summaries);
   progress(`plots: ${plots.map((p) => relative(ROOT, `${IMG_DIR}${p}`)).join(', ')}`);
   const target50 = summaries.filter((s) => s.nodes >= 50);

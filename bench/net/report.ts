@@ -1,7 +1,10 @@
 /** bench:net output: the results table (console and docs/net-bench.md) and the SVG plots. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ascending, cdfPoints } from './stats.js';
+import { ascending, cdfOnGrid, cdfPoints, grid } from './stats.js';
+
+/** Points per line in the delivery plots (thousands of deliveries per configuration). */
+const PLOT_POINTS = 400;
 import type { ConfigSummary } from './summary.js';
 import { linePlotSvg, type Series } from './svg-plot.js';
 
@@ -13,30 +16,41 @@ export const GOSSIPSUB_DUPLICATES_AT_D8 = 3;
 
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(1) : '–');
 
+/** Two markdown tables: spreading (delivery, latency) and cost (copies, duplicates, CPU). */
 export function resultsTable(summaries: readonly ConfigSummary[]): string {
-  const header = [
-    'mode', 'N', 'degree', 'overlay', 'links/node mean (min–max)', 'delivery', 'last p50 ms', 'last p99 ms',
-    'each p50 ms', 'each p99 ms', 'copies/node/item', 'predicted 2E−N+1 / N', 'duplicates/node/item', 'drops', 'bench loop busy', 'bench CPU ms/item',
-  ];
-  const rows = summaries.map((s) => [
-    s.mode,
-    String(s.nodes),
-    String(s.degree),
-    (s.warmUpReach === s.nodes ? 'connected' : `PARTITIONED (${s.warmUpReach}/${s.nodes} reachable from node 0)`) +
-      (s.formationAttempts > 1 ? `, try ${s.formationAttempts}` : ''),
-    `${s.links.mean.toFixed(1)} (${s.links.min}–${s.links.max})`,
-    `${(s.deliveryRatio * 100).toFixed(2)} %${s.repeatedNotifications ? ` (+${s.repeatedNotifications} repeated)` : ''}`,
-    ms(s.last.p50),
-    ms(s.last.p99),
-    ms(s.each.p50),
-    ms(s.each.p99),
-    s.copiesPerNodeItem.toFixed(2),
-    s.predictedCopiesPerNodeItem.toFixed(2),
-    s.duplicatesPerNodeItem.toFixed(2),
-    String(s.framesDropped + s.itemsDropped),
-    `${(s.benchProcess.eventLoopUtilisation * 100).toFixed(0)} %`,
-    s.benchProcess.cpuMsPerItem.toFixed(1),
-  ]);
+  const identity = (s: ConfigSummary): string[] => [s.mode, String(s.nodes), String(s.degree)];
+  const spreading = table(
+    ['mode', 'N', 'degree', 'overlay', 'links/node mean (min–max)', 'delivery', 'last p50 ms', 'last p99 ms', 'each p50 ms', 'each p99 ms'],
+    summaries.map((s) => [
+      ...identity(s),
+      (s.warmUpReach === s.nodes ? 'connected' : `PARTITIONED (${s.warmUpReach}/${s.nodes} reachable from node 0)`) +
+        (s.formationAttempts > 1 ? `, try ${s.formationAttempts}` : ''),
+      `${s.links.mean.toFixed(1)} (${s.links.min}–${s.links.max})`,
+      `${(s.deliveryRatio * 100).toFixed(2)} %${s.repeatedNotifications ? ` (+${s.repeatedNotifications} repeated)` : ''}`,
+      ms(s.last.p50),
+      ms(s.last.p99),
+      ms(s.each.p50),
+      ms(s.each.p99),
+    ]),
+  );
+  const cost = table(
+    ['mode', 'N', 'degree', 'copies/node/item', 'predicted (2E−N+1)/N', 'duplicates/node/item', 'drops', 'bench loop busy', 'bench CPU ms/item', 'longest loop stall ms', 'load avg (1 min)'],
+    summaries.map((s) => [
+      ...identity(s),
+      s.copiesPerNodeItem.toFixed(2),
+      s.predictedCopiesPerNodeItem.toFixed(2),
+      s.duplicatesPerNodeItem.toFixed(2),
+      String(s.framesDropped + s.itemsDropped),
+      `${(s.benchProcess.eventLoopUtilisation * 100).toFixed(0)} %`,
+      s.benchProcess.cpuMsPerItem.toFixed(1),
+      s.benchProcess.maxLoopDelayMs.toFixed(0),
+      s.benchProcess.loadAverage.toFixed(1),
+    ]),
+  );
+  return `${spreading}\n\n${cost}`;
+}
+
+function table(header: string[], rows: string[][]): string {
   return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
@@ -57,8 +71,14 @@ export function writePlots(directory: string, summaries: readonly ConfigSummary[
   const eachDelivery = (s: ConfigSummary): number[] => ascending(s.latenciesByItem.flat());
   const lastDelivery = (s: ConfigSummary): number[] =>
     ascending(s.latenciesByItem.filter((l) => l.length === s.nodes).map((l) => l[l.length - 1]!));
-  const longest = Math.max(...summaries.map((s) => s.last.max).filter(Number.isFinite), 1);
+  // Time axes end at twice the largest per-delivery p99 (the slowest last deliveries beyond it are in the tables).
+  const longest = Math.min(
+    Math.max(...summaries.map((s) => s.last.max).filter(Number.isFinite), 1),
+    2 * Math.max(...summaries.map((s) => s.each.p99).filter(Number.isFinite), 1),
+  );
   const shortest = Math.max(0.05, Math.min(...summaries.map((s) => eachDelivery(s)[0] ?? 1)));
+  const linearGrid = grid(0, Math.ceil(longest), PLOT_POINTS, 'linear');
+  const logGrid = grid(shortest, Math.ceil(longest), PLOT_POINTS, 'log');
   const files: Record<string, string> = {
     // Mean over items of the fraction of subscribers reached by time t; that equals the
     // delivery ratio times the CDF of all deliveries' latencies.
@@ -67,7 +87,7 @@ export function writePlots(directory: string, summaries: readonly ConfigSummary[
       xLabel: 'ms since announce',
       yLabel: 'fraction of subscribers reached',
       xRange: [0, Math.ceil(longest)],
-      series: summaries.map((s): Series => ({ ...styleOf(s), isStep: true, points: [[0, 0], ...cdfPoints(eachDelivery(s), s.deliveryRatio)] })),
+      series: summaries.map((s): Series => ({ ...styleOf(s), points: cdfOnGrid(eachDelivery(s), linearGrid, s.deliveryRatio) })),
     }),
     'net-latency-cdf.svg': linePlotSvg({
       title: 'Latency of each delivery (CDF)',
@@ -75,7 +95,7 @@ export function writePlots(directory: string, summaries: readonly ConfigSummary[
       yLabel: 'fraction of deliveries',
       xScale: 'log',
       xRange: [shortest, Math.ceil(longest)],
-      series: summaries.map((s): Series => ({ ...styleOf(s), isStep: true, points: cdfPoints(eachDelivery(s)) })),
+      series: summaries.map((s): Series => ({ ...styleOf(s), points: cdfOnGrid(eachDelivery(s), logGrid) })),
     }),
     'net-last-delivery-cdf.svg': linePlotSvg({
       title: 'Time until an item reached every subscriber (CDF over items)',

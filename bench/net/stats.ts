@@ -24,3 +24,22 @@ export function cdfPoints(sorted: readonly number[], scale = 1): [number, number
   });
   return points;
 }
+
+/** The empirical CDF of `sorted` sampled at each of `xs` (ascending): keeps plots small. */
+export function cdfOnGrid(sorted: readonly number[], xs: readonly number[], scale = 1): [number, number][] {
+  const points: [number, number][] = [];
+  let below = 0;
+  for (const x of xs) {
+    while (below < sorted.length && sorted[below]! <= x) below++;
+    points.push([x, sorted.length === 0 ? 0 : (below / sorted.length) * scale]);
+  }
+  return points;
+}
+
+/** `count` points from `from` to `to`, evenly spaced (linear) or evenly in log10 (log). */
+export function grid(from: number, to: number, count: number, scale: 'linear' | 'log'): number[] {
+  return Array.from({ length: count }, (_, i) => {
+    const t = i / (count - 1);
+    return scale === 'log' ? 10 ** (Math.log10(from) + t * (Math.log10(to) - Math.log10(from))) : from + t * (to - from);
+  });
+}

@@ -32,10 +32,11 @@ export interface ConfigSummary {
   readonly seconds: number;
   /**
    * This process during the announce phase: event-loop utilisation (0..1) and CPU ms per
-   * item. In-process that is all N daemons and the clients on ONE thread; with processes
+   * item, the longest event-loop stall (timer lateness), and the machine's 1-minute load
+   * average at the end (other work on the shared cores shows up in the tail latencies). In-process that is all N daemons and the clients on ONE thread; with processes
    * it is the clients only.
    */
-  readonly benchProcess: { readonly eventLoopUtilisation: number; readonly cpuMsPerItem: number };
+  readonly benchProcess: { readonly eventLoopUtilisation: number; readonly cpuMsPerItem: number; readonly maxLoopDelayMs: number; readonly loadAverage: number };
   /** Networks started until one was connected (or the last try, if none was). */
   readonly formationAttempts: number;
   /** Subscribers the warm-up item reached: N when the overlay is connected. */
