@@ -8,7 +8,7 @@ import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE } from '../../../generated
 import { FramedSocket } from '../../../runtime/api-client.js';
 import { announceWithReserved, hex, rawFrame, sleep, u16, u64 } from '../bytes.js';
 import { announceFrom, connect, describeItem, settle, Subscriber } from '../observe.js';
-import { fail, pass, skip, type CaseContext, type ConformanceCase, type Outcome } from '../types.js';
+import { fail, pass, skip, type ConformanceCase, type Outcome } from '../types.js';
 import { expectClose } from './common.js';
 import { activeLink, isOutcome, mustClose } from './p2p-common.js';
 

@@ -5,7 +5,7 @@
 import { GossipVerificationResponse, MessageType } from '../../../generated/index.js';
 import { disprove, nonceAt, prove } from '../peer.js';
 import { pass, skip, type ConformanceCase } from '../types.js';
-import { activeLink, greetedLink, handshakeFailed, isOutcome, mustClose } from './p2p-common.js';
+import { greetedLink, handshakeFailed, isOutcome, mustClose } from './p2p-common.js';
 
 export const proofCases: ConformanceCase[] = [
   {
