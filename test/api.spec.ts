@@ -23,7 +23,7 @@ import { ApiClient, FramedSocket, frameType, type Endpoint } from '../runtime/ap
 import { DaemonProcess, sleep } from './support/daemon-process.js';
 
 /** validation_timeout of the daemon under test, in seconds (§3.1). */
-const VALIDATION_TIMEOUT_S = 2;
+const VALIDATION_TIMEOUT_S = 3;
 /** cache_size of the daemon under test (§5). */
 const CACHE_SIZE = 20;
 /** How long a frame that should come may take. */
