@@ -58,7 +58,7 @@ describe('conformance suite', function () {
   it('catches each bug of the broken node in its own case, and only there', async () => {
     // One run with every bug on: each must show up in exactly its cases, with no cascade.
     const run = await runSuite(
-      options({ spawn: BROKEN_NODE, groups: ['api'], set: { broken_bugs: 'echo-to-announcer,ignores-invalid,splits-frames', validation_timeout: '1' } }),
+      options({ spawn: BROKEN_NODE, groups: ['api'], set: { broken_bugs: 'echo-to-announcer,ignores-invalid,splits-frames,no-local-delivery', validation_timeout: '1' } }),
       silent,
     );
     assert.deepEqual(
@@ -66,6 +66,7 @@ describe('conformance suite', function () {
       [
         'api/1/frames-written-whole', // splits-frames
         'api/3.1/invalid-stops-spreading', // ignores-invalid
+        'api/3.1/local-delivery', // no-local-delivery: this case only, every other delivery is cross-node
         'api/3.1/no-echo-to-announcer', // echo-to-announcer
         'api/3.1/one-invalid-among-valid', // ignores-invalid
         'api/3.1/validation-lowest-bit-only', // ignores-invalid
@@ -101,7 +102,7 @@ describe('conformance suite', function () {
 
   it('passes the broken node with no bug switched on (the failures above are the bugs)', async () => {
     const caught = [
-      'api/1/frames-written-whole', 'api/3.1/no-echo-to-announcer', 'api/3.1/invalid-stops-spreading', 'api/3.1/one-invalid-among-valid',
+      'api/1/frames-written-whole', 'api/3.1/local-delivery', 'api/3.1/no-echo-to-announcer', 'api/3.1/invalid-stops-spreading', 'api/3.1/one-invalid-among-valid',
       'api/3.1/validation-lowest-bit-only', 'p2p/4.1/replayed-nonce-closes', 'p2p/4.1/too-few-zero-bits-closes', 'p2p/4.1/wrong-nonce-closes',
       'p2p/4.2/announce-before-verification-closes',
     ];

@@ -9,6 +9,8 @@
  * - `echo-to-announcer`: the announcing connection is notified of its own item (§3.1).
  * - `ignores-invalid`: a valid=0 answer counts as valid=1 (§3.1).
  * - `splits-frames`: every frame to API clients is written in two pieces (§1).
+ * - `no-local-delivery`: other local subscribers are not notified of a local ANNOUNCE
+ *   (§3.1; some real implementations do this).
  *
  * Run: node --import tsx test/conformance/broken/broken-node.ts CONFIG.ini
  */
@@ -21,7 +23,7 @@ import { parseEndpoint } from '../../../runtime/api-client.js';
 import { FrameReader } from '../../../runtime/framer.js';
 import { runLink, type P2pBug, type P2pSettings } from './broken-p2p.js';
 
-type Bug = 'echo-to-announcer' | 'ignores-invalid' | 'splits-frames' | P2pBug;
+type Bug = 'echo-to-announcer' | 'ignores-invalid' | 'splits-frames' | 'no-local-delivery' | P2pBug;
 
 const configPath = process.argv[2];
 if (!configPath) {
@@ -89,6 +91,7 @@ function announceLocally(item: Announce, announcer: ApiClientState): void {
   for (const client of clients) {
     if (!client.types.has(item.dataType)) continue;
     if (client === announcer && !bugs.has('echo-to-announcer')) continue;
+    if (client !== announcer && bugs.has('no-local-delivery')) continue;
     notify(client, item);
   }
   pushToPeers(item, null);
