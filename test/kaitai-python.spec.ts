@@ -14,6 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compileSpecs } from '../generator/kaitai-export.js';
 import { INVALID_VECTORS, VALID_VECTORS } from './vectors/messages.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -139,5 +140,27 @@ describe('Kaitai export for other languages: Python parsers (generator/kaitai-ex
       assert.ok('raised' in report.results[VALID_VECTORS.length + i]!, `python accepted the invalid vector "${vector.name}"`);
     });
     assert.ok(report.mode === 'native' || report.mode.startsWith('compat-'), report.mode);
+  });
+});
+
+describe('Kaitai export for other languages: any compiler target (generator/kaitai-export.ts)', function () {
+  this.timeout(60_000);
+
+  it('compiles every spec for go and java, naming the messages after the specs', async () => {
+    const go = await compileSpecs(ROOT, 'go');
+    assert.ok([...go.keys()].some((name) => /gossip_announce\.go$/.test(name)), [...go.keys()].join(', '));
+    assert.match([...go.values()].join('\n'), /type GossipAnnounce struct/);
+    const java = await compileSpecs(ROOT, 'java');
+    assert.ok([...java.keys()].some((name) => name.endsWith('GossipPeerResponse.java')), [...java.keys()].join(', '));
+  });
+
+  it('names the known targets when asked for an unknown one, and the CLI exits non-zero', async () => {
+    await assert.rejects(compileSpecs(ROOT, 'cobol'), /unknown Kaitai target "cobol"; the compiler 0\.11\.0 knows .*python.*rust/);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'generator/main.ts'), '--kaitai', 'cobol', '--out', tmpdir()], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /^generate: unknown Kaitai target "cobol"/);
+    const noOut = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'generator/main.ts'), '--kaitai', 'python'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(noOut.status, 2);
+    assert.match(noOut.stderr, /--kaitai needs both a language and --out DIR/);
   });
 });
