@@ -12,6 +12,8 @@ export class FrameReader {
   /** Holds the incomplete tail of the stream in bytes 0..pendingLength; grows by doubling. */
   private pending = new Uint8Array(0);
   private pendingLength = 0;
+  /** A bad header seen after whole frames: those are returned first, then this is thrown. */
+  private failure: FramingError | null = null;
 
   constructor(maxFrameSize: number = MAX_FRAME_SIZE) {
     if (!Number.isInteger(maxFrameSize) || maxFrameSize < HEADER_SIZE || maxFrameSize > MAX_FRAME_SIZE) {
@@ -28,12 +30,20 @@ export class FrameReader {
   /**
    * Adds a chunk; returns the whole frames it completes, in order. Each frame owns its
    * bytes (a copy), so callers may keep it after the socket reuses its buffer.
-   * Throws FramingError on a header announcing size < 4 or > maxFrameSize.
+   * Throws FramingError on a header announcing size < 4 or > maxFrameSize. When whole
+   * frames precede the bad header in the stream, they are returned first and the error is
+   * thrown by `throwIfFailed` (or the next `push`): nothing before it is lost.
    */
   push(chunk: Uint8Array): Uint8Array[] {
+    this.throwIfFailed();
     if (this.pendingLength === 0) return this.cut(chunk, chunk.length);
     this.append(chunk);
     return this.cut(this.pending, this.pendingLength);
+  }
+
+  /** Throws the framing error found after the frames the last `push` returned, if any. */
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
   }
 
   /** Returns the frames in buffer[0..length) and keeps the incomplete rest as pending. */
@@ -42,11 +52,17 @@ export class FrameReader {
     let offset = 0;
     while (length - offset >= 2) {
       const size = (buffer[offset]! << 8) | buffer[offset + 1]!;
-      if (size < HEADER_SIZE) {
-        throw new FramingError('size-too-small', `frame size ${size} is smaller than the ${HEADER_SIZE}-byte header`);
-      }
-      if (size > this.maxFrameSize) {
-        throw new FramingError('too-large', `frame size ${size} exceeds the limit of ${this.maxFrameSize} bytes`);
+      const failure =
+        size < HEADER_SIZE
+          ? new FramingError('size-too-small', `frame size ${size} is smaller than the ${HEADER_SIZE}-byte header`)
+          : size > this.maxFrameSize
+            ? new FramingError('too-large', `frame size ${size} exceeds the limit of ${this.maxFrameSize} bytes`)
+            : null;
+      if (failure) {
+        this.failure = failure;
+        this.pendingLength = 0;
+        if (frames.length === 0) throw failure;
+        return frames;
       }
       if (length - offset < size) break;
       frames.push(buffer.slice(offset, offset + size));

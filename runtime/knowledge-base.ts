@@ -3,11 +3,17 @@
  * `capacity`, oldest evicted first. It holds peer items while they wait for validation
  * and recent items after; evicting an item still waiting abandons it (the caller is told,
  * so the drop is counted). This is what bounds memory under a flood of gossip.
+ *
+ * Age order is kept in a FIFO of ids rather than the Map's iteration order (which slows
+ * down as deleted entries pile up, see seen-set.ts); ids deleted early are skipped there.
  */
 import type { Item } from './item.js';
+import { Fifo } from './receive-queue.js';
 
 export class KnowledgeBase {
   private readonly items = new Map<string, Item>();
+  /** Ids in insertion order; may hold ids already deleted (skipped on eviction). */
+  private readonly order = new Fifo<string>();
 
   constructor(
     readonly capacity: number,
@@ -29,16 +35,29 @@ export class KnowledgeBase {
   }
 
   add(item: Item): void {
-    this.items.delete(item.id);
+    if (this.items.has(item.id)) return;
     this.items.set(item.id, item);
+    this.order.push(item.id);
     while (this.items.size > this.capacity) {
-      const oldest = this.items.values().next().value as Item;
+      const oldest = this.items.get(this.order.shift()!);
+      if (!oldest) continue; // deleted before it grew old
       this.items.delete(oldest.id);
       this.onEvict(oldest);
     }
+    // Ids deleted early stay in `order` until they reach its head; keep it from growing
+    // past twice the capacity under a delete-heavy load.
+    if (this.order.length > 2 * this.capacity) this.compact();
   }
 
   delete(id: string): void {
     this.items.delete(id);
+  }
+
+  private compact(): void {
+    const live = this.order.length;
+    for (let n = 0; n < live; n++) {
+      const id = this.order.shift()!;
+      if (this.items.has(id)) this.order.push(id);
+    }
   }
 }

@@ -173,6 +173,12 @@ export class Server {
     // ANNOUNCE from a client that disconnects, §3.1): wake the handler for them too.
     if (queued > 0) this.options.wake();
     if (connection.isClosed) return;
+    try {
+      connection.reader.throwIfFailed(); // a bad header after the frames above
+    } catch (error) {
+      this.closeMalformed(connection, error);
+      return;
+    }
     if (!this.hasRoomFor(connection) && this.options.overflow === 'pause') this.pause(connection);
   }
 

@@ -252,6 +252,16 @@ describe('API black-box, daemon spawned from the CLI (PROTOCOL.md §1, §3)', fu
       assert.equal(hex((await listener.nextNotification(ARRIVES_MS))?.data), hex(data));
     });
 
+    it('processes an ANNOUNCE that shares its write with a bad header after it (§1: only later bytes are lost)', async () => {
+      const type = freshType();
+      const listener = await subscriber(type);
+      const data = freshData();
+      const sender = await client();
+      sender.sendRaw(concat(GossipAnnounce.encode({ ttl: 1, dataType: type, data }), Uint8Array.of(0x00, 0x02, 0xff, 0xff)));
+      assert.equal(await sender.waitClosed(ARRIVES_MS), true, 'the bad header closes the sender');
+      assert.equal(hex((await listener.nextNotification(ARRIVES_MS))?.data), hex(data));
+    });
+
     it('processes an ANNOUNCE followed at once by a reset (RST)', async () => {
       const type = freshType();
       const listener = await subscriber(type);

@@ -69,6 +69,14 @@ describe('FrameReader', () => {
     assert.deepEqual(new FrameReader(1024).push(GossipAnnounce.encode({ ttl: 0, dataType: 0, data: new Uint8Array(1016) })).length, 1);
   });
 
+  it('returns the whole frames before a bad header first, then throws (nothing earlier is lost)', () => {
+    const reader = new FrameReader();
+    const frames = reader.push(concat(validation, hello, Uint8Array.of(0, 2, 0xff, 0xff)));
+    assert.deepEqual(frames, [validation, hello]);
+    assert.throws(() => reader.throwIfFailed(), (error: unknown) => error instanceof FramingError && error.code === 'size-too-small');
+    assert.throws(() => reader.push(hello), FramingError, 'the stream stays failed');
+  });
+
   it('refuses a limit outside 4..65535', () => {
     assert.throws(() => new FrameReader(3), RangeError);
     assert.throws(() => new FrameReader(65536), RangeError);

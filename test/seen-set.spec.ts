@@ -42,3 +42,33 @@ describe('KnowledgeBase', () => {
     assert.equal(kb.has(makeItem(7, Buffer.from('three')).id), true);
   });
 });
+
+describe('SeenSet and KnowledgeBase under churn', () => {
+  it('the seen-set keeps exactly the newest ids after many evictions', () => {
+    const seen = new SeenSet(1000);
+    for (let n = 0; n < 50_000; n++) seen.add(`id${n}`);
+    assert.equal(seen.size, 1000);
+    assert.equal(seen.has('id48999'), false);
+    assert.equal(seen.has('id49000'), true);
+    assert.equal(seen.add('id49999'), false);
+  });
+
+  it('the knowledge base evicts by age, skipping items deleted early, and stays bounded', () => {
+    const evicted: string[] = [];
+    const kb = new KnowledgeBase(3, (item) => evicted.push(Buffer.from(item.data).toString()));
+    const items = ['a', 'b', 'c', 'd', 'e'].map((text) => makeItem(1, Buffer.from(text)));
+    kb.add(items[0]!);
+    kb.add(items[1]!);
+    kb.add(items[2]!);
+    kb.delete(items[0]!.id);
+    kb.add(items[3]!); // room left by the deletion: nothing evicted
+    kb.add(items[4]!); // now b is the oldest
+    assert.deepEqual(evicted, ['b']);
+    for (let n = 0; n < 10_000; n++) {
+      const item = makeItem(2, Buffer.from(String(n)));
+      kb.add(item);
+      if (n % 2 === 0) kb.delete(item.id);
+    }
+    assert.ok(kb.size <= 3);
+  });
+});
