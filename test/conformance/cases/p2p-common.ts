@@ -4,7 +4,8 @@
  */
 import type { FramedSocket } from '../../../runtime/api-client.js';
 import { hex } from '../bytes.js';
-import { SuiteListener, SuitePeer, type HandshakeFailure } from '../peer.js';
+import { MessageType } from '../../../generated/index.js';
+import { proofAllowanceMs, SuiteListener, SuitePeer, type HandshakeFailure } from '../peer.js';
 import { fail, skip, type CaseContext, type NodeInfo, type Outcome } from '../types.js';
 
 export const NO_P2P = 'the P2P address of the nodes is unknown (give --p2p with --api, or use --spawn)';
@@ -66,4 +67,32 @@ export async function mustClose(context: CaseContext, peer: SuitePeer, what: str
 function describePending(socket: FramedSocket): string {
   const frames = socket.pending();
   return frames.length ? `; it sent ${frames.map((f) => hex(f, 24)).join(', ')}` : '';
+}
+
+export const NO_SPAWN = 'needs a node that bootstraps from the suite: run with --spawn';
+
+/**
+ * Starts a node whose bootstrapper is the suite, accepts its dial, completes the handshake
+ * and returns its PEER REQUEST; an Outcome when any step is missing.
+ */
+export async function bootstrappedBy(context: CaseContext): Promise<{ peer: SuitePeer; request: Uint8Array } | Outcome> {
+  if (!context.spawnNode) return skip(NO_SPAWN);
+  const listener = await SuiteListener.open(context);
+  const node = await context.spawnNode({ bootstrapper: `127.0.0.1:${listener.port}` });
+  context.track({ destroy: () => void node.stop() });
+  const allowance = context.settings.waitMs + proofAllowanceMs(context.settings.powDifficulty);
+  const socket = await listener.next(context.settings.waitMs * 3);
+  const expected = 'the new node dials its bootstrapper (the suite), sends HELLO and a VERIFICATION REQUEST, proves our request, then sends a PEER REQUEST';
+  if (!socket) return fail({ message: 'the node never dialed its bootstrapper', sent: `config bootstrapper = 127.0.0.1:${listener.port}`, expected, got: 'no connection' });
+  const peer = new SuitePeer(context.track(socket), context.settings);
+  const hello = await peer.expect(MessageType.GOSSIP_HELLO);
+  if (!hello) return fail(peer.failure('the dialing node sent no HELLO', expected));
+  peer.requestVerification();
+  const ours = await peer.answerTheirRequest();
+  if ('message' in ours) return fail(ours);
+  const theirs = await peer.checkTheirProof();
+  if ('message' in theirs) return fail(theirs);
+  const request = await peer.expect(MessageType.GOSSIP_PEER_REQUEST, allowance);
+  if (!request) return fail(peer.failure('the bootstrapping node sent no PEER REQUEST after the handshake', expected));
+  return { peer, request };
 }

@@ -1,11 +1,12 @@
 /**
  * PROTOCOL.md §4.1 Proof of work: the node proves our request, and refuses proofs with a
- * wrong nonce, too few zero bits, a replayed nonce, or none within verification_timeout.
+ * wrong nonce, too few zero bits, a replayed nonce, or none within verification_timeout, and
+ * a PEER REQUEST nonce accepts one PEER RESPONSE per address family.
  */
-import { GossipVerificationResponse, MessageType } from '../../../generated/index.js';
+import { GossipPeerResponse, GossipVerificationResponse, MessageType } from '../../../generated/index.js';
 import { disprove, nonceAt, prove } from '../peer.js';
 import { pass, skip, type ConformanceCase } from '../types.js';
-import { greetedLink, handshakeFailed, isOutcome, mustClose } from './p2p-common.js';
+import { bootstrappedBy, greetedLink, handshakeFailed, isOutcome, mustClose } from './p2p-common.js';
 
 export const proofCases: ConformanceCase[] = [
   {
@@ -87,5 +88,31 @@ export const proofCases: ConformanceCase[] = [
       return mustClose(context, link.peer, `verification_timeout (${timeoutMs} ms) without our proof`, timeoutMs + context.settings.waitMs);
     },
   },
+  {
+    id: 'p2p/4.1/one-peer-response-per-family',
+    group: 'p2p',
+    section: '4.1',
+    requirement: 'A PEER REQUEST nonce accepts one response per address family: a second proven IPv4 response closes the connection.',
+    minNodes: 1,
+    timeoutMs: 40_000,
+    async run(context) {
+      const outcome = await bootstrappedBy(context);
+      if (isOutcome(outcome)) {
+        if (outcome.status !== 'fail') return outcome;
+        return skip(`bootstrapping failed (see p2p/4.3/bootstrap-dials-and-asks): ${outcome.message}`);
+      }
+      const { peer, request } = outcome;
+      const respond = (port: number): Promise<Uint8Array> =>
+        prove(
+          GossipPeerResponse.encode({ nonce: nonceAt(request, 8), challenge: 0n, isIpv6: false, entries: [{ addr: Uint8Array.from([127, 0, 0, 1]), port }] }),
+          context.settings.powDifficulty,
+        );
+      peer.send('PEER RESPONSE (IPv4, proven)', await respond(9));
+      if (await peer.socket.waitClosed(context.settings.quietMs)) {
+        return skip(`the node closed the link after a valid PEER RESPONSE (${peer.socket.closeReason}), so a second one cannot be tried`);
+      }
+      peer.send('a second PEER RESPONSE (IPv4, proven, same nonce)', await respond(10));
+      return mustClose(context, peer, 'a second IPv4 PEER RESPONSE to one PEER REQUEST');
+    },
+  },
 ];
-
