@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatResult, summarise, toJunit } from './conformance/reporters.js';
 import { runCases, selectCases } from './conformance/runner.js';
-import { nodeConfig } from './conformance/spawner.js';
+import { formatEndpoint } from '../runtime/api-client.js';
+import { nodeConfig, spawnCluster } from './conformance/spawner.js';
 import { allCases } from './conformance/cases/index.js';
 import { runSuite, type SuiteOptions } from './conformance/suite.js';
 import { fail, pass, skip, type CaseResult, type ConformanceCase } from './conformance/types.js';
@@ -53,6 +54,27 @@ describe('conformance suite', function () {
     assert.equal(run.summary.failed + run.summary.skipped, 0, explain(run.results));
     assert.equal(run.exitCode, 0);
     assert.equal(run.results.length, allCases.length);
+  });
+
+  it('runs against nodes someone else started (--api, --p2p), skipping only what needs --spawn', async () => {
+    const base = options({});
+    const cluster = await spawnCluster({ command: OUR_DAEMON, nodes: 3, set: base.set, hostkeyBits: 2048, startupTimeoutMs: 30_000, cwd: ROOT });
+    try {
+      const only = ['api/3.1/forward-after-valid', 'api/1/size-below-header', 'p2p/4.2/handshake-completes', 'p2p/4.3/bootstrap-dials-and-asks'];
+      const run = await runSuite(
+        options({ spawn: null, api: cluster.nodes.map((n) => formatEndpoint(n.api)), p2p: cluster.nodes.map((n) => formatEndpoint(n.p2p!)), only }),
+        silent,
+      );
+      assert.deepEqual(run.results.map((r) => `${r.id}=${r.outcome.status}`), [
+        'api/1/size-below-header=pass',
+        'api/3.1/forward-after-valid=pass',
+        'p2p/4.2/handshake-completes=pass',
+        'p2p/4.3/bootstrap-dials-and-asks=skip',
+      ], explain(run.results));
+      assert.match(formatResult(run.results[3]!), /run with --spawn/);
+    } finally {
+      await cluster.stop();
+    }
   });
 
   it('catches each bug of the broken node in its own case, and only there', async () => {
