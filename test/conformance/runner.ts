@@ -4,6 +4,7 @@
  * that case's FAIL, never the run's end (no cascades).
  */
 import { randomBytes } from 'node:crypto';
+import { proofAllowanceMs } from './peer.js';
 import type { CaseContext, CaseResult, ConformanceCase, ExtraNode, NodeInfo, Outcome, SuiteSettings } from './types.js';
 
 /** A case that has not finished after this long fails as hung. */
@@ -71,7 +72,9 @@ async function runOne(conformanceCase: ConformanceCase, context: CaseContext, no
   if (nodeCount < conformanceCase.minNodes) {
     return { status: 'skip', reason: `needs ${conformanceCase.minNodes} nodes, the run has ${nodeCount} (use --nodes ${conformanceCase.minNodes})` };
   }
-  const timeoutMs = conformanceCase.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS;
+  // p2p cases solve proofs of work: each gets time for a few on top (§4.1 difficulty).
+  const proofTimeMs = conformanceCase.group === 'p2p' ? 3 * proofAllowanceMs(context.settings.powDifficulty) : 0;
+  const timeoutMs = (conformanceCase.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS) + proofTimeMs;
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<Outcome>((resolve) => {
     timer = setTimeout(
