@@ -246,9 +246,10 @@ export class ApiClient {
   /** Every NOTIFICATION as it arrives, until the connection closes. */
   async *notifications(): AsyncGenerator<GossipNotification> {
     const POLL_MS = 60_000;
-    while (!this.isClosed || this.transport.pending().length > 0) {
+    for (;;) {
       const notification = await this.nextNotification(POLL_MS);
       if (notification) yield notification;
+      else if (this.isClosed) return; // closed and nothing left to read
     }
   }
 
