@@ -2,7 +2,7 @@
  * Does a loopback overlay form connected? Starts N in-process daemons (everyone
  * bootstrapping from node 0, rotation off, as bench:net does) several times, waits until
  * the link counts settle, and prints whether the overlay is one connected graph, the
- * component sizes, and how many links were shed for max_peers on the way.
+ * component sizes, how long settling took, and why links were closed on the way.
  *
  *   npx tsx bench/net/formation-check.ts [nodes=50] [degree=4] [runs=5]
  */
@@ -58,14 +58,18 @@ for (let run = 1; run <= runs!; run++) {
     else if (Date.now() - sameSince > 1_500 && counts.every((c) => c >= degree!)) break;
     await sleep(100);
   }
-  let shed = 0;
+  const closedBy = new Map<string, number>();
   for (const daemon of daemons) {
-    for (const entry of (await daemon.metrics.linksClosed.get()).values) if (String(entry.labels.reason).startsWith('shed')) shed += entry.value;
+    for (const entry of (await daemon.metrics.linksClosed.get()).values) {
+      const reason = String(entry.labels.reason);
+      closedBy.set(reason, (closedBy.get(reason) ?? 0) + entry.value);
+    }
   }
+  const closes = [...closedBy].sort((a, b) => b[1] - a[1]).map(([reason, count]) => `${count} ${reason}`).join(', ');
   const sizes = componentSizes(daemons);
   process.stdout.write(
     `N=${nodes} degree=${degree} run ${run}: settled after ${Date.now() - started} ms, ` +
-      `${sizes.length === 1 ? 'connected' : `PARTITIONED into components of ${sizes.join(', ')}`}, ${shed} links shed for max_peers\n`,
+      `${sizes.length === 1 ? 'connected' : `PARTITIONED into components of ${sizes.join(', ')}`}, links closed: ${closes || 'none'}\n`,
   );
   await network.close();
 }
