@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   for (const [mode, settings] of plan) summaries.push(await measure(mode, settings, random));
 
   const table = resultsTable(summaries);
-  const gossipsub = `GossipSub reports about ${GOSSIPSUB_DUPLICATES_AT_D8} duplicates per node per item at mesh degree 8; ` +
+  const gossipsub = `GossipSub: about ${GOSSIPSUB_DUPLICATES_AT_D8} duplicates per node per item at mesh degree 8 (ProbeLab 2024, (k − 2)/2); ` +
     `flooding here: ${summaries.filter((s) => s.degree === 8).map((s) => `${s.duplicatesPerNodeItem.toFixed(2)} (${s.mode} N=${s.nodes}, ${s.links.mean.toFixed(1)} links/node)`).join(', ') || 'no degree-8 run'}.`;
   process.stdout.write(`\nbench:net — ${setup}\n\n${table}\n\n${gossipsub}\n`);
   if (JSON_FILE) writeFileSync(JSON_FILE, `${JSON.stringify(summaries)}\n`);
