@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   // --no-doc leaves the committed plots alone too: they must match the doc's tables.
   const plotDir = WRITE_DOC ? IMG_DIR : join(tmpdir(), 'bench-net-plots/');
   const plots = writePlots(plotDir, summaries);
-  progress(`plots: ${plots.map((p) => relative(ROOT, `${plotDir}${p}`)).join(', ')}`);
+  progress(`plots: ${plots.map((p) => (WRITE_DOC ? relative(ROOT, `${plotDir}${p}`) : `${plotDir}${p}`)).join(', ')}`);
   const target50 = summaries.filter((s) => s.nodes >= 50);
   const verdict = [
     `100 % delivery: ${summaries.every((s) => s.deliveryRatio === 1) ? 'met in every configuration' : 'NOT met'}`,
