@@ -27,8 +27,8 @@ export interface HandlerObserver {
 
 /** The peer-to-peer side as the handler sees it (runtime/overlay.ts implements it). */
 export interface Overlay {
-  /** Pushes one ANNOUNCE frame to every active link but `except`; returns how many took it. */
-  broadcast(frame: Uint8Array, except: Connection | null): number;
+  /** Pushes one ANNOUNCE frame to every active link not in `except`; returns how many took it. */
+  broadcast(frame: Uint8Array, except: ReadonlySet<Connection>): number;
   /** Frames of the P2P life cycle (HELLO, verification, peer exchange): the overlay's own. */
   handleControlFrame(connection: Connection, frame: Frame, bytes: Uint8Array): void;
   /** May this link push gossip now? Closes it when not (§4.2 item 2: verified links only). */
@@ -49,7 +49,15 @@ export interface HandlerOptions {
 interface Origin {
   readonly fromPeer: Connection | null;
   readonly ttl: number;
+  /**
+   * Every peer that sent us the item, the first included: copies that arrive while it
+   * waits for validation are duplicates, and those peers need not get it back (fewer
+   * duplicates per node per item, bench:net).
+   */
+  readonly sentBy: Set<Connection>;
 }
+
+const NOBODY: ReadonlySet<Connection> = new Set();
 
 /** Items handled per turn of the event loop before yielding to I/O. */
 const PUMP_BATCH = 512;
@@ -161,8 +169,8 @@ export class GossipHandler {
     }
     this.options.observer.item('announced');
     this.knowledge.add(item);
-    this.notify(item, { fromPeer: null, ttl: announce.ttl }, announcer, false);
-    this.push(item, announce.ttl, null);
+    this.notify(item, { fromPeer: null, ttl: announce.ttl, sentBy: new Set() }, announcer, false);
+    this.push(item, announce.ttl, NOBODY);
   }
 
   // ---- P2P (PROTOCOL.md §4) ----
@@ -181,6 +189,7 @@ export class GossipHandler {
     const item = makeItem(announce.dataType, announce.data);
     if (!this.seen.add(item.id)) {
       this.options.observer.item('duplicate', 'peer');
+      this.awaitingValidation.get(item.id)?.context.sentBy.add(peer);
       return;
     }
     this.options.observer.item('received');
@@ -191,7 +200,7 @@ export class GossipHandler {
     this.knowledge.add(item);
     // If no NOTIFICATION could be sent (every subscriber's queue full), the record
     // settles as 'abandoned' at once: nobody vouched for the item.
-    const record = this.notify(item, { fromPeer: peer, ttl: announce.ttl }, null, true);
+    const record = this.notify(item, { fromPeer: peer, ttl: announce.ttl, sentBy: new Set([peer]) }, null, true);
     if (!record.isSettled) this.awaitingValidation.set(item.id, record);
   }
 
@@ -212,13 +221,13 @@ export class GossipHandler {
   }
 
   private settled(record: TrackedItem<Origin>, outcome: ValidationOutcome): void {
-    const { fromPeer, ttl } = record.context;
+    const { fromPeer, ttl, sentBy } = record.context;
     if (fromPeer === null) return; // local items are trusted and already pushed
     this.awaitingValidation.delete(record.item.id);
     if (!this.knowledge.has(record.item.id)) return; // evicted while waiting: counted there
     switch (outcome) {
       case 'valid':
-        this.forward(record.item, ttl, fromPeer);
+        this.forward(record.item, ttl, sentBy);
         return;
       case 'invalid':
         this.options.observer.item('invalid');
@@ -233,13 +242,13 @@ export class GossipHandler {
   }
 
   /** §4.4: ttl 1 stops here; 0 stays 0 (unlimited); otherwise one hop is used up. */
-  private forward(item: Item, receivedTtl: number, fromPeer: Connection): void {
+  private forward(item: Item, receivedTtl: number, sentBy: ReadonlySet<Connection>): void {
     if (receivedTtl === 1) return;
     const ttl = receivedTtl === 0 ? 0 : receivedTtl - 1;
-    this.push(item, ttl, fromPeer);
+    this.push(item, ttl, sentBy);
   }
 
-  private push(item: Item, ttl: number, except: Connection | null): void {
+  private push(item: Item, ttl: number, except: ReadonlySet<Connection>): void {
     if (!this.overlay) return;
     const frame = GossipAnnounce.encode({ ttl, dataType: item.dataType, data: item.data });
     const count = this.overlay.broadcast(frame, except);

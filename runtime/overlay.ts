@@ -50,6 +50,8 @@ export interface OverlayObserver {
 
 /** How often the overlay checks it holds `degree` links (and expires stale requests). */
 const MAINTAIN_INTERVAL_MS = 1_000;
+/** How long a full node waits for a referred newcomer's PEER REQUEST (sent right after activation). */
+const REFERRAL_GRACE_MS = 3_000;
 /** Items a local module called invalid before the peer that sent them is disconnected. */
 const MAX_INVALID_ITEMS_PER_PEER = 10;
 /** Frame types a peer may send before its proof checks out (§4.2 item 2). */
@@ -144,14 +146,15 @@ export class PeerOverlay implements Overlay, ServerPolicy {
   admitsGossip(connection: Connection): boolean {
     const link = this.links.get(connection);
     if (link?.isActive) return true;
-    this.closeLink(connection, 'gossip before verification');
+    // A peer we turned away (full) saw the link as active: its gossip is ignored, not an offence.
+    if (!link?.isReferralOnly) this.closeLink(connection, 'gossip before verification');
     return false;
   }
 
-  broadcast(frame: Uint8Array, except: Connection | null): number {
+  broadcast(frame: Uint8Array, except: ReadonlySet<Connection>): number {
     let count = 0;
     for (const link of this.links.values()) {
-      if (!link.isActive || link.connection === except) continue;
+      if (!link.isActive || except.has(link.connection)) continue;
       if (link.connection.send(frame)) count++;
     }
     return count;
@@ -287,6 +290,10 @@ export class PeerOverlay implements Overlay, ServerPolicy {
       this.closeLink(link.connection, 'duplicate link');
       return;
     }
+    if (link.isInbound && this.activeLinks.length >= this.settings.maxPeers) {
+      this.referElsewhere(link);
+      return;
+    }
     if (!this.known.add(address)) {
       this.closeLink(link.connection, 'subnet cap reached');
       return;
@@ -294,9 +301,10 @@ export class PeerOverlay implements Overlay, ServerPolicy {
     link.isActive = true;
     if (twin) this.closeLink(twin.connection, 'duplicate link');
     this.logger.info({ peer: addressKey(address), inbound: link.isInbound }, 'peer verified, link active');
-    this.shedIfOverfull(link);
     this.reportCounts();
-    if (!link.isInbound && this.known.candidateCount < this.settings.degree) this.requestPeers(link);
+    // Every link we dial is asked for peers once: it is how a newcomer finds room when the
+    // nodes it knows are full (they refer it elsewhere), and it keeps candidates fresh.
+    if (!link.isInbound) this.requestPeers(link);
     this.maintain();
   }
 
@@ -317,13 +325,22 @@ export class PeerOverlay implements Overlay, ServerPolicy {
     return twinDialedByUs === weDialWinner;
   }
 
-  /** §4.2 item 5: inbound links are taken up to max_peers; past it a random old one goes. */
-  private shedIfOverfull(newcomer: PeerLink): void {
-    const active = this.activeLinks;
-    if (active.length <= this.settings.maxPeers) return;
-    const others = active.filter((link) => link !== newcomer);
-    const victim = others[Math.floor(Math.random() * others.length)];
-    if (victim) this.closeLink(victim.connection, 'shed: over max_peers');
+  /**
+   * §4.2 item 5: a full node (max_peers active links) still verifies a newcomer, answers
+   * its PEER REQUEST so that it can dial others, then closes the link. Old links are never
+   * shed for a newcomer: shedding them is what let closed groups split off the overlay
+   * (bench/net/formation-check.ts), while every newcomer that links to the existing overlay
+   * keeps it connected.
+   */
+  private referElsewhere(link: PeerLink): void {
+    link.isReferralOnly = true;
+    if (link.verificationTimer) clearTimeout(link.verificationTimer);
+    link.verificationTimer = setTimeout(
+      () => this.closeLink(link.connection, 'full: newcomer asked for no peers'),
+      Math.min(REFERRAL_GRACE_MS, this.settings.verificationTimeoutMs),
+    );
+    link.verificationTimer.unref();
+    this.logger.debug({ peer: addressKey(link.listenAddress!) }, 'full: referring a newcomer to other peers');
   }
 
   // ---- Peer exchange (§4.3) ----
@@ -335,7 +352,7 @@ export class PeerOverlay implements Overlay, ServerPolicy {
   }
 
   private async onPeerRequest(link: PeerLink, limit: number, nonce: bigint): Promise<void> {
-    if (!link.isActive || link.isAnsweringPeerRequest) return; // §4.3: one at a time per peer
+    if (!(link.isActive || link.isReferralOnly) || link.isAnsweringPeerRequest) return; // §4.3: one at a time per peer
     link.isAnsweringPeerRequest = true;
     try {
       const requester = link.listenAddress ? addressKey(link.listenAddress) : '';
@@ -350,6 +367,7 @@ export class PeerOverlay implements Overlay, ServerPolicy {
         if (!(await this.solve(link, frame, 'peer-response'))) return;
         link.connection.send(frame);
       }
+      if (link.isReferralOnly) link.connection.close('full: newcomer referred to other peers', true);
     } finally {
       link.isAnsweringPeerRequest = false;
     }

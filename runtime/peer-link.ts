@@ -26,6 +26,8 @@ export class PeerLink {
   hasReceivedVerificationRequest = false;
   hasReceivedHello = false;
   isActive = false;
+  /** Verified while this node was full: served one PEER REQUEST, then closed (§4.2 item 5). */
+  isReferralOnly = false;
   /** Dialed as our configured bootstrapper (the eclipse defence asks it again). */
   isBootstrapLink = false;
   isAnsweringPeerRequest = false;

@@ -8,6 +8,7 @@ import { GossipAnnounce, GossipPeerRequest, GossipPeerResponse, MessageType } fr
 import { defaultConfig, type GossipConfig } from '../runtime/config.js';
 import { startDaemon, type Daemon } from '../runtime/daemon.js';
 import { PowPool } from '../runtime/pow/pool.js';
+import { ApiClient } from '../runtime/api-client.js';
 import { TEST_CONFIG, sleep, waitFor } from './support/network.js';
 import { RawPeer, solveInPlace } from './support/raw-peer.js';
 
@@ -87,6 +88,30 @@ describe('P2P life cycle (PROTOCOL.md §4.2)', function () {
       assert.equal(daemon.overlay.activeLinks.length, 1);
     });
   }
+
+  it('§4.4: forwards a validated item to every link except those that sent it a copy', async () => {
+    const subscriber = await ApiClient.connect(`${daemon.api.address}:${daemon.api.port}`);
+    subscriber.notify(9);
+    const [first, second, third] = [
+      await verifiedPeer('127.0.2.1', 40_021),
+      await verifiedPeer('127.0.2.2', 40_022),
+      await verifiedPeer('127.0.2.3', 40_023),
+    ];
+    const announce = GossipAnnounce.encode({ ttl: 0, dataType: 9, data: Buffer.from('two copies') });
+    first!.send(announce);
+    const notification = await subscriber.nextNotification(3_000);
+    assert.ok(notification, 'the subscriber is notified');
+    second!.send(announce); // a copy arrives while the item waits for validation
+    await sleep(100);
+    subscriber.validate(notification.messageId, true);
+    const forwarded = await third!.expect(MessageType.GOSSIP_ANNOUNCE);
+    assert.equal(Buffer.from(forwarded.frame.message.data).toString(), 'two copies');
+    for (const sender of [first!, second!]) {
+      const echo = await sender.socket.take(300, (frame) => ((frame[2]! << 8) | frame[3]!) === MessageType.GOSSIP_ANNOUNCE);
+      assert.equal(echo, null, 'a peer that sent the item does not get it back');
+    }
+    subscriber.destroy();
+  });
 
   it('§4.1: disconnects a proof with too few zero bits and never lists it', async () => {
     const peer = await dialNode();

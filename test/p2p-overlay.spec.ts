@@ -32,6 +32,27 @@ describe('overlay maintenance (PROTOCOL.md §4.2, §4.3)', function () {
     await waitFor('every node at degree', () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2), 20_000);
     await sleep(500);
     for (const daemon of started.daemons) assert.ok(daemon!.overlay.activeLinks.length <= 3, 'at most max_peers links');
+    // Full nodes refer newcomers elsewhere instead of shedding old links, so the overlay
+    // forms as one piece (shedding used to split off closed groups).
+    assert.equal(isConnected(started.daemons), true);
+  });
+
+  it('a full node verifies a newcomer, gives it peers, then closes the link (§4.2 item 5)', async () => {
+    const started = await startNetwork({ nodes: 3, config: { degree: 1, maxPeers: 2 } });
+    network = started;
+    const full = started.daemons[0]!;
+    await waitFor('node 0 to be full', () => full.overlay.activeLinks.length === 2, 10_000);
+    const peer = await RawPeer.dial(full.p2p.address, full.p2p.port, '127.0.9.2');
+    peer.sendHello(41_001);
+    peer.sendVerificationRequest();
+    await peer.answerVerification(TEST_CONFIG.powDifficulty!);
+    await peer.expectVerificationResponse();
+    peer.send(GossipPeerRequest.encode({ limit: 10, nonce: 99n }));
+    const { frame } = await peer.expect(MessageType.GOSSIP_PEER_RESPONSE);
+    assert.equal(frame.message.entries.length, 2, 'the newcomer learns the full node\'s peers');
+    assert.equal(await peer.isClosedWithin(2_000), true, 'then the full node closes the link');
+    assert.equal(full.overlay.activeLinks.length, 2, 'no old link was given up for the newcomer');
+    assert.equal(full.overlay.known.has({ host: '127.0.9.2', port: 41_001 }), false);
   });
 
   it('replaces a peer whose connection closed, and forgets it (§4.3)', async () => {
