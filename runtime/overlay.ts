@@ -9,7 +9,7 @@ import {
   CHALLENGE_OFFSET,
   GossipHello,
   GossipPeerRequest,
-  GossipPeerResponse,
+  type GossipPeerResponse,
   GossipVerificationRequest,
   GossipVerificationResponse,
   MessageType,
@@ -17,8 +17,9 @@ import {
 } from '../generated/index.js';
 import type { Connection } from './connection.js';
 import type { Overlay } from './gossip-handler.js';
-import { KnownPeers, shuffle } from './known-peers.js';
-import { addressKey, fromPeerAddress, isIpv6, isUsable, normaliseHost, toPeerAddress, type ListenAddress } from './peer-address.js';
+import { KnownPeers } from './known-peers.js';
+import { addressKey, normaliseHost, type ListenAddress } from './peer-address.js';
+import { candidatesIn, peerResponseFrames } from './peer-exchange.js';
 import { PeerLink, type AddressFamily } from './peer-link.js';
 import type { Server, ServerPolicy } from './server.js';
 import { hasProofOfWork } from './pow/verify.js';
@@ -355,15 +356,8 @@ export class PeerOverlay implements Overlay, ServerPolicy {
     if (!(link.isActive || link.isReferralOnly) || link.isAnsweringPeerRequest) return; // §4.3: one at a time per peer
     link.isAnsweringPeerRequest = true;
     try {
-      const requester = link.listenAddress ? addressKey(link.listenAddress) : '';
-      const peers = shuffle(this.known.list().filter((a) => addressKey(a) !== requester)).slice(0, limit);
-      const v4 = peers.filter((a) => !isIpv6(a));
-      const v6 = peers.filter((a) => isIpv6(a));
-      // One response per family (§4 errata); an empty IPv4 one when we know nobody.
-      const families: [boolean, ListenAddress[]][] = v6.length > 0 && v4.length === 0 ? [[true, v6]] : [[false, v4]];
-      if (v6.length > 0 && v4.length > 0) families.push([true, v6]);
-      for (const [isV6, entries] of families) {
-        const frame = GossipPeerResponse.encode({ nonce, challenge: 0n, isIpv6: isV6, entries: entries.map(toPeerAddress) });
+      const frames = peerResponseFrames(nonce, this.known.list(), link.listenAddress, limit);
+      for (const frame of frames) {
         if (!(await this.solve(link, frame, 'peer-response'))) return;
         link.connection.send(frame);
       }
@@ -382,10 +376,7 @@ export class PeerOverlay implements Overlay, ServerPolicy {
       this.closeLink(link.connection, problem);
       return;
     }
-    for (const entry of response.entries) {
-      const address = fromPeerAddress(entry);
-      if (isUsable(address) && addressKey(address) !== addressKey(this.settings.listen)) this.known.addCandidate(address);
-    }
+    for (const address of candidatesIn(response, this.settings.listen)) this.known.addCandidate(address);
     this.maintain();
   }
 
