@@ -13,10 +13,13 @@
  *
  * Targets: >= 50,000 notifications/s with 64 B items; p99 < 5 ms at 1,000 items/s.
  */
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { GossipNotify } from '../generated/index.js';
 import { DaemonProcess, sleep } from '../test/support/daemon-process.js';
+import { cdfOnGrid, grid, percentile } from './net/stats.js';
+import { linePlotSvg, type Series } from './net/svg-plot.js';
 
 const DATA_TYPE = 4242;
 /** Notifications each throughput run delivers in total (about 1–3 s each). */
@@ -107,10 +110,8 @@ interface RunResult {
   p50: number;
   p99: number;
   max: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  /** Every delivery's latency, ascending (for the plot). */
+  latencies: number[];
 }
 
 /** When every subscriber has all `perSubscriber` items, or the time of the last arrival once they stall. */
@@ -173,6 +174,7 @@ function summarise(mode: RunResult['mode'], subscribers: Subscriber[], itemBytes
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     max: latencies[latencies.length - 1] ?? NaN,
+    latencies,
   };
 }
 
@@ -193,6 +195,34 @@ function table(results: RunResult[]): string {
     );
   }
   return rows.join('\n');
+}
+
+const PLOT_PATH = 'docs/img/api-latency-cdf.svg';
+const PLOT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
+
+/** CDF of ANNOUNCE→NOTIFICATION latency at the fixed rate, one line per run; returns its path. */
+function writeLatencyPlot(runs: RunResult[]): string {
+  const shortest = Math.max(0.01, Math.min(...runs.map((r) => r.latencies[0] ?? 1)));
+  const longest = Math.max(...runs.map((r) => r.max).filter(Number.isFinite), 1);
+  const logGrid = grid(shortest, longest, 200, 'log');
+  const series = runs.map((r, index): Series => ({
+    label: `${r.subscribers} sub, ${r.itemBytes} B`,
+    color: PLOT_COLOURS[index % PLOT_COLOURS.length]!,
+    ...(r.itemBytes > 64 ? { dash: '6 3' } : {}),
+    points: cdfOnGrid(r.latencies, logGrid),
+  }));
+  writeFileSync(
+    PLOT_PATH,
+    linePlotSvg({
+      title: `ANNOUNCE→NOTIFICATION latency at ${FIXED_RATE_PER_S} items/s (CDF)`,
+      xLabel: 'ms (log scale)',
+      yLabel: 'fraction of notifications',
+      xScale: 'log',
+      xRange: [shortest, longest],
+      series,
+    }),
+  );
+  return PLOT_PATH;
 }
 
 async function main(): Promise<void> {
@@ -228,6 +258,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\n${table(results)}\n`);
+  if (MODES.includes('fixed')) console.log(`latency plot: ${writeLatencyPlot(results.filter((r) => r.mode !== 'throughput'))}`);
   console.log(`load average at the end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
   if (!MODES.includes('throughput') || !MODES.includes('fixed')) return;
   const best64 = Math.max(...results.filter((r) => r.itemBytes === 64 && r.mode === 'throughput').map((r) => r.delivered / r.seconds));

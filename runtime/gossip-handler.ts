@@ -59,6 +59,9 @@ interface Origin {
 
 const NOBODY: ReadonlySet<Connection> = new Set();
 
+/** Where NOTIFICATION carries its message ID: after size and type (PROTOCOL.md §3). */
+const NOTIFICATION_MESSAGE_ID_OFFSET = 4;
+
 /** Items handled per turn of the event loop before yielding to I/O. */
 const PUMP_BATCH = 512;
 
@@ -208,8 +211,14 @@ export class GossipHandler {
   private notify(item: Item, origin: Origin, except: Connection | null, needsValidation: boolean): TrackedItem<Origin> {
     const subscribers = [...this.subscriptions.subscribers(item.dataType)].filter((c) => c !== except);
     const record = this.validations.track(item, origin, subscribers, needsValidation);
+    // Encoded once; each subscriber gets a copy with its own message ID (bytes 4-5, §3).
+    // Copies come from Node's pooled allocator: far fewer ArrayBuffers for the GC to chase
+    // than one fresh encode per subscriber.
+    const template = GossipNotification.encode({ messageId: 0, dataType: item.dataType, data: item.data });
     for (const [connection, messageId] of [...record.messageIds]) {
-      const frame = GossipNotification.encode({ messageId, dataType: item.dataType, data: item.data });
+      const frame = Buffer.allocUnsafe(template.length);
+      frame.set(template);
+      frame.writeUInt16BE(messageId, NOTIFICATION_MESSAGE_ID_OFFSET);
       if (connection.send(frame)) {
         this.options.observer.item('delivered');
       } else {
