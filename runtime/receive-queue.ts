@@ -7,12 +7,8 @@
  * Overflow policy is the caller's (written where each queue is made): `isFull` tells the
  * Server to stop reading a connection (API: backpressure) or to drop (P2P: best effort).
  */
-export interface QueueLane<T> {
-  readonly length: number;
-}
-
 /** A FIFO over a growable ring buffer: O(1) push and shift without Array#shift's copying. */
-export class Fifo<T> implements QueueLane<T> {
+export class Fifo<T> {
   private items: (T | undefined)[] = new Array(64);
   private head = 0;
   private count = 0;

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { GossipPeerRequest, MessageType } from '../generated/index.js';
 import { ApiClient } from '../runtime/api-client.js';
 import { defaultConfig, type GossipConfig } from '../runtime/config.js';
-import { startDaemon, type Daemon } from '../runtime/daemon.js';
+import { startDaemon } from '../runtime/daemon.js';
 import { PowPool } from '../runtime/pow/pool.js';
 import { TEST_CONFIG, isConnected, metricTotal, sleep, startNetwork, waitFor, type TestNetwork } from './support/network.js';
 import { RawPeer } from './support/raw-peer.js';

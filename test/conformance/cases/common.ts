@@ -80,3 +80,8 @@ export async function reachedFar(context: CaseContext, path: TwoHop, item: { dat
   await path.hub[0]?.waitFor(item.data, context.settings.waitMs);
   return arrivesWithin(path.far, item.data, context.settings.quietMs);
 }
+
+/** FAIL: `item` never reached the subscriber `where` (e.g. 'to node 1') within `ms`. */
+export function notDelivered(where: string, item: { ttl: number; dataType: number; data: Uint8Array }, ms: number, sent: string): Outcome {
+  return fail({ message: `the item was not delivered ${where}`, sent, expected: `NOTIFICATION with ${describeItem(item)}`, got: `nothing within ${ms} ms` });
+}

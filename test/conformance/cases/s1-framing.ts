@@ -7,9 +7,9 @@
 import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE } from '../../../generated/index.js';
 import { FramedSocket } from '../../../runtime/api-client.js';
 import { announceWithReserved, hex, rawFrame, sleep, u16, u64 } from '../bytes.js';
-import { announceFrom, connect, describeItem, settle, Subscriber } from '../observe.js';
-import { fail, pass, skip, type ConformanceCase, type Outcome } from '../types.js';
-import { expectClose } from './common.js';
+import { announceFrom, connect, settle, Subscriber } from '../observe.js';
+import { fail, pass, skip, type ConformanceCase } from '../types.js';
+import { expectClose, notDelivered } from './common.js';
 import { activeLink, isOutcome, mustClose } from './p2p-common.js';
 
 /** Gap between the pieces of a split frame: long enough to arrive as separate reads. */
@@ -20,15 +20,6 @@ async function writeInPieces(socket: FramedSocket, bytes: Uint8Array, pieceLengt
     socket.write(bytes.subarray(offset, offset + pieceLength));
     await sleep(PIECE_GAP_MS);
   }
-}
-
-function notDelivered(sent: string, item: { ttl: number; dataType: number; data: Uint8Array }, waitMs: number): Outcome {
-  return fail({
-    message: 'the item was not delivered to the subscriber on node 1',
-    sent,
-    expected: `NOTIFICATION on node 1 with ${describeItem(item)}`,
-    got: `nothing within ${waitMs} ms`,
-  });
 }
 
 /** One malformed-frame case: `bytes` on a fresh API connection to node 0 must close it. */
@@ -59,7 +50,7 @@ export const framingCases: ConformanceCase[] = [
       const socket = context.track(await FramedSocket.connect(context.nodes[0]!.api));
       await writeInPieces(socket, frame, 1);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(`to node 0, one byte per write: ${hex(frame)}`, item, context.settings.waitMs);
+      return notDelivered('to the subscriber on node 1', item, context.settings.waitMs, `to node 0, one byte per write: ${hex(frame)}`);
     },
   },
   {
@@ -77,7 +68,7 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.nodes[0]!, item);
       if (await client.nextNotification(context.settings.waitMs)) return pass();
-      return notDelivered(`NOTIFY to node 1 in 2-byte writes: ${hex(frame)}; ANNOUNCE to node 0`, item, context.settings.waitMs);
+      return notDelivered('to the subscriber on node 1', item, context.settings.waitMs, `NOTIFY to node 1 in 2-byte writes: ${hex(frame)}; ANNOUNCE to node 0`);
     },
   },
   {
@@ -168,7 +159,7 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData(MAX_FRAME_SIZE - 8) };
       await announceFrom(context, context.nodes[0]!, item);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(`ANNOUNCE of ${MAX_FRAME_SIZE} bytes to node 0`, item, context.settings.waitMs);
+      return notDelivered('to the subscriber on node 1', item, context.settings.waitMs, `ANNOUNCE of ${MAX_FRAME_SIZE} bytes to node 0`);
     },
   },
   {
@@ -186,7 +177,7 @@ export const framingCases: ConformanceCase[] = [
       const socket = context.track(await FramedSocket.connect(context.nodes[0]!.api));
       socket.write(frame);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(`to node 0: ${hex(frame)}`, item, context.settings.waitMs);
+      return notDelivered('to the subscriber on node 1', item, context.settings.waitMs, `to node 0: ${hex(frame)}`);
     },
   },
   {
@@ -204,7 +195,7 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.nodes[0]!, item);
       if (await client.nextNotification(context.settings.waitMs)) return pass();
-      return notDelivered(`to node 1: ${hex(frame)}`, item, context.settings.waitMs);
+      return notDelivered('to the subscriber on node 1', item, context.settings.waitMs, `to node 1: ${hex(frame)}`);
     },
   },
   closes('size-below-header', 'A frame whose size is below 4 closes the connection.', Uint8Array.from([0x00, 0x02, 0x01, 0xf5])),

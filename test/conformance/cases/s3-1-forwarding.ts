@@ -8,10 +8,7 @@
 import { sleep } from '../bytes.js';
 import { describeItem, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
-import { announceOnNode1, arrivesWithin, controlReaches, forwardedAnyway, NO_PATH, reachedFar, twoHop } from './common.js';
-
-const missing = (where: string, item: { ttl: number; dataType: number; data: Uint8Array }, ms: number, sent: string) =>
-  fail({ message: `the item was not delivered ${where}`, sent, expected: `NOTIFICATION with ${describeItem(item)}`, got: `nothing within ${ms} ms` });
+import { announceOnNode1, arrivesWithin, controlReaches, forwardedAnyway, NO_PATH, notDelivered, reachedFar, twoHop } from './common.js';
 
 export const forwardingCases: ConformanceCase[] = [
   {
@@ -211,7 +208,7 @@ export const forwardingCases: ConformanceCase[] = [
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       const item = await announceOnNode1(context, path.dataType, 2);
       if (await path.far.waitFor(item.data, context.settings.waitMs)) return pass();
-      return missing('to node 2', item, context.settings.waitMs, `ANNOUNCE on node 1: ${describeItem(item)}; valid=1 on node 0 (the same with ttl 0 arrived)`);
+      return notDelivered('to node 2', item, context.settings.waitMs, `ANNOUNCE on node 1: ${describeItem(item)}; valid=1 on node 0 (the same with ttl 0 arrived)`);
     },
   },
 ];

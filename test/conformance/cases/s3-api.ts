@@ -9,15 +9,12 @@ import { ApiClient, FramedSocket, frameType } from '../../../runtime/api-client.
 import { hex, rawFrame, u16, u64, validationWord } from '../bytes.js';
 import { announceFrom, connect, describeItem, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
-import { expectClose } from './common.js';
+import { expectClose, notDelivered } from './common.js';
 
 /** A type an API client must not send closes its connection (§3.1, §1). */
 function refused(slug: string, requirement: string, bytes: Uint8Array): ConformanceCase {
   return { id: `api/3.1/${slug}`, group: 'api', section: '3.1', requirement, minNodes: 1, run: (c) => expectClose(c, c.nodes[0]!.api, bytes) };
 }
-
-const missing = (where: string, item: { ttl: number; dataType: number; data: Uint8Array }, ms: number, sent: string) =>
-  fail({ message: `the item was not delivered ${where}`, sent, expected: `NOTIFICATION with ${describeItem(item)}`, got: `nothing within ${ms} ms` });
 
 export const apiCases: ConformanceCase[] = [
   {
@@ -33,7 +30,7 @@ export const apiCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.nodes[0]!, item);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return missing('to the other local subscriber on node 0', item, context.settings.waitMs, 'NOTIFY and ANNOUNCE on two connections to node 0');
+      return notDelivered('to the other local subscriber on node 0', item, context.settings.waitMs, 'NOTIFY and ANNOUNCE on two connections to node 0');
     },
   },
   {
@@ -52,7 +49,7 @@ export const apiCases: ConformanceCase[] = [
       const got = await Promise.all(subscribers.map((s) => s.waitFor(item.data, context.settings.waitMs)));
       const lacking = others.filter((_, i) => !got[i]).map((node) => node.index);
       if (lacking.length === 0) return pass();
-      return missing(`to node(s) ${lacking.join(', ')}`, item, context.settings.waitMs, `ANNOUNCE on node 0: ${describeItem(item)}`);
+      return notDelivered(`to node(s) ${lacking.join(', ')}`, item, context.settings.waitMs, `ANNOUNCE on node 0: ${describeItem(item)}`);
     },
   },
   {
@@ -126,7 +123,7 @@ export const apiCases: ConformanceCase[] = [
       client.announce(item);
       client.close();
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return missing('to node 1', item, context.settings.waitMs, 'ANNOUNCE to node 0, then FIN at once');
+      return notDelivered('to node 1', item, context.settings.waitMs, 'ANNOUNCE to node 0, then FIN at once');
     },
   },
   {
@@ -167,7 +164,7 @@ export const apiCases: ConformanceCase[] = [
       const got = await Promise.all(subscribers.map((s) => s.waitFor(item.data, context.settings.waitMs)));
       const count = got.filter(Boolean).length;
       if (count === subscribers.length) return pass();
-      return missing(`to all 3 subscribers on node 1 (only ${count} got it)`, item, context.settings.waitMs, `3 connections NOTIFY ${dataType} on node 1; ANNOUNCE on node 0`);
+      return notDelivered(`to all 3 subscribers on node 1 (only ${count} got it)`, item, context.settings.waitMs, `3 connections NOTIFY ${dataType} on node 1; ANNOUNCE on node 0`);
     },
   },
   {
