@@ -111,6 +111,25 @@ describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
     assert.deepEqual(received, []);
   });
 
+  it('forms over IPv6 loopback ([::1]): IPv6 PEER RESPONSEs, dialing and delivery (§4, §4.3)', async () => {
+    const started = await startNetwork({ nodes: 4, hostOf: () => '::1', config: { degree: 2 } });
+    network = started;
+    await waitFor('a connected overlay', () => isConnected(started.daemons), 10_000);
+    // Node 3 knows nodes other than its bootstrapper only from IPv6 PEER RESPONSEs.
+    assert.ok(started.daemons[3]!.overlay.activeLinks.some((link) => link.listenAddress?.port !== started.daemons[0]!.p2p.port));
+    const inboxes: Buffer[][] = [];
+    for (const daemon of started.daemons) {
+      const { client, received } = await subscribe(daemon, DATA_TYPE);
+      clients.push(client);
+      inboxes.push(received);
+    }
+    const announcer = await ApiClient.connect(apiOf(started.daemons[0]!));
+    clients.push(announcer);
+    await sleep(100);
+    announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from('over IPv6') });
+    await waitFor('the item everywhere', () => inboxes.every((inbox) => inbox.length === 1), 5_000);
+  });
+
   describe('20 nodes', () => {
     it('every subscriber gets every one of 100 items exactly once (ttl 0)', async function () {
       this.timeout(120_000);

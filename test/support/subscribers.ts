@@ -11,7 +11,8 @@ export interface Subscriber {
 
 export function apiOf(daemon: Daemon | null): string {
   assert.ok(daemon, 'node is running');
-  return `${daemon.api.address}:${daemon.api.port}`;
+  const host = daemon.api.address.includes(':') ? `[${daemon.api.address}]` : daemon.api.address;
+  return `${host}:${daemon.api.port}`;
 }
 
 /** Subscribes to `dataType` at `daemon`, records every notification and answers it with `valid`. */
