@@ -94,7 +94,9 @@ export class Server {
   /** Dials a remote server from `localHost` (PROTOCOL.md §4.2 item 4: bind before connecting). */
   dial(host: string, port: number, localHost?: string): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port, localAddress: localHost, noDelay: true });
+      // A host name resolves to the family of the address we bind (localhost may be ::1 first).
+      const family = localHost ? net.isIP(localHost) : 0;
+      const socket = net.connect({ host, port, localAddress: localHost, family, noDelay: true });
       const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
       socket.once('error', (error) => {
         clearTimeout(timer);

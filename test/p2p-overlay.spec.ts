@@ -101,6 +101,25 @@ describe('overlay maintenance (PROTOCOL.md §4.2, §4.3)', function () {
     assert.equal(Buffer.from(notification?.data ?? []).toString(), 'welcome back');
   });
 
+  it('bootstraps from a host name (§5: bootstrapper = hostname:port)', async () => {
+    const started = await startNetwork({ nodes: 1, config: { degree: 1 } });
+    network = started;
+    const first = started.daemons[0]!;
+    const second = await startDaemon(
+      {
+        ...defaultConfig(),
+        ...TEST_CONFIG,
+        apiAddress: { host: '127.0.0.1', port: 0, family: 4 },
+        p2pAddress: { host: '127.0.0.1', port: 0, family: 4 },
+        bootstrapper: { host: 'localhost', port: first.p2p.port, family: 'hostname' },
+      },
+      pino({ level: 'silent' }),
+      { pow: started.pow },
+    );
+    started.daemons.push(second);
+    await waitFor('a link to the bootstrapper', () => second.overlay.activeLinks.length === 1, 10_000);
+  });
+
   it('eclipse defence: periodically asks the bootstrapper again and swaps a random neighbour', async () => {
     const started = await startNetwork({ nodes: 6, config: { degree: 2, rejoinIntervalMs: 300 } });
     network = started;
