@@ -60,9 +60,14 @@ export class PeerLink {
     return nonce;
   }
 
-  /** A PEER REQUEST still waiting for a response of some family. */
+  /**
+   * A PEER REQUEST still waiting for its first response. Once one family answered, the
+   * nonce still accepts the other family's response until it expires, but a new request
+   * may go out: a peer that knows one family never sends the second response.
+   */
   get hasOpenPeerRequest(): boolean {
-    return this.peerRequests.size > 0;
+    for (const request of this.peerRequests.values()) if (request.answeredFamilies.size === 0) return true;
+    return false;
   }
 
   /** Takes the answer of one family to `nonce`: why not, or null when it may be taken. */

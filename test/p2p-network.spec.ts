@@ -115,8 +115,14 @@ describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
     const started = await startNetwork({ nodes: 4, hostOf: () => '::1', config: { degree: 2 } });
     network = started;
     await waitFor('a connected overlay', () => isConnected(started.daemons), 10_000);
-    // Node 3 knows nodes other than its bootstrapper only from IPv6 PEER RESPONSEs.
-    assert.ok(started.daemons[3]!.overlay.activeLinks.some((link) => link.listenAddress?.port !== started.daemons[0]!.p2p.port));
+    await waitFor('every node at degree 2', () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2), 10_000);
+    // Nodes 1-3 know each other only from IPv6 PEER RESPONSEs: a link between two of them
+    // shows that the exchange worked.
+    const bootstrapPort = started.daemons[0]!.p2p.port;
+    const linksAvoidingNode0 = started.daemons
+      .slice(1)
+      .flatMap((d) => d!.overlay.activeLinks.filter((link) => link.listenAddress?.port !== bootstrapPort));
+    assert.ok(linksAvoidingNode0.length > 0, 'no link learned through an IPv6 PEER RESPONSE');
     const inboxes: Buffer[][] = [];
     for (const daemon of started.daemons) {
       const { client, received } = await subscribe(daemon, DATA_TYPE);
