@@ -215,6 +215,12 @@ export class PeerOverlay implements Overlay, ServerPolicy {
   }
 
   private accept(connection: Connection): void {
+    // Each unverified inbound link costs us one proof of work: at most max_peers at a time.
+    const unverified = [...this.links.values()].filter((link) => link.isInbound && !link.isPeerVerified).length;
+    if (unverified >= this.settings.maxPeers) {
+      this.closeLink(connection, 'too many unverified inbound links');
+      return;
+    }
     const link = new PeerLink(connection, null);
     this.links.set(connection, link);
     this.sendVerificationRequest(link);
@@ -246,6 +252,9 @@ export class PeerOverlay implements Overlay, ServerPolicy {
       return;
     }
     link.hasReceivedVerificationRequest = true;
+    // §4.2: each side solves the other's request at once (waiting for the dialer's proof
+    // first would deadlock with a dialer that waits for ours). Free work for strangers is
+    // bounded instead by the cap on unverified inbound links (`accept`).
     const frame = GossipVerificationResponse.encode({ nonce, challenge: 0n });
     if (!(await this.solve(link, frame, 'verification'))) return;
     link.connection.send(frame);
@@ -291,8 +300,10 @@ export class PeerOverlay implements Overlay, ServerPolicy {
       this.closeLink(link.connection, 'duplicate link');
       return;
     }
-    if (link.isInbound && this.activeLinks.length >= this.settings.maxPeers) {
-      this.referElsewhere(link);
+    if (this.activeLinks.length >= this.settings.maxPeers) {
+      // Inbound links filled up while we were dialing: our own dial is no longer needed.
+      if (!link.isInbound) this.closeLink(link.connection, 'full: dialed link no longer needed');
+      else this.referElsewhere(link);
       return;
     }
     if (!this.known.add(address)) {

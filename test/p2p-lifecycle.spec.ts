@@ -113,6 +113,16 @@ describe('P2P life cycle (PROTOCOL.md §4.2)', function () {
     subscriber.destroy();
   });
 
+  it('§4.2: holds at most max_peers unverified inbound links (each costs a proof)', async () => {
+    await daemon.close();
+    daemon = await start({ degree: 1, maxPeers: 2 });
+    const waiting = [await dialNode('127.0.2.1'), await dialNode('127.0.2.2')];
+    for (const peer of waiting) await peer.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
+    const third = await dialNode('127.0.2.3');
+    assert.equal(await third.isClosedWithin(2_000), true, 'a third unverified link is refused');
+    assert.equal(waiting.some((peer) => peer.socket.isClosed), false);
+  });
+
   it('§4.1: disconnects a proof with too few zero bits and never lists it', async () => {
     const peer = await dialNode();
     peer.sendHello(PEER_LISTEN_PORT);
