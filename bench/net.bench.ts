@@ -21,6 +21,7 @@ import { startProcessCluster } from './net/process-cluster.js';
 import { GOSSIPSUB_DUPLICATES_AT_D8, resultsTable, updateDoc, writePlots } from './net/report.js';
 import { summarise, type ConfigSummary } from './net/summary.js';
 import { Workload } from './net/workload.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const IMG_DIR = fileURLToPath(new URL('../docs/img/', import.meta.url));
@@ -62,18 +63,6 @@ const FORM_ATTEMPTS = 3;
 const WARM_UP_TIMEOUT_MS = 3_000;
 
 const progress = (line: string): void => void process.stderr.write(`[bench:net] ${line}\n`);
-
-/** mulberry32: a small seeded PRNG, so a run's announcing nodes can be repeated. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A connected overlay, or after FORM_ATTEMPTS partitioned ones, the last of them. */
 async function formNetwork(

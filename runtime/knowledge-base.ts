@@ -8,7 +8,7 @@
  * down as deleted entries pile up, see seen-set.ts); ids deleted early are skipped there.
  */
 import type { Item } from './item.js';
-import { Fifo } from './receive-queue.js';
+import { Fifo } from './fifo.js';
 
 export class KnowledgeBase {
   private readonly items = new Map<string, Item>();

@@ -10,7 +10,7 @@
  * effort gossip, dropped and counted).
  */
 import type { Socket } from 'node:net';
-import { Fifo } from './receive-queue.js';
+import { Fifo } from './fifo.js';
 
 export class SendQueue {
   private readonly frames = new Fifo<Uint8Array>();

@@ -11,7 +11,7 @@
  * held until the timeout so that a late answer to it is never taken for another item.
  */
 import type { Connection } from './connection.js';
-import { Fifo } from './receive-queue.js';
+import { Fifo } from './fifo.js';
 import type { Item } from './item.js';
 
 export type ValidationOutcome = 'valid' | 'invalid' | 'timeout' | 'abandoned';

@@ -11,6 +11,7 @@ import net from 'node:net';
 import { GossipAnnounce, GossipNotify, MessageType } from '../generated/index.js';
 import { ApiClient } from '../runtime/api-client.js';
 import { DaemonProcess, sleep } from './support/daemon-process.js';
+import { seededRandom } from './support/seeded-random.js';
 
 /** Send-queue bound of an API connection (runtime/daemon.ts API_SEND_QUEUE_BYTES). */
 const API_SEND_QUEUE_BYTES = 8 * 1024 * 1024;
@@ -60,18 +61,6 @@ function assertHealthy(): void {
 function rssBytes(): number {
   const status = readFileSync(`/proc/${daemon.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024;
-}
-
-/** mulberry32: a seeded PRNG, so that a failing fuzz run can be replayed (GOSSIP_FUZZ_SEED). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** One write of fuzz: random bytes, or frames with plausible headers and random bodies. */
@@ -128,7 +117,7 @@ describe('API robustness, daemon spawned from the CLI (PROTOCOL.md §1, §3; iss
   it(`survives ${FUZZ_MS / 1000} s of random bytes from ${FUZZ_CONNECTIONS} connections at once, then serves a normal client`, async function () {
     this.timeout(FUZZ_MS + 15_000);
     const seed = Number(process.env.GOSSIP_FUZZ_SEED ?? Date.now() % 2 ** 31);
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const stats = { connections: 0, bytes: 0 };
     const deadline = Date.now() + FUZZ_MS;
     const probeLatencies: number[] = [];

@@ -17,24 +17,10 @@
  * `tsx runtime/pow/build-kernel.ts` writes this text to sha256-kernel.wat
  * and its wabt assembly to sha256-kernel.wasm; test/pow-kernel.spec.ts checks both are current.
  */
+import { IV, K, LAYOUT } from './kernel.mjs';
 
-/** Memory layout in 32-bit words; kernel.mjs writes exactly these slots. Keep both in step. */
-export const KERNEL_LAYOUT = {
-  /** a + W4 gives a after round 4: h3 + Σ1(e3) + Ch + K4 + Σ0(a3) + Maj. */
-  round4A: 0,
-  /** e + W4 gives e after round 4: d3 + h3 + Σ1(e3) + Ch + K4. */
-  round4E: 1,
-  /** State after round 3: a3, b3, c3, e3, f3, g3 (d3 and h3 are folded into round 4). */
-  state3: 2,
-  /** 64 words: t = 5..18 K[t] + W[t]; t = 19..63 constant part of W[t]. */
-  constants: 16,
-  /** Number of blocks after the first (0 for a one-block frame). */
-  laterBlocks: 80,
-  /** 4 words written on a hit: digest word 0 of each lane (lets tests check the kernel). */
-  hitDigestWord0: 84,
-  /** 64 words per later block: K[t] + W[t]. */
-  laterBlockWords: 96,
-} as const;
+/** Memory layout in 32-bit words: kernel.mjs's, which writes exactly these slots. */
+export const KERNEL_LAYOUT = LAYOUT;
 
 /** Pages of 64 KiB; enough for a 65535-byte frame (1025 blocks × 256 bytes + header). */
 export const KERNEL_MEMORY_PAGES = 5;
@@ -44,17 +30,6 @@ export function isConstantWord(t: number): boolean {
   return t < 19 && t !== 4;
 }
 
-const K = [
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
-const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const splatConst = (n: number): string => `(v128.const i32x4 ${hex(n)} ${hex(n)} ${hex(n)} ${hex(n)})`;

@@ -3,7 +3,7 @@
 /** The kernel hashes challenges at this frame offset (message words W3 and W4 of block 0). */
 export declare const KERNEL_CHALLENGE_OFFSET: 12;
 
-/** Memory layout in 32-bit words; equals KERNEL_LAYOUT in kernel-wat.ts. */
+/** Memory layout in 32-bit words, shared with the kernel's generator (kernel-wat.ts). */
 export declare const LAYOUT: Readonly<{
   round4A: number;
   round4E: number;
@@ -13,6 +13,12 @@ export declare const LAYOUT: Readonly<{
   hitDigestWord0: number;
   laterBlockWords: number;
 }>;
+
+/** SHA-256 round constants. */
+export declare const K: Uint32Array;
+
+/** SHA-256 initial hash value. */
+export declare const IV: readonly number[];
 
 /** Searches proof-of-work challenges for one frame with the WebAssembly kernel. */
 export declare class ChallengeSearch {

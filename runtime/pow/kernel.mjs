@@ -10,18 +10,29 @@ import { readFileSync } from 'node:fs';
 /** The kernel hashes challenges at this frame offset: message words W3 and W4 of block 0. */
 export const KERNEL_CHALLENGE_OFFSET = 12;
 
-/** Memory layout in 32-bit words; must equal KERNEL_LAYOUT in kernel-wat.ts (tested). */
+/**
+ * Memory layout in 32-bit words, shared with the kernel's generator (kernel-wat.ts), which
+ * imports it: this file writes exactly these slots, the kernel reads them.
+ */
 export const LAYOUT = Object.freeze({
+  /** a + W4 gives a after round 4: h3 + Σ1(e3) + Ch + K4 + Σ0(a3) + Maj. */
   round4A: 0,
+  /** e + W4 gives e after round 4: d3 + h3 + Σ1(e3) + Ch + K4. */
   round4E: 1,
+  /** State after round 3: a3, b3, c3, e3, f3, g3 (d3 and h3 are folded into round 4). */
   state3: 2,
+  /** 64 words: t = 5..18 K[t] + W[t]; t = 19..63 constant part of W[t]. */
   constants: 16,
+  /** Number of blocks after the first (0 for a one-block frame). */
   laterBlocks: 80,
+  /** 4 words written on a hit: digest word 0 of each lane (lets tests check the kernel). */
   hitDigestWord0: 84,
+  /** 64 words per later block: K[t] + W[t]. */
   laterBlockWords: 96,
 });
 
-const K = new Uint32Array([
+/** SHA-256 round constants (FIPS 180-4 §4.2.2). */
+export const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -31,7 +42,8 @@ const K = new Uint32Array([
   0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
-const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+/** SHA-256 initial hash value (FIPS 180-4 §5.3.3). */
+export const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 const rotr = (x, n) => (x >>> n) | (x << (32 - n));
 const bigSigma0 = (x) => rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22);

@@ -96,3 +96,13 @@ export async function bootstrappedBy(context: CaseContext): Promise<{ peer: Suit
   if (!request) return fail(peer.failure('the bootstrapping node sent no PEER REQUEST after the handshake', expected));
   return { peer, request };
 }
+
+/**
+ * `bootstrappedBy` for a case that tests something AFTER bootstrapping: a bootstrap failure
+ * is p2p/4.3/bootstrap-dials-and-asks's to report, so here it is a SKIP (no cascade).
+ */
+export async function bootstrappedOrSkip(context: CaseContext): Promise<{ peer: SuitePeer; request: Uint8Array } | Outcome> {
+  const outcome = await bootstrappedBy(context);
+  if (!isOutcome(outcome) || outcome.status !== 'fail') return outcome;
+  return skip(`bootstrapping failed (see p2p/4.3/bootstrap-dials-and-asks): ${outcome.message}`);
+}

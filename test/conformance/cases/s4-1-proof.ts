@@ -6,7 +6,7 @@
 import { GossipPeerResponse, GossipVerificationResponse, MessageType } from '../../../generated/index.js';
 import { disprove, nonceAt, prove } from '../peer.js';
 import { pass, skip, type ConformanceCase } from '../types.js';
-import { bootstrappedBy, greetedLink, handshakeFailed, isOutcome, mustClose } from './p2p-common.js';
+import { bootstrappedOrSkip, greetedLink, handshakeFailed, isOutcome, mustClose } from './p2p-common.js';
 
 export const proofCases: ConformanceCase[] = [
   {
@@ -96,11 +96,8 @@ export const proofCases: ConformanceCase[] = [
     minNodes: 1,
     timeoutMs: 40_000,
     async run(context) {
-      const outcome = await bootstrappedBy(context);
-      if (isOutcome(outcome)) {
-        if (outcome.status !== 'fail') return outcome;
-        return skip(`bootstrapping failed (see p2p/4.3/bootstrap-dials-and-asks): ${outcome.message}`);
-      }
+      const outcome = await bootstrappedOrSkip(context);
+      if (isOutcome(outcome)) return outcome;
       const { peer, request } = outcome;
       const respond = (port: number): Promise<Uint8Array> =>
         prove(

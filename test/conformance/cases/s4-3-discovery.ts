@@ -9,8 +9,8 @@ import { formatEndpoint } from '../../../runtime/api-client.js';
 import { hasProofOfWork } from '../../../runtime/pow/verify.js';
 import { hex } from '../bytes.js';
 import { nonceAt, proofAllowanceMs, prove, randomNonce } from '../peer.js';
-import { fail, pass, skip, type ConformanceCase } from '../types.js';
-import { activeLink, bootstrappedBy, isOutcome, mustClose } from './p2p-common.js';
+import { fail, pass, type ConformanceCase } from '../types.js';
+import { activeLink, bootstrappedBy, bootstrappedOrSkip, isOutcome, mustClose } from './p2p-common.js';
 
 export const discoveryCases: ConformanceCase[] = [
   {
@@ -58,11 +58,8 @@ export const discoveryCases: ConformanceCase[] = [
     minNodes: 1,
     timeoutMs: 40_000,
     async run(context) {
-      const outcome = await bootstrappedBy(context);
-      if (isOutcome(outcome)) {
-        if (outcome.status !== 'fail') return outcome;
-        return skip(`bootstrapping failed (see p2p/4.3/bootstrap-dials-and-asks): ${outcome.message}`);
-      }
+      const outcome = await bootstrappedOrSkip(context);
+      if (isOutcome(outcome)) return outcome;
       const { peer, request } = outcome;
       const entries = [{ addr: Uint8Array.from([127, 0, 0, 1]), port: 9 }, { addr: Uint8Array.from([127, 0, 0, 1]), port: 10 }];
       const proven = await prove(GossipPeerResponse.encode({ nonce: nonceAt(request, 8), challenge: 0n, isIpv6: false, entries }), context.settings.powDifficulty);
