@@ -10,13 +10,13 @@ import type { GossipConfig } from './config.js';
 import { GossipError } from './errors.js';
 import { formatHostPort, type HostPort } from './host-port.js';
 import { loadHostKey } from './hostkey.js';
-import { GossipHandler } from './gossip-handler.js';
+import { GossipHandler } from './core/gossip-handler.js';
 import { GossipMetrics } from './metrics.js';
-import { PeerOverlay, type OverlayObserver } from './overlay.js';
-import { normaliseHost } from './peer-address.js';
+import { PeerOverlay, type OverlayObserver } from './p2p/overlay.js';
+import { normaliseHost } from './p2p/peer-address.js';
 import { PowPool } from './pow/pool.js';
-import { Server, type ServerPolicy } from './server.js';
-import type { Connection } from './connection.js';
+import { Server, type ServerPolicy } from './core/server.js';
+import type { Connection } from './core/connection.js';
 
 /** Items queued per Server before it stops reading (API) or drops gossip (P2P). */
 const RECEIVE_QUEUE_CAPACITY = 4_096;

@@ -5,9 +5,9 @@
  * in test/api.spec.ts; this drives the tracker past its bound many times over.
  */
 import assert from 'node:assert/strict';
-import type { Connection } from '../runtime/connection.js';
-import { makeItem } from '../runtime/item.js';
-import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type TrackedItem, type ValidationOutcome } from '../runtime/validation-tracker.js';
+import type { Connection } from '../runtime/core/connection.js';
+import { makeItem } from '../runtime/core/item.js';
+import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type TrackedItem, type ValidationOutcome } from '../runtime/api/validation-tracker.js';
 
 const connection = { label: 'api#1' } as unknown as Connection;
 let nextItem = 0;

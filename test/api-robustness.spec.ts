@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { GossipAnnounce, GossipNotify, MessageType } from '../generated/index.js';
-import { ApiClient } from '../runtime/api-client.js';
+import { ApiClient } from '../runtime/api/api-client.js';
 import { DaemonProcess, sleep } from './support/daemon-process.js';
 import { seededRandom } from './support/seeded-random.js';
 

@@ -19,7 +19,7 @@ import {
   GossipVerificationResponse,
   MessageType,
 } from '../generated/index.js';
-import { ApiClient, FramedSocket, frameType, type Endpoint } from '../runtime/api-client.js';
+import { ApiClient, FramedSocket, frameType, type Endpoint } from '../runtime/api/api-client.js';
 import { DaemonProcess, sleep } from './support/daemon-process.js';
 
 /** validation_timeout of the daemon under test, in seconds (§3.1). */

@@ -1,5 +1,5 @@
 /**
- * gossip announce / subscribe / send-raw (runtime/commands/client-tools.ts) against a fake
+ * gossip announce / subscribe / send-raw (runtime/cli/client-tools.ts) against a fake
  * API server that records the exact bytes (PROTOCOL.md §3 layouts, one write per frame, §1),
  * and once end to end through our daemon.
  */
@@ -10,8 +10,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GossipNotification } from '../generated/index.js';
-import { ApiClient } from '../runtime/api-client.js';
-import { describeNotification, parseHex } from '../runtime/commands/client-tools.js';
+import { ApiClient } from '../runtime/api/api-client.js';
+import { describeNotification, parseHex } from '../runtime/cli/client-tools.js';
 import { freePorts } from './conformance/spawner.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatResult, summarise, toJunit } from './conformance/reporters.js';
 import { runCases, selectCases } from './conformance/runner.js';
-import { formatEndpoint } from '../runtime/api-client.js';
+import { formatEndpoint } from '../runtime/api/api-client.js';
 import { nodeConfig, spawnCluster } from './conformance/spawner.js';
 import { allCases } from './conformance/cases/index.js';
 import { runSuite, type SuiteOptions } from './conformance/suite.js';

@@ -8,7 +8,7 @@ import { GossipAnnounce, GossipPeerRequest, GossipPeerResponse, MessageType } fr
 import { defaultConfig, type GossipConfig } from '../runtime/config.js';
 import { startDaemon, type Daemon } from '../runtime/daemon.js';
 import { PowPool } from '../runtime/pow/pool.js';
-import { ApiClient } from '../runtime/api-client.js';
+import { ApiClient } from '../runtime/api/api-client.js';
 import { TEST_CONFIG, sleep, waitFor } from './support/network.js';
 import { RawPeer, solveInPlace } from './support/raw-peer.js';
 

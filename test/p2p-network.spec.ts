@@ -3,7 +3,7 @@
  * distinct 127.0.0.x addresses with a low pow_difficulty.
  */
 import assert from 'node:assert/strict';
-import { ApiClient } from '../runtime/api-client.js';
+import { ApiClient } from '../runtime/api/api-client.js';
 import type { Daemon } from '../runtime/daemon.js';
 import { apiOf, subscribe } from './support/subscribers.js';
 import { isConnected, metricTotal, sleep, startNetwork, waitFor, type TestNetwork } from './support/network.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { GossipPeerRequest, MessageType } from '../generated/index.js';
-import { ApiClient } from '../runtime/api-client.js';
+import { ApiClient } from '../runtime/api/api-client.js';
 import { defaultConfig, type GossipConfig } from '../runtime/config.js';
 import { startDaemon } from '../runtime/daemon.js';
 import { PowPool } from '../runtime/pow/pool.js';

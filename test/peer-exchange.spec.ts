@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { GossipPeerResponse } from '../generated/index.js';
-import type { Connection } from '../runtime/connection.js';
-import { candidatesIn, peerResponseFrames } from '../runtime/peer-exchange.js';
-import { PeerLink } from '../runtime/peer-link.js';
+import type { Connection } from '../runtime/core/connection.js';
+import { candidatesIn, peerResponseFrames } from '../runtime/p2p/peer-response.js';
+import { PeerLink } from '../runtime/p2p/link.js';
 
 const v4 = (n: number) => ({ host: `10.0.0.${n}`, port: 6000 + n });
 const v6 = (n: number) => ({ host: `2001:db8::${n}`, port: 7000 + n });

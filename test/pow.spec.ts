@@ -193,7 +193,7 @@ describe('PowPool (runtime/pow/pool.ts, PROTOCOL.md §4.1)', function () {
 describe('PowPool under other launch modes', function () {
   this.timeout(30_000);
   // This file already runs under mocha's `--import tsx`. The daemon also starts as
-  // `tsx runtime/cli.ts` and as `node bin/gossip.js` (tsx's register(), which workers do not inherit).
+  // `tsx runtime/cli/cli.ts` and as `node bin/gossip.js` (tsx's register(), which workers do not inherit).
   const script = `
     const { PowPool } = await import('./runtime/pow/pool.ts');
     const { hasProofOfWork } = await import('./runtime/pow/verify.ts');

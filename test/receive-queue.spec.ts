@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { Fifo } from '../runtime/fifo.js';
-import { ReceiveQueue } from '../runtime/receive-queue.js';
+import { Fifo } from '../runtime/core/fifo.js';
+import { ReceiveQueue } from '../runtime/core/receive-queue.js';
 
 describe('ReceiveQueue', () => {
   const isValidation = (item: { type: number }) => item.type === 503;

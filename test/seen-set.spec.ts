@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { SeenSet } from '../runtime/seen-set.js';
-import { KnowledgeBase } from '../runtime/knowledge-base.js';
-import { itemId, makeItem } from '../runtime/item.js';
+import { SeenSet } from '../runtime/core/seen-set.js';
+import { KnowledgeBase } from '../runtime/core/knowledge-base.js';
+import { itemId, makeItem } from '../runtime/core/item.js';
 import { createHash } from 'node:crypto';
 
 describe('item identity (PROTOCOL.md §4.4)', () => {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import pino from 'pino';
 import { GossipAnnounce, GossipNotify, GossipValidation, GossipVerificationRequest } from '../generated/index.js';
-import type { Connection } from '../runtime/connection.js';
-import { Server, type ServerObserver, type ServerOptions, type ServerPolicy } from '../runtime/server.js';
+import type { Connection } from '../runtime/core/connection.js';
+import { Server, type ServerObserver, type ServerOptions, type ServerPolicy } from '../runtime/core/server.js';
 
 interface Recorded {
   closed: Array<[Connection, string]>;

@@ -4,7 +4,7 @@
  * at random nodes at a fixed pace (PROTOCOL.md §3, §4.4). Times are performance.now() in
  * this process, so announce and delivery share one clock.
  */
-import { ApiClient } from '../../runtime/api-client.js';
+import { ApiClient } from '../../runtime/api/api-client.js';
 import { sleep, waitFor } from '../../test/support/network.js';
 
 export interface WorkloadOptions {

@@ -13,7 +13,7 @@ import {
   GossipVerificationResponse,
   MessageType,
 } from '../../generated/index.js';
-import { FramedSocket, frameType, type Endpoint } from '../../runtime/api-client.js';
+import { FramedSocket, frameType, type Endpoint } from '../../runtime/api/api-client.js';
 import { PowPool } from '../../runtime/pow/pool.js';
 import { hasProofOfWork, leadingZeroBits } from '../../runtime/pow/verify.js';
 import { createHash } from 'node:crypto';

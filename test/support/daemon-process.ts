@@ -12,7 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Endpoint } from '../../runtime/api-client.js';
+import type { Endpoint } from '../../runtime/api/api-client.js';
 
 /** The repository root: bin/gossip.js is resolved from here. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -14,7 +14,7 @@ import {
   decodeFrame,
   type Frame,
 } from '../../generated/index.js';
-import { FramedSocket, frameType } from '../../runtime/api-client.js';
+import { FramedSocket, frameType } from '../../runtime/api/api-client.js';
 import { leadingZeroBits } from '../../runtime/pow/verify.js';
 
 const WAIT_MS = 5_000;

@@ -1,6 +1,6 @@
 /** API clients of in-process daemons, as the multi-node tests use them. */
 import assert from 'node:assert/strict';
-import { ApiClient } from '../../runtime/api-client.js';
+import { ApiClient } from '../../runtime/api/api-client.js';
 import type { Daemon } from '../../runtime/daemon.js';
 
 export interface Subscriber {

@@ -19,8 +19,8 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import ini from 'ini';
 import { decodeFrame, GossipAnnounce, GossipNotification, type GossipAnnounce as Announce } from '../../../generated/index.js';
-import { parseEndpoint } from '../../../runtime/api-client.js';
-import { FrameReader } from '../../../runtime/framer.js';
+import { parseEndpoint } from '../../../runtime/api/api-client.js';
+import { FrameReader } from '../../../runtime/core/framer.js';
 import { runLink, type P2pBug, type P2pSettings } from './broken-p2p.js';
 
 type Bug = 'echo-to-announcer' | 'ignores-invalid' | 'splits-frames' | 'no-local-delivery' | P2pBug;

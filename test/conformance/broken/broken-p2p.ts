@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import { CHALLENGE_OFFSET, decodeFrame, GossipHello, GossipVerificationRequest, GossipVerificationResponse, type GossipAnnounce } from '../../../generated/index.js';
-import { FrameReader } from '../../../runtime/framer.js';
+import { FrameReader } from '../../../runtime/core/framer.js';
 import { leadingZeroBits } from '../../../runtime/pow/verify.js';
 
 export type P2pBug = 'accepts-any-nonce' | 'skips-proof-check' | 'gossip-before-verification';

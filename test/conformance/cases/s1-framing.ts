@@ -5,7 +5,7 @@
  * implementation that never notifies local subscribers fails only api/3.1/local-delivery.
  */
 import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE } from '../../../generated/index.js';
-import { FramedSocket } from '../../../runtime/api-client.js';
+import { FramedSocket } from '../../../runtime/api/api-client.js';
 import { announceWithReserved, hex, rawFrame, sleep, u16, u64 } from '../bytes.js';
 import { announceFrom, connect, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';

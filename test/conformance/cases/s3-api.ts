@@ -5,7 +5,7 @@
  * s3-1-forwarding.ts.
  */
 import { GossipNotify } from '../../../generated/index.js';
-import { ApiClient, FramedSocket, frameType } from '../../../runtime/api-client.js';
+import { ApiClient, FramedSocket, frameType } from '../../../runtime/api/api-client.js';
 import { hex, rawFrame, u16, u64, validationWord } from '../bytes.js';
 import { announceFrom, connect, describeItem, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';

@@ -5,7 +5,7 @@
  * The last two need a node that dials the suite, so they run with --spawn only.
  */
 import { GossipPeerRequest, GossipPeerResponse, MessageType } from '../../../generated/index.js';
-import { formatEndpoint } from '../../../runtime/api-client.js';
+import { formatEndpoint } from '../../../runtime/api/api-client.js';
 import { hasProofOfWork } from '../../../runtime/pow/verify.js';
 import { hex } from '../bytes.js';
 import { nonceAt, proofAllowanceMs, prove, randomNonce } from '../peer.js';

@@ -4,7 +4,7 @@
  * but the one an item came from, ttl is decremented, ttl 1 stops, duplicates are dropped.
  */
 import { GossipAnnounce, MessageType } from '../../../generated/index.js';
-import { frameType } from '../../../runtime/api-client.js';
+import { frameType } from '../../../runtime/api/api-client.js';
 import { equalBytes, hex } from '../bytes.js';
 import { announceFrom, describeItem, settle, Subscriber } from '../observe.js';
 import type { SuitePeer } from '../peer.js';

@@ -2,7 +2,7 @@
  * What a PEER RESPONSE carries (PROTOCOL.md §4, §4.3): choosing the addresses to give and
  * reading the candidates out of one. The overlay decides when; this file decides what.
  */
-import { GossipPeerResponse } from '../generated/index.js';
+import { GossipPeerResponse } from '../../generated/index.js';
 import { shuffle } from './known-peers.js';
 import { addressKey, fromPeerAddress, isIpv6, isUsable, toPeerAddress, type ListenAddress } from './peer-address.js';
 

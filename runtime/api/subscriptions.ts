@@ -2,7 +2,7 @@
  * Which API connections subscribed to which data types (PROTOCOL.md §3.1 NOTIFY): many
  * types per connection, many connections per type, gone when the connection closes.
  */
-import type { Connection } from './connection.js';
+import type { Connection } from '../core/connection.js';
 
 export class Subscriptions {
   private readonly byType = new Map<number, Set<Connection>>();

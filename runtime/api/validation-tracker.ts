@@ -10,9 +10,9 @@
  * A local item needs no validation (the local module is trusted), but its IDs are still
  * held until the timeout so that a late answer to it is never taken for another item.
  */
-import type { Connection } from './connection.js';
-import { Fifo } from './fifo.js';
-import type { Item } from './item.js';
+import type { Connection } from '../core/connection.js';
+import { Fifo } from '../core/fifo.js';
+import type { Item } from '../core/item.js';
 
 export type ValidationOutcome = 'valid' | 'invalid' | 'timeout' | 'abandoned';
 

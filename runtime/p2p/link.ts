@@ -4,7 +4,7 @@
  * work checked out (then the link is active).
  */
 import { randomBytes } from 'node:crypto';
-import type { Connection } from './connection.js';
+import type { Connection } from '../core/connection.js';
 import type { ListenAddress } from './peer-address.js';
 
 export type AddressFamily = 4 | 6;

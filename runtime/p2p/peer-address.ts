@@ -4,7 +4,7 @@
  * eclipse defence's cap (§4.3: /24 for IPv4, /48 for IPv6).
  */
 import ipaddr from 'ipaddr.js';
-import type { PeerAddress } from '../generated/index.js';
+import type { PeerAddress } from '../../generated/index.js';
 
 export interface ListenAddress {
   /** An IP literal, IPv6 without brackets, IPv4-mapped IPv6 unwrapped. */

@@ -10,14 +10,14 @@ import {
   GossipNotification,
   MessageType,
   type Frame,
-} from '../generated/index.js';
+} from '../../generated/index.js';
 import type { Connection } from './connection.js';
 import { makeItem, itemIdHex, type Item } from './item.js';
 import { KnowledgeBase } from './knowledge-base.js';
 import { SeenSet } from './seen-set.js';
 import type { Received, Server } from './server.js';
-import { Subscriptions } from './subscriptions.js';
-import { ValidationTracker, type TrackedItem, type ValidationOutcome } from './validation-tracker.js';
+import { Subscriptions } from '../api/subscriptions.js';
+import { ValidationTracker, type TrackedItem, type ValidationOutcome } from '../api/validation-tracker.js';
 
 export type ItemEvent = 'announced' | 'received' | 'delivered' | 'duplicate' | 'invalid' | 'forwarded' | 'dropped';
 

@@ -1,6 +1,6 @@
 /**
  * The `gossip` command (bin/gossip.js loads this file through tsx; `npm start` runs
- * `gossip daemon`). Each subcommand is a module in runtime/commands/ that exports one
+ * `gossip daemon`). Each subcommand is a module in runtime/cli/ that exports one
  * `register…Command(program)` function; add yours to COMMANDS below.
  *
  * Exit codes: 0 ok; 1 runtime failure or usage error; 2 bad configuration (one line on stderr,
@@ -8,18 +8,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { registerClientToolCommands } from './commands/client-tools.js';
-import { registerConformanceCommand } from './commands/conformance.js';
-import { registerDaemonCommand } from './commands/daemon.js';
-import { registerKeygenCommand } from './commands/keygen.js';
-import { ConfigError, GossipError } from './errors.js';
+import { registerClientToolCommands } from './client-tools.js';
+import { registerConformanceCommand } from './conformance.js';
+import { registerDaemonCommand } from './daemon.js';
+import { registerKeygenCommand } from './keygen.js';
+import { ConfigError, GossipError } from '../errors.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /**
  * Every subcommand, in `--help` order. Planned, by other engineers: client tools
- * (announce, subscribe, validate) and `conformance`, each as runtime/commands/<name>.ts.
+ * (announce, subscribe, validate) and `conformance`, each as runtime/cli/<name>.ts.
  */
 const COMMANDS: readonly RegisterCommand[] = [registerDaemonCommand, registerKeygenCommand, registerConformanceCommand, registerClientToolCommands];
 
@@ -69,7 +69,7 @@ function describeFailure(error: unknown): string {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
   return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
 }
 

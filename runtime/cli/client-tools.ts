@@ -6,7 +6,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { GossipNotification } from '../../generated/index.js';
-import { ApiClient, frameType } from '../api-client.js';
+import { ApiClient, frameType } from '../api/api-client.js';
 import { DEFAULT_API_ADDRESS } from '../constants.js';
 
 /** How long `announce` waits for its frame to leave before closing. */

@@ -14,16 +14,16 @@ import {
   GossipVerificationResponse,
   MessageType,
   type Frame,
-} from '../generated/index.js';
-import type { Connection } from './connection.js';
-import type { Overlay } from './gossip-handler.js';
+} from '../../generated/index.js';
+import type { Connection } from '../core/connection.js';
+import type { Overlay } from '../core/gossip-handler.js';
 import { KnownPeers } from './known-peers.js';
 import { addressKey, normaliseHost, type ListenAddress } from './peer-address.js';
-import { candidatesIn, peerResponseFrames } from './peer-exchange.js';
-import { PeerLink, type AddressFamily } from './peer-link.js';
-import type { Server, ServerPolicy } from './server.js';
-import { hasProofOfWork } from './pow/verify.js';
-import type { PowPool } from './pow/pool.js';
+import { candidatesIn, peerResponseFrames } from './peer-response.js';
+import { PeerLink, type AddressFamily } from './link.js';
+import type { Server, ServerPolicy } from '../core/server.js';
+import { hasProofOfWork } from '../pow/verify.js';
+import type { PowPool } from '../pow/pool.js';
 
 export interface OverlaySettings {
   /** Our listen address; its port is the bound one once `start` ran. */

@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { decodeFrame, DecodeError, MAX_FRAME_SIZE, type Frame } from '../generated/index.js';
+import { decodeFrame, DecodeError, MAX_FRAME_SIZE, type Frame } from '../../generated/index.js';
 import { Connection, type ServerName } from './connection.js';
 import { ReceiveQueue } from './receive-queue.js';
 

@@ -14,9 +14,9 @@ import {
   GossipNotify,
   GossipValidation,
   MessageType,
-} from '../generated/index.js';
-import { FrameReader } from './framer.js';
-import { parseHostPort } from './host-port.js';
+} from '../../generated/index.js';
+import { FrameReader } from '../core/framer.js';
+import { parseHostPort } from '../host-port.js';
 
 /** How long connecting may take before it counts as failed. */
 export const CONNECT_TIMEOUT_MS = 5_000;

@@ -1,8 +1,8 @@
 // Cuts a TCP byte stream into whole frames (PROTOCOL.md §1): framing works on the stream,
 // never on read boundaries, so a frame split into 1-byte reads and many frames in one read
 // both come out whole.
-import { HEADER_SIZE, MAX_FRAME_SIZE } from '../generated/index.js';
-import { FramingError } from './errors.js';
+import { HEADER_SIZE, MAX_FRAME_SIZE } from '../../generated/index.js';
+import { FramingError } from '../errors.js';
 
 export { FramingError };
 
