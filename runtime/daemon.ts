@@ -5,18 +5,18 @@
  */
 import { isIP, type AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { MessageType } from '../generated/index.js';
 import type { GossipConfig } from './config.js';
 import { GossipError } from './errors.js';
 import { formatHostPort, type HostPort } from './host-port.js';
 import { loadHostKey } from './hostkey.js';
+import { ApiConsumer } from './api/api-consumer.js';
 import { GossipHandler } from './core/gossip-handler.js';
+import { ReceivePump } from './core/receive-pump.js';
 import { GossipMetrics } from './metrics.js';
 import { PeerOverlay, type OverlayObserver } from './p2p/overlay.js';
 import { normaliseHost } from './p2p/peer-address.js';
 import { PowPool } from './pow/pool.js';
-import { Server, type ServerPolicy } from './core/server.js';
-import type { Connection } from './core/connection.js';
+import { Server } from './core/server.js';
 
 /** Items queued per Server before it stops reading (API) or drops gossip (P2P). */
 const RECEIVE_QUEUE_CAPACITY = 4_096;
@@ -28,13 +28,10 @@ const API_SEND_QUEUE_BYTES = 8 * 1024 * 1024;
 const P2P_SEND_QUEUE_BYTES = 16 * 1024 * 1024;
 /** SIGINT/SIGTERM: everything closed within this, or the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 2_000;
-
-/** Types an API client may send (§3.1: 502, P2P types and unknown types are refused). */
-const API_TYPES: ReadonlySet<number> = new Set([
-  MessageType.GOSSIP_ANNOUNCE,
-  MessageType.GOSSIP_NOTIFY,
-  MessageType.GOSSIP_VALIDATION,
-]);
+// TEMPORARY until the config keys land (handshake_timeout, max_handshakes_per_*).
+const HANDSHAKE_TIMEOUT_MS = 5_000;
+const MAX_HANDSHAKES_PER_ADDRESS = 2;
+const MAX_HANDSHAKES_PER_SUBNET = 8;
 
 export interface Daemon {
   readonly api: AddressInfo;
@@ -57,31 +54,6 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
   const metrics = new GossipMetrics();
   const ownsPow = options.pow === undefined;
   const pow = options.pow ?? new PowPool();
-  const handler = new GossipHandler({
-    cacheSize: config.cacheSize,
-    seenSetSize: config.seenSetSize,
-    validationTimeoutMs: config.validationTimeoutMs,
-    logger,
-    observer: metrics,
-  });
-
-  const apiPolicy: ServerPolicy = {
-    refuseType: (_connection, type) => (API_TYPES.has(type) ? null : `type ${type} is not allowed from an API client`),
-    onConnection: (connection) => logger.debug({ connection: connection.label }, 'API client connected'),
-    onClose: (connection: Connection) => handler.apiConnectionClosed(connection),
-  };
-  const api = new Server({
-    name: 'api',
-    policy: apiPolicy,
-    observer: metrics,
-    logger,
-    wake: handler.wake,
-    queueCapacity: RECEIVE_QUEUE_CAPACITY,
-    overflow: 'pause',
-    maxQueuedPerConnection: MAX_QUEUED_PER_CONNECTION,
-    sendQueueMaxBytes: API_SEND_QUEUE_BYTES,
-  });
-
   const p2pHost = config.p2pAddress.host;
   const isWildcard = p2pHost === '0.0.0.0' || p2pHost === '::';
   const overlay = new PeerOverlay(
@@ -92,7 +64,10 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       degree: config.degree,
       maxPeers: config.maxPeers,
       powDifficulty: config.powDifficulty,
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
       verificationTimeoutMs: config.verificationTimeoutMs,
+      maxHandshakesPerAddress: MAX_HANDSHAKES_PER_ADDRESS,
+      maxHandshakesPerSubnet: MAX_HANDSHAKES_PER_SUBNET,
       rejoinIntervalMs: config.rejoinIntervalMs,
       peerRequestLimit: config.peerRequestLimit,
       subnetCapV4: config.subnetCapV4,
@@ -100,23 +75,41 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       subnetCapExemptLoopback: config.subnetCapExemptLoopback,
     },
     pow,
+    { receiveFromPeer: (peer, announce) => handler.receiveFromPeer(peer, announce) },
     logger,
     overlayObserver(metrics),
   );
-  const p2p = new Server({
-    name: 'p2p',
-    policy: overlay,
+  const handler = new GossipHandler({
+    cacheSize: config.cacheSize,
+    seenSetSize: config.seenSetSize,
+    validationTimeoutMs: config.validationTimeoutMs,
+    peers: overlay.links,
+    logger,
+    observer: metrics,
+  });
+  const pump = new ReceivePump();
+  const api = new Server({
+    name: 'api',
+    consumer: new ApiConsumer(handler.local, handler, logger),
     observer: metrics,
     logger,
-    wake: handler.wake,
+    pump,
+    queueCapacity: RECEIVE_QUEUE_CAPACITY,
+    overflow: 'pause',
+    maxQueuedPerConnection: MAX_QUEUED_PER_CONNECTION,
+    sendQueueMaxBytes: API_SEND_QUEUE_BYTES,
+  });
+  const p2p = new Server({
+    name: 'p2p',
+    consumer: overlay.consumer,
+    observer: metrics,
+    logger,
+    pump,
     queueCapacity: RECEIVE_QUEUE_CAPACITY,
     overflow: 'drop-gossip',
     maxQueuedPerConnection: MAX_QUEUED_PER_CONNECTION,
     sendQueueMaxBytes: P2P_SEND_QUEUE_BYTES,
   });
-  handler.attach(api);
-  handler.attach(p2p);
-  handler.setOverlay(overlay);
   metrics.watchQueues(() => ({ api: api.receiveQueue.length, p2p: p2p.receiveQueue.length }));
   metrics.watchQueues(() => ({ api: api.queuedForSending, p2p: p2p.queuedForSending }), 'send');
 
@@ -129,7 +122,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
     }
     if (config.metricsAddress) stopMetrics = await metrics.serve(config.metricsAddress);
     // Port 0 in the config means "any free port": peers must learn the real one.
-    overlay.start(p2p, p2pBound.port);
+    overlay.join(p2p, p2pBound.port);
     logger.info(
       { api: `${apiBound.address}:${apiBound.port}`, p2p: `${p2pBound.address}:${p2pBound.port}`, bootstrapper: config.bootstrapper },
       'gossip daemon listening',
@@ -168,7 +161,7 @@ async function listenOrExplain(server: Server, key: string, address: HostPort): 
 function overlayObserver(metrics: GossipMetrics): OverlayObserver {
   return {
     // Reasons may quote numbers (a frame type): keep the label set small and fixed.
-    linkClosed: (reason) => metrics.linksClosed.inc({ reason: reason.replace(/:.*/, '').replace(/\d+/g, 'N') }),
+    linkClosed: (reason) => metrics.linksClosed.inc({ reason: reason.replace(/:.*/, '').replace(/\b\d+\b/g, 'N') }),
     activeLinks: (count) => metrics.peers.set({ state: 'active' }, count),
     knownPeers: (count) => metrics.peers.set({ state: 'known' }, count),
     proofSolved: (kind, milliseconds) => metrics.powSolveSeconds.observe({ kind }, milliseconds / 1000),

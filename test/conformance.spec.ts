@@ -99,14 +99,14 @@ describe('conformance suite', function () {
     assert.equal(run.exitCode, 1);
   });
 
-  it('catches each P2P bug of the broken node (proof checks, gossip before verification) in its own case', async () => {
+  it('catches each P2P bug of the broken node (proof checks, proof order, gossip before verification) in its own case', async () => {
     const run = await runSuite(
       options({
         spawn: BROKEN_NODE,
         groups: ['p2p'],
         // It has no peer exchange (§4.3), so the cases needing a PEER REQUEST from it are left out.
         only: ['p2p/1', 'p2p/4.2', 'p2p/4.4', ...['proves-our-request', 'wrong-nonce-closes', 'too-few-zero-bits-closes', 'replayed-nonce-closes', 'no-proof-in-time-closes'].map((slug) => `p2p/4.1/${slug}`)],
-        set: { ...options({}).set, broken_bugs: 'accepts-any-nonce,skips-proof-check,gossip-before-verification' },
+        set: { ...options({}).set, broken_bugs: 'accepts-any-nonce,skips-proof-check,gossip-before-verification,solves-before-proof' },
       }),
       silent,
     );
@@ -116,6 +116,7 @@ describe('conformance suite', function () {
         'p2p/4.1/replayed-nonce-closes', // accepts-any-nonce
         'p2p/4.1/too-few-zero-bits-closes', // skips-proof-check
         'p2p/4.1/wrong-nonce-closes', // accepts-any-nonce
+        'p2p/4.2/acceptor-waits-for-dialer-proof', // solves-before-proof
         'p2p/4.2/announce-before-verification-closes', // gossip-before-verification
       ],
       explain(run.results),
@@ -127,7 +128,7 @@ describe('conformance suite', function () {
     const caught = [
       'api/1/frames-written-whole', 'api/3.1/local-delivery', 'api/3.1/no-echo-to-announcer', 'api/3.1/invalid-stops-spreading', 'api/3.1/one-invalid-among-valid',
       'api/3.1/validation-lowest-bit-only', 'p2p/4.1/replayed-nonce-closes', 'p2p/4.1/too-few-zero-bits-closes', 'p2p/4.1/wrong-nonce-closes',
-      'p2p/4.2/announce-before-verification-closes',
+      'p2p/4.2/acceptor-waits-for-dialer-proof', 'p2p/4.2/announce-before-verification-closes',
     ];
     const run = await runSuite(options({ spawn: BROKEN_NODE, only: caught }), silent);
     assert.deepEqual(failedIds(run.results), [], explain(run.results));

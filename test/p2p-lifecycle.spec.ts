@@ -187,8 +187,9 @@ describe('P2P life cycle (PROTOCOL.md §4.2)', function () {
     daemon = await start({ verificationTimeoutMs: 300 });
     const peer = await dialNode();
     peer.sendHello(PEER_LISTEN_PORT);
+    peer.sendVerificationRequest();
     await peer.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
-    await sleep(500);
+    // No proof comes: the node closes the link at verification_timeout (300 ms here).
     assert.equal(await peer.isClosedWithin(3_000), true);
     assert.equal(isListed(PEER_HOST, PEER_LISTEN_PORT), false);
   });
@@ -220,9 +221,10 @@ describe('P2P life cycle (PROTOCOL.md §4.2)', function () {
       peers.push(peer);
       const { frame: hello } = await peer.expect(MessageType.GOSSIP_HELLO);
       assert.equal(hello.message.listenPort, daemon.p2p.port, 'HELLO carries the listen port');
+      // §4.2: the dialing daemon proves first; this side solves only after that checked out.
       peer.sendVerificationRequest();
-      await peer.answerVerification(BITS);
       await peer.expectVerificationResponse();
+      await peer.answerVerification(BITS);
       return { peer, close: () => listener.server.close() };
     }
 

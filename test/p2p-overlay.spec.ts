@@ -154,58 +154,55 @@ describe('overlay maintenance (PROTOCOL.md §4.2, §4.3)', function () {
 describe('proof of work off the event loop (PROTOCOL.md §6)', function () {
   this.timeout(120_000);
 
-  it('delivers an API announce promptly while solving a 24-bit proof', async () => {
+  it('delivers API announces promptly while the workers solve a proof', async () => {
     const pow = new PowPool();
     const host = '127.0.8.1';
-    const latenciesDuringSolve: number[] = [];
-    // A lucky proof can finish before we measure anything: then start another node's dial.
-    for (let attempt = 0; attempt < 6 && latenciesDuringSolve.length < 3; attempt++) {
-      // The daemon dials a raw peer (its bootstrapper) and, as the dialing side, solves the
-      // peer's VERIFICATION REQUEST at once: 2^24 hashes on average.
-      const listener = await RawPeer.listen('127.0.8.2');
-      const config: GossipConfig = {
-        ...defaultConfig(),
-        ...TEST_CONFIG,
-        powDifficulty: 24,
-        verificationTimeoutMs: 60_000,
-        apiAddress: { host, port: 0, family: 4 },
-        p2pAddress: { host, port: 0, family: 4 },
-        bootstrapper: { host: '127.0.8.2', port: listener.port, family: 4 },
-      };
-      const daemon = await startDaemon(config, pino({ level: 'silent' }), { pow });
-      const subscriber = await ApiClient.connect(apiOf(daemon));
-      const announcer = await ApiClient.connect(apiOf(daemon));
-      try {
-        subscriber.notify(DATA_TYPE);
-        const peer = await listener.accepted;
-        peer.sendVerificationRequest();
-        await peer.expect(MessageType.GOSSIP_HELLO);
-        const solved = peer.expect(MessageType.GOSSIP_VERIFICATION_RESPONSE).then(() => true, () => true);
-        let isSolved = false;
-        void solved.then(() => (isSolved = true));
-        await sleep(30);
-        for (let n = 0; n < 40 && !isSolved; n++) {
-          const hashesBefore = pow.hashes;
-          const sent = performance.now();
-          announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from(`attempt ${attempt} announce ${n}`) });
-          const notification = await subscriber.nextNotification(2_000);
-          assert.ok(notification, 'notification delivered during the solve');
-          const latency = performance.now() - sent;
-          // Counted only if the workers were hashing all along (the proof not yet sent).
-          if (!isSolved && pow.hashes > hashesBefore) latenciesDuringSolve.push(latency);
-          await sleep(50);
-        }
-        peer.close();
-      } finally {
-        subscriber.destroy();
-        announcer.destroy();
-        listener.server.close();
-        await daemon.close();
+    // The daemon dials a raw peer (its bootstrapper) and, as the dialing side, solves the
+    // peer's VERIFICATION REQUEST at once. At 40 bits that takes days: the workers hash for
+    // the whole test, so every announce below is measured during a solve, by construction.
+    const listener = await RawPeer.listen('127.0.8.2');
+    const config: GossipConfig = {
+      ...defaultConfig(),
+      ...TEST_CONFIG,
+      powDifficulty: 40,
+      verificationTimeoutMs: 60_000,
+      apiAddress: { host, port: 0, family: 4 },
+      p2pAddress: { host, port: 0, family: 4 },
+      bootstrapper: { host: '127.0.8.2', port: listener.port, family: 4 },
+    };
+    const daemon = await startDaemon(config, pino({ level: 'silent' }), { pow });
+    const subscriber = await ApiClient.connect(apiOf(daemon));
+    const announcer = await ApiClient.connect(apiOf(daemon));
+    const latencies: number[] = [];
+    try {
+      subscriber.notify(DATA_TYPE);
+      const peer = await listener.accepted;
+      await peer.expect(MessageType.GOSSIP_HELLO);
+      peer.sendVerificationRequest();
+      await waitFor('the workers to start hashing', () => pow.hashes > 0);
+      await waitFor('the subscription', () => daemon.handler.local.hasSubscribers(DATA_TYPE));
+      const hashesBefore = pow.hashes;
+      for (let n = 0; n < 20; n++) {
+        const sent = performance.now();
+        announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from(`announce ${n}`) });
+        const notification = await subscriber.nextNotification(2_000);
+        assert.ok(notification, 'notification delivered during the solve');
+        latencies.push(performance.now() - sent);
       }
+      // Workers report progress per batch: wait for the next report, then check the proof
+      // is still unsolved, so the announces above were all handled during the solve.
+      await waitFor('the workers to report more hashes', () => pow.hashes > hashesBefore);
+      const isSolving = [...daemon.overlay.links.all()].some((link) => link.state.phase === 'proving');
+      assert.ok(isSolving, 'the proof was being solved throughout');
+      peer.close();
+    } finally {
+      subscriber.destroy();
+      announcer.destroy();
+      listener.server.close();
+      await daemon.close();
+      await pow.close();
     }
-    await pow.close();
-    assert.ok(latenciesDuringSolve.length >= 3, `measured ${latenciesDuringSolve.length} announces while a proof was being solved`);
-    const worst = Math.max(...latenciesDuringSolve);
+    const worst = Math.max(...latencies);
     assert.ok(worst < 100, `announce→notification during the solve: worst ${worst.toFixed(1)} ms`);
   });
 });

@@ -8,7 +8,8 @@ import net from 'node:net';
 import pino from 'pino';
 import { GossipAnnounce, GossipNotify, GossipValidation, GossipVerificationRequest } from '../generated/index.js';
 import type { Connection } from '../runtime/core/connection.js';
-import { Server, type ServerObserver, type ServerOptions, type ServerPolicy } from '../runtime/core/server.js';
+import type { FrameConsumer } from '../runtime/core/frame-consumer.js';
+import { Server, type ServerObserver, type ServerOptions } from '../runtime/core/server.js';
 
 interface Recorded {
   closed: Array<[Connection, string]>;
@@ -19,10 +20,12 @@ interface Recorded {
 
 async function startServer(overrides: Partial<ServerOptions>, refused: ReadonlySet<number> = new Set()): Promise<{ server: Server; port: number; recorded: Recorded }> {
   const recorded: Recorded = { closed: [], malformed: [], dropped: [], wakes: 0 };
-  const policy: ServerPolicy = {
+  // Frames stay queued until the test takes them with handleNext (the pump below never drains).
+  const consumer: FrameConsumer = {
     refuseType: (_connection, type) => (refused.has(type) ? `type ${type} refused` : null),
-    onConnection: () => {},
-    onClose: (connection, reason) => recorded.closed.push([connection, reason]),
+    opened: () => {},
+    closed: (connection, reason) => recorded.closed.push([connection, reason]),
+    consume: () => {},
   };
   const observer: ServerObserver = {
     frameIn: () => {},
@@ -32,10 +35,10 @@ async function startServer(overrides: Partial<ServerOptions>, refused: ReadonlyS
   };
   const server = new Server({
     name: 'api',
-    policy,
+    consumer,
     observer,
     logger: pino({ level: 'silent' }),
-    wake: () => recorded.wakes++,
+    pump: { add: () => {}, wake: () => recorded.wakes++ },
     queueCapacity: 100,
     overflow: 'pause',
     maxQueuedPerConnection: 10,
@@ -83,9 +86,7 @@ describe('Server (runtime/server.ts)', () => {
     // The handler takes them: the connection is read again until all 50 arrived.
     let handled = 0;
     while (handled < 50) {
-      const item = server.receiveQueue.shift();
-      if (item) {
-        server.frameHandled(item.connection);
+      if (server.handleNext()) {
         handled++;
       } else {
         server.resumeWhereRoom();

@@ -1,29 +1,17 @@
 /**
  * The Server of the design (midterm-report.md: "API_Server and P2P_Server are instances of
- * the class Server"): sockets, framing, decoding, limits and life cycle. It hands decoded
- * frames to the gossip handler through its receive queue and knows nothing of the protocol
- * beyond what the `policy` tells it (which types a connection may send).
+ * the class Server"): sockets, framing, decoding, limits and life cycle. Decoded frames wait
+ * in its receive queue until the ReceivePump hands them to the Server's consumer
+ * (runtime/core/frame-consumer.ts), which is all the protocol a Server knows.
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { decodeFrame, DecodeError, MAX_FRAME_SIZE, type Frame } from '../../generated/index.js';
+import { decodeFrame, DecodeError, type Frame } from '../../generated/index.js';
+import { DROPPABLE_TYPES, MAX_FRAME_SIZE, PRIORITY_TYPES } from '../protocol-facts.js';
 import { Connection, type ServerName } from './connection.js';
+import type { FrameConsumer, Received } from './frame-consumer.js';
+import type { Pump } from './receive-pump.js';
 import { ReceiveQueue } from './receive-queue.js';
-
-/** What a Server puts into its receive queue. */
-export interface Received {
-  readonly connection: Connection;
-  readonly frame: Frame;
-  /** The frame as received: proofs of work cover these exact bytes (§4.1). */
-  readonly bytes: Uint8Array;
-}
-
-export interface ServerPolicy {
-  /** null when `connection` may send `type` now; otherwise why not (PROTOCOL.md §1, §4.2). */
-  refuseType(connection: Connection, type: number): string | null;
-  onConnection(connection: Connection): void;
-  onClose(connection: Connection, reason: string): void;
-}
 
 /** Counters the Server reports; the daemon wires them to Prometheus. */
 export interface ServerObserver {
@@ -35,17 +23,17 @@ export interface ServerObserver {
 
 export interface ServerOptions {
   readonly name: ServerName;
-  readonly policy: ServerPolicy;
+  readonly consumer: FrameConsumer;
   readonly observer: ServerObserver;
   readonly logger: Logger;
-  /** Called when the receive queue got items: the handler drains it. */
-  readonly wake: () => void;
+  /** Drains this Server's receive queue (and the other Servers') into the consumers. */
+  readonly pump: Pump;
   /** Items in the receive queue before the Server stops reading or drops. */
   readonly queueCapacity: number;
   /**
    * Overflow policy. 'pause': stop reading the connection until the handler catches up
-   * (API clients are never silently dropped). 'drop-gossip': ANNOUNCE frames beyond the
-   * capacity are dropped and counted (gossip from peers is best effort); control frames
+   * (API clients are never silently dropped). 'drop-gossip': droppable frames (gossip) beyond
+   * the capacity are dropped and counted (gossip from peers is best effort); control frames
    * are still queued.
    */
   readonly overflow: 'pause' | 'drop-gossip';
@@ -56,8 +44,6 @@ export interface ServerOptions {
   readonly maxFrameSize?: number;
 }
 
-const GOSSIP_ANNOUNCE = 500;
-const GOSSIP_VALIDATION = 503;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 export class Server {
@@ -69,8 +55,9 @@ export class Server {
   constructor(private readonly options: ServerOptions) {
     this.receiveQueue = new ReceiveQueue<Received>(
       options.queueCapacity,
-      (item) => item.frame.type === GOSSIP_VALIDATION,
+      (item) => PRIORITY_TYPES.has(item.frame.type),
     );
+    options.pump.add(this);
   }
 
   get name(): ServerName {
@@ -117,10 +104,22 @@ export class Server {
     return frames;
   }
 
-  /** The handler finished with a frame of `connection`: resume reading it if it was paused. */
-  frameHandled(connection: Connection): void {
-    connection.queuedFrames--;
-    if (connection.isPaused && this.hasRoomFor(connection)) this.resume(connection);
+  /** Hands the next queued frame to the consumer; false when the queue was empty. */
+  handleNext(): boolean {
+    const received = this.receiveQueue.shift();
+    if (!received) return false;
+    const { connection } = received;
+    try {
+      this.options.consumer.consume(received);
+    } catch (error) {
+      // A consumer bug must not take the daemon down: drop that connection, keep serving.
+      this.options.logger.error({ err: error, connection: connection.label }, 'handler error');
+      connection.close('internal error');
+    } finally {
+      connection.queuedFrames--;
+      if (connection.isPaused && this.hasRoomFor(connection)) this.resume(connection);
+    }
+    return true;
   }
 
   /** Resumes every paused connection the queue now has room for. */
@@ -153,7 +152,7 @@ export class Server {
     socket.on('end', () => connection.close('remote closed'));
     socket.on('close', () => connection.close('socket closed'));
     socket.on('error', (error: NodeJS.ErrnoException) => connection.close(`socket error ${error.code ?? error.message}`));
-    this.options.policy.onConnection(connection);
+    this.options.consumer.opened(connection);
     return connection;
   }
 
@@ -173,7 +172,7 @@ export class Server {
     }
     // Frames queued before a malformed one in the same chunk are still handled (like an
     // ANNOUNCE from a client that disconnects, §3.1): wake the handler for them too.
-    if (queued > 0) this.options.wake();
+    if (queued > 0) this.options.pump.wake();
     if (connection.isClosed) return;
     try {
       connection.reader.throwIfFailed(); // a bad header after the frames above
@@ -194,7 +193,7 @@ export class Server {
       return false;
     }
     this.options.observer.frameIn(this.options.name, frame.type);
-    const refusal = this.options.policy.refuseType(connection, frame.type);
+    const refusal = this.options.consumer.refuseType(connection, frame.type);
     if (refusal !== null) {
       this.options.observer.malformed(this.options.name, 'type-not-allowed');
       this.options.logger.debug({ connection: connection.label, type: frame.type }, `closing: ${refusal}`);
@@ -203,7 +202,7 @@ export class Server {
     }
     if (
       this.options.overflow === 'drop-gossip' &&
-      frame.type === GOSSIP_ANNOUNCE &&
+      DROPPABLE_TYPES.has(frame.type) &&
       this.receiveQueue.isFull
     ) {
       this.options.observer.dropped(this.options.name, 'receive-queue-full');
@@ -245,7 +244,7 @@ export class Server {
     this.connections.delete(connection);
     this.pausedConnections.delete(connection);
     this.options.logger.debug({ connection: connection.label }, `closed: ${reason}`);
-    this.options.policy.onClose(connection, reason);
+    this.options.consumer.closed(connection, reason);
   }
 }
 

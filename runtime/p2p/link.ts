@@ -1,10 +1,13 @@
 /**
- * The state of one P2P connection through its life cycle (PROTOCOL.md §4.2): who dialed,
- * the nonces this side sent and whether each was answered, and whether both proofs of
- * work checked out (then the link is active).
+ * One P2P connection and where it stands in the life cycle (docs/protocol.md §4.2). The
+ * state is one value of LinkState (runtime/p2p/link-state.ts), so combinations such as
+ * "active and referral" cannot be represented; `advance` is the only way it changes.
+ * PEER REQUEST nonces this side sent are kept here too (§4.1: each is used once).
  */
 import { randomBytes } from 'node:crypto';
+import type { Clock, Timer } from '../core/clock.js';
 import type { Connection } from '../core/connection.js';
+import { initialState, isHandshaking, type Direction, type LinkState, type Step } from './link-state.js';
 import type { ListenAddress } from './peer-address.js';
 
 export type AddressFamily = 4 | 6;
@@ -16,18 +19,10 @@ interface PendingPeerRequest {
 }
 
 export class PeerLink {
+  private current: LinkState;
   /** The peer's listen address: the dialed one, or the source IP with the HELLO port. */
   listenAddress: ListenAddress | null;
-  /** Our VERIFICATION REQUEST nonce; null once a response used it (§4.1: used once). */
-  verificationNonce: bigint | null = null;
-  verificationSentAt = 0;
-  isPeerVerified = false;
-  hasSentProof = false;
-  hasReceivedVerificationRequest = false;
-  hasReceivedHello = false;
-  isActive = false;
-  /** Verified while this node was full: served one PEER REQUEST, then closed (§4.2 item 5). */
-  isReferralOnly = false;
+  readonly connectedAt: number;
   /** Dialed as our configured bootstrapper (the eclipse defence asks it again). */
   isBootstrapLink = false;
   isAnsweringPeerRequest = false;
@@ -35,28 +30,58 @@ export class PeerLink {
   readonly peerRequests = new Map<bigint, PendingPeerRequest>();
   /** Cancels proof-of-work solving for this link when it closes. */
   readonly abort = new AbortController();
-  verificationTimer: NodeJS.Timeout | null = null;
+  /** The current phase's deadline (handshake.ts arms it). */
+  deadline: Timer | null = null;
 
   constructor(
     readonly connection: Connection,
+    readonly direction: Direction,
     dialedAddress: ListenAddress | null,
+    private readonly clock: Clock,
   ) {
     this.listenAddress = dialedAddress;
+    this.connectedAt = clock.now();
+    this.current = initialState(direction, { value: randomNonce(), sentAt: this.connectedAt });
+  }
+
+  get state(): LinkState {
+    return this.current;
   }
 
   get isInbound(): boolean {
-    return this.connection.isInbound;
+    return this.direction === 'inbound';
   }
 
-  startVerification(): bigint {
-    this.verificationNonce = randomNonce();
-    this.verificationSentAt = Date.now();
-    return this.verificationNonce;
+  get isActive(): boolean {
+    return this.current.phase === 'active';
+  }
+
+  get isHandshaking(): boolean {
+    return isHandshaking(this.current);
+  }
+
+  /** Takes a step of the state machine; false (and the link closed) when it was illegal. */
+  advance(step: Step): boolean {
+    if (this.current.phase === 'closed') return false;
+    if (typeof step === 'string') {
+      this.connection.close(step);
+      return false;
+    }
+    this.current = step;
+    return true;
+  }
+
+  /** The connection closed: the link is done, whatever it was doing. */
+  markClosed(reason: string): void {
+    this.current = { phase: 'closed', reason };
+    this.abort.abort();
+    this.deadline?.cancel();
+    this.deadline = null;
   }
 
   startPeerRequest(): bigint {
     const nonce = randomNonce();
-    this.peerRequests.set(nonce, { sentAt: Date.now(), answeredFamilies: new Set() });
+    this.peerRequests.set(nonce, { sentAt: this.clock.now(), answeredFamilies: new Set() });
     return nonce;
   }
 
@@ -75,7 +100,7 @@ export class PeerLink {
     const request = this.peerRequests.get(nonce);
     if (!request) return 'PEER RESPONSE with a nonce this side never sent';
     if (request.answeredFamilies.has(family)) return `second IPv${family} PEER RESPONSE to one nonce`;
-    if (Date.now() - request.sentAt > timeoutMs) return 'PEER RESPONSE after verification_timeout';
+    if (this.clock.now() - request.sentAt > timeoutMs) return 'PEER RESPONSE after verification_timeout';
     request.answeredFamilies.add(family);
     if (request.answeredFamilies.size === 2) this.peerRequests.delete(nonce);
     return null;
@@ -83,19 +108,13 @@ export class PeerLink {
 
   /** Forgets PEER REQUESTs older than `timeoutMs` (a peer with one family never sends the other). */
   expirePeerRequests(timeoutMs: number): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [nonce, request] of this.peerRequests) {
       if (now - request.sentAt > timeoutMs) this.peerRequests.delete(nonce);
     }
   }
-
-  dispose(): void {
-    this.abort.abort();
-    if (this.verificationTimer) clearTimeout(this.verificationTimer);
-    this.verificationTimer = null;
-  }
 }
 
-function randomNonce(): bigint {
+export function randomNonce(): bigint {
   return randomBytes(8).readBigUInt64BE(0);
 }

@@ -1,8 +1,10 @@
 /**
  * The P2P side of the deliberately broken node (see broken-node.ts): the §4.2 handshake with
  * proofs of work solved synchronously (test-only: fine for the 4–8 bit difficulties the
- * tests use), flooding of ANNOUNCE between verified links, and three switchable bugs:
+ * tests use), flooding of ANNOUNCE between verified links, and four switchable bugs:
  *
+ * - `solves-before-proof`: the accepting side solves the dialer's request at once, before
+ *   the dialer proved anything (the old order: a free proof for any stranger, §4.2).
  * - `accepts-any-nonce`: a VERIFICATION RESPONSE's nonce is not checked, nor its reuse (§4.1).
  * - `skips-proof-check`: a VERIFICATION RESPONSE's zero bits are not checked (§4.1).
  * - `gossip-before-verification`: ANNOUNCE is taken from a peer that has not proved itself (§4.2).
@@ -15,7 +17,7 @@ import { CHALLENGE_OFFSET, decodeFrame, GossipHello, GossipVerificationRequest, 
 import { FrameReader } from '../../../runtime/core/framer.js';
 import { leadingZeroBits } from '../../../runtime/pow/verify.js';
 
-export type P2pBug = 'accepts-any-nonce' | 'skips-proof-check' | 'gossip-before-verification';
+export type P2pBug = 'accepts-any-nonce' | 'skips-proof-check' | 'gossip-before-verification' | 'solves-before-proof';
 
 export interface P2pSettings {
   readonly bugs: ReadonlySet<string>;
@@ -48,6 +50,13 @@ export function runLink(socket: net.Socket, isDialer: boolean, settings: P2pSett
   let isPeerVerified = false;
   let hasSentProof = false;
   let isActive = false;
+  /** The acceptor holds the dialer's request until the dialer's proof checked out (§4.2). */
+  let heldRequest: bigint | null = null;
+  const prove = (nonce: bigint): void => {
+    socket.write(solve(GossipVerificationResponse.encode({ nonce, challenge: 0n }), settings.powDifficulty));
+    hasSentProof = true;
+    activateIfReady();
+  };
   const close = (): void => {
     socket.destroy();
   };
@@ -74,15 +83,16 @@ export function runLink(socket: net.Socket, isDialer: boolean, settings: P2pSett
         const isAllowed = isPeerVerified || HANDSHAKE_TYPES.has(frame.type) || (frame.type === 500 && bugs.has('gossip-before-verification'));
         if (!isAllowed) throw new Error(`type ${frame.type} before verification`);
         if (frame.type === 506) {
-          socket.write(solve(GossipVerificationResponse.encode({ nonce: frame.message.nonce, challenge: 0n }), settings.powDifficulty));
-          hasSentProof = true;
-          activateIfReady();
+          if (isDialer || isPeerVerified || bugs.has('solves-before-proof')) prove(frame.message.nonce);
+          else heldRequest = frame.message.nonce;
         } else if (frame.type === 507) {
           const isNonceRight = bugs.has('accepts-any-nonce') || (ourNonce !== null && frame.message.nonce === ourNonce);
           const isProofRight = bugs.has('skips-proof-check') || leadingZeroBits(createHash('sha256').update(bytes).digest()) >= settings.powDifficulty;
           if (!isNonceRight || !isProofRight) throw new Error('bad proof');
           ourNonce = null;
           isPeerVerified = true;
+          if (heldRequest !== null) prove(heldRequest);
+          heldRequest = null;
           activateIfReady();
         } else if (frame.type === 500) {
           settings.onAnnounce({ ...frame.message, data: Uint8Array.from(frame.message.data) }, socket);

@@ -82,16 +82,17 @@ export async function bootstrappedBy(context: CaseContext): Promise<{ peer: Suit
   context.track({ destroy: () => void node.stop() });
   const allowance = context.settings.waitMs + proofAllowanceMs(context.settings.powDifficulty);
   const socket = await listener.next(context.settings.waitMs * 3);
-  const expected = 'the new node dials its bootstrapper (the suite), sends HELLO and a VERIFICATION REQUEST, proves our request, then sends a PEER REQUEST';
+  const expected = 'the new node dials its bootstrapper (the suite), sends HELLO and a VERIFICATION REQUEST, proves our request, accepts our proof, then sends a PEER REQUEST';
   if (!socket) return fail({ message: 'the node never dialed its bootstrapper', sent: `config bootstrapper = 127.0.0.1:${listener.port}`, expected, got: 'no connection' });
   const peer = new SuitePeer(context.track(socket), context.settings);
   const hello = await peer.expect(MessageType.GOSSIP_HELLO);
   if (!hello) return fail(peer.failure('the dialing node sent no HELLO', expected));
+  // §4.2: the dialer proves first; the suite, accepting, solves only once that checked out.
   peer.requestVerification();
-  const ours = await peer.answerTheirRequest();
-  if ('message' in ours) return fail(ours);
   const theirs = await peer.checkTheirProof();
   if ('message' in theirs) return fail(theirs);
+  const ours = await peer.answerTheirRequest();
+  if ('message' in ours) return fail(ours);
   const request = await peer.expect(MessageType.GOSSIP_PEER_REQUEST, allowance);
   if (!request) return fail(peer.failure('the bootstrapping node sent no PEER REQUEST after the handshake', expected));
   return { peer, request };

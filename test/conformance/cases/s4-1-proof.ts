@@ -13,11 +13,14 @@ export const proofCases: ConformanceCase[] = [
     id: 'p2p/4.1/proves-our-request',
     group: 'p2p',
     section: '4.1',
-    requirement: 'The node answers our VERIFICATION REQUEST with a 20-byte response carrying our nonce and pow_difficulty zero bits.',
+    requirement:
+      'Once our proof checked out, the node answers our VERIFICATION REQUEST with a 20-byte response carrying our nonce and pow_difficulty zero bits.',
     minNodes: 1,
     async run(context) {
       const link = await greetedLink(context);
       if (isOutcome(link)) return link;
+      const ours = await link.peer.answerTheirRequest();
+      if ('message' in ours) return handshakeFailed(ours);
       const theirs = await link.peer.checkTheirProof();
       return 'message' in theirs ? handshakeFailed(theirs) : pass();
     },

@@ -7,7 +7,7 @@ import { describeItem, settle, Subscriber } from '../observe.js';
 import { randomNonce } from '../peer.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
 import { greetedLink, handshakeFailed, isOutcome, mustClose, NO_P2P, targetNode } from './p2p-common.js';
-import { SuiteListener, SuitePeer } from '../peer.js';
+import { proofAllowanceMs, SuiteListener, SuitePeer } from '../peer.js';
 
 export const lifecycleCases: ConformanceCase[] = [
   {
@@ -22,6 +22,27 @@ export const lifecycleCases: ConformanceCase[] = [
       const request = await link.peer.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
       if (request && request.length === 12) return pass();
       return handshakeFailed(link.peer.failure('no well-formed VERIFICATION REQUEST came back', 'a 12-byte VERIFICATION REQUEST (506)'));
+    },
+  },
+  {
+    id: 'p2p/4.2/acceptor-waits-for-dialer-proof',
+    group: 'p2p',
+    section: '4.2',
+    requirement:
+      'The accepting node solves nothing for a dialer that has not proved: after our HELLO and VERIFICATION REQUEST, and no proof from us, no VERIFICATION RESPONSE comes.',
+    minNodes: 1,
+    async run(context) {
+      const link = await greetedLink(context);
+      if (isOutcome(link)) return link;
+      const waitMs = context.settings.waitMs + proofAllowanceMs(context.settings.powDifficulty);
+      const early = await link.peer.expect(MessageType.GOSSIP_VERIFICATION_RESPONSE, waitMs);
+      if (!early) return pass();
+      return fail({
+        message: 'the node solved our VERIFICATION REQUEST before we proved anything (a free proof for any stranger)',
+        sent: link.peer.sent.join('; '),
+        expected: `no VERIFICATION RESPONSE within ${waitMs} ms while our proof is missing`,
+        got: `VERIFICATION RESPONSE ${Buffer.from(early).toString('hex')}`,
+      });
     },
   },
   {

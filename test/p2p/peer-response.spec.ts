@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { GossipPeerResponse } from '../generated/index.js';
-import type { Connection } from '../runtime/core/connection.js';
-import { candidatesIn, peerResponseFrames } from '../runtime/p2p/peer-response.js';
-import { PeerLink } from '../runtime/p2p/link.js';
+import { GossipPeerResponse } from '../../generated/index.js';
+import { candidatesIn, peerResponseFrames } from '../../runtime/p2p/peer-response.js';
 
 const v4 = (n: number) => ({ host: `10.0.0.${n}`, port: 6000 + n });
 const v6 = (n: number) => ({ host: `2001:db8::${n}`, port: 7000 + n });
@@ -42,37 +40,5 @@ describe('PEER RESPONSE contents (PROTOCOL.md §4, §4.3)', () => {
       }),
     );
     assert.deepEqual(candidatesIn(response, v4(9)), [v4(1)]);
-  });
-});
-
-describe('PeerLink PEER REQUEST nonces (PROTOCOL.md §4.1)', () => {
-  const link = () => new PeerLink({} as Connection, null);
-
-  it('accepts one response per address family to a nonce, then neither again', () => {
-    const peer = link();
-    const nonce = peer.startPeerRequest();
-    assert.equal(peer.claimPeerResponse(nonce, 4, 60_000), null);
-    assert.match(peer.claimPeerResponse(nonce, 4, 60_000) ?? '', /second IPv4/);
-    assert.equal(peer.claimPeerResponse(nonce, 6, 60_000), null);
-    assert.match(peer.claimPeerResponse(nonce, 6, 60_000) ?? '', /never sent/);
-    peer.dispose();
-  });
-
-  it('allows a new request once the first family answered (the second may never come)', () => {
-    const peer = link();
-    const nonce = peer.startPeerRequest();
-    assert.equal(peer.hasOpenPeerRequest, true);
-    peer.claimPeerResponse(nonce, 6, 60_000);
-    assert.equal(peer.hasOpenPeerRequest, false);
-    assert.equal(peer.claimPeerResponse(nonce, 4, 60_000), null, 'the other family is still accepted');
-    peer.dispose();
-  });
-
-  it('refuses a response after the timeout', async () => {
-    const peer = link();
-    const nonce = peer.startPeerRequest();
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    assert.match(peer.claimPeerResponse(nonce, 4, 10) ?? '', /after verification_timeout/);
-    peer.dispose();
   });
 });

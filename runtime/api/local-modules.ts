@@ -1,0 +1,72 @@
+/**
+ * The local modules as the gossip handler sees them (docs/protocol.md §3.1): who subscribed
+ * to which data type, the NOTIFICATIONs sent to them, and the validations they owe. The API
+ * consumer feeds it NOTIFY and VALIDATION; the gossip handler asks it to notify.
+ */
+import { GossipNotification } from '../../generated/index.js';
+import { NOTIFICATION_MESSAGE_ID_OFFSET } from '../protocol-facts.js';
+import type { Connection } from '../core/connection.js';
+import type { Item } from '../core/item.js';
+import { Subscriptions } from './subscriptions.js';
+import { ValidationTracker, type TrackedItem, type ValidationOutcome } from './validation-tracker.js';
+
+export interface DeliveryObserver {
+  item(event: 'delivered' | 'dropped', reason?: string): void;
+}
+
+export class LocalModules<Context> {
+  readonly subscriptions = new Subscriptions();
+  readonly validations: ValidationTracker<Context>;
+
+  constructor(
+    validationTimeoutMs: number,
+    onSettled: (record: TrackedItem<Context>, outcome: ValidationOutcome) => void,
+    private readonly observer: DeliveryObserver,
+  ) {
+    this.validations = new ValidationTracker<Context>(validationTimeoutMs, onSettled);
+  }
+
+  subscribe(connection: Connection, dataType: number): void {
+    this.subscriptions.subscribe(connection, dataType);
+  }
+
+  validate(connection: Connection, messageId: number, isValid: boolean): void {
+    this.validations.validate(connection, messageId, isValid);
+  }
+
+  /** A closed connection's subscriptions end and it no longer counts for validations. */
+  connectionClosed(connection: Connection): void {
+    this.subscriptions.removeConnection(connection);
+    this.validations.removeConnection(connection);
+  }
+
+  hasSubscribers(dataType: number): boolean {
+    return this.subscriptions.hasSubscribers(dataType);
+  }
+
+  /** Sends a NOTIFICATION to every subscriber but `except`; returns the tracking record. */
+  notify(item: Item, context: Context, except: Connection | null, needsValidation: boolean): TrackedItem<Context> {
+    const subscribers = [...this.subscriptions.subscribers(item.dataType)].filter((c) => c !== except);
+    const record = this.validations.track(item, context, subscribers, needsValidation);
+    // Encoded once; each subscriber gets a copy with its own message ID. Copies come from
+    // Node's pooled allocator: far fewer ArrayBuffers for the GC to chase than one fresh
+    // encode per subscriber.
+    const template = GossipNotification.encode({ messageId: 0, dataType: item.dataType, data: item.data });
+    for (const [connection, messageId] of [...record.messageIds]) {
+      const frame = Buffer.allocUnsafe(template.length);
+      frame.set(template);
+      frame.writeUInt16BE(messageId, NOTIFICATION_MESSAGE_ID_OFFSET);
+      if (connection.send(frame)) {
+        this.observer.item('delivered');
+      } else {
+        this.observer.item('dropped', 'subscriber-send-queue-full');
+        this.validations.withdraw(record, connection);
+      }
+    }
+    return record;
+  }
+
+  close(): void {
+    this.validations.close();
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The life cycle's side effects (docs/protocol.md §4.1, §4.2): who may start a handshake,
+ * sending HELLO and VERIFICATION REQUESTs, solving the peer's request once it paid, checking
+ * its proof, the deadline of every phase, and the decision between active and referral.
+ * The transitions themselves are runtime/p2p/link-state.ts.
+ */
+import type { Logger } from 'pino';
+import {
+  CHALLENGE_OFFSET,
+  GossipHello,
+  GossipVerificationRequest,
+  GossipVerificationResponse,
+} from '../../generated/index.js';
+import type { Clock } from '../core/clock.js';
+import type { Connection } from '../core/connection.js';
+import { hasProofOfWork } from '../pow/verify.js';
+import type { KnownPeers } from './known-peers.js';
+import { PeerLink } from './link.js';
+import * as lifecycle from './link-state.js';
+import type { LinkTable } from './link-table.js';
+import { addressKey, isLoopback, normaliseHost, subnetKey, type ListenAddress } from './peer-address.js';
+
+export interface HandshakeSettings {
+  readonly powDifficulty: number;
+  readonly handshakeTimeoutMs: number;
+  readonly verificationTimeoutMs: number;
+  readonly maxPeers: number;
+  readonly maxHandshakesPerAddress: number;
+  readonly maxHandshakesPerSubnet: number;
+  readonly subnetCapExemptLoopback: boolean;
+}
+
+/** Solves proofs off the event loop (runtime/pow/pool.ts). */
+export interface ProofSolver {
+  solve(frame: Uint8Array, challengeOffset: number, difficultyBits: number, signal?: AbortSignal): Promise<bigint>;
+}
+
+export interface HandshakeObserver {
+  proofSolved(kind: 'verification' | 'peer-response', milliseconds: number): void;
+  activeLinks(count: number): void;
+  knownPeers(count: number): void;
+}
+
+/** Where this node listens: its port is known once the P2P server is bound. */
+export interface SelfAddress {
+  readonly listen: ListenAddress;
+}
+
+/** How long a full node waits for a referred newcomer's PEER REQUEST (sent right after activation). */
+export const REFERRAL_GRACE_MS = 3_000;
+
+export class Handshake {
+  constructor(
+    private readonly links: LinkTable,
+    private readonly known: KnownPeers,
+    private readonly solver: ProofSolver,
+    private readonly self: SelfAddress,
+    private readonly settings: HandshakeSettings,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly observer: HandshakeObserver,
+  ) {}
+
+  /** An inbound connection: within the caps, it gets our VERIFICATION REQUEST at once. */
+  accept(connection: Connection): void {
+    const refusal = this.refusalOf(connection.remoteHost);
+    if (refusal) {
+      connection.close(refusal);
+      return;
+    }
+    const link = new PeerLink(connection, 'inbound', null, this.clock);
+    this.links.add(link);
+    this.sendRequest(link);
+  }
+
+  /** A connection we dialed: HELLO and our VERIFICATION REQUEST go out at once (§4.2). */
+  dialed(connection: Connection, address: ListenAddress, isBootstrapper: boolean): void {
+    const link = new PeerLink(connection, 'outbound', { host: normaliseHost(connection.remoteHost), port: address.port }, this.clock);
+    link.isBootstrapLink = isBootstrapper;
+    this.links.add(link);
+    connection.send(GossipHello.encode({ listenPort: this.self.listen.port }));
+    this.sendRequest(link);
+  }
+
+  hello(link: PeerLink, listenPort: number): void {
+    if (!link.advance(lifecycle.onHello(link.state))) return;
+    link.listenAddress = { host: normaliseHost(link.connection.remoteHost), port: listenPort };
+    this.armDeadline(link);
+  }
+
+  request(link: PeerLink, nonce: bigint): void {
+    if (!link.advance(lifecycle.onRequest(link.state, link.direction, nonce))) return;
+    this.armDeadline(link);
+    if (link.state.phase === 'proving') void this.prove(link, link.state.theirs);
+  }
+
+  proof(link: PeerLink, nonce: bigint, bytes: Uint8Array): void {
+    const received = { nonce, hasEnoughBits: hasProofOfWork(bytes, this.settings.powDifficulty), at: this.clock.now() };
+    if (!link.advance(lifecycle.onProof(link.state, received, this.settings.verificationTimeoutMs))) return;
+    this.armDeadline(link);
+    if (link.state.phase === 'proving') void this.prove(link, link.state.theirs);
+    else if (link.state.phase === 'verified') this.verified(link);
+  }
+
+  /** Solves a proof in `frame` in place; false when the link closed meanwhile. */
+  async solve(link: PeerLink, frame: Uint8Array, kind: 'verification' | 'peer-response'): Promise<boolean> {
+    const started = performance.now();
+    try {
+      const challenge = await this.solver.solve(frame, CHALLENGE_OFFSET, this.settings.powDifficulty, link.abort.signal);
+      new DataView(frame.buffer, frame.byteOffset, frame.byteLength).setBigUint64(CHALLENGE_OFFSET, challenge);
+    } catch (error) {
+      if (!link.abort.signal.aborted) this.logger.warn({ err: error }, 'proof of work failed');
+      return false;
+    }
+    this.observer.proofSolved(kind, performance.now() - started);
+    return !link.connection.isClosed;
+  }
+
+  /** Why a new inbound connection from `host` must be closed at once, or null (§4.2 caps). */
+  private refusalOf(host: string): string | null {
+    const handshaking = (test: (link: PeerLink) => boolean) =>
+      this.links.count((link) => link.isInbound && link.isHandshaking && test(link));
+    if (handshaking(() => true) >= this.settings.maxPeers) return 'too many handshakes in progress';
+    if (handshaking((link) => link.connection.remoteHost === host) >= this.settings.maxHandshakesPerAddress) {
+      return 'too many handshakes from one address';
+    }
+    if (this.settings.subnetCapExemptLoopback && isLoopback(host)) return null;
+    const subnet = subnetKey(host);
+    if (handshaking((link) => subnetKey(link.connection.remoteHost) === subnet) >= this.settings.maxHandshakesPerSubnet) {
+      return 'too many handshakes from one subnet';
+    }
+    return null;
+  }
+
+  private sendRequest(link: PeerLink): void {
+    const ours = link.state.phase === 'awaiting-hello' || link.state.phase === 'awaiting-request' ? link.state.ours : null;
+    if (!ours) return;
+    link.connection.send(GossipVerificationRequest.encode({ nonce: ours.value }));
+    this.armDeadline(link);
+  }
+
+  private async prove(link: PeerLink, theirs: bigint): Promise<void> {
+    const frame = GossipVerificationResponse.encode({ nonce: theirs, challenge: 0n });
+    if (!(await this.solve(link, frame, 'verification'))) return;
+    link.connection.send(frame);
+    if (!link.advance(lifecycle.onProofSent(link.state, this.clock.now()))) return;
+    this.armDeadline(link);
+    if (link.state.phase === 'verified') this.verified(link);
+  }
+
+  /** The current phase's deadline; a link that misses it is closed, whatever it was doing. */
+  private armDeadline(link: PeerLink): void {
+    link.deadline?.cancel();
+    link.deadline = null;
+    const at = lifecycle.deadlineOf(link.state, link.connectedAt, this.settings);
+    if (at === null) return;
+    const phase = link.state.phase;
+    link.deadline = this.clock.setTimeout(
+      () => link.connection.close(phase === 'awaiting-proof' ? 'verification timeout' : `handshake timeout (${phase})`),
+      Math.max(0, at - this.clock.now()),
+    );
+  }
+
+  /** §4.2: both proofs checked out; the peer's listen address becomes known. */
+  private verified(link: PeerLink): void {
+    const address = link.listenAddress;
+    if (!address) return void link.advance('verified without HELLO');
+    if (addressKey(address) === addressKey(this.self.listen)) return void link.advance('connected to itself');
+    const twin = this.links.activeTo(address);
+    if (twin && this.keepsTwin(twin, link)) return void link.advance('duplicate link');
+    if (this.links.active.length >= this.settings.maxPeers) {
+      // Inbound links filled up while we were dialing: our own dial is no longer needed.
+      if (!link.isInbound) return void link.advance('full: dialed link no longer needed');
+      this.refer(link);
+      return;
+    }
+    if (!this.known.add(address)) return void link.advance('subnet cap reached');
+    link.advance({ phase: 'active' });
+    this.armDeadline(link);
+    if (twin) twin.connection.close('duplicate link');
+    this.logger.info({ peer: addressKey(address), inbound: link.isInbound }, 'peer verified, link active');
+    this.reportCounts();
+    this.links.activated(link);
+  }
+
+  /**
+   * Two links between the same pair (both dialed at once): both ends keep the one dialed
+   * by the side with the smaller listen address, so they agree without talking.
+   */
+  private keepsTwin(twin: PeerLink, candidate: PeerLink): boolean {
+    const weDialWinner = addressKey(this.self.listen) < addressKey(candidate.listenAddress!);
+    return !twin.isInbound === weDialWinner;
+  }
+
+  /**
+   * §4.2 item 5: a full node still answers a verified newcomer's PEER REQUEST so that it can
+   * dial others, then closes the link. Old links are never shed for a newcomer: shedding
+   * them let closed groups split off the overlay (bench/net/formation-check.ts).
+   */
+  private refer(link: PeerLink): void {
+    link.advance({ phase: 'referral' });
+    link.deadline?.cancel();
+    link.deadline = this.clock.setTimeout(
+      () => link.connection.close('full: newcomer asked for no peers'),
+      Math.min(REFERRAL_GRACE_MS, this.settings.verificationTimeoutMs),
+    );
+    this.logger.debug({ peer: addressKey(link.listenAddress!) }, 'full: referring a newcomer to other peers');
+  }
+
+  reportCounts(): void {
+    this.observer.activeLinks(this.links.active.length);
+    this.observer.knownPeers(this.known.size);
+  }
+}
