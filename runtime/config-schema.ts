@@ -5,10 +5,24 @@
  * Keys not listed are allowed: they belong to other VoidPhone modules or versions and are
  * ignored (unknown keys inside [gossip] are reported as warnings by config.ts).
  */
-import { CONFIG_SECTION, LOG_LEVELS, MAX_PEER_REQUEST_LIMIT, MAX_POW_DIFFICULTY_BITS } from './constants.js';
+import {
+  CONFIG_SECTION,
+  LOG_LEVELS,
+  MAX_BYTE_BUDGET,
+  MAX_HANDSHAKES_CAP,
+  MAX_PEER_REQUEST_LIMIT,
+  MAX_POW_DIFFICULTY_BITS,
+  MIN_BYTE_BUDGET,
+} from './constants.js';
 
 /** Longest duration setting accepted, in seconds (one day). */
 const MAX_DURATION_S = 86_400;
+
+/** A duration in seconds that must be positive (decimals allowed; used in ms). */
+const POSITIVE_SECONDS = { type: 'number', exclusiveMinimum: 0, maximum: MAX_DURATION_S } as const;
+
+/** A byte budget: a plain integer number of bytes, at least one largest frame. */
+const BYTES = { type: 'integer', minimum: MIN_BYTE_BUDGET, maximum: MAX_BYTE_BUDGET } as const;
 
 /** Keys of the [gossip] section that a config file must give (the seed's keys). */
 export const REQUIRED_GOSSIP_KEYS = ['cache_size', 'degree', 'p2p_address', 'api_address'] as const;
@@ -20,19 +34,29 @@ export const GOSSIP_SECTION_SCHEMA = {
   properties: {
     cache_size: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'items kept in the knowledge base' },
     degree: { type: 'integer', minimum: 1, maximum: 1_000, description: 'active links a node dials until it holds' },
-    max_peers: { type: 'integer', minimum: 1, maximum: 10_000, description: 'verified links held in total' },
+    max_peers: { type: 'integer', minimum: 2, maximum: 10_000, description: 'verified links held in total, > degree' },
     bootstrapper: { type: 'string', format: 'host-port', description: 'first peer to dial' },
     p2p_address: { type: 'string', format: 'host-port', description: 'P2P listen address' },
     api_address: { type: 'string', format: 'host-port', description: 'API listen address' },
     pow_difficulty: { type: 'integer', minimum: 0, maximum: MAX_POW_DIFFICULTY_BITS, description: 'proof-of-work bits' },
-    validation_timeout: { type: 'number', exclusiveMinimum: 0, maximum: MAX_DURATION_S, description: 'seconds' },
-    verification_timeout: { type: 'number', exclusiveMinimum: 0, maximum: MAX_DURATION_S, description: 'seconds' },
+    validation_timeout: { ...POSITIVE_SECONDS, description: 'seconds' },
+    verification_timeout: { ...POSITIVE_SECONDS, description: 'seconds' },
+    handshake_timeout: { ...POSITIVE_SECONDS, description: 'seconds for HELLO and VERIFICATION REQUEST of an inbound link' },
     rejoin_interval: { type: 'number', minimum: 0, maximum: MAX_DURATION_S, description: 'seconds, 0 = off' },
     subnet_cap_v4: { type: 'integer', minimum: 1, maximum: 65_535, description: 'known peers per IPv4 /24' },
     subnet_cap_v6: { type: 'integer', minimum: 1, maximum: 65_535, description: 'known peers per IPv6 /48' },
     subnet_cap_exempt_loopback: { type: 'boolean', description: 'loopback peers ignore the subnet caps' },
+    max_handshakes_per_address: { type: 'integer', minimum: 1, maximum: MAX_HANDSHAKES_CAP, description: 'inbound handshakes in progress per IP address' },
+    max_handshakes_per_subnet: { type: 'integer', minimum: 1, maximum: MAX_HANDSHAKES_CAP, description: 'inbound handshakes in progress per /24 or /48' },
     seen_set_size: { type: 'integer', minimum: 1, maximum: 10_000_000, description: 'item ids remembered' },
     peer_request_limit: { type: 'integer', minimum: 1, maximum: MAX_PEER_REQUEST_LIMIT, description: 'addresses per PEER REQUEST' },
+    peer_request_interval: { ...POSITIVE_SECONDS, description: 'seconds between PEER REQUESTs on one link' },
+    peers_file: { type: 'string', description: 'known peers kept across restarts, relative to the config file; empty = off' },
+    knowledge_base_bytes: { ...BYTES, description: 'bytes held by the knowledge base' },
+    receive_queue_bytes: { ...BYTES, description: 'bytes held by each server receive queue' },
+    api_send_queue_bytes: { ...BYTES, description: 'bytes queued toward each API connection' },
+    p2p_send_queue_bytes: { ...BYTES, description: 'bytes queued toward each P2P link' },
+    send_stall_timeout: { ...POSITIVE_SECONDS, description: 'seconds a send queue may stay full before disconnecting' },
     log_level: { type: 'string', enum: [...LOG_LEVELS], description: 'pino log level' },
     metrics_address: { type: 'string', format: 'host-port', description: 'Prometheus /metrics listen address' },
   },

@@ -67,6 +67,60 @@ export const DEFAULT_PEER_REQUEST_LIMIT = 32;
 /** Largest value the PEER REQUEST `limit` field (u8) can carry. */
 export const MAX_PEER_REQUEST_LIMIT = 255;
 
+/**
+ * How long an inbound connection has to send HELLO and its VERIFICATION REQUEST before it is
+ * closed (docs/protocol.md, handshake deadlines). Both are sent at once by an honest dialer.
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_S = 5;
+
+/** Handshakes in progress (inbound, not yet active) allowed per source IP address. */
+export const DEFAULT_MAX_HANDSHAKES_PER_ADDRESS = 2;
+
+/** Handshakes in progress allowed per IPv4 /24 or IPv6 /48 (loopback exempt with subnet_cap_exempt_loopback). */
+export const DEFAULT_MAX_HANDSHAKES_PER_SUBNET = 8;
+
+/** Largest per-address or per-subnet handshake cap accepted. */
+export const MAX_HANDSHAKES_CAP = 10_000;
+
+/**
+ * A node sends, and answers, at most one PEER REQUEST per link per interval; a request sooner
+ * than 0.9 x interval closes the link. Nodes of one network must use the same value.
+ */
+export const DEFAULT_PEER_REQUEST_INTERVAL_S = 60;
+
+/** File name of the known-peers list, kept beside the hostkey when `peers_file` is not given. */
+export const DEFAULT_PEERS_FILE_NAME = 'known-peers.json';
+
+/** Byte budget of the knowledge base (item data plus bookkeeping), on top of cache_size. */
+export const DEFAULT_KNOWLEDGE_BASE_BYTES = 64 * 1024 * 1024;
+
+/** Byte budget of each server's receive queue (frames read but not yet handled). */
+export const DEFAULT_RECEIVE_QUEUE_BYTES = 16 * 1024 * 1024;
+
+/** Byte budget of the send queue of each API connection. */
+export const DEFAULT_API_SEND_QUEUE_BYTES = 8 * 1024 * 1024;
+
+/** Byte budget of the send queue of each P2P link. */
+export const DEFAULT_P2P_SEND_QUEUE_BYTES = 4 * 1024 * 1024;
+
+/** A peer or client whose send queue stays full this long is disconnected (and counted). */
+export const DEFAULT_SEND_STALL_TIMEOUT_S = 10;
+
+/** Smallest byte budget accepted: one frame of the largest size (the size field is a u16). */
+export const MIN_BYTE_BUDGET = 64 * 1024;
+
+/** Largest byte budget accepted (4 GiB). */
+export const MAX_BYTE_BUDGET = 4 * 1024 * 1024 * 1024;
+
+/** Largest config file read (PROTOCOL.md §5); anything bigger is refused unread. */
+export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
+
+/** Largest hostkey file read: a 4096-bit RSA PEM is about 3.3 KB, 16384 bits about 13 KB. */
+export const HOSTKEY_FILE_MAX_BYTES = 64 * 1024;
+
+/** Unknown [gossip] keys named in the one warning that summarises them. */
+export const UNKNOWN_KEYS_SHOWN = 5;
+
 /** pino level of the daemon's logs. */
 export const DEFAULT_LOG_LEVEL = 'info';
 

@@ -4,9 +4,9 @@
  * bytes `openssl rsa -in hostkey.pem -pubout -outform DER | sha256sum` hashes.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { HOSTKEY_EXPECTED_BITS } from './constants.js';
+import { readRegularFile } from './bounded-file.js';
+import { HOSTKEY_EXPECTED_BITS, HOSTKEY_FILE_MAX_BYTES } from './constants.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -60,9 +60,21 @@ export function parseHostKeyPem(pem: string): HostKeyParse {
   return { ok: true, key: { privateKey, bits, identity: hostIdentity(privateKey) } };
 }
 
+/**
+ * Read a hostkey file: a regular file of at most HOSTKEY_FILE_MAX_BYTES (64 KiB), read through
+ * a bounded read, so `/dev/zero` or a FIFO fails at once. The reason names the path:
+ * `cannot read <path>: <why>` or `<path>: <what is wrong with the PEM>`.
+ */
+export function readHostKeyFile(path: string): HostKeyParse {
+  const file = readRegularFile(path, HOSTKEY_FILE_MAX_BYTES);
+  if (!file.ok) return { ok: false, reason: `cannot read ${path}: ${file.reason}` };
+  const parsed = parseHostKeyPem(file.text);
+  return parsed.ok ? parsed : { ok: false, reason: `${path}: ${parsed.reason}` };
+}
+
 /** Read and parse a hostkey file; throws a plain Error with a one-line reason. */
 export function loadHostKey(path: string): HostKey {
-  const parsed = parseHostKeyPem(readFileSync(path, 'utf8'));
-  if (!parsed.ok) throw new Error(`${path}: ${parsed.reason}`);
+  const parsed = readHostKeyFile(path);
+  if (!parsed.ok) throw new Error(parsed.reason);
   return parsed.key;
 }

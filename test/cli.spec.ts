@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +17,15 @@ interface Run {
   stderr: string;
 }
 
-/** Run `node bin/gossip.js …` the way a user does; `onStdout` may act on the output so far. */
-function gossip(args: string[], onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<Run> {
+/**
+ * Run `node bin/gossip.js …` the way a user does; `onStdout` may act on the output so far.
+ * `killAfterMs`: SIGKILL it then (a test expecting a quick exit must not hang on a daemon).
+ */
+function gossip(args: string[], onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void, killAfterMs?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/gossip.js'), ...args], { cwd: ROOT, env: { ...process.env, GOSSIP_DEBUG: '' } });
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('close', () => clearTimeout(timer));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -69,10 +74,96 @@ describe('gossip CLI', function () {
       });
     }
 
+    it('max_peers = degree (no inbound slot)', async () => {
+      const path = join(dir, 'max-peers.ini');
+      writeFileSync(path, readFileSync(join(FIXTURES, 'minimal.ini'), 'utf8').replace('degree = 5', 'degree = 5\nmax_peers = 5'));
+      const run = await gossip(['daemon', '-c', path], undefined, 20_000);
+      assert.equal(run.code, 2);
+      assert.deepEqual(lines(run.stderr), [
+        `gossip: ${path}: [gossip] max_peers: must be greater than degree (5) so that inbound slots (max_peers - degree) are at least 1, got 5`,
+      ]);
+    });
+
     it('a config file that does not exist', async () => {
       const run = await gossip(['daemon', '--config', join(dir, 'absent.ini')]);
       assert.equal(run.code, 2);
       assert.deepEqual(lines(run.stderr), [`gossip: ${join(dir, 'absent.ini')}: cannot read config file: no such file`]);
+    });
+  });
+
+  describe('a config or hostkey that is not a small regular file: one line, exit 2, at once (daemon and --check-config)', () => {
+    let fifo: string | null = null;
+    let sparse: string;
+    let longLine: string;
+    const base = (): string => readFileSync(join(FIXTURES, 'minimal.ini'), 'utf8');
+    before(function () {
+      this.timeout(60_000);
+      const path = join(dir, 'fifo');
+      if (spawnSync('mkfifo', [path]).status === 0) fifo = path;
+      sparse = join(dir, 'sparse-100mb');
+      writeFileSync(sparse, '');
+      truncateSync(sparse, 100_000_000);
+      // A real single line of 100 MB (the issue's case: it used to take 22 s and 3.4 GB).
+      longLine = join(dir, 'long-line.ini');
+      const fd = openSync(longLine, 'w');
+      const chunk = Buffer.alloc(1_000_000, 'a');
+      writeSync(fd, '[gossip]\nkey = ');
+      for (let i = 0; i < 100; i++) writeSync(fd, chunk);
+      closeSync(fd);
+    });
+
+    /** `-c config` in both modes at once; each must exit 2 with exactly `line` within 5 s. */
+    async function assertOneLine(config: () => string | null, line: (config: string) => string): Promise<void> {
+      const path = config();
+      if (path === null) return;
+      await Promise.all(
+        [[], ['--check-config']].map(async (extra) => {
+          const started = Date.now();
+          const run = await gossip(['daemon', '-c', path, ...extra], undefined, 20_000);
+          const took = Date.now() - started;
+          assert.equal(run.code, 2, `${extra.join(' ')}: ${run.stderr}`);
+          assert.deepEqual(lines(run.stderr), [`gossip: ${path}: ${line(path)}`]);
+          assert.equal(run.stdout, '');
+          assert.ok(took < 5_000, `took ${took} ms (node + tsx start-up included)`);
+        }),
+      );
+    }
+    const withHostkey = (name: string, hostkey: () => string | null) => (): string | null => {
+      const key = hostkey();
+      if (key === null) return null;
+      const path = join(dir, name);
+      writeFileSync(path, `hostkey = ${key}\n${base()}`);
+      return path;
+    };
+    const skipWithoutFifo = function (this: Mocha.Context): void {
+      if (fifo === null) this.skip();
+    };
+
+    it('-c /dev/zero', () => assertOneLine(() => '/dev/zero', () => 'cannot read config file: not a regular file (a character device)'));
+    it('-c a FIFO', async function () {
+      skipWithoutFifo.call(this);
+      await assertOneLine(() => fifo, () => 'cannot read config file: not a regular file (a FIFO)');
+    });
+    it('-c a directory', () => assertOneLine(() => dir, () => 'cannot read config file: is a directory'));
+    it('-c a 100 MB file', () => assertOneLine(() => sparse, () => 'cannot read config file: larger than 1 MiB (100000000 bytes)'));
+    it('-c a file of one 100 MB line', () => assertOneLine(() => longLine, () => 'cannot read config file: larger than 1 MiB (100000015 bytes)'));
+    it('hostkey = /dev/zero', () => assertOneLine(withHostkey('hk-zero.ini', () => '/dev/zero'), () => 'hostkey: cannot read /dev/zero: not a regular file (a character device)'));
+    it('hostkey = a FIFO', async function () {
+      skipWithoutFifo.call(this);
+      await assertOneLine(withHostkey('hk-fifo.ini', () => fifo), () => `hostkey: cannot read ${fifo}: not a regular file (a FIFO)`);
+    });
+    it('hostkey = a directory', () => assertOneLine(withHostkey('hk-dir.ini', () => dir), () => `hostkey: cannot read ${dir}: is a directory`));
+    it('hostkey = a 100 MB file', () => assertOneLine(withHostkey('hk-big.ini', () => sparse), () => `hostkey: cannot read ${sparse}: larger than 64 KiB (100000000 bytes)`));
+
+    it('100,000 unknown keys: --check-config prints one warning line, quickly', async () => {
+      const path = join(dir, 'many-unknown.ini');
+      const keys = Array.from({ length: 100_000 }, (_, i) => `k${i.toString(36)}=1`).join('\n');
+      writeFileSync(path, `${base()}${keys}\n`);
+      const started = Date.now();
+      const run = await gossip(['daemon', '-c', path, '--check-config'], undefined, 20_000);
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(lines(run.stderr), [`gossip: warning: ${path}: 100000 unknown keys in [gossip] ignored: k0, k1, k2, k3, k4, …`]);
+      assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
     });
   });
 
@@ -85,6 +176,10 @@ describe('gossip CLI', function () {
     assert.match(run.stdout, /^degree = 5$/m);
     assert.match(run.stdout, /^max_peers = 10$/m);
     assert.match(run.stdout, /^pow_difficulty = 24$/m);
+    assert.match(run.stdout, /^handshake_timeout = 5$/m);
+    assert.match(run.stdout, /^peers_file = $/m);
+    assert.match(run.stdout, /^knowledge_base_bytes = 67108864$/m);
+    assert.match(run.stdout, /^send_stall_timeout = 10$/m);
   });
 
   it('without -c uses the built-in config (API 127.0.0.1:7001, P2P 127.0.0.1:6001, no bootstrapper)', async () => {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig, loadConfig, readConfig, type GossipConfig } from '../runtime/config.js';
 import { GOSSIP_KEYS } from '../runtime/config-schema.js';
 import * as defaults from '../runtime/constants.js';
 import { ConfigError } from '../runtime/errors.js';
-import { generateHostKeyPem } from '../runtime/hostkey.js';
+import { generateHostKeyPem, loadHostKey } from '../runtime/hostkey.js';
 
 const FIXTURES = new URL('./fixtures/config/', import.meta.url).pathname;
 
@@ -92,6 +93,16 @@ describe('config', () => {
         seenSetSize: defaults.DEFAULT_SEEN_SET_SIZE_ITEMS,
         peerRequestLimit: defaults.DEFAULT_PEER_REQUEST_LIMIT,
         logLevel: defaults.DEFAULT_LOG_LEVEL,
+        handshakeTimeoutMs: 5_000,
+        maxHandshakesPerAddress: 2,
+        maxHandshakesPerSubnet: 8,
+        peerRequestIntervalMs: 60_000,
+        peersFile: null,
+        knowledgeBaseBytes: 64 * 1024 * 1024,
+        receiveQueueBytes: 16 * 1024 * 1024,
+        apiSendQueueBytes: 8 * 1024 * 1024,
+        p2pSendQueueBytes: 4 * 1024 * 1024,
+        sendStallTimeoutMs: 10_000,
       };
       const config = defaultConfig();
       for (const [field, value] of Object.entries(expected)) {
@@ -110,6 +121,9 @@ describe('config', () => {
       assert.equal(config.verificationTimeoutMs, builtIn.verificationTimeoutMs);
       assert.equal(config.seenSetSize, builtIn.seenSetSize);
       assert.equal(config.bootstrapper, null);
+      const { configPath: _path, maxPeers: _max, cacheSize: _cache, degree: _degree, p2pAddress: _p2p, apiAddress: _api, ...optional } = config;
+      const { configPath: _p, maxPeers: _m, cacheSize: _c, degree: _d, p2pAddress: _p2, apiAddress: _a, ...builtInOptional } = builtIn;
+      assert.deepEqual(optional, builtInOptional);
     });
   });
 
@@ -128,12 +142,22 @@ describe('config', () => {
         powDifficulty: 12,
         validationTimeoutMs: 2500,
         verificationTimeoutMs: 750,
+        handshakeTimeoutMs: 1500,
         rejoinIntervalMs: 0,
         subnetCapV4: 2,
         subnetCapV6: 3,
         subnetCapExemptLoopback: false,
+        maxHandshakesPerAddress: 3,
+        maxHandshakesPerSubnet: 12,
         seenSetSize: 5000,
         peerRequestLimit: 255,
+        peerRequestIntervalMs: 500,
+        peersFile: join(FIXTURES, 'state/peers.json'),
+        knowledgeBaseBytes: 1_048_576,
+        receiveQueueBytes: 2_097_152,
+        apiSendQueueBytes: 65_536,
+        p2pSendQueueBytes: 131_072,
+        sendStallTimeoutMs: 2500,
         logLevel: 'debug',
         metricsAddress: { host: 'localhost', port: 9464, family: 'hostname' },
       } satisfies GossipConfig);
@@ -170,11 +194,64 @@ describe('config', () => {
       });
     }
 
-    it('returns unknown [gossip] keys as warnings instead of failing', () => {
+    it('returns an unknown [gossip] key as a warning instead of failing', () => {
+      const path = writeIni('unknown-one.ini', { future_key: '3' });
+      assert.deepEqual(readConfig(path).warnings, [`${path}: [gossip] future_key: unknown key, ignored`]);
+    });
+
+    it('summarises several unknown [gossip] keys in one warning', () => {
       const path = writeIni('unknown.ini', { future_key: '3', Degree: '9' });
       const { config, warnings } = readConfig(path);
       assert.equal(config.degree, 8);
-      assert.deepEqual(warnings, [`${path}: [gossip] future_key: unknown key, ignored`, `${path}: [gossip] Degree: unknown key, ignored`]);
+      assert.deepEqual(warnings, [`${path}: 2 unknown keys in [gossip] ignored: future_key, Degree`]);
+    });
+
+    it('100,000 unknown keys give one warning line with the count and the first five, quickly', function () {
+      this.timeout(10_000);
+      const keys = Array.from({ length: 100_000 }, (_, i) => `k${i.toString(36)}=1`).join('\n');
+      const path = rawIni('unknown-many.ini', `[gossip]\n${Object.entries(REQUIRED_LINES).map(([k, v]) => `${k} = ${v}`).join('\n')}\n${keys}\n`);
+      const started = performance.now();
+      const { warnings } = readConfig(path);
+      assert.ok(performance.now() - started < 5_000, 'took 5 s or more');
+      assert.deepEqual(warnings, [`${path}: 100000 unknown keys in [gossip] ignored: k0, k1, k2, k3, k4, …`]);
+    });
+
+    it('accepts a file of exactly 1 MiB', () => {
+      const head = `[gossip]\n${Object.entries(REQUIRED_LINES).map(([k, v]) => `${k} = ${v}`).join('\n')}\n; `;
+      const path = rawIni('one-mib.ini', head + 'x'.repeat(1024 * 1024 - head.length));
+      assert.equal(statSync(path).size, 1024 * 1024);
+      assert.equal(loadConfig(path).degree, 8);
+    });
+
+    it('max_peers = degree + 1 (one inbound slot) is accepted', () => {
+      assert.equal(loadConfig(writeIni('max-peers.ini', { degree: '8', max_peers: '9' })).maxPeers, 9);
+    });
+
+    describe('peers_file', () => {
+      let keyDir: string;
+      before(() => {
+        keyDir = join(dir, 'keys');
+        mkdirSync(keyDir, { recursive: true });
+        writeFileSync(join(keyDir, 'hostkey.pem'), hostkey4096);
+      });
+
+      it('defaults to known-peers.json beside the hostkey when a hostkey is set', () => {
+        const config = loadConfig(writeIni('peers-default.ini', {}, 'hostkey = keys/hostkey.pem'));
+        assert.equal(config.peersFile, join(keyDir, 'known-peers.json'));
+      });
+
+      it('defaults to off (null) without a hostkey', () => {
+        assert.equal(loadConfig(writeIni('peers-none.ini', {})).peersFile, null);
+      });
+
+      it('an empty value turns it off, even with a hostkey', () => {
+        assert.equal(loadConfig(writeIni('peers-off.ini', { peers_file: '' }, 'hostkey = keys/hostkey.pem')).peersFile, null);
+      });
+
+      it('a relative path is relative to the config file', () => {
+        assert.equal(loadConfig(writeIni('peers-rel.ini', { peers_file: 'state/p.json' })).peersFile, join(dir, 'state/p.json'));
+        assert.equal(loadConfig(writeIni('peers-abs.ini', { peers_file: '/var/lib/gossip/p.json' })).peersFile, '/var/lib/gossip/p.json');
+      });
     });
 
     it('treats an empty optional key as absent', () => {
@@ -255,7 +332,22 @@ describe('config', () => {
       ['rejoin_interval', '86401', 'out-of-range', /must be 0\.\.86400, got 86401$/],
       ['subnet_cap_exempt_loopback', 'maybe', 'not-a-boolean', /must be true or false, got "maybe"$/],
       ['log_level', 'loud', 'bad-value', /must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/],
-      ['max_peers', '4', 'out-of-range', /must be at least degree \(8\), got 4$/],
+      ['max_peers', '4', 'out-of-range', /must be greater than degree \(8\) .*inbound slots.*, got 4$/],
+      ['max_peers', '8', 'out-of-range', /must be greater than degree \(8\) .*inbound slots.*, got 8$/],
+      ['max_peers', '1', 'out-of-range', /must be 2\.\.10000, got 1$/],
+      ['handshake_timeout', '0', 'out-of-range', /must be greater than 0 and at most 86400, got 0$/],
+      ['handshake_timeout', 'soon', 'not-a-number', /must be a number, got "soon"$/],
+      ['max_handshakes_per_address', '0', 'out-of-range', /must be 1\.\.10000, got 0$/],
+      ['max_handshakes_per_address', '1.5', 'not-an-integer', /must be a whole number, got 1.5$/],
+      ['max_handshakes_per_subnet', '10001', 'out-of-range', /must be 1\.\.10000, got 10001$/],
+      ['peer_request_interval', '0', 'out-of-range', /must be greater than 0 and at most 86400, got 0$/],
+      ['peer_request_interval', '86401', 'out-of-range', /must be greater than 0 and at most 86400, got 86401$/],
+      ['knowledge_base_bytes', '1000', 'out-of-range', /must be 65536\.\.4294967296, got 1000$/],
+      ['knowledge_base_bytes', '64MiB', 'not-a-number', /must be a number, got "64MiB"$/],
+      ['receive_queue_bytes', '4294967297', 'out-of-range', /must be 65536\.\.4294967296, got 4294967297$/],
+      ['api_send_queue_bytes', '65536.5', 'not-an-integer', /must be a whole number, got 65536.5$/],
+      ['p2p_send_queue_bytes', '-1', 'out-of-range', /must be 65536\.\.4294967296, got -1$/],
+      ['send_stall_timeout', '-1', 'out-of-range', /must be greater than 0 and at most 86400, got -1$/],
       ['seen_set_size', '10', 'out-of-range', /must be at least cache_size \(50\), got 10$/],
     ];
     for (const [key, value, code, problem] of badValues) {
@@ -285,6 +377,76 @@ describe('config', () => {
         assertRejects(writeIni('bad-address.ini', { [key]: value }), `gossip.${key}`, 'bad-address', problem);
       });
     }
+
+    it('peers_file naming the hostkey file', () => {
+      writeFileSync(join(dir, 'same.pem'), hostkey4096);
+      const path = writeIni('peers-hostkey.ini', { peers_file: 'same.pem' }, 'hostkey = same.pem');
+      assertRejects(path, 'gossip.peers_file', 'bad-value', /same\.pem is the hostkey file$/);
+    });
+
+    it('peers_file naming a directory', () => {
+      assertRejects(writeIni('peers-dir.ini', { peers_file: '.' }), 'gossip.peers_file', 'bad-value', /is a directory$/);
+    });
+
+    it('peers_file naming a device', () => {
+      assertRejects(writeIni('peers-dev.ini', { peers_file: '/dev/null' }), 'gossip.peers_file', 'bad-value', /\/dev\/null is not a regular file$/);
+    });
+
+    describe('files that are not small regular files are refused at once, unread', () => {
+      /** Fails within 1 s (generous on a loaded machine: the checks themselves take < 1 ms). */
+      function assertQuickReject(path: string, key: string | null, code: string, problem: RegExp): void {
+        const started = performance.now();
+        assertRejects(path, key, code, problem);
+        assert.ok(performance.now() - started < 1_000, `took ${Math.round(performance.now() - started)} ms`);
+      }
+      let fifo: string | null = null;
+      let big: string;
+      before(function () {
+        big = join(dir, 'big.ini');
+        writeFileSync(big, '');
+        truncateSync(big, 100_000_000); // 100 MB (sparse), one "line" of NUL bytes
+        const path = join(dir, 'fifo');
+        if (spawnSync('mkfifo', [path]).status === 0) fifo = path;
+      });
+
+      it('-c /dev/zero', () => {
+        assertQuickReject('/dev/zero', null, 'unreadable-file', /cannot read config file: not a regular file \(a character device\)$/);
+      });
+
+      it('a config that is a FIFO (no writer: opening must not wait)', function () {
+        if (fifo === null) this.skip();
+        assertQuickReject(fifo, null, 'unreadable-file', /cannot read config file: not a regular file \(a FIFO\)$/);
+      });
+
+      it('a config of 100 MB', () => {
+        assertQuickReject(big, null, 'unreadable-file', /cannot read config file: larger than 1 MiB \(100000000 bytes\)$/);
+      });
+
+      it('a config of 1 MiB + 1 byte', () => {
+        const path = rawIni('one-mib-plus.ini', `[gossip]\n;${'x'.repeat(1024 * 1024 - 10)}\n`);
+        assertQuickReject(path, null, 'unreadable-file', /cannot read config file: larger than 1 MiB \(1048577 bytes\)$/);
+      });
+
+      it('hostkey = /dev/zero', () => {
+        assertQuickReject(writeIni('hostkey-zero.ini', {}, 'hostkey = /dev/zero'), 'hostkey', 'bad-hostkey', /hostkey: cannot read \/dev\/zero: not a regular file \(a character device\)$/);
+      });
+
+      it('a hostkey that is a FIFO', function () {
+        if (fifo === null) this.skip();
+        assertQuickReject(writeIni('hostkey-fifo.ini', {}, 'hostkey = fifo'), 'hostkey', 'bad-hostkey', /hostkey: cannot read .*fifo: not a regular file \(a FIFO\)$/);
+      });
+
+      it('a hostkey of 100 MB', () => {
+        assertQuickReject(writeIni('hostkey-big.ini', {}, 'hostkey = big.ini'), 'hostkey', 'bad-hostkey', /hostkey: cannot read .*big\.ini: larger than 64 KiB \(100000000 bytes\)$/);
+      });
+
+      it('loadHostKey (the daemon reads the key again) is bounded too', () => {
+        const started = performance.now();
+        assert.throws(() => loadHostKey('/dev/zero'), /^Error: cannot read \/dev\/zero: not a regular file \(a character device\)$/);
+        assert.throws(() => loadHostKey(big), /larger than 64 KiB/);
+        assert.ok(performance.now() - started < 1_000);
+      });
+    });
 
     it('a hostkey file that does not exist', () => {
       const path = writeIni('hostkey-missing.ini', {}, 'hostkey = keys/absent.pem');
