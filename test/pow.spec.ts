@@ -3,37 +3,24 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CHALLENGE_OFFSET, GossipPeerResponse, GossipVerificationResponse, MessageType } from '../generated/index.js';
 import { PowError } from '../runtime/errors.js';
 import { PowPool } from '../runtime/pow/pool.js';
+import { PEER_RESPONSE_PREIMAGE_SIZE, proofPreimage } from '../runtime/pow/preimage.js';
 import { hasProofOfWork, leadingZeroBits } from '../runtime/pow/verify.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const CHALLENGE_OFFSET = 12; // PROTOCOL.md §4: challenge of 505 and 507
 
-/** A VERIFICATION RESPONSE 507 frame (PROTOCOL.md §4): size=20 | 507 ; nonce:u64 ; challenge:u64. */
+/** A VERIFICATION RESPONSE frame (PROTOCOL.md §4): size=20 | type ; nonce:u64 ; challenge:u64. */
 function verificationResponse(nonce: bigint, challenge = 0n): Uint8Array {
-  const frame = new Uint8Array(20);
-  const view = new DataView(frame.buffer);
-  view.setUint16(0, 20);
-  view.setUint16(2, 507);
-  view.setBigUint64(4, nonce);
-  view.setBigUint64(12, challenge);
-  return frame;
+  return GossipVerificationResponse.encode({ nonce, challenge });
 }
 
-/** A PEER RESPONSE 505 frame with `entries` IPv4 addresses: several SHA-256 blocks. */
-function peerResponse(nonce: bigint, entries: number): Uint8Array {
-  const size = 24 + 6 * entries;
-  const frame = new Uint8Array(size);
-  const view = new DataView(frame.buffer);
-  view.setUint16(0, size);
-  view.setUint16(2, 505);
-  view.setBigUint64(4, nonce);
-  for (let i = 0; i < entries; i++) {
-    frame.set([127, 0, (i >> 8) & 255, i & 255], 24 + 6 * i);
-    view.setUint16(28 + 6 * i, 6001 + i);
-  }
-  return frame;
+/** A PEER RESPONSE frame with `entries` addresses (IPv4: 6 bytes each, IPv6: 18). */
+function peerResponse(nonce: bigint, entries: number, isIpv6 = false): Uint8Array {
+  const addr = (i: number): Uint8Array =>
+    isIpv6 ? Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, ...new Uint8Array(10), (i >> 8) & 255, i & 255]) : Uint8Array.from([127, 0, (i >> 8) & 255, i & 255]);
+  return GossipPeerResponse.encode({ nonce, challenge: 0n, isIpv6, entries: Array.from({ length: entries }, (_, i) => ({ addr: addr(i), port: 6001 + i })) });
 }
 
 function withChallenge(frame: Uint8Array, challenge: bigint, offset = CHALLENGE_OFFSET): Uint8Array {
@@ -43,6 +30,90 @@ function withChallenge(frame: Uint8Array, challenge: bigint, offset = CHALLENGE_
 }
 
 const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/**
+ * A known PEER RESPONSE, worked out with Python's hashlib and sha256sum (not this code):
+ * nonce 0123456789abcdef, challenge 0x43e, IPv4 entries 192.0.2.1:6001 and 198.51.100.7:7001.
+ */
+const VECTOR = {
+  frame: '002401f9' + '0123456789abcdef' + '000000000000043e' + '00000000' + 'c0000201' + '1771' + 'c6336407' + '1b59',
+  /** SHA-256 of frame[20..36): the x/reserved word and both entries. */
+  tailDigest: '66dba96276e40c285916db9c4b9a92a19e14c486eed2c670d729a5f25bfc726e',
+  /** SHA-256 of frame[0..20) ‖ tailDigest: 13 leading zero bits. */
+  proofHash: '0006dc74b64f9948e2e74e922de4818bcfa5a5cedf13a59bd6025169954b73ac',
+  /** SHA-256 of the whole frame (the old rule): only 5 leading zero bits. */
+  wholeFrameHash: '05d2e27ff394948d1871f59599632c2fd19a9afc438eb3de12fc9887a2b41d61',
+};
+
+describe('proof preimage (runtime/pow/preimage.ts, design "Constant proof cost")', () => {
+  const frame = Uint8Array.from(Buffer.from(VECTOR.frame, 'hex'));
+
+  it('the known vector is the PEER RESPONSE the codec encodes', () => {
+    const encoded = GossipPeerResponse.encode({
+      nonce: 0x0123456789abcdefn,
+      challenge: 0x43en,
+      isIpv6: false,
+      entries: [{ addr: Uint8Array.of(192, 0, 2, 1), port: 6001 }, { addr: Uint8Array.of(198, 51, 100, 7), port: 7001 }],
+    });
+    assert.equal(hex(encoded), VECTOR.frame);
+  });
+
+  it('a PEER RESPONSE proof hashes frame[0..20) ‖ SHA-256(frame[20..end)), 52 bytes', () => {
+    assert.equal(hex(sha256(frame.subarray(20))), VECTOR.tailDigest);
+    const preimage = proofPreimage(frame);
+    assert.equal(hex(preimage), VECTOR.frame.slice(0, 40) + VECTOR.tailDigest);
+    assert.equal(preimage.length, PEER_RESPONSE_PREIMAGE_SIZE);
+    // node:crypto directly on the hand-built 52 bytes, not through proofPreimage:
+    const byHand = Buffer.concat([frame.subarray(0, 20), Buffer.from(VECTOR.tailDigest, 'hex')]);
+    assert.equal(hex(sha256(byHand)), VECTOR.proofHash);
+    assert.equal(leadingZeroBits(sha256(byHand)), 13);
+    assert.equal(hasProofOfWork(frame, 12), true);
+    assert.equal(hasProofOfWork(frame, 13), true);
+    assert.equal(hasProofOfWork(frame, 14), false);
+  });
+
+  it('a proof over the whole PEER RESPONSE frame (the old rule) is not a proof', () => {
+    assert.equal(hex(sha256(frame)), VECTOR.wholeFrameHash);
+    assert.equal(leadingZeroBits(sha256(frame)), 5);
+    // Challenge 0x43e has 13 bits by the new rule and 5 by the old; find one with ≥ 12 by the old rule only.
+    let challenge = 0n;
+    const oldRuleOnly = (c: bigint): boolean => leadingZeroBits(sha256(withChallenge(frame, c))) >= 12 && !hasProofOfWork(withChallenge(frame, c), 12);
+    while (!oldRuleOnly(challenge)) challenge++;
+    assert.equal(hasProofOfWork(withChallenge(frame, challenge), 12), false);
+  });
+
+  it('changing any bit of the x word or an entry, or of the head, invalidates the proof', () => {
+    for (let byte = 0; byte < frame.length; byte++) {
+      if (byte >= CHALLENGE_OFFSET && byte < CHALLENGE_OFFSET + 8) continue; // the challenge itself
+      for (let bit = 0; bit < 8; bit++) {
+        const tampered = Uint8Array.from(frame);
+        tampered[byte]! ^= 1 << bit;
+        assert.equal(hasProofOfWork(tampered, 13), false, `byte ${byte} bit ${bit}`);
+      }
+    }
+  });
+
+  it('the preimage is 52 bytes whatever the list: 0, 1, 30 and 100 IPv4 entries, 1, 30 and 100 IPv6', () => {
+    for (const isIpv6 of [false, true]) {
+      for (const entries of [0, 1, 30, 100]) {
+        const response = peerResponse(1n, entries, isIpv6);
+        const preimage = proofPreimage(response);
+        assert.equal(preimage.length, PEER_RESPONSE_PREIMAGE_SIZE, `${entries} ${isIpv6 ? 'IPv6' : 'IPv4'}`);
+        assert.deepEqual(preimage.subarray(0, 20), response.subarray(0, 20));
+        assert.equal(hex(preimage.subarray(20)), hex(sha256(response.subarray(20))));
+      }
+    }
+  });
+
+  it('a VERIFICATION RESPONSE (and any other type) is hashed whole', () => {
+    const response = verificationResponse(3n, 4n);
+    assert.equal(proofPreimage(response), response);
+    assert.equal(hasProofOfWork(response, 0), true);
+    assert.equal(hasProofOfWork(response, leadingZeroBits(sha256(response))), true);
+    assert.equal(hasProofOfWork(response, leadingZeroBits(sha256(response)) + 1), false);
+  });
+});
 
 describe('proof-of-work verification (runtime/pow/verify.ts, PROTOCOL.md §4.1)', () => {
   it('counts leading zero bits across byte boundaries', () => {
@@ -52,12 +123,12 @@ describe('proof-of-work verification (runtime/pow/verify.ts, PROTOCOL.md §4.1)'
     assert.equal(leadingZeroBits(new Uint8Array(32)), 256);
   });
 
-  it('hashes the whole frame, header included, and needs exactly difficultyBits zero bits', () => {
+  it('hashes the whole VERIFICATION RESPONSE, header included, and needs exactly difficultyBits zero bits', () => {
     // Pick (by node:crypto) a challenge whose frame has ≥ 8 zero bits but whose frame with
-    // type 506 in the header has fewer: a check that skipped the header would accept both.
+    // type VERIFICATION REQUEST in the header has fewer: a check that skipped the header would accept both.
     const retyped = (frame: Uint8Array): Uint8Array => {
       const copy = Uint8Array.from(frame);
-      new DataView(copy.buffer).setUint16(2, 506);
+      new DataView(copy.buffer).setUint16(2, MessageType.GOSSIP_VERIFICATION_REQUEST);
       return copy;
     };
     let challenge = 0n;
@@ -96,10 +167,29 @@ describe('PowPool (runtime/pow/pool.ts, PROTOCOL.md §4.1)', function () {
     }
   });
 
-  it('solves a multi-block PEER RESPONSE (100 entries, 624 bytes) proof that verifies', async () => {
-    const frame = peerResponse(42n, 100);
-    const challenge = await pool.solve(frame, CHALLENGE_OFFSET, 14);
-    assert.equal(hasProofOfWork(withChallenge(frame, challenge), 14), true);
+  it('solves PEER RESPONSE proofs (new rule) of 0, 1, 30 and 100 IPv4 and IPv6 entries that verify', async () => {
+    for (const isIpv6 of [false, true]) {
+      for (const entries of [0, 1, 30, 100]) {
+        const frame = peerResponse(42n + BigInt(entries), entries, isIpv6);
+        const challenge = await pool.solve(frame, CHALLENGE_OFFSET, 14);
+        const proven = withChallenge(frame, challenge);
+        assert.equal(hasProofOfWork(proven, 14), true, `${entries} ${isIpv6 ? 'IPv6' : 'IPv4'} entries`);
+        assert.ok(leadingZeroBits(sha256(proofPreimage(proven))) >= 14);
+      }
+    }
+  });
+
+  it('a solved PEER RESPONSE with one entry byte changed no longer verifies', async () => {
+    const frame = peerResponse(77n, 100);
+    const proven = withChallenge(frame, await pool.solve(frame, CHALLENGE_OFFSET, 20));
+    assert.equal(hasProofOfWork(proven, 20), true);
+    const tampered = Uint8Array.from(proven);
+    tampered[tampered.length - 3]! ^= 1; // last entry's address, far outside the hashed head
+    assert.equal(hasProofOfWork(tampered, 20), false);
+  });
+
+  it('refuses a PEER RESPONSE challenge offset outside its 20-byte head', async () => {
+    await assert.rejects(pool.solve(peerResponse(1n, 10), 20, 8), (e: unknown) => e instanceof PowError && e.code === 'bad-offset');
   });
 
   it('solves at another challenge offset too (node:crypto fallback)', async () => {

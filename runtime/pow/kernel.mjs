@@ -99,7 +99,10 @@ function scalarRound(s, wPlusK) {
  * high half (fixed per `setHigh`) and a low half scanned by `search`.
  */
 export class ChallengeSearch {
-  /** @param {Uint8Array} frame the whole response frame; its challenge bytes are ignored. */
+  /**
+   * @param {Uint8Array} frame what one attempt hashes (the proof preimage, preimage.ts: the
+   *   whole frame or a PEER RESPONSE's 52 bytes); its challenge bytes are ignored.
+   */
   constructor(frame) {
     if (frame.length < KERNEL_CHALLENGE_OFFSET + 8) {
       throw new RangeError(`frame of ${frame.length} bytes has no room for a challenge at offset 12`);

@@ -1,5 +1,5 @@
 /**
- * Solves proofs of work (PROTOCOL.md §4.1) on worker threads, one per core by default, so the
+ * Solves proofs of work (PROTOCOL.md §4.1; what is hashed: preimage.ts) on worker threads, one per core by default, so the
  * event loop never waits on hashing. Each solve uses every worker: worker i tries challenges
  * whose high 32 bits are ≡ i (mod threads), the first hit wins and the others are told to
  * stop through a shared flag. Solves queue and run one at a time (each gets the whole
@@ -8,12 +8,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PowError } from '../errors.js';
+import { hasDigestedTail, PEER_RESPONSE_HEAD_SIZE, proofPreimage } from './preimage.js';
 import { assertDifficulty } from './verify.js';
 
 /** What worker.mjs answers to a job. */
 type WorkerReply = { challenge: bigint | null } | { error: string };
 
 interface Job {
+  /** What the workers hash with each candidate challenge: the proof preimage (preimage.ts). */
   frame: Uint8Array;
   challengeOffset: number;
   difficultyBits: number;
@@ -46,9 +48,12 @@ export class PowPool {
   }
 
   /**
-   * A challenge such that SHA-256(frame with it written big-endian at challengeOffset) starts
-   * with `difficultyBits` zero bits. The frame is not modified. Rejects with the signal's
-   * reason when aborted and with PowError('closed') when the pool closes first.
+   * A challenge such that, written big-endian at challengeOffset, the frame has a proof of
+   * `difficultyBits` (hasProofOfWork): SHA-256 of its proof preimage (preimage.ts) starts with
+   * that many zero bits. For a PEER RESPONSE the address list is digested once here, and the
+   * workers search the 52-byte preimage, one SHA-256 block per attempt like a VERIFICATION
+   * RESPONSE. The frame is not modified. Rejects with the signal's reason when aborted and
+   * with PowError('closed') when the pool closes first.
    */
   solve(frame: Uint8Array, challengeOffset: number, difficultyBits: number, signal?: AbortSignal): Promise<bigint> {
     return new Promise<bigint>((resolve, reject) => {
@@ -57,9 +62,13 @@ export class PowPool {
       if (!Number.isInteger(challengeOffset) || challengeOffset < 0 || challengeOffset + 8 > frame.length) {
         throw new PowError('bad-offset', `challenge offset ${challengeOffset} leaves no 8 bytes in a ${frame.length}-byte frame`);
       }
+      if (hasDigestedTail(frame) && challengeOffset + 8 > PEER_RESPONSE_HEAD_SIZE) {
+        throw new PowError('bad-offset', `challenge offset ${challengeOffset} is not within the ${PEER_RESPONSE_HEAD_SIZE}-byte head of a PEER RESPONSE`);
+      }
       signal?.throwIfAborted();
+      const preimage = proofPreimage(frame);
       const job: Job = {
-        frame: Uint8Array.from(frame),
+        frame: preimage === frame ? Uint8Array.from(frame) : preimage,
         challengeOffset,
         difficultyBits,
         signal,

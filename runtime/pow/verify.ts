@@ -1,10 +1,11 @@
 /**
- * Checking a proof of work (PROTOCOL.md §4.1): SHA-256 of the WHOLE response frame, header
- * and challenge included, must begin with `difficultyBits` zero bits. One hash per check, so
- * node:crypto is plenty; solving lives in pool.ts.
+ * Checking a proof of work (PROTOCOL.md §4.1): SHA-256 of the frame's proof preimage must begin
+ * with `difficultyBits` zero bits. The preimage (preimage.ts) is the whole frame for a
+ * VERIFICATION RESPONSE and size, type, nonce, challenge ‖ SHA-256(rest) for a PEER RESPONSE.
+ * Two hashes at most per check, so node:crypto is plenty; solving lives in pool.ts.
  */
-import { createHash } from 'node:crypto';
 import { PowError } from '../errors.js';
+import { proofDigest } from './preimage.js';
 
 /** SHA-256 digests have 256 bits; a difficulty beyond that can never be met. */
 export const MAX_DIFFICULTY_BITS = 256;
@@ -26,8 +27,12 @@ export function leadingZeroBits(digest: Uint8Array): number {
   return bits;
 }
 
-/** Whether SHA-256(frame) starts with at least `difficultyBits` zero bits (PROTOCOL.md §4.1). */
+/**
+ * Whether the frame carries a proof of `difficultyBits`: SHA-256 of its proof preimage (the
+ * whole frame, or for a PEER RESPONSE the 52-byte string of preimage.ts) starts with at least
+ * that many zero bits. The frame's type decides which.
+ */
 export function hasProofOfWork(frame: Uint8Array, difficultyBits: number): boolean {
   assertDifficulty(difficultyBits);
-  return leadingZeroBits(createHash('sha256').update(frame).digest()) >= difficultyBits;
+  return leadingZeroBits(proofDigest(frame)) >= difficultyBits;
 }

@@ -5,6 +5,8 @@
 // with empty execArgv.
 //
 // Job message:  { frame, challengeOffset, difficultyBits, highStart, highStep, stop, progress }
+//   `frame` is what is hashed per attempt: the pool passes the proof preimage (preimage.ts),
+//   which for a PEER RESPONSE is 52 bytes (one SHA-256 block) whatever the address list.
 //   Tries challenges whose high 32 bits are highStart, highStart + highStep, … (the pool
 //   gives each worker its own residue class) and every low 32 bits, until one has
 //   `difficultyBits` leading zero bits or stop[0] becomes non-zero (Int32Array over a

@@ -15,8 +15,8 @@ import {
 } from '../../generated/index.js';
 import { FramedSocket, frameType, type Endpoint } from '../../runtime/api/api-client.js';
 import { PowPool } from '../../runtime/pow/pool.js';
+import { proofDigest } from '../../runtime/pow/preimage.js';
 import { hasProofOfWork, leadingZeroBits } from '../../runtime/pow/verify.js';
-import { createHash } from 'node:crypto';
 import { hex } from './bytes.js';
 import type { CaseContext } from './types.js';
 
@@ -45,16 +45,20 @@ export function withChallenge(frame: Uint8Array, challenge: bigint): Uint8Array 
   return copy;
 }
 
-/** `frame` with a challenge that makes SHA-256 of it start with `bits` zero bits. */
+/**
+ * `frame` with a challenge that proves it with `bits` zero bits: SHA-256 of its proof preimage
+ * (runtime/pow/preimage.ts: the whole frame for a VERIFICATION RESPONSE, head ‖ SHA-256(address
+ * list) for a PEER RESPONSE) starts with that many zero bits.
+ */
 export async function prove(frame: Uint8Array, bits: number): Promise<Uint8Array> {
   return withChallenge(frame, await pool().solve(frame, CHALLENGE_OFFSET, bits));
 }
 
-/** `frame` with a challenge whose hash has FEWER than `bits` zero bits (bits ≥ 1). */
+/** `frame` with a challenge whose proof hash (same preimage rule) has FEWER than `bits` zero bits (bits ≥ 1). */
 export function disprove(frame: Uint8Array, bits: number): Uint8Array {
   for (;;) {
     const candidate = withChallenge(frame, randomNonce());
-    if (leadingZeroBits(createHash('sha256').update(candidate).digest()) < bits) return candidate;
+    if (leadingZeroBits(proofDigest(candidate)) < bits) return candidate;
   }
 }
 

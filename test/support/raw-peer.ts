@@ -3,7 +3,7 @@
  * life cycle correctly up to any point and then misbehave (bad proof, replayed nonce,
  * altered PEER RESPONSE, gossip before verification).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import {
   CHALLENGE_OFFSET,
@@ -15,16 +15,21 @@ import {
   type Frame,
 } from '../../generated/index.js';
 import { FramedSocket, frameType } from '../../runtime/api/api-client.js';
+import { proofDigest } from '../../runtime/pow/preimage.js';
 import { leadingZeroBits } from '../../runtime/pow/verify.js';
 
 const WAIT_MS = 5_000;
 
-/** Finds a challenge for `frame` (solved in place) the slow, obvious way: tests use few bits. */
+/**
+ * Finds a challenge for `frame` (solved in place) the slow, obvious way: tests use few bits.
+ * What is hashed follows the frame's type (runtime/pow/preimage.ts: a PEER RESPONSE hashes its
+ * head and the digest of its address list).
+ */
 export function solveInPlace(frame: Uint8Array, difficultyBits: number): void {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   for (let challenge = 0n; ; challenge++) {
     view.setBigUint64(CHALLENGE_OFFSET, challenge);
-    if (leadingZeroBits(createHash('sha256').update(frame).digest()) >= difficultyBits) return;
+    if (leadingZeroBits(proofDigest(frame)) >= difficultyBits) return;
   }
 }
 
@@ -33,7 +38,7 @@ export function failInPlace(frame: Uint8Array, difficultyBits: number): void {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   for (let challenge = 0n; ; challenge++) {
     view.setBigUint64(CHALLENGE_OFFSET, challenge);
-    if (leadingZeroBits(createHash('sha256').update(frame).digest()) < difficultyBits) return;
+    if (leadingZeroBits(proofDigest(frame)) < difficultyBits) return;
   }
 }
 
