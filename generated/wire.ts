@@ -1,6 +1,6 @@
-// DO NOT EDIT: written by `npm run generate` from generator/static-files.ts.
-
-// Big-endian reads and writes and the checks every codec shares (PROTOCOL.md §1).
+// DO NOT EDIT: copied by `npm run generate` from generator/templates/wire.ts.
+// Big-endian reads and writes and the checks every codec shares (PROTOCOL.md §1). A template:
+// `npm run generate` copies it unchanged into generated/ (generator/templates/).
 import { DecodeError, EncodeError } from './errors.js';
 
 /** Bytes of the size:u16 | type:u16 header. */

@@ -1,5 +1,6 @@
 // The whole pipeline as a pure function: spec directory in, map of output files out.
 // main.ts writes or checks the map; tests call this directly on fixture specs.
+import { readFileSync } from 'node:fs';
 import { IndentationText, Project, QuoteKind } from 'ts-morph';
 import { emitCodec, doHeader } from './emit-codec.js';
 import { emitMessagesDoc } from './emit-docs.js';
@@ -8,7 +9,6 @@ import { compileWithKaitai } from './kaitai.js';
 import { loadSpecs } from './load-specs.js';
 import { buildModel, type ProtocolModel } from './model.js';
 import { SpecError } from './spec-error.js';
-import { ERRORS_TS, WIRE_TS } from './static-files.js';
 
 export interface GenerateOptions {
   /** Project root; all other paths are relative to it. */
@@ -22,6 +22,14 @@ export interface GenerateResult {
   model: ProtocolModel;
   /** Output path relative to root (forward slashes) to file content. */
   files: Map<string, string>;
+}
+
+/** Hand-written helpers in generator/templates/, copied unchanged into the output directory. */
+const TEMPLATES = ['errors.ts', 'wire.ts'] as const;
+
+function template(name: string): string {
+  const text = readFileSync(new URL(`./templates/${name}`, import.meta.url), 'utf8');
+  return `// DO NOT EDIT: copied by \`npm run generate\` from generator/templates/${name}.\n${text}`;
 }
 
 /** Checks and compiles every spec; throws SpecError listing every problem. */
@@ -42,8 +50,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     manipulationSettings: { quoteKind: QuoteKind.Single, indentationText: IndentationText.TwoSpaces },
   });
   const files = new Map<string, string>();
-  files.set(`${outDir}/errors.ts`, ERRORS_TS);
-  files.set(`${outDir}/wire.ts`, WIRE_TS);
+  for (const name of TEMPLATES) files.set(`${outDir}/${name}`, template(name));
   for (const message of model.messages) {
     const path = `${outDir}/${message.moduleName}.ts`;
     files.set(path, emitCodec(project, path, message).getFullText());

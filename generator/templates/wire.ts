@@ -1,55 +1,5 @@
-// Hand-written support code that the generator copies into generated/, so that generated/
-// imports nothing from runtime/ (STYLE.md: arrows flow one way).
-
-const HEADER = (source: string): string =>
-  `// DO NOT EDIT: written by \`npm run generate\` from ${source}.\n`;
-
-export const ERRORS_TS = `${HEADER('generator/static-files.ts')}
-/** Why a frame was rejected (PROTOCOL.md §1). */
-export type DecodeErrorCode =
-  | 'size-too-small'
-  | 'size-mismatch'
-  | 'wrong-fixed-size'
-  | 'truncated'
-  | 'trailing-bytes'
-  | 'partial-entry'
-  | 'unknown-type'
-  | 'wrong-type';
-
-/** Why a message could not be encoded. */
-export type EncodeErrorCode = 'out-of-range' | 'too-large';
-
-/** A malformed frame: which rule it broke, at which field and byte offset. */
-export class DecodeError extends Error {
-  readonly code: DecodeErrorCode;
-  readonly field: string;
-  readonly offset: number;
-
-  constructor(code: DecodeErrorCode, field: string, offset: number, detail: string) {
-    super(\`\${code} at \${field} (offset \${offset}): \${detail}\`);
-    this.name = 'DecodeError';
-    this.code = code;
-    this.field = field;
-    this.offset = offset;
-  }
-}
-
-/** A message with a value that does not fit its field; nothing is ever silently masked. */
-export class EncodeError extends Error {
-  readonly code: EncodeErrorCode;
-  readonly field: string;
-
-  constructor(code: EncodeErrorCode, field: string, detail: string) {
-    super(\`\${code} at \${field}: \${detail}\`);
-    this.name = 'EncodeError';
-    this.code = code;
-    this.field = field;
-  }
-}
-`;
-
-export const WIRE_TS = `${HEADER('generator/static-files.ts')}
-// Big-endian reads and writes and the checks every codec shares (PROTOCOL.md §1).
+// Big-endian reads and writes and the checks every codec shares (PROTOCOL.md §1). A template:
+// `npm run generate` copies it unchanged into generated/ (generator/templates/).
 import { DecodeError, EncodeError } from './errors.js';
 
 /** Bytes of the size:u16 | type:u16 header. */
@@ -110,7 +60,7 @@ export function checkHeader(frame: Uint8Array, expectedType: number, title: stri
   const size = checkFrameSize(frame, title);
   const type = readU16(frame, 2);
   if (type !== expectedType) {
-    throw new DecodeError('wrong-type', 'type', 2, \`\${title} decoder got a frame of type \${type}, expected \${expectedType}\`);
+    throw new DecodeError('wrong-type', 'type', 2, `${title} decoder got a frame of type ${type}, expected ${expectedType}`);
   }
   return size;
 }
@@ -118,38 +68,38 @@ export function checkHeader(frame: Uint8Array, expectedType: number, title: stri
 /** Checks that a buffer holds exactly one frame of a plausible size; returns the size. */
 export function checkFrameSize(frame: Uint8Array, title: string): number {
   if (frame.length < HEADER_SIZE) {
-    throw new DecodeError('truncated', 'size', frame.length, \`\${title}: \${frame.length} bytes cannot hold the \${HEADER_SIZE}-byte header\`);
+    throw new DecodeError('truncated', 'size', frame.length, `${title}: ${frame.length} bytes cannot hold the ${HEADER_SIZE}-byte header`);
   }
   const size = readU16(frame, 0);
   if (size < HEADER_SIZE) {
-    throw new DecodeError('size-too-small', 'size', 0, \`\${title}: size \${size} is smaller than the \${HEADER_SIZE}-byte header\`);
+    throw new DecodeError('size-too-small', 'size', 0, `${title}: size ${size} is smaller than the ${HEADER_SIZE}-byte header`);
   }
   if (size !== frame.length) {
-    throw new DecodeError('size-mismatch', 'size', 0, \`\${title}: size field says \${size} bytes, buffer holds \${frame.length}\`);
+    throw new DecodeError('size-mismatch', 'size', 0, `${title}: size field says ${size} bytes, buffer holds ${frame.length}`);
   }
   return size;
 }
 
 export function wrongFixedSize(title: string, size: number, expected: number): DecodeError {
-  return new DecodeError('wrong-fixed-size', 'size', 0, \`\${title} is always \${expected} bytes, size is \${size}\`);
+  return new DecodeError('wrong-fixed-size', 'size', 0, `${title} is always ${expected} bytes, size is ${size}`);
 }
 
 /** The error for a frame shorter than its fixed fields: names the first field cut off. */
 export function truncated(title: string, size: number, fields: readonly FieldSpan[]): DecodeError {
   const field = fields.find((span) => span.end > size) ?? fields[fields.length - 1]!;
   const needed = fields[fields.length - 1]!.end;
-  return new DecodeError('truncated', field.name, field.offset, \`\${title} needs at least \${needed} bytes, size is \${size}\`);
+  return new DecodeError('truncated', field.name, field.offset, `${title} needs at least ${needed} bytes, size is ${size}`);
 }
 
 /** The error for a variable tail that is not a whole number of entries. */
 export function partialEntry(title: string, field: string, start: number, size: number, entrySize: number): DecodeError {
   const offset = start + Math.floor((size - start) / entrySize) * entrySize;
-  return new DecodeError('partial-entry', field, offset, \`\${title}: \${size - start} bytes of \${field} are not a whole number of \${entrySize}-byte entries\`);
+  return new DecodeError('partial-entry', field, offset, `${title}: ${size - start} bytes of ${field} are not a whole number of ${entrySize}-byte entries`);
 }
 
 /** The error for bytes after the last field of a message without a variable tail. */
 export function trailingBytes(title: string, size: number, end: number): DecodeError {
-  return new DecodeError('trailing-bytes', 'size', end, \`\${title} ends at byte \${end}, size is \${size}\`);
+  return new DecodeError('trailing-bytes', 'size', end, `${title} ends at byte ${end}, size is ${size}`);
 }
 
 export function isUint(value: number, max: number): boolean {
@@ -161,7 +111,7 @@ export function isU64(value: bigint): boolean {
 }
 
 export function outOfRange(field: string, value: number | bigint, max: number | bigint): EncodeError {
-  return new EncodeError('out-of-range', field, \`\${String(value)} is not an integer in 0..\${String(max)}\`);
+  return new EncodeError('out-of-range', field, `${String(value)} is not an integer in 0..${String(max)}`);
 }
 
 export function u64OutOfRange(field: string, value: bigint): EncodeError {
@@ -169,10 +119,9 @@ export function u64OutOfRange(field: string, value: bigint): EncodeError {
 }
 
 export function wrongLength(field: string, length: number, expected: number): EncodeError {
-  return new EncodeError('out-of-range', field, \`has \${length} bytes, must have \${expected}\`);
+  return new EncodeError('out-of-range', field, `has ${length} bytes, must have ${expected}`);
 }
 
 export function tooLarge(field: string, size: number, maxSize: number): EncodeError {
-  return new EncodeError('too-large', field, \`the frame would be \${size} bytes, at most \${maxSize} fit\`);
+  return new EncodeError('too-large', field, `the frame would be ${size} bytes, at most ${maxSize} fit`);
 }
-`;
