@@ -38,12 +38,15 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const outDir = options.outDir ?? 'generated';
   const docsFile = options.docsFile ?? 'docs/messages.md';
 
+  // Every stage runs on every spec that reached it, so one run reports every problem of every
+  // spec: a spec that fails the schema leaves out only itself (and what imports it).
   const loaded = loadSpecs(options.root, specDir);
-  if (loaded.problems.length > 0) throw new SpecError(loaded.problems);
-  const { model, problems } = buildModel(loaded.specs);
-  // Kaitai runs on every spec that passed the schema, so its view is reported alongside ours.
-  const kaitai = await compileWithKaitai(loaded.specs);
-  if (problems.length > 0 || kaitai.problems.length > 0 || !model) throw new SpecError([...problems, ...kaitai.problems]);
+  const { model, problems } = buildModel(loaded.specs, loaded.broken);
+  const compilable = loaded.specs.filter((spec) => !(spec.ksy.meta.imports ?? []).some((id) => loaded.broken.has(id)));
+  const kaitai = await compileWithKaitai(compilable);
+  // Sorted by file (stable: within a file, schema before layout before Kaitai).
+  const all = [...loaded.problems, ...problems, ...kaitai.problems].sort((a, b) => a.file.localeCompare(b.file));
+  if (all.length > 0 || !model) throw new SpecError(all);
 
   const project = new Project({
     useInMemoryFileSystem: true,

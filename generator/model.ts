@@ -101,12 +101,20 @@ export function pascalCase(id: string): string {
   return camel.charAt(0).toUpperCase() + camel.slice(1);
 }
 
-/** Builds the model; returns problems instead of a model when any spec is wrong. */
-export function buildModel(specs: readonly SpecFile[]): { model?: ProtocolModel; problems: SpecProblem[] } {
+/**
+ * Builds the model; returns problems instead of a model when any spec is wrong. `broken` names
+ * specs that failed to load: messages whose header is among them are not checked further.
+ */
+export function buildModel(specs: readonly SpecFile[], broken: ReadonlySet<string> = new Set()): { model?: ProtocolModel; problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
   const byId = new Map(specs.map((spec) => [spec.ksy.meta.id, spec]));
+  const headerIdOf = (spec: SpecFile): string => parseTypeRef(spec.ksy.seq[0]?.type ?? '')?.name ?? '';
   const messageSpecs = specs.filter((spec) => spec.ksy.seq[0]?.id === 'header');
-  const headerIds = new Set(messageSpecs.map((spec) => parseTypeRef(spec.ksy.seq[0]?.type ?? '')?.name ?? ''));
+  const headerIds = new Set(messageSpecs.map(headerIdOf));
+  if ([...headerIds].some((id) => broken.has(id))) {
+    // The header's own problems are reported; every message measured against it would only echo them.
+    return { problems: [] };
+  }
   const headerSpecs = specs.filter((spec) => headerIds.has(spec.ksy.meta.id));
   for (const spec of specs) {
     if (!messageSpecs.includes(spec) && !headerSpecs.includes(spec)) {

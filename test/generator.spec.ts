@@ -126,6 +126,25 @@ describe('generator', function () {
     assert.ok(lines.some((line) => line.startsWith("spec/gossip_notify.ksy: /seq/2/type: unknown type 'u3'")), lines.join('\n'));
   });
 
+  it('reports every problem of every spec in one run: a schema error in one spec stops neither the checks nor the Kaitai compile of another', async () => {
+    const root = copyOfSpecs();
+    editSpec(root, 'gossip_hello.ksy', (text) => text.replace('    type: u2\n    doc: TCP port', '    tpye: u2\n    doc: TCP port'));
+    editSpec(root, 'gossip_notify.ksy', (text) => text.replace('    doc: Data type to be notified of.', '    enum: data_kind\n    doc: Data type to be notified of.'));
+    const lines = await specErrorLines(root);
+    assert.deepEqual(lines, [
+      "spec/gossip_hello.ksy: /seq/1: unknown key 'tpye' (did you mean 'type'?)",
+      "spec/gossip_notify.ksy: /seq/2/enum: unknown enum 'data_kind' (this spec declares no enums)",
+      "spec/gossip_notify.ksy: /seq/2/enum: Kaitai: unable to find enum 'data_kind', searching from gossip_notify",
+    ]);
+  });
+
+  it('reports a broken header once, without echoing it for every message', async () => {
+    const root = copyOfSpecs();
+    editSpec(root, 'gossip_header.ksy', (text) => text.replace('  - id: msg_type\n    type: u2', '  - id: msg_type\n    typ: u2'));
+    const lines = await specErrorLines(root);
+    assert.ok(lines.length > 0 && lines.every((line) => line.startsWith('spec/gossip_header.ksy: ')), lines.join('\n'));
+  });
+
   it('exits non-zero from the command line with one line per problem and no stack trace', () => {
     const root = copyOfSpecs();
     editSpec(root, 'gossip_hello.ksy', (text) => text.replace('    type: u2\n    doc: TCP port', '    tpye: u2\n    doc: TCP port'));
