@@ -2,7 +2,9 @@
 // main.ts writes or checks the map; tests call this directly on fixture specs.
 import { readFileSync } from 'node:fs';
 import { IndentationText, Project, QuoteKind } from 'ts-morph';
-import { emitCodec, doHeader } from './emit-codec.js';
+import { emitCodec } from './emit-codec.js';
+import { doHeader } from './emit-common.js';
+import { emitHeader } from './emit-header.js';
 import { emitMessagesDoc } from './emit-docs.js';
 import { emitIndex } from './emit-index.js';
 import { compileWithKaitai } from './kaitai.js';
@@ -54,9 +56,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   });
   const files = new Map<string, string>();
   for (const name of TEMPLATES) files.set(`${outDir}/${name}`, template(name));
+  files.set(`${outDir}/header.ts`, emitHeader(project, `${outDir}/header.ts`, model.header).getFullText());
   for (const message of model.messages) {
     const path = `${outDir}/${message.moduleName}.ts`;
-    files.set(path, emitCodec(project, path, message).getFullText());
+    files.set(path, emitCodec(project, path, message, model.header).getFullText());
   }
   files.set(`${outDir}/index.ts`, emitIndex(project, `${outDir}/index.ts`, model).getFullText());
 
