@@ -14,7 +14,7 @@ import { checkFrameSize } from './header.js';
 import { readU16 } from './wire.js';
 
 export { DecodeError, EncodeError, type DecodeErrorCode, type EncodeErrorCode } from './errors.js';
-export { HEADER_SIZE, MAX_FRAME_SIZE, SIZE_FIELD_END, frameSizeOf, frameTypeOf } from './header.js';
+export { HEADER_SIZE, MAX_FRAME_SIZE, SIZE_FIELD_END, frameSizeOf, frameTypeOf, writeFrameHeader } from './header.js';
 export { GossipAnnounce } from './gossip-announce.js';
 export { GossipNotify } from './gossip-notify.js';
 export { GossipNotification } from './gossip-notification.js';

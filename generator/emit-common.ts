@@ -13,7 +13,7 @@ export function jsDoc(doc: string, docRef: string | undefined): OptionalKind<JSD
 
 /** generated/header.ts: the header's layout and checks, from the header spec. */
 export const header = exportsOf('./header.js', [
-  'HEADER_SIZE', 'MAX_FRAME_SIZE', 'SIZE_FIELD_END', 'checkFrameSize', 'checkHeader', 'frameSizeOf', 'frameTypeOf',
+  'HEADER_SIZE', 'MAX_FRAME_SIZE', 'SIZE_FIELD_END', 'checkFrameSize', 'checkHeader', 'frameSizeOf', 'frameTypeOf', 'writeFrameHeader',
 ]);
 
 /** generated/errors.ts (a copy of generator/templates/errors.ts). */

@@ -4,7 +4,7 @@
 import { Project, VariableDeclarationKind, type SourceFile } from 'ts-morph';
 import { CodeWriter } from './code-writer.js';
 import { doHeader, errors } from './emit-common.js';
-import { headerValue, plus, readValue } from './field-writer.js';
+import { headerValue, plus, readValue, writeValue } from './field-writer.js';
 import type { HeaderModel } from './model.js';
 
 export function emitHeader(project: Project, path: string, header: HeaderModel): SourceFile {
@@ -32,6 +32,18 @@ export function emitHeader(project: Project, path: string, header: HeaderModel):
   };
   reader('frameSizeOf', size, 'SIZE_FIELD_END', 'The size (whole frame in bytes, header included)');
   reader('frameTypeOf', type, 'HEADER_SIZE', 'The message type');
+
+  const writer = w.fork();
+  writeValue(writer, headerValue(size), plus('offset', String(size.offset)), 'size');
+  writeValue(writer, headerValue(type), plus('offset', String(type.offset)), 'type');
+  file.addFunction({
+    isExported: true,
+    name: 'writeFrameHeader',
+    docs: ['Writes a header at `offset` in `frame`, unchecked (tools that build frames by hand, malformed ones included); codecs write their own.'],
+    parameters: [{ name: 'frame', type: 'Uint8Array' }, { name: 'size', type: 'number' }, { name: 'type', type: 'number' }, { name: 'offset', initializer: '0' }],
+    returnType: 'void',
+    statements: writer.toString(),
+  });
 
   const check = w.fork();
   const sizeAt = String(size.offset);

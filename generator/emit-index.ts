@@ -14,7 +14,7 @@ export function emitIndex(project: Project, path: string, model: ProtocolModel):
   const file = project.createSourceFile(path, '', { overwrite: true });
   const w = new CodeWriter();
   file.addExportDeclaration({ moduleSpecifier: './errors.js', namedExports: ['DecodeError', 'EncodeError', { name: 'DecodeErrorCode', isTypeOnly: true }, { name: 'EncodeErrorCode', isTypeOnly: true }] });
-  file.addExportDeclaration({ moduleSpecifier: './header.js', namedExports: ['HEADER_SIZE', 'MAX_FRAME_SIZE', 'SIZE_FIELD_END', 'frameSizeOf', 'frameTypeOf'] });
+  file.addExportDeclaration({ moduleSpecifier: './header.js', namedExports: ['HEADER_SIZE', 'MAX_FRAME_SIZE', 'SIZE_FIELD_END', 'frameSizeOf', 'frameTypeOf', 'writeFrameHeader'] });
   for (const message of messages) {
     const extras = message.fields.flatMap((field) => (field.kind === 'repeat-eos' ? [{ name: field.item.name, isTypeOnly: true }] : []));
     const enums = message.enums.map((e) => e.name);
