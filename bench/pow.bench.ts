@@ -6,14 +6,13 @@
  *   npm run bench:pow [-- --runs 20 --seconds 3]
  */
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { promisify } from 'node:util';
+import { CHALLENGE_OFFSET, GossipPeerResponse, GossipVerificationResponse } from '../generated/index.js';
 import { ChallengeSearch } from '../runtime/pow/kernel.mjs';
 import { PowPool } from '../runtime/pow/pool.js';
 import { hasProofOfWork } from '../runtime/pow/verify.js';
-
-const CHALLENGE_OFFSET = 12;
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -26,25 +25,17 @@ const SECONDS = option('seconds', 3);
 const RUNS = option('runs', 20);
 const progress = (line: string): void => void process.stderr.write(`[bench:pow] ${line}\n`);
 
-/** A VERIFICATION RESPONSE 507 (20 bytes, one SHA-256 block) with a random nonce. */
+const randomU64 = (): bigint => randomBytes(8).readBigUInt64BE(0);
+
+/** A VERIFICATION RESPONSE (20 bytes, one SHA-256 block) with a random nonce. */
 function verificationResponse(): Uint8Array {
-  const frame = new Uint8Array(20);
-  const view = new DataView(frame.buffer);
-  view.setUint16(0, 20);
-  view.setUint16(2, 507);
-  frame.set(randomBytes(8), 4);
-  return frame;
+  return GossipVerificationResponse.encode({ nonce: randomU64(), challenge: 0n });
 }
 
-/** A PEER RESPONSE 505 with 100 IPv4 entries (624 bytes, 10 blocks). */
+/** A PEER RESPONSE with 100 random IPv4 entries (624 bytes, 10 blocks). */
 function peerResponse(): Uint8Array {
-  const frame = new Uint8Array(24 + 600);
-  const view = new DataView(frame.buffer);
-  view.setUint16(0, frame.length);
-  view.setUint16(2, 505);
-  frame.set(randomBytes(8), 4);
-  frame.set(randomBytes(600), 24);
-  return frame;
+  const entries = Array.from({ length: 100 }, () => ({ addr: randomBytes(4), port: randomInt(65536) }));
+  return GossipPeerResponse.encode({ nonce: randomU64(), challenge: 0n, isIpv6: false, entries });
 }
 
 /** Runs `step` (which returns how many hashes it did) for about `seconds`; hashes/s. */
@@ -62,7 +53,7 @@ function createHashRate(): number {
   let low = 0;
   return rate(SECONDS, () => {
     for (let i = 0; i < 1000; i++) {
-      view.setUint32(16, low++);
+      view.setUint32(CHALLENGE_OFFSET + 4, low++); // the challenge's low half
       createHash('sha256').update(frame).digest();
     }
     return 1000;

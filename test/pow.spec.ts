@@ -3,37 +3,22 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CHALLENGE_OFFSET, GossipPeerResponse, GossipVerificationResponse, MessageType, writeFrameHeader } from '../generated/index.js';
 import { PowError } from '../runtime/errors.js';
 import { PowPool } from '../runtime/pow/pool.js';
 import { hasProofOfWork, leadingZeroBits } from '../runtime/pow/verify.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const CHALLENGE_OFFSET = 12; // PROTOCOL.md §4: challenge of 505 and 507
 
-/** A VERIFICATION RESPONSE 507 frame (PROTOCOL.md §4): size=20 | 507 ; nonce:u64 ; challenge:u64. */
+/** A VERIFICATION RESPONSE frame (PROTOCOL.md §4): one SHA-256 block. */
 function verificationResponse(nonce: bigint, challenge = 0n): Uint8Array {
-  const frame = new Uint8Array(20);
-  const view = new DataView(frame.buffer);
-  view.setUint16(0, 20);
-  view.setUint16(2, 507);
-  view.setBigUint64(4, nonce);
-  view.setBigUint64(12, challenge);
-  return frame;
+  return GossipVerificationResponse.encode({ nonce, challenge });
 }
 
-/** A PEER RESPONSE 505 frame with `entries` IPv4 addresses: several SHA-256 blocks. */
+/** A PEER RESPONSE frame with `entries` IPv4 addresses: several SHA-256 blocks. */
 function peerResponse(nonce: bigint, entries: number): Uint8Array {
-  const size = 24 + 6 * entries;
-  const frame = new Uint8Array(size);
-  const view = new DataView(frame.buffer);
-  view.setUint16(0, size);
-  view.setUint16(2, 505);
-  view.setBigUint64(4, nonce);
-  for (let i = 0; i < entries; i++) {
-    frame.set([127, 0, (i >> 8) & 255, i & 255], 24 + 6 * i);
-    view.setUint16(28 + 6 * i, 6001 + i);
-  }
-  return frame;
+  const addresses = Array.from({ length: entries }, (_, i) => ({ addr: Uint8Array.of(127, 0, (i >> 8) & 255, i & 255), port: 6001 + i }));
+  return GossipPeerResponse.encode({ nonce, challenge: 0n, isIpv6: false, entries: addresses });
 }
 
 function withChallenge(frame: Uint8Array, challenge: bigint, offset = CHALLENGE_OFFSET): Uint8Array {
@@ -54,10 +39,10 @@ describe('proof-of-work verification (runtime/pow/verify.ts, PROTOCOL.md §4.1)'
 
   it('hashes the whole frame, header included, and needs exactly difficultyBits zero bits', () => {
     // Pick (by node:crypto) a challenge whose frame has ≥ 8 zero bits but whose frame with
-    // type 506 in the header has fewer: a check that skipped the header would accept both.
+    // the VERIFICATION REQUEST type in the header has fewer: a check that skipped the header would accept both.
     const retyped = (frame: Uint8Array): Uint8Array => {
       const copy = Uint8Array.from(frame);
-      new DataView(copy.buffer).setUint16(2, 506);
+      writeFrameHeader(copy, copy.length, MessageType.GOSSIP_VERIFICATION_REQUEST);
       return copy;
     };
     let challenge = 0n;
@@ -124,7 +109,7 @@ describe('PowPool (runtime/pow/pool.ts, PROTOCOL.md §4.1)', function () {
   });
 
   it('rejects a bad offset or difficulty with a one-line PowError', async () => {
-    await assert.rejects(pool.solve(new Uint8Array(19), CHALLENGE_OFFSET, 8), (e: unknown) => e instanceof PowError && e.code === 'bad-offset' && !e.message.includes('\n'));
+    await assert.rejects(pool.solve(new Uint8Array(CHALLENGE_OFFSET + 7), CHALLENGE_OFFSET, 8), (e: unknown) => e instanceof PowError && e.code === 'bad-offset' && !e.message.includes('\n'));
     await assert.rejects(pool.solve(verificationResponse(1n), CHALLENGE_OFFSET, 300), (e: unknown) => e instanceof PowError && e.code === 'bad-difficulty');
   });
 
