@@ -19,6 +19,7 @@ export function buildHeader(spec: SpecFile, problems: SpecProblem[]): HeaderMode
   const fields: HeaderField[] = [];
   let offset = 0;
   ksy.seq.forEach((attribute, index) => {
+    if (attribute['-gossip']) problems.push({ file, path: `/seq/${index}/-gossip`, message: 'header fields export no offset: read them with frameSizeOf / frameTypeOf' });
     const bytes = HEADER_UINTS[attribute.type ?? ''];
     if (bytes === undefined) {
       problems.push({ file, path: `/seq/${index}/type`, message: `header fields are u1, u2 or u4, not '${attribute.type ?? 'bytes'}'` });
