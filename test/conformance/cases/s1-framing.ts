@@ -214,7 +214,7 @@ export const framingCases: ConformanceCase[] = [
   closes('unknown-type', 'A frame of an unregistered type (999) closes the connection.', rawFrame(999, [0, 0, 0, 0])),
   closes(
     'reserved-gossip-type',
-    `A frame of a reserved Gossip type no spec registers (${UNREGISTERED_GOSSIP_TYPE}) closes the connection.`,
+    `A frame of a reserved Gossip type (${UNREGISTERED_GOSSIP_TYPE}) closes the connection.`,
     rawFrame(UNREGISTERED_GOSSIP_TYPE, [0, 0, 0, 0]),
   ),
   closes('other-module-type', "A frame of another module's type (650, DHT) closes the connection.", rawFrame(650, [0, 0, 0, 0])),
