@@ -16,7 +16,7 @@
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { GossipNotify } from '../generated/index.js';
+import { frameSizeOf, GossipAnnounce, GossipNotification, GossipNotify, SIZE_FIELD_END } from '../generated/index.js';
 import { DaemonProcess, sleep } from '../test/support/daemon-process.js';
 import { cdfOnGrid, grid, percentile } from './net/stats.js';
 import { linePlotSvg, type Series } from './net/svg-plot.js';
@@ -72,11 +72,12 @@ class Subscriber {
     const now = performance.now();
     let buffer = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     let offset = 0;
-    while (buffer.length - offset >= 16) {
-      const size = buffer.readUInt16BE(offset);
+    while (buffer.length - offset >= SIZE_FIELD_END) {
+      const size = frameSizeOf(buffer, offset);
       if (buffer.length - offset < size) break;
-      // NOTIFICATION: header 4, message_id 2, data_type 2, then our data: send time first.
-      this.latenciesMs.push(now - buffer.readDoubleBE(offset + 8));
+      // Our data starts with the send time.
+      const { data } = GossipNotification.decode(buffer.subarray(offset, offset + size));
+      this.latenciesMs.push(now - new DataView(data.buffer, data.byteOffset, data.byteLength).getFloat64(0));
       this.received++;
       offset += size;
     }
@@ -88,15 +89,11 @@ class Subscriber {
 
 let nextSequence = 0;
 /** One ANNOUNCE frame carrying its send time and a sequence number (items must be unique, §4.4). */
-function announceFrame(itemBytes: number): Buffer {
-  const frame = Buffer.alloc(8 + itemBytes);
-  frame.writeUInt16BE(frame.length, 0);
-  frame.writeUInt16BE(500, 2);
-  frame.writeUInt8(1, 4); // ttl 1: no peers here anyway
-  frame.writeUInt16BE(DATA_TYPE, 6);
-  frame.writeDoubleBE(performance.now(), 8);
-  frame.writeUInt32BE(++nextSequence, 16);
-  return frame;
+function announceFrame(itemBytes: number): Uint8Array {
+  const data = Buffer.alloc(itemBytes);
+  data.writeDoubleBE(performance.now(), 0);
+  data.writeUInt32BE(++nextSequence, 8);
+  return GossipAnnounce.encode({ ttl: 1, dataType: DATA_TYPE, data }); // ttl 1: no peers here anyway
 }
 
 interface RunResult {

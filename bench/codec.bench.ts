@@ -1,7 +1,17 @@
 // `npm run bench:codec`: decode and encode throughput of the generated codecs on a realistic
 // mix, against Kaitai's parsers and a minimal hand-written DataView codec, in one run.
 import { createRequire } from 'node:module';
-import { decodeFrame, encodeFrame, type Frame } from '../generated/index.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  frameTypeOf,
+  GossipAnnounce,
+  GossipNotify,
+  GossipPeerResponse,
+  GossipValidation,
+  MessageType,
+  type Frame,
+} from '../generated/index.js';
 import { baselineDecode, baselineEncode, type BaselineMessage } from './baseline-codec.js';
 
 const require = createRequire(import.meta.url);
@@ -9,27 +19,28 @@ type KaitaiStreamClass = new (buffer: ArrayBuffer, byteOffset?: number) => unkno
 type KaitaiParser = new (stream: unknown) => unknown;
 const KaitaiStream = require('kaitai-struct/KaitaiStream') as KaitaiStreamClass;
 const kaitaiParsers: Record<number, KaitaiParser> = {};
-for (const [type, name] of [[500, 'GossipAnnounce'], [501, 'GossipNotify'], [503, 'GossipValidation'], [505, 'GossipPeerResponse']] as const) {
+// Kaitai names each parser class like our codec (the spec id in PascalCase).
+for (const [name, codec] of Object.entries({ GossipAnnounce, GossipNotify, GossipValidation, GossipPeerResponse })) {
   const parser = (require(`../generated/kaitai/${name}.js`) as Record<string, KaitaiParser>)[name];
   if (!parser) throw new Error(`no Kaitai parser ${name}`);
-  kaitaiParsers[type] = parser;
+  kaitaiParsers[codec.type] = parser;
 }
 
 // The mix (issue 2): small NOTIFY/VALIDATION, 1 KiB and 60 KiB ANNOUNCE, PEER RESPONSE with 30 entries.
 const entries = Array.from({ length: 30 }, (_, i) => ({ addr: Uint8Array.of(10, 0, i >> 8, i & 0xff), port: 6001 + i }));
 const frames: Frame[] = [
-  { type: 501, message: { dataType: 1337 } },
-  { type: 503, message: { messageId: 0x1234, valid: true } },
-  { type: 503, message: { messageId: 0x4321, valid: false } },
-  { type: 500, message: { ttl: 4, dataType: 1337, data: new Uint8Array(1024).fill(0x61) } },
-  { type: 500, message: { ttl: 0, dataType: 1338, data: new Uint8Array(60 * 1024).fill(0x62) } },
-  { type: 505, message: { nonce: 0x0123456789abcdefn, challenge: 0xfedcba9876543210n, isIpv6: false, entries } },
+  { type: MessageType.GOSSIP_NOTIFY, message: { dataType: 1337 } },
+  { type: MessageType.GOSSIP_VALIDATION, message: { messageId: 0x1234, valid: true } },
+  { type: MessageType.GOSSIP_VALIDATION, message: { messageId: 0x4321, valid: false } },
+  { type: MessageType.GOSSIP_ANNOUNCE, message: { ttl: 4, dataType: 1337, data: new Uint8Array(1024).fill(0x61) } },
+  { type: MessageType.GOSSIP_ANNOUNCE, message: { ttl: 0, dataType: 1338, data: new Uint8Array(60 * 1024).fill(0x62) } },
+  { type: MessageType.GOSSIP_PEER_RESPONSE, message: { nonce: 0x0123456789abcdefn, challenge: 0xfedcba9876543210n, isIpv6: false, entries } },
 ];
 const encoded = frames.map(encodeFrame);
 const totalBytes = encoded.reduce((sum, frame) => sum + frame.length, 0);
 const baselineMessages: BaselineMessage[] = encoded.map(baselineDecode);
 // Kaitai streams want an ArrayBuffer; give each frame its own so no copy is timed.
-const kaitaiBuffers = encoded.map((frame) => ({ type: (frame[2]! << 8) | frame[3]!, buffer: frame.slice().buffer }));
+const kaitaiBuffers = encoded.map((frame) => ({ type: frameTypeOf(frame), buffer: frame.slice().buffer }));
 
 let sink = 0;
 const contestants: Record<string, () => void> = {

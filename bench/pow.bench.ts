@@ -71,7 +71,7 @@ function createHashRate(): number {
   let low = 0;
   return rate(SECONDS, () => {
     for (let i = 0; i < 1000; i++) {
-      view.setUint32(16, low++);
+      view.setUint32(CHALLENGE_OFFSET + 4, low++); // the challenge's low half
       createHash('sha256').update(frame).digest();
     }
     return 1000;

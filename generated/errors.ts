@@ -1,4 +1,6 @@
-// DO NOT EDIT: written by `npm run generate` from generator/static-files.ts.
+// DO NOT EDIT: copied by `npm run generate` from generator/templates/errors.ts.
+// The errors every generated codec throws. A template: `npm run generate` copies it unchanged
+// into generated/ (generator/templates/, type-checked in place like any source).
 
 /** Why a frame was rejected (PROTOCOL.md §1). */
 export type DecodeErrorCode =

@@ -1,12 +1,9 @@
-// DO NOT EDIT: written by `npm run generate` from generator/static-files.ts.
-
-// Big-endian reads and writes and the checks every codec shares (PROTOCOL.md §1).
+// DO NOT EDIT: copied by `npm run generate` from generator/templates/wire.ts.
+// Big-endian reads and writes and the checks every codec shares (PROTOCOL.md §1); the header's
+// own layout and checks are generated from its spec (generated/header.ts). A template:
+// `npm run generate` copies it unchanged into generated/ (generator/templates/).
 import { DecodeError, EncodeError } from './errors.js';
 
-/** Bytes of the size:u16 | type:u16 header. */
-export const HEADER_SIZE = 4;
-/** Largest frame: size is a u16 that counts the header. */
-export const MAX_FRAME_SIZE = 65535;
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
 /** A fixed field's name and byte range, used to say where a short frame ends. */
@@ -54,31 +51,6 @@ export function writeU32(bytes: Uint8Array, offset: number, value: number): void
 export function writeU64(bytes: Uint8Array, offset: number, value: bigint): void {
   writeU32(bytes, offset, Number(value >> 32n));
   writeU32(bytes, offset + 4, Number(value & 0xffff_ffffn));
-}
-
-/** Checks a frame's header against its buffer and the expected type; returns the size. */
-export function checkHeader(frame: Uint8Array, expectedType: number, title: string): number {
-  const size = checkFrameSize(frame, title);
-  const type = readU16(frame, 2);
-  if (type !== expectedType) {
-    throw new DecodeError('wrong-type', 'type', 2, `${title} decoder got a frame of type ${type}, expected ${expectedType}`);
-  }
-  return size;
-}
-
-/** Checks that a buffer holds exactly one frame of a plausible size; returns the size. */
-export function checkFrameSize(frame: Uint8Array, title: string): number {
-  if (frame.length < HEADER_SIZE) {
-    throw new DecodeError('truncated', 'size', frame.length, `${title}: ${frame.length} bytes cannot hold the ${HEADER_SIZE}-byte header`);
-  }
-  const size = readU16(frame, 0);
-  if (size < HEADER_SIZE) {
-    throw new DecodeError('size-too-small', 'size', 0, `${title}: size ${size} is smaller than the ${HEADER_SIZE}-byte header`);
-  }
-  if (size !== frame.length) {
-    throw new DecodeError('size-mismatch', 'size', 0, `${title}: size field says ${size} bytes, buffer holds ${frame.length}`);
-  }
-  return size;
 }
 
 export function wrongFixedSize(title: string, size: number, expected: number): DecodeError {

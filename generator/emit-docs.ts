@@ -12,17 +12,21 @@ export function emitMessagesDoc(model: ProtocolModel): string {
     'least significant bit of the field\'s word. Reserved fields are sent as 0 and ignored on',
     'input (PROTOCOL.md §1).',
     '',
-    '| type | message | size | spec |',
-    '|---|---|---|---|',
-    ...model.messages.map((m) => `| ${m.typeNumber} | [${m.title}](#${anchor(m)}) | ${sizeText(m)} | \`${m.file}\` |`),
+    'The "accepted on" column is the spec\'s `meta: -gossip:` (generated/index.ts exports it as',
+    '`API_ACCEPTED_TYPES`, `P2P_ACCEPTED_TYPES`, `HANDSHAKE_TYPES`, `PRIORITY_TYPES`, `DROPPABLE_TYPES`).',
+    '',
+    '| type | message | size | accepted on | spec |',
+    '|---|---|---|---|---|',
+    ...model.messages.map((m) => `| ${m.typeNumber} | [${m.title}](#${anchor(m)}) | ${sizeText(m)} | ${acceptedText(m)} | \`${m.file}\` |`),
     '',
   ];
   for (const message of model.messages) {
     out.push(`## ${message.typeNumber} ${message.title}`, '', oneLine(message.doc) + (message.docRef ? ` (${message.docRef})` : ''), '');
-    out.push(`Size: ${sizeText(message)}.`, '');
+    out.push(`Size: ${sizeText(message)}. Accepted on: ${acceptedText(message)}.`, '');
     out.push('| offset | bits | field | meaning |', '|---|---|---|---|');
-    out.push(`| 0 | 16 | size | ${cell(model.header.sizeDoc)} |`);
-    out.push(`| 2 | 16 | type | ${message.typeNumber} |`);
+    const { size, type } = model.header;
+    out.push(`| ${size.offset} | ${size.bytes * 8} | size | ${cell(size.doc)} |`);
+    out.push(`| ${type.offset} | ${type.bytes * 8} | type | ${message.typeNumber} |`);
     for (const field of message.fields) out.push(...rows(field));
     out.push('');
   }
@@ -59,6 +63,13 @@ function itemRows(item: ItemModel, start: number): string[] {
     position += ` + ${bytes}`;
   }
   return rows;
+}
+
+function acceptedText(message: MessageModel): string {
+  const ports = message.ports.length > 0 ? message.ports.map((port) => port.toUpperCase()).join(', ') : 'none (sent only)';
+  const traits = [message.isHandshake && 'before verification', message.isPriority && 'served first', message.isDroppable && 'droppable under load'];
+  const notes = traits.filter((trait) => trait !== false);
+  return notes.length > 0 ? `${ports}; ${notes.join(', ')}` : ports;
 }
 
 function sizeText(message: MessageModel): string {

@@ -1,24 +1,24 @@
-// Emits generated/index.ts: the type registry, the Frame union, and the frame-level
-// decoder/encoder that dispatch on the header's type. All of it comes from the specs, so a
-// new message is one new .ksy file.
+// Emits generated/index.ts: the type registry, the protocol facts the runtime consults (the
+// header readers, exported field offsets, which types each port accepts, which are handshake,
+// priority or droppable), the Frame union, and the frame-level decoder/encoder that dispatch
+// on the header's type. All of it comes from the specs, so a new message is one new .ksy file.
 import { Project, VariableDeclarationKind, type SourceFile } from 'ts-morph';
-import { doHeader } from './emit-codec.js';
+import { CodeWriter, Imported } from './code-writer.js';
+import { doHeader, errors, header } from './emit-common.js';
+import { headerValue, readValue } from './field-writer.js';
+import { PORTS } from './ksy-schema.js';
 import type { MessageModel, ProtocolModel } from './model.js';
 
 export function emitIndex(project: Project, path: string, model: ProtocolModel): SourceFile {
   const { messages } = model;
   const file = project.createSourceFile(path, '', { overwrite: true });
+  const w = new CodeWriter();
   file.addExportDeclaration({ moduleSpecifier: './errors.js', namedExports: ['DecodeError', 'EncodeError', { name: 'DecodeErrorCode', isTypeOnly: true }, { name: 'EncodeErrorCode', isTypeOnly: true }] });
-  file.addExportDeclaration({ moduleSpecifier: './wire.js', namedExports: ['HEADER_SIZE', 'MAX_FRAME_SIZE'] });
+  file.addExportDeclaration({ moduleSpecifier: './header.js', namedExports: ['HEADER_SIZE', 'MAX_FRAME_SIZE', 'SIZE_FIELD_END', 'frameSizeOf', 'frameTypeOf', 'writeFrameHeader'] });
   for (const message of messages) {
     const extras = message.fields.flatMap((field) => (field.kind === 'repeat-eos' ? [{ name: field.item.name, isTypeOnly: true }] : []));
     const enums = message.enums.map((e) => e.name);
     file.addExportDeclaration({ moduleSpecifier: `./${message.moduleName}.js`, namedExports: [message.name, ...enums, ...extras] });
-  }
-  file.addImportDeclaration({ moduleSpecifier: './errors.js', namedImports: ['DecodeError'] });
-  file.addImportDeclaration({ moduleSpecifier: './wire.js', namedImports: ['checkFrameSize', 'readU16'] });
-  for (const message of messages) {
-    file.addImportDeclaration({ moduleSpecifier: `./${message.moduleName}.js`, namedImports: [message.name] });
   }
 
   file.addVariableStatement({
@@ -29,15 +29,23 @@ export function emitIndex(project: Project, path: string, model: ProtocolModel):
   });
   file.addTypeAlias({ isExported: true, name: 'MessageType', type: '(typeof MessageType)[keyof typeof MessageType]', docs: ['A registered message type number.'] });
 
-  const challengeOffset = sharedChallengeOffset(messages);
-  if (challengeOffset !== undefined) {
+  for (const offset of model.offsets) {
+    const titles = offset.fields.map((field) => field.title);
+    const where = titles.length > 1 ? `${titles.slice(0, -1).join(', ')} and ${titles[titles.length - 1] ?? ''}` : (titles[0] ?? '');
+    const docRef = offset.fields.find((field) => field.docRef)?.docRef;
     file.addVariableStatement({
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
-      docs: [{ description: '\nByte offset of the proof-of-work `challenge` in every message that carries one.', tags: [{ tagName: 'see', text: 'PROTOCOL.md §4.1' }] }],
-      declarations: [{ name: 'CHALLENGE_OFFSET', initializer: String(challengeOffset) }],
+      docs: [{ description: `\nByte offset of \`${offset.fields[0]?.id ?? ''}\` in ${where} (\`-gossip: export-offset\`).`, tags: docRef ? [{ tagName: 'see', text: docRef }] : [] }],
+      declarations: [{ name: offset.name, initializer: String(offset.offset) }],
     });
   }
+  for (const port of PORTS) {
+    typeSet(file, `${port.toUpperCase()}_ACCEPTED_TYPES`, `Message types the ${port.toUpperCase()} port accepts (\`-gossip: ports\` lists ${port}).`, messages.filter((m) => m.ports.includes(port)));
+  }
+  typeSet(file, 'HANDSHAKE_TYPES', 'Message types accepted on P2P before the peer is verified (`-gossip: handshake`).', messages.filter((m) => m.isHandshake));
+  typeSet(file, 'PRIORITY_TYPES', 'Message types served ahead of the others (`-gossip: priority`).', messages.filter((m) => m.isPriority));
+  typeSet(file, 'DROPPABLE_TYPES', 'Message types that may be dropped under load (`-gossip: droppable`).', messages.filter((m) => m.isDroppable));
 
   file.addTypeAlias({
     isExported: true,
@@ -46,54 +54,52 @@ export function emitIndex(project: Project, path: string, model: ProtocolModel):
     type: messages.map((m) => `\n  | { type: ${m.typeNumber}; message: ${m.name} }`).join(''),
   });
 
+  const decode = w.fork();
+  decode.line`${header.checkFrameSize}(frame, 'frame');`;
+  decode.raw(`const type = ${readValue(decode, headerValue(model.header.type), String(model.header.type.offset))};`);
+  decode.block('switch (type) {', () => {
+    for (const m of messages) {
+      decode.raw(`case ${m.typeNumber}:`).line`  return { type: ${m.typeNumber}, message: ${codecOf(decode, m)}.decode(frame) };`;
+    }
+    decode.raw('default:').line`  throw new ${errors.DecodeError}('unknown-type', 'type', ${model.header.type.offset}, \`no message of type \${type} is registered\`);`;
+  });
   file.addFunction({
     isExported: true,
     name: 'decodeFrame',
     docs: [{ description: '\nDecodes one whole frame of any registered type; throws DecodeError (`unknown-type` for an unregistered type).', tags: [{ tagName: 'see', text: 'PROTOCOL.md §1' }] }],
     parameters: [{ name: 'frame', type: 'Uint8Array' }],
     returnType: 'Frame',
-    statements: (writer) => {
-      writer.writeLine("checkFrameSize(frame, 'frame');");
-      writer.writeLine('const type = readU16(frame, 2);');
-      writer.write('switch (type)').block(() => {
-        for (const m of messages) {
-          writer.writeLine(`case ${m.typeNumber}:`);
-          writer.indent().write(`return { type: ${m.typeNumber}, message: ${m.name}.decode(frame) };`).newLine();
-        }
-        writer.writeLine('default:');
-        writer.indent().write("throw new DecodeError('unknown-type', 'type', 2, `no message of type ${type} is registered`);").newLine();
-      });
-    },
+    statements: decode.toString(),
   });
 
+  const encode = w.fork();
+  encode.block('switch (frame.type) {', () => {
+    for (const m of messages) encode.raw(`case ${m.typeNumber}:`).raw(`  return ${codecOf(encode, m)}.encode(frame.message);`);
+  });
   file.addFunction({
     isExported: true,
     name: 'encodeFrame',
     docs: ['Encodes a Frame with the codec its `type` names; throws EncodeError.'],
     parameters: [{ name: 'frame', type: 'Frame' }],
     returnType: 'Uint8Array',
-    statements: (writer) => {
-      writer.write('switch (frame.type)').block(() => {
-        for (const m of messages) {
-          writer.writeLine(`case ${m.typeNumber}:`);
-          writer.indent().write(`return ${m.name}.encode(frame.message);`).newLine();
-        }
-      });
-    },
+    statements: encode.toString(),
   });
+  file.insertImportDeclarations(0, w.imports());
   file.formatText({ indentSize: 2, convertTabsToSpaces: true });
   file.insertText(0, doHeader('spec/*.ksy'));
   return file;
 }
 
-/** The offset of `challenge`, if every message that has one has it at the same offset. */
-function sharedChallengeOffset(messages: readonly MessageModel[]): number | undefined {
-  const offsets = new Set<number>();
-  for (const message of messages) {
-    for (const field of message.fields) {
-      if (field.id === 'challenge' && field.kind === 'uint') offsets.add(field.offset);
-    }
-  }
-  if (offsets.size > 1) throw new Error(`'challenge' sits at different offsets (${[...offsets].join(', ')}); the proof of work needs one`);
-  return offsets.values().next().value;
+function codecOf(w: CodeWriter, message: MessageModel): string {
+  return w.use(new Imported(`./${message.moduleName}.js`, message.name));
+}
+
+/** A `ReadonlySet<MessageType>` of the given messages, named by registry key. */
+function typeSet(file: SourceFile, name: string, doc: string, members: readonly MessageModel[]): void {
+  file.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [doc],
+    declarations: [{ name, type: 'ReadonlySet<MessageType>', initializer: `new Set<MessageType>([${members.map((m) => `\n  MessageType.${m.constName},`).join('')}${members.length > 0 ? '\n' : ''}])` }],
+  });
 }

@@ -1,5 +1,6 @@
-// Compiles the specs with the official Kaitai Struct compiler (its JS build): a second,
-// independent check of every spec, and the JavaScript parsers the differential tests use.
+// The one wrapper of the official Kaitai Struct compiler (its JS build, no Java): it compiles
+// the specs for `npm run generate` (JavaScript parsers for the differential tests, and a second,
+// independent check of every spec) and for `--kaitai LANG` (generator/kaitai-export.ts).
 import { createRequire } from 'node:module';
 import type { SpecFile } from './ksy-types.js';
 import type { SpecProblem } from './spec-error.js';
@@ -10,6 +11,7 @@ interface KaitaiImporter {
 
 interface KaitaiCompiler {
   version: string;
+  languages: string[];
   compile(language: string, ksy: unknown, importer: KaitaiImporter, debugMode: boolean): Promise<Record<string, string>>;
 }
 
@@ -18,6 +20,8 @@ const require = createRequire(import.meta.url);
 const compiler = require('kaitai-struct-compiler') as KaitaiCompiler;
 
 export const KAITAI_VERSION = compiler.version;
+/** Every target language of the compiler (python, go, java, ...). */
+export const KAITAI_LANGUAGES: readonly string[] = compiler.languages;
 
 export interface KaitaiOutput {
   /** Parser file name (e.g. `GossipHello.js`) to source. */
@@ -25,9 +29,15 @@ export interface KaitaiOutput {
   problems: SpecProblem[];
 }
 
-/** Compiles every spec to JavaScript; a compiler error becomes one problem line. */
-export async function compileWithKaitai(specs: readonly SpecFile[]): Promise<KaitaiOutput> {
-  const byId = new Map(specs.map((spec) => [spec.ksy.meta.id, spec]));
+/**
+ * Compiles every spec to `language`; a compiler error becomes one problem line. Imports are
+ * served from `specs` (plus `imports`: specs that are only imported, never compiled here).
+ */
+export async function compileWithKaitai(specs: readonly SpecFile[], language = 'javascript', imports: readonly SpecFile[] = []): Promise<KaitaiOutput> {
+  if (!KAITAI_LANGUAGES.includes(language)) {
+    throw new Error(`unknown Kaitai target ${JSON.stringify(language)}; the compiler ${KAITAI_VERSION} knows ${KAITAI_LANGUAGES.join(', ')}`);
+  }
+  const byId = new Map([...imports, ...specs].map((spec) => [spec.ksy.meta.id, spec]));
   const importer: KaitaiImporter = {
     importYaml: (name) => {
       const spec = byId.get(name);
@@ -39,7 +49,7 @@ export async function compileWithKaitai(specs: readonly SpecFile[]): Promise<Kai
   for (const spec of specs) {
     try {
       // The compiler mutates its input, so it gets a copy.
-      const output = await compiler.compile('javascript', structuredClone(spec.ksy), importer, false);
+      const output = await compiler.compile(language, structuredClone(spec.ksy), importer, false);
       for (const [name, source] of Object.entries(output)) files.set(name, source);
     } catch (error) {
       problems.push(toProblem(spec.file, error));

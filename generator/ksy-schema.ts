@@ -5,6 +5,29 @@ const identifier = { type: 'string', pattern: '^[a-z][a-z0-9_]*$' } as const;
 const docText = { type: 'string', minLength: 1 } as const;
 const docRef = { type: 'string', pattern: '^PROTOCOL\\.md §[0-9]+(\\.[0-9]+)*$' } as const;
 
+/** The daemon's ports, in the order the generated `<PORT>_ACCEPTED_TYPES` sets are emitted. */
+export const PORTS = ['api', 'p2p'] as const;
+
+// Custom keys start with '-': the Kaitai compiler (0.11) skips any key that does, at any level.
+const gossipMeta = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ports'],
+  properties: {
+    ports: { type: 'array', uniqueItems: true, items: { enum: PORTS } },
+    handshake: { type: 'boolean' },
+    priority: { type: 'boolean' },
+    droppable: { type: 'boolean' },
+  },
+} as const;
+
+const gossipField = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['export-offset'],
+  properties: { 'export-offset': { type: 'string', pattern: '^[A-Z][A-Z0-9_]*_OFFSET$' } },
+} as const;
+
 const validSpec = {
   oneOf: [
     { type: ['integer', 'string'] },
@@ -30,6 +53,7 @@ const attribute = {
     valid: validSpec,
     doc: docText,
     'doc-ref': docRef,
+    '-gossip': gossipField,
   },
 } as const;
 
@@ -67,6 +91,7 @@ export const ksySchema = {
         title: docText,
         endian: { const: 'be' },
         imports: { type: 'array', items: identifier },
+        '-gossip': gossipMeta,
       },
     },
     doc: docText,
@@ -93,5 +118,7 @@ export const KNOWN_KEYS: readonly string[] = [
   ...Object.keys(attribute.properties),
   ...Object.keys(param.properties),
   ...Object.keys(typeBody.properties),
+  ...Object.keys(gossipMeta.properties),
+  ...Object.keys(gossipField.properties),
   'eq', 'min', 'max',
 ];

@@ -1,8 +1,8 @@
 // Reads every .ksy in the spec directory and checks it against the JSON Schema of the
 // supported subset. Problems are collected, not thrown one by one, so that a spec author
-// sees them all at once.
+// sees them all at once; a spec that fails here is left out of the later stages, the others go on.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { KNOWN_KEYS, ksySchema } from './ksy-schema.js';
@@ -13,8 +13,11 @@ const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const validateKsy = ajv.compile(ksySchema);
 
 export interface LoadedSpecs {
+  /** The specs that parsed and passed the schema. */
   specs: SpecFile[];
   problems: SpecProblem[];
+  /** Ids (file names without `.ksy`) of the specs that did not: later stages skip what needs them. */
+  broken: Set<string>;
 }
 
 /** Loads `<root>/<specDir>/*.ksy`, in file-name order. */
@@ -23,30 +26,39 @@ export function loadSpecs(root: string, specDir: string): LoadedSpecs {
   const names = readdirSync(dir).filter((name) => name.endsWith('.ksy')).sort();
   const specs: SpecFile[] = [];
   const problems: SpecProblem[] = [];
+  const broken = new Set<string>();
   for (const name of names) {
-    const file = relative(root, join(dir, name)).split('\\').join('/');
-    const text = readFileSync(join(dir, name), 'utf8');
-    const document = parseDocument(text);
-    if (document.errors.length > 0) {
-      for (const error of document.errors) {
-        problems.push({ file, path: `line ${error.linePos?.[0]?.line ?? '?'}`, message: firstLine(error.message) });
-      }
-      continue;
-    }
-    const value: unknown = document.toJS();
-    if (!validateKsy(value)) {
-      problems.push(...schemaProblems(file, validateKsy.errors ?? []));
-      continue;
-    }
-    const ksy = value as unknown as Ksy;
-    const expectedId = name.slice(0, -'.ksy'.length);
-    if (ksy.meta.id !== expectedId) {
-      problems.push({ file, path: '/meta/id', message: `id '${ksy.meta.id}' must equal the file name '${expectedId}'` });
-      continue;
-    }
-    specs.push({ file, text, ksy });
+    const before = problems.length;
+    const spec = loadSpec(root, join(dir, name), problems);
+    if (spec) specs.push(spec);
+    if (problems.length > before) broken.add(name.slice(0, -'.ksy'.length));
   }
-  return { specs, problems };
+  return { specs, problems, broken };
+}
+
+/** One spec, or undefined with its problems added. */
+function loadSpec(root: string, path: string, problems: SpecProblem[]): SpecFile | undefined {
+  const file = relative(root, path).split('\\').join('/');
+  const text = readFileSync(path, 'utf8');
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    for (const error of document.errors) {
+      problems.push({ file, path: `line ${error.linePos?.[0]?.line ?? '?'}`, message: firstLine(error.message) });
+    }
+    return undefined;
+  }
+  const value: unknown = document.toJS();
+  if (!validateKsy(value)) {
+    problems.push(...schemaProblems(file, validateKsy.errors ?? []));
+    return undefined;
+  }
+  const ksy = value as unknown as Ksy;
+  const expectedId = basename(path, '.ksy');
+  if (ksy.meta.id !== expectedId) {
+    problems.push({ file, path: '/meta/id', message: `id '${ksy.meta.id}' must equal the file name '${expectedId}'` });
+    return undefined;
+  }
+  return { file, text, ksy };
 }
 
 function schemaProblems(file: string, errors: readonly ErrorObject[]): SpecProblem[] {

@@ -28,10 +28,7 @@ const API_SEND_QUEUE_BYTES = 8 * 1024 * 1024;
 const P2P_SEND_QUEUE_BYTES = 16 * 1024 * 1024;
 /** SIGINT/SIGTERM: everything closed within this, or the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 2_000;
-// TEMPORARY until the config keys land (handshake_timeout, max_handshakes_per_*).
-const HANDSHAKE_TIMEOUT_MS = 5_000;
-const MAX_HANDSHAKES_PER_ADDRESS = 2;
-const MAX_HANDSHAKES_PER_SUBNET = 8;
+
 
 export interface Daemon {
   readonly api: AddressInfo;
@@ -64,10 +61,10 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       degree: config.degree,
       maxPeers: config.maxPeers,
       powDifficulty: config.powDifficulty,
-      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
       verificationTimeoutMs: config.verificationTimeoutMs,
-      maxHandshakesPerAddress: MAX_HANDSHAKES_PER_ADDRESS,
-      maxHandshakesPerSubnet: MAX_HANDSHAKES_PER_SUBNET,
+      maxHandshakesPerAddress: config.maxHandshakesPerAddress,
+      maxHandshakesPerSubnet: config.maxHandshakesPerSubnet,
       rejoinIntervalMs: config.rejoinIntervalMs,
       peerRequestLimit: config.peerRequestLimit,
       subnetCapV4: config.subnetCapV4,

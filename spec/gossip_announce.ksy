@@ -4,6 +4,7 @@ meta:
   endian: be
   imports:
     - gossip_header
+  -gossip: { ports: [api, p2p], droppable: true }
 doc: |
   Spread an item through the network, best effort, no reply. Sent by a local module to
   the daemon (API), and pushed by a peer to its neighbours (P2P).

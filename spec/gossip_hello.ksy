@@ -4,6 +4,7 @@ meta:
   endian: be
   imports:
     - gossip_header
+  -gossip: { ports: [p2p], handshake: true }
 doc: Tells the accepting side where the dialing peer listens, which an inbound connection does not show.
 doc-ref: PROTOCOL.md §4.2
 seq:

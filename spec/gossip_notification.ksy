@@ -4,6 +4,7 @@ meta:
   endian: be
   imports:
     - gossip_header
+  -gossip: { ports: [] } # sent by the daemon on the API; accepted on no port
 doc: A new item of a subscribed data type, delivered by the daemon to a local module.
 doc-ref: PROTOCOL.md §3
 seq:
@@ -14,6 +15,7 @@ seq:
     type: u2
     doc: Random ID, unique among this connection's pending validations; the VALIDATION answer echoes it.
     doc-ref: PROTOCOL.md §3.1
+    -gossip: { export-offset: NOTIFICATION_MESSAGE_ID_OFFSET }
   - id: data_type
     type: u2
     doc: Application data type of the item.

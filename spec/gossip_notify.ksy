@@ -4,6 +4,7 @@ meta:
   endian: be
   imports:
     - gossip_header
+  -gossip: { ports: [api] }
 doc: Subscribe this API connection to items of one data type.
 doc-ref: PROTOCOL.md §3
 seq:

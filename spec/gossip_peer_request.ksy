@@ -4,6 +4,7 @@ meta:
   endian: be
   imports:
     - gossip_header
+  -gossip: { ports: [p2p] }
 doc: Ask an active peer for some of the peers it knows.
 doc-ref: PROTOCOL.md §4
 seq:

@@ -4,6 +4,7 @@ meta:
   endian: be
   imports:
     - gossip_header
+  -gossip: { ports: [p2p] }
 doc: |
   Some of the peers the sender knows, all of one address family, with a proof of work
   over the whole frame.
@@ -20,6 +21,7 @@ seq:
     type: u8
     doc: Proof of work; SHA-256 of the whole frame starts with pow_difficulty zero bits.
     doc-ref: PROTOCOL.md §4.1
+    -gossip: { export-offset: CHALLENGE_OFFSET }
   - id: is_ipv6
     type: b1
     doc: Address family of every entry (the X bit, most significant bit of its word); false = IPv4, true = IPv6.

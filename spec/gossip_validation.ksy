@@ -4,6 +4,7 @@ meta:
   endian: be
   imports:
     - gossip_header
+  -gossip: { ports: [api], priority: true }
 doc: A module's verdict on a NOTIFICATION it received.
 doc-ref: PROTOCOL.md §3
 seq:

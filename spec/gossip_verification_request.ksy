@@ -4,6 +4,7 @@ meta:
   endian: be
   imports:
     - gossip_header
+  -gossip: { ports: [p2p], handshake: true }
 doc: Ask a peer to prove work before it enters the known-peers list.
 doc-ref: PROTOCOL.md §4
 seq:

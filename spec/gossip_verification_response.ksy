@@ -4,6 +4,7 @@ meta:
   endian: be
   imports:
     - gossip_header
+  -gossip: { ports: [p2p], handshake: true }
 doc: Proof of work answering a VERIFICATION REQUEST.
 doc-ref: PROTOCOL.md §4
 seq:
@@ -18,3 +19,4 @@ seq:
     type: u8
     doc: Proof of work; SHA-256 of the whole frame starts with pow_difficulty zero bits.
     doc-ref: PROTOCOL.md §4.1
+    -gossip: { export-offset: CHALLENGE_OFFSET }

@@ -17,7 +17,11 @@ import {
   GossipValidation,
   GossipVerificationRequest,
   GossipVerificationResponse,
+  frameSizeOf,
+  HEADER_SIZE,
   MessageType,
+  SIZE_FIELD_END,
+  writeFrameHeader,
 } from '../generated/index.js';
 import { ApiClient, FramedSocket, frameType, type Endpoint } from '../runtime/api/api-client.js';
 import { DaemonProcess, sleep } from './support/daemon-process.js';
@@ -67,10 +71,9 @@ const settle = (): Promise<void> => sleep(100);
 
 /** A frame with the given header fields and body, as raw bytes (for malformed input). */
 function rawFrame(size: number, type: number, body: number[] | Uint8Array = []): Uint8Array {
-  const bytes = new Uint8Array(4 + body.length);
-  new DataView(bytes.buffer).setUint16(0, size);
-  new DataView(bytes.buffer).setUint16(2, type);
-  bytes.set(body, 4);
+  const bytes = new Uint8Array(HEADER_SIZE + body.length);
+  writeFrameHeader(bytes, size, type);
+  bytes.set(body, HEADER_SIZE);
   return bytes;
 }
 
@@ -282,7 +285,7 @@ describe('API black-box, daemon spawned from the CLI (PROTOCOL.md §1, §3)', fu
       peerX.announce({ ttl: 5, dataType: type, data });
       const notification = await validator.nextNotification(ARRIVES_MS);
       assert.ok(notification);
-      validator.sendRaw(rawFrame(8, 503, [notification.messageId >> 8, notification.messageId & 0xff, 0xff, 0xff]));
+      validator.sendRaw(rawFrame(8, MessageType.GOSSIP_VALIDATION, [notification.messageId >> 8, notification.messageId & 0xff, 0xff, 0xff]));
       const forwarded = await peerY.nextAnnounce(ARRIVES_MS, (announce) => announce.dataType === type);
       assert.deepEqual(forwarded && { ttl: forwarded.ttl, data: hex(forwarded.data) }, { ttl: 4, data: hex(data) }, 'ttl 5 arrives as 4 (§4.4)');
       assert.equal(await validator.waitClosed(QUIET_MS), false, 'reserved bits closed the connection');
@@ -295,7 +298,7 @@ describe('API black-box, daemon spawned from the CLI (PROTOCOL.md §1, §3)', fu
       peerX.announce({ ttl: 5, dataType: type, data: freshData() });
       const notification = await validator.nextNotification(ARRIVES_MS);
       assert.ok(notification);
-      validator.sendRaw(rawFrame(8, 503, [notification.messageId >> 8, notification.messageId & 0xff, 0xff, 0xfe]));
+      validator.sendRaw(rawFrame(8, MessageType.GOSSIP_VALIDATION, [notification.messageId >> 8, notification.messageId & 0xff, 0xff, 0xfe]));
       assert.equal(await peerY.nextAnnounce(QUIET_MS, (announce) => announce.dataType === type), null, 'an invalid item was forwarded');
       assert.equal((await daemon.metric('gossip_items_invalid_total')) - invalidBefore, 1);
       assert.equal(await validator.waitClosed(QUIET_MS), false, 'reserved bits closed the connection');
@@ -427,15 +430,15 @@ describe('API black-box, daemon spawned from the CLI (PROTOCOL.md §1, §3)', fu
   describe('malformed input closes THAT connection only (§1)', () => {
     const notifyBody = [0, 0, 0x75, 0x30];
     const cases: Array<{ name: string; bytes: Uint8Array }> = [
-      { name: 'size 0 (< 4)', bytes: rawFrame(0, 501, notifyBody) },
-      { name: 'size 3 (< 4)', bytes: rawFrame(3, 501, notifyBody) },
-      { name: 'NOTIFY with size 10 (fixed size is 8)', bytes: rawFrame(10, 501, [...notifyBody, 0, 0]) },
-      { name: 'NOTIFY with size 6 (fixed size is 8, truncated)', bytes: rawFrame(6, 501, [0, 0]) },
-      { name: 'NOTIFY with size 9 (trailing byte)', bytes: rawFrame(9, 501, [...notifyBody, 0]) },
-      { name: 'VALIDATION with size 12 (fixed size is 8)', bytes: rawFrame(12, 503, [0, 1, 0, 1, 0, 0, 0, 0]) },
-      { name: 'VALIDATION with size 7 (truncated)', bytes: rawFrame(7, 503, [0, 1, 0]) },
-      { name: 'ANNOUNCE with size 6 (shorter than its 8-byte fixed part)', bytes: rawFrame(6, 500, [1, 0]) },
-      { name: 'header only, size 4, type NOTIFY (truncated)', bytes: rawFrame(4, 501) },
+      { name: 'size 0 (< 4)', bytes: rawFrame(0, MessageType.GOSSIP_NOTIFY, notifyBody) },
+      { name: 'size 3 (< 4)', bytes: rawFrame(3, MessageType.GOSSIP_NOTIFY, notifyBody) },
+      { name: 'NOTIFY with size 10 (fixed size is 8)', bytes: rawFrame(10, MessageType.GOSSIP_NOTIFY, [...notifyBody, 0, 0]) },
+      { name: 'NOTIFY with size 6 (fixed size is 8, truncated)', bytes: rawFrame(6, MessageType.GOSSIP_NOTIFY, [0, 0]) },
+      { name: 'NOTIFY with size 9 (trailing byte)', bytes: rawFrame(9, MessageType.GOSSIP_NOTIFY, [...notifyBody, 0]) },
+      { name: 'VALIDATION with size 12 (fixed size is 8)', bytes: rawFrame(12, MessageType.GOSSIP_VALIDATION, [0, 1, 0, 1, 0, 0, 0, 0]) },
+      { name: 'VALIDATION with size 7 (truncated)', bytes: rawFrame(7, MessageType.GOSSIP_VALIDATION, [0, 1, 0]) },
+      { name: 'ANNOUNCE with size 6 (shorter than its 8-byte fixed part)', bytes: rawFrame(6, MessageType.GOSSIP_ANNOUNCE, [1, 0]) },
+      { name: 'header only, size 4, type NOTIFY (truncated)', bytes: rawFrame(4, MessageType.GOSSIP_NOTIFY) },
       { name: 'unknown type 1234', bytes: rawFrame(8, 1234, notifyBody) },
       { name: 'unknown type 0', bytes: rawFrame(4, 0) },
       { name: 'unknown type 65535', bytes: rawFrame(8, 65535, notifyBody) },
@@ -573,11 +576,11 @@ class SizeThenRestReader {
   private drain(): void {
     for (;;) {
       if (this.size === null) {
-        const header = this.socket.read(2) as Buffer | null;
+        const header = this.socket.read(SIZE_FIELD_END) as Buffer | null;
         if (header === null) return;
-        this.size = header.readUInt16BE(0);
+        this.size = frameSizeOf(header);
       }
-      const rest = this.socket.read(this.size - 2) as Buffer | null;
+      const rest = this.socket.read(this.size - SIZE_FIELD_END) as Buffer | null;
       if (rest === null) {
         this.waitedMidFrame++;
         return;

@@ -45,6 +45,12 @@ function runGenerator(root: string, ...args: string[]): { status: number | null;
 /** What the regenerated index exports for the tenth message, as seen by this test. */
 interface PingModule {
   MessageType: Record<string, number>;
+  API_ACCEPTED_TYPES: ReadonlySet<number>;
+  P2P_ACCEPTED_TYPES: ReadonlySet<number>;
+  HANDSHAKE_TYPES: ReadonlySet<number>;
+  PRIORITY_TYPES: ReadonlySet<number>;
+  DROPPABLE_TYPES: ReadonlySet<number>;
+  PING_TOKEN_OFFSET: number;
   Urgency: Record<string, number>;
   decodeFrame(frame: Uint8Array): unknown;
   GossipPing: { encode(message: { urgency: number; isEcho: boolean; hops: number; token: number }): Uint8Array };
@@ -56,6 +62,7 @@ const PING_SPEC = `meta:
   endian: be
   imports:
     - gossip_header
+  -gossip: { ports: [p2p], droppable: true }
 doc: A test-only tenth message, to show that one new spec file is all it takes.
 doc-ref: PROTOCOL.md §2
 seq:
@@ -78,6 +85,7 @@ seq:
   - id: token
     type: u4
     doc: Echoed token.
+    -gossip: { export-offset: PING_TOKEN_OFFSET }
 enums:
   urgency:
     0: later
@@ -126,6 +134,36 @@ describe('generator', function () {
     assert.ok(lines.some((line) => line.startsWith("spec/gossip_notify.ksy: /seq/2/type: unknown type 'u3'")), lines.join('\n'));
   });
 
+  it('reports -gossip problems: missing, handshake off P2P, one offset name at two offsets', async () => {
+    const root = copyOfSpecs();
+    editSpec(root, 'gossip_notify.ksy', (text) => text.replace('  -gossip: { ports: [api] }\n', ''));
+    editSpec(root, 'gossip_hello.ksy', (text) => text.replace('ports: [p2p], handshake: true', 'ports: [api], handshake: true'));
+    editSpec(root, 'gossip_peer_request.ksy', (text) => text.replace('    type: u8\n', '    type: u8\n    -gossip: { export-offset: CHALLENGE_OFFSET }\n'));
+    const lines = await specErrorLines(root);
+    assert.ok(lines.some((line) => line.startsWith("spec/gossip_notify.ksy: /meta: missing key '-gossip'")), lines.join('\n'));
+    assert.ok(lines.includes('spec/gossip_hello.ksy: /meta/-gossip/handshake: a handshake message must be accepted on p2p'), lines.join('\n'));
+    assert.ok(lines.some((line) => /^spec\/gossip_(peer_request|peer_response)\.ksy: \/seq\/\d\/-gossip\/export-offset: CHALLENGE_OFFSET is \d+ in /.test(line)), lines.join('\n'));
+  });
+
+  it('reports every problem of every spec in one run: a schema error in one spec stops neither the checks nor the Kaitai compile of another', async () => {
+    const root = copyOfSpecs();
+    editSpec(root, 'gossip_hello.ksy', (text) => text.replace('    type: u2\n    doc: TCP port', '    tpye: u2\n    doc: TCP port'));
+    editSpec(root, 'gossip_notify.ksy', (text) => text.replace('    doc: Data type to be notified of.', '    enum: data_kind\n    doc: Data type to be notified of.'));
+    const lines = await specErrorLines(root);
+    assert.deepEqual(lines, [
+      "spec/gossip_hello.ksy: /seq/1: unknown key 'tpye' (did you mean 'type'?)",
+      "spec/gossip_notify.ksy: /seq/2/enum: unknown enum 'data_kind' (this spec declares no enums)",
+      "spec/gossip_notify.ksy: /seq/2/enum: Kaitai: unable to find enum 'data_kind', searching from gossip_notify",
+    ]);
+  });
+
+  it('reports a broken header once, without echoing it for every message', async () => {
+    const root = copyOfSpecs();
+    editSpec(root, 'gossip_header.ksy', (text) => text.replace('  - id: msg_type\n    type: u2', '  - id: msg_type\n    typ: u2'));
+    const lines = await specErrorLines(root);
+    assert.ok(lines.length > 0 && lines.every((line) => line.startsWith('spec/gossip_header.ksy: ')), lines.join('\n'));
+  });
+
   it('exits non-zero from the command line with one line per problem and no stack trace', () => {
     const root = copyOfSpecs();
     editSpec(root, 'gossip_hello.ksy', (text) => text.replace('    type: u2\n    doc: TCP port', '    tpye: u2\n    doc: TCP port'));
@@ -135,17 +173,26 @@ describe('generator', function () {
     assert.doesNotMatch(stderr, /\n\s+at /);
   });
 
-  it('turns one new .ksy file into a tenth working codec, registry entry and Frame member', async () => {
+  it('turns one new .ksy file into a tenth working codec, registry entry, Frame member and P2P type, with no other edit', async () => {
     const root = copyOfSpecs();
     writeFileSync(join(root, 'spec', 'gossip_ping.ksy'), PING_SPEC);
     const { status, stderr } = runGenerator(root);
     assert.equal(status, 0, stderr);
     const generated = (await import(pathToFileURL(join(root, 'generated', 'index.ts')).href)) as PingModule;
     assert.equal(generated.MessageType.GOSSIP_PING, 509);
+    // The runtime consults only these sets: accepted by the P2P port, nowhere else; dropped under load.
+    assert.ok(generated.P2P_ACCEPTED_TYPES.has(509));
+    assert.ok(!generated.API_ACCEPTED_TYPES.has(509));
+    assert.ok(generated.DROPPABLE_TYPES.has(509) && !generated.PRIORITY_TYPES.has(509) && !generated.HANDSHAKE_TYPES.has(509));
+    assert.equal(generated.PING_TOKEN_OFFSET, 8);
     assert.deepEqual(generated.Urgency, { LATER: 0, NOW: 1 });
     const bytes = Uint8Array.from(Buffer.from('000c01fd01fe00000000abcd', 'hex'));
     assert.deepEqual(generated.decodeFrame(bytes), { type: 509, message: { urgency: 1, isEcho: true, hops: 0x7e, token: 0xabcd } });
     assert.deepEqual(generated.GossipPing.encode({ urgency: 1, isEcho: true, hops: 0x7e, token: 0xabcd }), bytes);
+    assert.deepEqual(generated.decodeFrame(generated.GossipPing.encode({ urgency: 0, isEcho: false, hops: 1, token: 0xffff_ffff })), {
+      type: 509,
+      message: { urgency: 0, isEcho: false, hops: 1, token: 0xffff_ffff },
+    });
     assert.throws(() => generated.GossipPing.encode({ urgency: 1, isEcho: false, hops: 128, token: 0 }), /out-of-range at hops/);
     const longer = Uint8Array.from(Buffer.from('000d01fd01fe00000000abcd00', 'hex'));
     assert.throws(() => generated.decodeFrame(longer), (error: unknown) => error instanceof Error && 'code' in error && error.code === 'trailing-bytes');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { MessageType } from '../generated/index.js';
 import { GossipMetrics, type StopMetrics } from '../runtime/metrics.js';
 
 interface HttpReply {
@@ -36,18 +37,18 @@ describe('GossipMetrics', () => {
   afterEach(() => stop());
 
   it('serves counters by server, type and reason at GET /metrics over HTTP', async () => {
-    metrics.frameIn('api', 500);
-    metrics.frameIn('api', 500);
-    metrics.frameIn('p2p', 508);
-    metrics.frameOut('api', 502);
+    metrics.frameIn('api', MessageType.GOSSIP_ANNOUNCE);
+    metrics.frameIn('api', MessageType.GOSSIP_ANNOUNCE);
+    metrics.frameIn('p2p', MessageType.GOSSIP_HELLO);
+    metrics.frameOut('api', MessageType.GOSSIP_NOTIFICATION);
     metrics.malformed('api', 'size-too-small');
     metrics.dropped('p2p', 'receive-queue-full');
     const reply = await httpGet(stop.port, '/metrics');
     assert.equal(reply.status, 200);
     assert.match(reply.contentType, /^text\/plain; version=0\.0\.4/);
-    assert.equal(sample(reply.body, 'gossip_frames_received_total{server="api",type="500"}'), 2);
-    assert.equal(sample(reply.body, 'gossip_frames_received_total{server="p2p",type="508"}'), 1);
-    assert.equal(sample(reply.body, 'gossip_frames_sent_total{server="api",type="502"}'), 1);
+    assert.equal(sample(reply.body, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_ANNOUNCE}"}`), 2);
+    assert.equal(sample(reply.body, `gossip_frames_received_total{server="p2p",type="${MessageType.GOSSIP_HELLO}"}`), 1);
+    assert.equal(sample(reply.body, `gossip_frames_sent_total{server="api",type="${MessageType.GOSSIP_NOTIFICATION}"}`), 1);
     assert.equal(sample(reply.body, 'gossip_malformed_closes_total{server="api",reason="size-too-small"}'), 1);
     assert.equal(sample(reply.body, 'gossip_frames_dropped_total{server="p2p",reason="receive-queue-full"}'), 1);
   });
@@ -95,13 +96,13 @@ describe('GossipMetrics', () => {
 
   it('keeps the counters of two daemons in one process apart', async () => {
     const other = new GossipMetrics({ processMetrics: false });
-    other.frameIn('api', 501);
-    metrics.frameIn('api', 503);
+    other.frameIn('api', MessageType.GOSSIP_NOTIFY);
+    metrics.frameIn('api', MessageType.GOSSIP_VALIDATION);
     const mine = await metrics.text();
     const theirs = await other.text();
-    assert.equal(sample(mine, 'gossip_frames_received_total{server="api",type="501"}'), undefined);
-    assert.equal(sample(theirs, 'gossip_frames_received_total{server="api",type="501"}'), 1);
-    assert.equal(sample(theirs, 'gossip_frames_received_total{server="api",type="503"}'), undefined);
+    assert.equal(sample(mine, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_NOTIFY}"}`), undefined);
+    assert.equal(sample(theirs, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_NOTIFY}"}`), 1);
+    assert.equal(sample(theirs, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_VALIDATION}"}`), undefined);
     assert.doesNotMatch(theirs, /nodejs_eventloop_lag_seconds/);
   });
 

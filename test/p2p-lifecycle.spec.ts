@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { GossipAnnounce, GossipPeerRequest, GossipPeerResponse, MessageType } from '../generated/index.js';
+import { frameTypeOf, GossipAnnounce, GossipPeerRequest, GossipPeerResponse, MessageType } from '../generated/index.js';
 import { defaultConfig, type GossipConfig } from '../runtime/config.js';
 import { startDaemon, type Daemon } from '../runtime/daemon.js';
 import { PowPool } from '../runtime/pow/pool.js';
@@ -107,7 +107,7 @@ describe('P2P life cycle (PROTOCOL.md §4.2)', function () {
     const forwarded = await third!.expect(MessageType.GOSSIP_ANNOUNCE);
     assert.equal(Buffer.from(forwarded.frame.message.data).toString(), 'two copies');
     for (const sender of [first!, second!]) {
-      const echo = await sender.socket.take(300, (frame) => ((frame[2]! << 8) | frame[3]!) === MessageType.GOSSIP_ANNOUNCE);
+      const echo = await sender.socket.take(300, (frame) => frameTypeOf(frame) === MessageType.GOSSIP_ANNOUNCE);
       assert.equal(echo, null, 'a peer that sent the item does not get it back');
     }
     subscriber.destroy();

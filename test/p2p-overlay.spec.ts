@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { GossipPeerRequest, MessageType } from '../generated/index.js';
+import { frameTypeOf, GossipPeerRequest, MessageType } from '../generated/index.js';
 import { ApiClient } from '../runtime/api/api-client.js';
 import { defaultConfig, type GossipConfig } from '../runtime/config.js';
 import { startDaemon } from '../runtime/daemon.js';
@@ -145,7 +145,7 @@ describe('overlay maintenance (PROTOCOL.md §4.2, §4.3)', function () {
     for (let n = 1n; n <= 3n; n++) peer.send(GossipPeerRequest.encode({ limit: 10, nonce: n }));
     const first = await peer.expect(MessageType.GOSSIP_PEER_RESPONSE);
     assert.equal(first.frame.message.nonce, 1n);
-    const extra = await peer.socket.take(500, (frame) => ((frame[2]! << 8) | frame[3]!) === MessageType.GOSSIP_PEER_RESPONSE);
+    const extra = await peer.socket.take(500, (frame) => frameTypeOf(frame) === MessageType.GOSSIP_PEER_RESPONSE);
     assert.equal(extra, null, 'requests arriving while one is answered are not answered');
     peer.close();
   });

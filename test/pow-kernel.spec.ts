@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WASM_PATH, WAT_PATH, buildKernel } from '../runtime/pow/build-kernel.js';
-import { ChallengeSearch, LAYOUT, kernelDigestWord0 } from '../runtime/pow/kernel.mjs';
+import { CHALLENGE_OFFSET } from '../generated/index.js';
+import { ChallengeSearch, KERNEL_CHALLENGE_OFFSET, LAYOUT, kernelDigestWord0 } from '../runtime/pow/kernel.mjs';
 import { KERNEL_LAYOUT, isConstantWord } from '../runtime/pow/kernel-wat.js';
 
-/** Digest word 0 by node:crypto of `frame` with challenge (high, low) at offset 12 (PROTOCOL.md §4.1). */
+/** Digest word 0 by node:crypto of `frame` with challenge (high, low) at CHALLENGE_OFFSET (PROTOCOL.md §4.1). */
 function referenceWord0(frame: Uint8Array, high: number, low: number): number {
   const copy = Buffer.from(frame);
-  copy.writeUInt32BE(high >>> 0, 12);
-  copy.writeUInt32BE(low >>> 0, 16);
+  copy.writeUInt32BE(high >>> 0, CHALLENGE_OFFSET);
+  copy.writeUInt32BE(low >>> 0, CHALLENGE_OFFSET + 4);
   return createHash('sha256').update(copy).digest().readUInt32BE(0);
 }
 
@@ -69,8 +70,14 @@ describe('SHA-256 search kernel (runtime/pow/kernel.mjs + sha256-kernel.wasm)', 
     assert.equal(search.search(0, 1 << 14, 40), null);
   });
 
-  it('rejects a frame too short to hold a challenge at offset 12', () => {
-    assert.throws(() => new ChallengeSearch(new Uint8Array(19)), /no room for a challenge at offset 12/);
+  it('is specialised for the protocol\'s challenge offset (the generated CHALLENGE_OFFSET)', () => {
+    // A spec that moves the challenge needs a new kernel; until then proofs take the generic, slower search.
+    assert.equal(KERNEL_CHALLENGE_OFFSET, CHALLENGE_OFFSET);
+  });
+
+  it('rejects a frame too short to hold a challenge at its offset', () => {
+    const short = new Uint8Array(KERNEL_CHALLENGE_OFFSET + 7);
+    assert.throws(() => new ChallengeSearch(short), new RegExp(`no room for a challenge at offset ${KERNEL_CHALLENGE_OFFSET}`));
   });
 
   it('shares its memory layout and constant-word rule with the generator', () => {

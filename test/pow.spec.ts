@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CHALLENGE_OFFSET, GossipPeerResponse, GossipVerificationResponse, MessageType } from '../generated/index.js';
+import { CHALLENGE_OFFSET, GossipPeerResponse, GossipVerificationResponse, MessageType, writeFrameHeader } from '../generated/index.js';
 import { PowError } from '../runtime/errors.js';
 import { PowPool } from '../runtime/pow/pool.js';
 import { PEER_RESPONSE_PREIMAGE_SIZE, proofPreimage } from '../runtime/pow/preimage.js';
@@ -125,10 +125,10 @@ describe('proof-of-work verification (runtime/pow/verify.ts, PROTOCOL.md §4.1)'
 
   it('hashes the whole VERIFICATION RESPONSE, header included, and needs exactly difficultyBits zero bits', () => {
     // Pick (by node:crypto) a challenge whose frame has ≥ 8 zero bits but whose frame with
-    // type VERIFICATION REQUEST in the header has fewer: a check that skipped the header would accept both.
+    // the VERIFICATION REQUEST type in the header has fewer: a check that skipped the header would accept both.
     const retyped = (frame: Uint8Array): Uint8Array => {
       const copy = Uint8Array.from(frame);
-      new DataView(copy.buffer).setUint16(2, MessageType.GOSSIP_VERIFICATION_REQUEST);
+      writeFrameHeader(copy, copy.length, MessageType.GOSSIP_VERIFICATION_REQUEST);
       return copy;
     };
     let challenge = 0n;
@@ -214,7 +214,7 @@ describe('PowPool (runtime/pow/pool.ts, PROTOCOL.md §4.1)', function () {
   });
 
   it('rejects a bad offset or difficulty with a one-line PowError', async () => {
-    await assert.rejects(pool.solve(new Uint8Array(19), CHALLENGE_OFFSET, 8), (e: unknown) => e instanceof PowError && e.code === 'bad-offset' && !e.message.includes('\n'));
+    await assert.rejects(pool.solve(new Uint8Array(CHALLENGE_OFFSET + 7), CHALLENGE_OFFSET, 8), (e: unknown) => e instanceof PowError && e.code === 'bad-offset' && !e.message.includes('\n'));
     await assert.rejects(pool.solve(verificationResponse(1n), CHALLENGE_OFFSET, 300), (e: unknown) => e instanceof PowError && e.code === 'bad-difficulty');
   });
 

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
+import { MessageType } from '../generated/index.js';
 import { Fifo } from '../runtime/core/fifo.js';
 import { ReceiveQueue } from '../runtime/core/receive-queue.js';
 
 describe('ReceiveQueue', () => {
-  const isValidation = (item: { type: number }) => item.type === 503;
+  const isValidation = (item: { type: number }) => item.type === MessageType.GOSSIP_VALIDATION;
 
   it('serves VALIDATION frames before everything queued earlier', () => {
     const queue = new ReceiveQueue<{ type: number; n: number }>(100, isValidation);
-    queue.push({ type: 500, n: 1 });
-    queue.push({ type: 501, n: 2 });
-    queue.push({ type: 503, n: 3 });
-    queue.push({ type: 500, n: 4 });
-    queue.push({ type: 503, n: 5 });
+    queue.push({ type: MessageType.GOSSIP_ANNOUNCE, n: 1 });
+    queue.push({ type: MessageType.GOSSIP_NOTIFY, n: 2 });
+    queue.push({ type: MessageType.GOSSIP_VALIDATION, n: 3 });
+    queue.push({ type: MessageType.GOSSIP_ANNOUNCE, n: 4 });
+    queue.push({ type: MessageType.GOSSIP_VALIDATION, n: 5 });
     const order = [];
     for (let item = queue.shift(); item; item = queue.shift()) order.push(item.n);
     assert.deepEqual(order, [3, 5, 1, 2, 4]);
@@ -19,7 +20,7 @@ describe('ReceiveQueue', () => {
 
   it('keeps arrival order within each lane', () => {
     const queue = new ReceiveQueue<{ type: number; n: number }>(10_000, isValidation);
-    for (let n = 0; n < 1000; n++) queue.push({ type: n % 3 === 0 ? 503 : 500, n });
+    for (let n = 0; n < 1000; n++) queue.push({ type: n % 3 === 0 ? MessageType.GOSSIP_VALIDATION : MessageType.GOSSIP_ANNOUNCE, n });
     const served: number[] = [];
     for (let item = queue.shift(); item; item = queue.shift()) served.push(item.n);
     const validations = served.filter((n) => n % 3 === 0);
@@ -32,9 +33,9 @@ describe('ReceiveQueue', () => {
   it('reports full at its capacity and has-priority while a validation waits', () => {
     const queue = new ReceiveQueue<{ type: number }>(2, isValidation);
     assert.equal(queue.isFull, false);
-    queue.push({ type: 500 });
+    queue.push({ type: MessageType.GOSSIP_ANNOUNCE });
     assert.equal(queue.hasPriority, false);
-    queue.push({ type: 503 });
+    queue.push({ type: MessageType.GOSSIP_VALIDATION });
     assert.equal(queue.isFull, true);
     assert.equal(queue.hasPriority, true);
     queue.shift();

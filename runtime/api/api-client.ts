@@ -9,10 +9,12 @@
  */
 import net from 'node:net';
 import {
+  frameTypeOf,
   GossipAnnounce,
   GossipNotification,
   GossipNotify,
   GossipValidation,
+  HEADER_SIZE,
   MessageType,
 } from '../../generated/index.js';
 import { FrameReader } from '../core/framer.js';
@@ -53,7 +55,7 @@ export class FramedSocket {
   receivedBytes = 0;
   /** Why the connection ended, or null while it is open. */
   closeReason: string | null = null;
-  /** A framing error in what the remote sent (size < 4 or > 65535), if any. */
+  /** A framing error in what the remote sent (size below HEADER_SIZE or above MAX_FRAME_SIZE), if any. */
   framingError: string | null = null;
 
   private constructor(readonly socket: net.Socket) {
@@ -185,9 +187,9 @@ export class FramedSocket {
   }
 }
 
-/** Frame type of a whole frame (bytes 2–3, §1). */
+/** Frame type of a whole frame (§1), or -1 when it is too short to hold a header. */
 export function frameType(frame: Uint8Array): number {
-  return frame.length >= 4 ? ((frame[2]! << 8) | frame[3]!) : -1;
+  return frame.length >= HEADER_SIZE ? frameTypeOf(frame) : -1;
 }
 
 /** A connection to a Gossip node's API port (§3). */

@@ -6,7 +6,7 @@
  * is still spread (§3.1: an ANNOUNCE whose sender disconnects right after it is processed).
  */
 import type { Logger } from 'pino';
-import { API_ACCEPTED_TYPES, MessageType } from '../protocol-facts.js';
+import { API_ACCEPTED_TYPES, MessageType } from '../../generated/index.js';
 import type { Connection } from '../core/connection.js';
 import type { FrameConsumer, Received } from '../core/frame-consumer.js';
 import type { LocalItems } from '../core/gossip-handler.js';

@@ -4,7 +4,7 @@
  * consumer feeds it NOTIFY and VALIDATION; the gossip handler asks it to notify.
  */
 import { GossipNotification } from '../../generated/index.js';
-import { NOTIFICATION_MESSAGE_ID_OFFSET } from '../protocol-facts.js';
+import { NOTIFICATION_MESSAGE_ID_OFFSET } from '../../generated/index.js';
 import type { Connection } from '../core/connection.js';
 import type { Item } from '../core/item.js';
 import { Subscriptions } from './subscriptions.js';

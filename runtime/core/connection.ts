@@ -3,6 +3,7 @@
  * share of the receive queue, and the connection's send queue.
  */
 import type { Socket } from 'node:net';
+import { frameTypeOf } from '../../generated/index.js';
 import { FrameReader } from './framer.js';
 import { SendQueue } from './send-queue.js';
 
@@ -56,7 +57,7 @@ export class Connection {
   /** Queues one whole frame for sending; false when the connection is closed or too far behind. */
   send(frame: Uint8Array): boolean {
     if (!this.sendQueue.enqueue(frame)) return false;
-    this.onSent((frame[2]! << 8) | frame[3]!);
+    this.onSent(frameTypeOf(frame));
     return true;
   }
 

@@ -1,7 +1,7 @@
 // Cuts a TCP byte stream into whole frames (PROTOCOL.md §1): framing works on the stream,
 // never on read boundaries, so a frame split into 1-byte reads and many frames in one read
 // both come out whole.
-import { HEADER_SIZE, MAX_FRAME_SIZE } from '../../generated/index.js';
+import { frameSizeOf, HEADER_SIZE, MAX_FRAME_SIZE, SIZE_FIELD_END } from '../../generated/index.js';
 import { FramingError } from '../errors.js';
 
 export { FramingError };
@@ -30,7 +30,7 @@ export class FrameReader {
   /**
    * Adds a chunk; returns the whole frames it completes, in order. Each frame owns its
    * bytes (a copy), so callers may keep it after the socket reuses its buffer.
-   * Throws FramingError on a header announcing size < 4 or > maxFrameSize. When whole
+   * Throws FramingError on a header announcing size < HEADER_SIZE or > maxFrameSize. When whole
    * frames precede the bad header in the stream, they are returned first and the error is
    * thrown by `throwIfFailed` (or the next `push`): nothing before it is lost.
    */
@@ -50,8 +50,8 @@ export class FrameReader {
   private cut(buffer: Uint8Array, length: number): Uint8Array[] {
     const frames: Uint8Array[] = [];
     let offset = 0;
-    while (length - offset >= 2) {
-      const size = (buffer[offset]! << 8) | buffer[offset + 1]!;
+    while (length - offset >= SIZE_FIELD_END) {
+      const size = frameSizeOf(buffer, offset);
       const failure =
         size < HEADER_SIZE
           ? new FramingError('size-too-small', `frame size ${size} is smaller than the ${HEADER_SIZE}-byte header`)

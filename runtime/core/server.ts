@@ -7,7 +7,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { decodeFrame, DecodeError, type Frame } from '../../generated/index.js';
-import { DROPPABLE_TYPES, MAX_FRAME_SIZE, PRIORITY_TYPES } from '../protocol-facts.js';
+import { DROPPABLE_TYPES, MAX_FRAME_SIZE, PRIORITY_TYPES } from '../../generated/index.js';
 import { Connection, type ServerName } from './connection.js';
 import type { FrameConsumer, Received } from './frame-consumer.js';
 import type { Pump } from './receive-pump.js';

@@ -3,7 +3,7 @@
  * phase of its link, and who handles each. Before a peer proved itself only the handshake
  * is accepted (§4.2); gossip from an active link goes to the gossip handler.
  */
-import { HANDSHAKE_TYPES, MessageType, P2P_ACCEPTED_TYPES } from '../protocol-facts.js';
+import { HANDSHAKE_TYPES, MessageType, P2P_ACCEPTED_TYPES } from '../../generated/index.js';
 import type { Connection } from '../core/connection.js';
 import type { FrameConsumer, Received } from '../core/frame-consumer.js';
 import type { PeerItems } from '../core/gossip-handler.js';

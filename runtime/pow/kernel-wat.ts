@@ -3,8 +3,8 @@
  *
  * The kernel hashes four candidate challenges at once in the four i32 lanes of a v128
  * (WebAssembly SIMD): no native SHA instructions are reachable from WebAssembly, so width is
- * where the speed comes from. It is specialised for a challenge at byte offset 12 of the
- * frame (`CHALLENGE_OFFSET`): message words W3 (challenge high half, fixed per call) and W4
+ * where the speed comes from. It is specialised for a challenge at KERNEL_CHALLENGE_OFFSET of
+ * the frame (kernel.mjs; equal to the generated CHALLENGE_OFFSET): message words W3 (challenge high half, fixed per call) and W4
  * (low half, lane i of iteration n = lo + 4n + i) of the first SHA-256 block. Everything that
  * does not depend on W4 is computed once per call by `kernel.mjs` and read from memory:
  *   - rounds 0–3 and the W4-independent part of round 4,

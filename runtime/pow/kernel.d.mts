@@ -1,7 +1,10 @@
 // Types for kernel.mjs (plain JavaScript so that worker threads load it without a TS loader).
 
-/** The kernel hashes challenges at this frame offset (message words W3 and W4 of block 0). */
-export declare const KERNEL_CHALLENGE_OFFSET: 12;
+/** The challenge's high half is this message word of block 0 (the low half the next one). */
+export declare const KERNEL_CHALLENGE_WORD: number;
+
+/** The kernel hashes challenges at this frame offset (4 · KERNEL_CHALLENGE_WORD); the protocol's is CHALLENGE_OFFSET. */
+export declare const KERNEL_CHALLENGE_OFFSET: number;
 
 /** Memory layout in 32-bit words, shared with the kernel's generator (kernel-wat.ts). */
 export declare const LAYOUT: Readonly<{
@@ -27,7 +30,7 @@ export declare class ChallengeSearch {
   setHigh(high: number): void;
   /** Tries challenges (high, low … low + 4·groups − 1); the first with enough zero bits, or null. */
   search(low: number, groups: number, difficultyBits: number): bigint | null;
-  /** Copy of the frame with `challenge` written big-endian at offset 12. */
+  /** Copy of the frame with `challenge` written big-endian at KERNEL_CHALLENGE_OFFSET. */
   withChallenge(challenge: bigint): Uint8Array;
 }
 

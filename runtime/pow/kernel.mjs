@@ -7,8 +7,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-/** The kernel hashes challenges at this frame offset: message words W3 and W4 of block 0. */
-export const KERNEL_CHALLENGE_OFFSET = 12;
+/**
+ * The kernel's specialisation, not a protocol fact: it takes the challenge's high half as
+ * message word W3 of block 0 and its low half as W4, so it hashes challenges at byte offset
+ * 4 · W3. The protocol's offset is the generated CHALLENGE_OFFSET (a JS worker cannot import
+ * generated/); test/pow-kernel.spec.ts holds the two equal. A frame whose challenge sits
+ * elsewhere is solved by worker.mjs's generic search.
+ */
+export const KERNEL_CHALLENGE_WORD = 3;
+export const KERNEL_CHALLENGE_OFFSET = KERNEL_CHALLENGE_WORD * 4;
 
 /**
  * Memory layout in 32-bit words, shared with the kernel's generator (kernel-wat.ts), which
@@ -105,7 +112,7 @@ export class ChallengeSearch {
    */
   constructor(frame) {
     if (frame.length < KERNEL_CHALLENGE_OFFSET + 8) {
-      throw new RangeError(`frame of ${frame.length} bytes has no room for a challenge at offset 12`);
+      throw new RangeError(`frame of ${frame.length} bytes has no room for a challenge at offset ${KERNEL_CHALLENGE_OFFSET}`);
     }
     this.frame = Uint8Array.from(frame);
     this.words = paddedWords(this.frame);
@@ -178,7 +185,7 @@ export class ChallengeSearch {
     return null;
   }
 
-  /** Copy of the frame with `challenge` written big-endian at offset 12. */
+  /** Copy of the frame with `challenge` written big-endian at KERNEL_CHALLENGE_OFFSET. */
   withChallenge(challenge) {
     const copy = Uint8Array.from(this.frame);
     new DataView(copy.buffer).setBigUint64(KERNEL_CHALLENGE_OFFSET, challenge);

@@ -13,16 +13,16 @@
  * and every byte of the list is still bound, through its digest.
  */
 import { createHash } from 'node:crypto';
-import { MessageType } from '../../generated/index.js';
+import { frameTypeOf, HEADER_SIZE, MessageType } from '../../generated/index.js';
 
 /** Bytes of a PEER RESPONSE hashed as they are: size, type, nonce, challenge. */
 export const PEER_RESPONSE_HEAD_SIZE = 20;
 /** Length of a PEER RESPONSE's proof preimage: the head and a SHA-256 digest. */
 export const PEER_RESPONSE_PREIMAGE_SIZE = PEER_RESPONSE_HEAD_SIZE + 32;
 
-/** The frame's type from its header (bytes 2–3), or -1 for a frame too short to have one. */
+/** The frame's type from its header, or -1 for a frame too short to have one. */
 function typeOf(frame: Uint8Array): number {
-  return frame.length >= 4 ? (frame[2]! << 8) | frame[3]! : -1;
+  return frame.length >= HEADER_SIZE ? frameTypeOf(frame) : -1;
 }
 
 /** Whether the frame's proof hashes a digest of its tail (a PEER RESPONSE) rather than the whole frame. */

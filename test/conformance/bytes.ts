@@ -2,6 +2,7 @@
  * Building frames byte by byte (including malformed ones the codecs refuse to write) and
  * showing bytes in failure reports.
  */
+import { HEADER_SIZE, MessageType, writeFrameHeader } from '../../generated/index.js';
 
 /** Hex with a space every 4 bytes; long inputs are cut after `limit` bytes. */
 export function hex(bytes: Uint8Array, limit = 64): string {
@@ -9,14 +10,12 @@ export function hex(bytes: Uint8Array, limit = 64): string {
   return bytes.length > limit ? `${shown} … (${bytes.length} bytes)` : shown;
 }
 
-/** `size:u16 | type:u16 | body` with `size` = 4 + body length unless `size` is given (§1). */
+/** Header, then body, with `size` = the whole frame's length unless `size` is given (§1). */
 export function rawFrame(type: number, body: Uint8Array | number[], size?: number): Uint8Array {
   const bodyBytes = body instanceof Uint8Array ? body : Uint8Array.from(body);
-  const frame = new Uint8Array(4 + bodyBytes.length);
-  const view = new DataView(frame.buffer);
-  view.setUint16(0, size ?? frame.length);
-  view.setUint16(2, type);
-  frame.set(bodyBytes, 4);
+  const frame = new Uint8Array(HEADER_SIZE + bodyBytes.length);
+  writeFrameHeader(frame, size ?? frame.length, type);
+  frame.set(bodyBytes, HEADER_SIZE);
   return frame;
 }
 
@@ -34,12 +33,12 @@ export function u64(value: bigint): number[] {
 
 /** A VALIDATION frame with the whole 16-bit word given, reserved bits included (§3). */
 export function validationWord(messageId: number, word: number): Uint8Array {
-  return rawFrame(503, [...u16(messageId), ...u16(word)]);
+  return rawFrame(MessageType.GOSSIP_VALIDATION, [...u16(messageId), ...u16(word)]);
 }
 
 /** An ANNOUNCE frame with a chosen reserved byte (§3; reserved must be ignored, §1). */
 export function announceWithReserved(ttl: number, reserved: number, dataType: number, data: Uint8Array): Uint8Array {
-  return rawFrame(500, [ttl, reserved, ...u16(dataType), ...data]);
+  return rawFrame(MessageType.GOSSIP_ANNOUNCE, [ttl, reserved, ...u16(dataType), ...data]);
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -132,6 +132,8 @@ function givenNodes(api: readonly string[], p2p: readonly string[]): NodeInfo[] 
 /** Probe items' data type: far from the range cases use. */
 const PROBE_DATA_TYPE = 65_000;
 const PROBE_INTERVAL_MS = 300;
+/** Each connection attempt while a node starts gets at least this long. */
+const MIN_CONNECT_TIMEOUT_MS = 500;
 
 /**
  * Announces probe items on node 0 until a subscriber on every other node got one (the
@@ -168,7 +170,7 @@ async function waitUntilConnected(nodes: readonly NodeInfo[], timeoutMs: number)
 async function connectWithin(endpoint: Endpoint, deadline: number): Promise<ApiClient> {
   for (;;) {
     try {
-      return await ApiClient.connect(endpoint, Math.max(500, Math.min(5_000, deadline - Date.now())));
+      return await ApiClient.connect(endpoint, Math.max(MIN_CONNECT_TIMEOUT_MS, Math.min(5_000, deadline - Date.now())));
     } catch (error) {
       if (Date.now() >= deadline) throw error;
       await sleep(PROBE_INTERVAL_MS);

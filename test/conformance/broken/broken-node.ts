@@ -18,7 +18,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import ini from 'ini';
-import { decodeFrame, GossipAnnounce, GossipNotification, type GossipAnnounce as Announce } from '../../../generated/index.js';
+import { decodeFrame, GossipAnnounce, GossipNotification, MessageType, type GossipAnnounce as Announce } from '../../../generated/index.js';
 import { parseEndpoint } from '../../../runtime/api/api-client.js';
 import { FrameReader } from '../../../runtime/core/framer.js';
 import { runLink, type P2pBug, type P2pSettings } from './broken-p2p.js';
@@ -145,9 +145,9 @@ function serveApi(socket: net.Socket): void {
     try {
       for (const bytes of reader.push(chunk)) {
         const frame = decodeFrame(bytes);
-        if (frame.type === 500) announceLocally(frame.message, client);
-        else if (frame.type === 501) client.types.add(frame.message.dataType);
-        else if (frame.type === 503) {
+        if (frame.type === MessageType.GOSSIP_ANNOUNCE) announceLocally(frame.message, client);
+        else if (frame.type === MessageType.GOSSIP_NOTIFY) client.types.add(frame.message.dataType);
+        else if (frame.type === MessageType.GOSSIP_VALIDATION) {
           const pending = client.pending.get(frame.message.messageId);
           client.pending.delete(frame.message.messageId);
           if (pending) answered(pending, client, frame.message.valid);

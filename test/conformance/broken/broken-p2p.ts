@@ -13,7 +13,16 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type net from 'node:net';
-import { CHALLENGE_OFFSET, decodeFrame, GossipHello, GossipVerificationRequest, GossipVerificationResponse, type GossipAnnounce } from '../../../generated/index.js';
+import {
+  CHALLENGE_OFFSET,
+  decodeFrame,
+  GossipHello,
+  GossipVerificationRequest,
+  GossipVerificationResponse,
+  HANDSHAKE_TYPES,
+  MessageType,
+  type GossipAnnounce,
+} from '../../../generated/index.js';
 import { FrameReader } from '../../../runtime/core/framer.js';
 import { leadingZeroBits } from '../../../runtime/pow/verify.js';
 
@@ -31,9 +40,7 @@ export interface P2pSettings {
   readonly onClosed: (socket: net.Socket) => void;
 }
 
-const HANDSHAKE_TYPES = new Set([506, 507, 508]);
-
-/** Solves a 507 frame in place, one hash at a time on this thread (test-only). */
+/** Solves a VERIFICATION RESPONSE frame in place, one hash at a time on this thread (test-only). */
 function solve(frame: Uint8Array, bits: number): Uint8Array {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   for (let challenge = 0n; ; challenge++) {
@@ -80,12 +87,12 @@ export function runLink(socket: net.Socket, isDialer: boolean, settings: P2pSett
     try {
       for (const bytes of reader.push(chunk)) {
         const frame = decodeFrame(bytes);
-        const isAllowed = isPeerVerified || HANDSHAKE_TYPES.has(frame.type) || (frame.type === 500 && bugs.has('gossip-before-verification'));
+        const isAllowed = isPeerVerified || HANDSHAKE_TYPES.has(frame.type) || (frame.type === MessageType.GOSSIP_ANNOUNCE && bugs.has('gossip-before-verification'));
         if (!isAllowed) throw new Error(`type ${frame.type} before verification`);
-        if (frame.type === 506) {
+        if (frame.type === MessageType.GOSSIP_VERIFICATION_REQUEST) {
           if (isDialer || isPeerVerified || bugs.has('solves-before-proof')) prove(frame.message.nonce);
           else heldRequest = frame.message.nonce;
-        } else if (frame.type === 507) {
+        } else if (frame.type === MessageType.GOSSIP_VERIFICATION_RESPONSE) {
           const isNonceRight = bugs.has('accepts-any-nonce') || (ourNonce !== null && frame.message.nonce === ourNonce);
           const isProofRight = bugs.has('skips-proof-check') || leadingZeroBits(createHash('sha256').update(bytes).digest()) >= settings.powDifficulty;
           if (!isNonceRight || !isProofRight) throw new Error('bad proof');
@@ -94,9 +101,9 @@ export function runLink(socket: net.Socket, isDialer: boolean, settings: P2pSett
           if (heldRequest !== null) prove(heldRequest);
           heldRequest = null;
           activateIfReady();
-        } else if (frame.type === 500) {
+        } else if (frame.type === MessageType.GOSSIP_ANNOUNCE) {
           settings.onAnnounce({ ...frame.message, data: Uint8Array.from(frame.message.data) }, socket);
-        } else if (frame.type !== 508) {
+        } else if (frame.type !== MessageType.GOSSIP_HELLO) {
           throw new Error(`type ${frame.type} not handled`);
         }
       }

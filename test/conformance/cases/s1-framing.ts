@@ -4,7 +4,7 @@
  * Deliveries are observed across nodes (announce on node 0, subscriber on node 1) so that an
  * implementation that never notifies local subscribers fails only api/3.1/local-delivery.
  */
-import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE } from '../../../generated/index.js';
+import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE, MessageType } from '../../../generated/index.js';
 import { FramedSocket } from '../../../runtime/api/api-client.js';
 import { announceWithReserved, hex, rawFrame, sleep, u16, u64 } from '../bytes.js';
 import { announceFrom, connect, settle, Subscriber } from '../observe.js';
@@ -23,6 +23,14 @@ async function writeInPieces(socket: FramedSocket, bytes: Uint8Array, pieceLengt
 }
 
 /** One malformed-frame case: `bytes` on a fresh API connection to node 0 must close it. */
+/** PROTOCOL.md §2 reserves this range for Gossip; the first number in it that no spec registers. */
+const GOSSIP_RANGE = { first: 500, last: 519 }; // not a message type: the bounds of the reserved range
+const UNREGISTERED_GOSSIP_TYPE = ((): number => {
+  const registered = new Set<number>(Object.values(MessageType));
+  for (let type = GOSSIP_RANGE.first; type <= GOSSIP_RANGE.last; type++) if (!registered.has(type)) return type;
+  throw new Error('every Gossip type number is registered');
+})();
+
 function closes(slug: string, requirement: string, bytes: Uint8Array, section = '1'): ConformanceCase {
   return {
     id: `api/${section}/${slug}`,
@@ -188,7 +196,7 @@ export const framingCases: ConformanceCase[] = [
     minNodes: 2,
     async run(context) {
       const dataType = context.freshDataType();
-      const frame = rawFrame(501, [0xff, 0xff, ...u16(dataType)]);
+      const frame = rawFrame(MessageType.GOSSIP_NOTIFY, [0xff, 0xff, ...u16(dataType)]);
       const client = await connect(context, context.nodes[1]!);
       client.sendRaw(frame);
       await settle();
@@ -199,12 +207,16 @@ export const framingCases: ConformanceCase[] = [
     },
   },
   closes('size-below-header', 'A frame whose size is below 4 closes the connection.', Uint8Array.from([0x00, 0x02, 0x01, 0xf5])),
-  closes('notify-trailing-bytes', 'A NOTIFY longer than its fixed 8 bytes closes the connection.', rawFrame(501, [0, 0, 0x9c, 0x40, 0, 0])),
-  closes('notify-truncated', 'A NOTIFY shorter than its fixed 8 bytes closes the connection.', rawFrame(501, [0, 0])),
-  closes('validation-wrong-size', 'A VALIDATION whose size is not 8 closes the connection.', rawFrame(503, [0, 1, 0, 1, 0, 0, 0, 0])),
-  closes('announce-truncated', 'An ANNOUNCE too short for ttl, reserved and data_type closes the connection.', rawFrame(500, [1, 0])),
+  closes('notify-trailing-bytes', 'A NOTIFY longer than its fixed 8 bytes closes the connection.', rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0, 0x9c, 0x40, 0, 0])),
+  closes('notify-truncated', 'A NOTIFY shorter than its fixed 8 bytes closes the connection.', rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0])),
+  closes('validation-wrong-size', 'A VALIDATION whose size is not 8 closes the connection.', rawFrame(MessageType.GOSSIP_VALIDATION, [0, 1, 0, 1, 0, 0, 0, 0])),
+  closes('announce-truncated', 'An ANNOUNCE too short for ttl, reserved and data_type closes the connection.', rawFrame(MessageType.GOSSIP_ANNOUNCE, [1, 0])),
   closes('unknown-type', 'A frame of an unregistered type (999) closes the connection.', rawFrame(999, [0, 0, 0, 0])),
-  closes('reserved-gossip-type', 'A frame of a reserved Gossip type (509) closes the connection.', rawFrame(509, [0, 0, 0, 0])),
+  closes(
+    'reserved-gossip-type',
+    `A frame of a reserved Gossip type (${UNREGISTERED_GOSSIP_TYPE}) closes the connection.`,
+    rawFrame(UNREGISTERED_GOSSIP_TYPE, [0, 0, 0, 0]),
+  ),
   closes('other-module-type', "A frame of another module's type (650, DHT) closes the connection.", rawFrame(650, [0, 0, 0, 0])),
   {
     id: 'api/1/others-still-served',
@@ -258,12 +270,12 @@ function p2pCloses(slug: string, requirement: string, bytes: Uint8Array): Confor
 }
 
 export const p2pFramingCases: ConformanceCase[] = [
-  p2pCloses('api-type-closes', 'An API type (NOTIFY, 501) sent to the P2P port closes the link.', rawFrame(501, [0, 0, 0x9c, 0x40])),
-  p2pCloses('notification-closes', 'A NOTIFICATION (502) sent to the P2P port closes the link.', rawFrame(502, [0, 1, 0x9c, 0x40, 1])),
+  p2pCloses('api-type-closes', 'An API type (NOTIFY, 501) sent to the P2P port closes the link.', rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0, 0x9c, 0x40])),
+  p2pCloses('notification-closes', 'A NOTIFICATION (502) sent to the P2P port closes the link.', rawFrame(MessageType.GOSSIP_NOTIFICATION, [0, 1, 0x9c, 0x40, 1])),
   p2pCloses('unknown-type-closes', 'An unknown type (999) sent to the P2P port closes the link.', rawFrame(999, [0, 0, 0, 0])),
   p2pCloses(
     'partial-peer-entry-closes',
     'A PEER RESPONSE whose address bytes are not a whole number of entries closes the link.',
-    rawFrame(505, [...u64(1n), ...u64(2n), 0, 0, 0, 0, 127, 0, 0, 1, 0x17]),
+    rawFrame(MessageType.GOSSIP_PEER_RESPONSE, [...u64(1n), ...u64(2n), 0, 0, 0, 0, 127, 0, 0, 1, 0x17]),
   ),
 ];

@@ -4,12 +4,21 @@
  * 0, subscribe on node 1) witness that an item was processed. Forwarding rules are in
  * s3-1-forwarding.ts.
  */
-import { GossipNotify } from '../../../generated/index.js';
-import { ApiClient, FramedSocket, frameType } from '../../../runtime/api/api-client.js';
-import { hex, rawFrame, u16, u64, validationWord } from '../bytes.js';
+import { GossipNotification, GossipNotify, MessageType } from '../../../generated/index.js';
+import { ApiClient, FramedSocket } from '../../../runtime/api/api-client.js';
+import { equalBytes, hex, rawFrame, u16, u64, validationWord } from '../bytes.js';
 import { announceFrom, connect, describeItem, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
 import { expectClose, notDelivered } from './common.js';
+
+/** The NOTIFICATION in `frame`, or null when it is not one laid out as §3 says. */
+function decodeOrNull(frame: Uint8Array): GossipNotification | null {
+  try {
+    return GossipNotification.decode(frame);
+  } catch {
+    return null;
+  }
+}
 
 /** A type an API client must not send closes its connection (§3.1, §1). */
 function refused(slug: string, requirement: string, bytes: Uint8Array): ConformanceCase {
@@ -67,11 +76,10 @@ export const apiCases: ConformanceCase[] = [
       await announceFrom(context, context.nodes[0]!, item);
       const frame = await socket.take(context.settings.waitMs);
       if (!frame) return skip('no frame arrived on node 1 (see api/3.1/cross-node-delivery)');
-      const expected = rawFrame(502, [0, 0, ...u16(dataType), ...item.data]);
-      const view = Buffer.from(frame);
-      const isRight =
-        frame.length === expected.length && view.readUInt16BE(0) === frame.length && frameType(frame) === 502 &&
-        view.readUInt16BE(6) === dataType && view.subarray(8).equals(Buffer.from(item.data));
+      const expected = rawFrame(MessageType.GOSSIP_NOTIFICATION, [0, 0, ...u16(dataType), ...item.data]);
+      // The codec checks size = frame length, the type and the layout; bytes 4–5 (the message ID) may be anything.
+      const decoded = decodeOrNull(frame);
+      const isRight = decoded !== null && decoded.dataType === dataType && equalBytes(decoded.data, item.data);
       if (isRight) return pass();
       return fail({
         message: 'the NOTIFICATION frame is not laid out as §3 says',
@@ -217,10 +225,10 @@ export const apiCases: ConformanceCase[] = [
       });
     },
   },
-  refused('notification-from-client', 'A client sending NOTIFICATION (502) is disconnected.', rawFrame(502, [0, 1, 0x9c, 0x40, 1, 2])),
-  refused('peer-request-from-client', 'A client sending PEER REQUEST (504, a P2P type) is disconnected.', rawFrame(504, [8, 0, 0, 0, ...u64(1n)])),
-  refused('peer-response-from-client', 'A client sending PEER RESPONSE (505, a P2P type) is disconnected.', rawFrame(505, [...u64(1n), ...u64(2n), 0, 0, 0, 0])),
-  refused('verification-request-from-client', 'A client sending VERIFICATION REQUEST (506) is disconnected.', rawFrame(506, u64(7n))),
-  refused('verification-response-from-client', 'A client sending VERIFICATION RESPONSE (507) is disconnected.', rawFrame(507, [...u64(7n), ...u64(9n)])),
-  refused('hello-from-client', 'A client sending HELLO (508, a P2P type) is disconnected.', rawFrame(508, [...u16(6001), 0, 0])),
+  refused('notification-from-client', 'A client sending NOTIFICATION (502) is disconnected.', rawFrame(MessageType.GOSSIP_NOTIFICATION, [0, 1, 0x9c, 0x40, 1, 2])),
+  refused('peer-request-from-client', 'A client sending PEER REQUEST (504, a P2P type) is disconnected.', rawFrame(MessageType.GOSSIP_PEER_REQUEST, [8, 0, 0, 0, ...u64(1n)])),
+  refused('peer-response-from-client', 'A client sending PEER RESPONSE (505, a P2P type) is disconnected.', rawFrame(MessageType.GOSSIP_PEER_RESPONSE, [...u64(1n), ...u64(2n), 0, 0, 0, 0])),
+  refused('verification-request-from-client', 'A client sending VERIFICATION REQUEST (506) is disconnected.', rawFrame(MessageType.GOSSIP_VERIFICATION_REQUEST, u64(7n))),
+  refused('verification-response-from-client', 'A client sending VERIFICATION RESPONSE (507) is disconnected.', rawFrame(MessageType.GOSSIP_VERIFICATION_RESPONSE, [...u64(7n), ...u64(9n)])),
+  refused('hello-from-client', 'A client sending HELLO (508, a P2P type) is disconnected.', rawFrame(MessageType.GOSSIP_HELLO, [...u16(6001), 0, 0])),
 ];
