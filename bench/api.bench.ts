@@ -1,5 +1,5 @@
 /**
- * API throughput and latency (issue 3 item 8; PROTOCOL.md §3): ONE daemon, spawned from the
+ * API throughput and latency (docs/protocol.md §3): ONE daemon, spawned from the
  * CLI as a user runs it (`node bin/gossip.js daemon -c <file>`, its own process, so that
  * latency includes two real loopback hops), N subscriber connections and one announcer in
  * this process. Each item carries its send time; a subscriber computes

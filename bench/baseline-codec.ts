@@ -1,5 +1,5 @@
 // A minimal hand-written DataView codec for the benchmark mix: the yardstick the generated
-// codecs must match (issue 2: decode ≥ 0.9x, encode ≥ 0.9x). Same checks as the generated
+// codecs must match (targets: decode ≥ 0.9x, encode ≥ 0.9x). Same checks as the generated
 // code where they cost something (header, sizes, ranges), nothing more. It parses and builds
 // frames by hand on purpose (test/protocol-facts.spec.ts exempts it from the header rule);
 // only the type numbers come from the registry.

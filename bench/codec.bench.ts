@@ -26,7 +26,7 @@ for (const [name, codec] of Object.entries({ GossipAnnounce, GossipNotify, Gossi
   kaitaiParsers[codec.type] = parser;
 }
 
-// The mix (issue 2): small NOTIFY/VALIDATION, 1 KiB and 60 KiB ANNOUNCE, PEER RESPONSE with 30 entries.
+// The mix: small NOTIFY/VALIDATION, 1 KiB and 60 KiB ANNOUNCE, PEER RESPONSE with 30 entries.
 const entries = Array.from({ length: 30 }, (_, i) => ({ addr: Uint8Array.of(10, 0, i >> 8, i & 0xff), port: 6001 + i }));
 const frames: Frame[] = [
   { type: MessageType.GOSSIP_NOTIFY, message: { dataType: 1337 } },

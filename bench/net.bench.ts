@@ -1,5 +1,5 @@
 /**
- * Spreading over a loopback overlay (PROTOCOL.md §4.4, issue 4 item 7): N daemons for
+ * Spreading over a loopback overlay (docs/protocol.md §4.4): N daemons for
  * N = 10, 30, 50 and degree 4, 6 and 8, each in ONE process (test/support/network.ts: daemons
  * on 127.0.0.(i+1), one shared proof-of-work pool), plus N = 10 as separate processes
  * (`node bin/gossip.js daemon -c FILE`) to compare. Every node has a subscriber answering

@@ -1,5 +1,5 @@
 /**
- * Proof-of-work speed (PROTOCOL.md §4.1): hashes/s on ONE core for node:crypto createHash per
+ * Proof-of-work speed (docs/protocol.md §4.1): hashes/s on ONE core for node:crypto createHash per
  * attempt, our WebAssembly kernel, and `openssl speed -evp sha256 -bytes 16` measured in the
  * same run; then attempts/s of the kernel per response, side by side: a VERIFICATION RESPONSE
  * and PEER RESPONSEs of 1, 30, 100 and the most entries (IPv4 and IPv6), each hashed

@@ -2,7 +2,7 @@
 // The errors every generated codec throws. A template: `npm run generate` copies it unchanged
 // into generated/ (generator/templates/, type-checked in place like any source).
 
-/** Why a frame was rejected (PROTOCOL.md §1). */
+/** Why a frame was rejected (docs/protocol.md §1). */
 export type DecodeErrorCode =
   | 'size-too-small'
   | 'size-mismatch'

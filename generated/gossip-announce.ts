@@ -6,12 +6,12 @@ import { type FieldSpan, isUint, outOfRange, readU16, tooLarge, truncated, write
 /**
  * GOSSIP ANNOUNCE (type 500): Spread an item through the network, best effort, no reply. Sent by a local module to
  * the daemon (API), and pushed by a peer to its neighbours (P2P).
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 export interface GossipAnnounce {
   /**
    * Hops the item may still travel; 0 means unlimited, 1 means direct neighbours only.
-   * @see PROTOCOL.md §3.1
+   * @see docs/protocol.md §3.1
    */
   ttl: number;
   /**
@@ -32,7 +32,7 @@ const FIXED_FIELDS: readonly FieldSpan[] = [
 ];
 /**
  * Encoder and decoder for GOSSIP ANNOUNCE frames (whole frames, header included).
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 export const GossipAnnounce = {
   /** Type number in the frame header. */

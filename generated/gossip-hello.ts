@@ -5,7 +5,7 @@ import { isUint, outOfRange, readU16, writeU16, wrongFixedSize } from './wire.js
 
 /**
  * GOSSIP HELLO (type 508): Tells the accepting side where the dialing peer listens, which an inbound connection does not show.
- * @see PROTOCOL.md §4.2
+ * @see docs/protocol.md §4.2
  */
 export interface GossipHello {
   /**
@@ -16,7 +16,7 @@ export interface GossipHello {
 
 /**
  * Encoder and decoder for GOSSIP HELLO frames (whole frames, header included).
- * @see PROTOCOL.md §4.2
+ * @see docs/protocol.md §4.2
  */
 export const GossipHello = {
   /** Type number in the frame header. */

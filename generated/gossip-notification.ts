@@ -5,12 +5,12 @@ import { type FieldSpan, isUint, outOfRange, readU16, tooLarge, truncated, write
 
 /**
  * GOSSIP NOTIFICATION (type 502): A new item of a subscribed data type, delivered by the daemon to a local module.
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 export interface GossipNotification {
   /**
    * Random ID, unique among this connection's pending validations; the VALIDATION answer echoes it.
-   * @see PROTOCOL.md §3.1
+   * @see docs/protocol.md §3.1
    */
   messageId: number;
   /**
@@ -30,7 +30,7 @@ const FIXED_FIELDS: readonly FieldSpan[] = [
 ];
 /**
  * Encoder and decoder for GOSSIP NOTIFICATION frames (whole frames, header included).
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 export const GossipNotification = {
   /** Type number in the frame header. */

@@ -5,19 +5,19 @@ import { isUint, outOfRange, readU16, writeU16, wrongFixedSize } from './wire.js
 
 /**
  * GOSSIP NOTIFY (type 501): Subscribe this API connection to items of one data type.
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 export interface GossipNotify {
   /**
    * Data type to be notified of.
-   * @see PROTOCOL.md §3.1
+   * @see docs/protocol.md §3.1
    */
   dataType: number;
 }
 
 /**
  * Encoder and decoder for GOSSIP NOTIFY frames (whole frames, header included).
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 export const GossipNotify = {
   /** Type number in the frame header. */

@@ -5,7 +5,7 @@ import { isU64, isUint, outOfRange, readU64, u64OutOfRange, writeU16, writeU64, 
 
 /**
  * GOSSIP PEER REQUEST (type 504): Ask an active peer for some of the peers it knows.
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 export interface GossipPeerRequest {
   /**
@@ -14,14 +14,14 @@ export interface GossipPeerRequest {
   limit: number;
   /**
    * Nonce the proof of work in the PEER RESPONSE must echo.
-   * @see PROTOCOL.md §4.1
+   * @see docs/protocol.md §4.1
    */
   nonce: bigint;
 }
 
 /**
  * Encoder and decoder for GOSSIP PEER REQUEST frames (whole frames, header included).
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 export const GossipPeerRequest = {
   /** Type number in the frame header. */

@@ -19,18 +19,18 @@ export interface PeerAddress {
 
 /**
  * GOSSIP PEER RESPONSE (type 505): Some of the peers the sender knows, all of one address family, with a proof of work
- * over the whole frame.
- * @see PROTOCOL.md §4
+ * over the first 20 bytes and a SHA-256 digest of the rest (one hash block per attempt).
+ * @see docs/protocol.md §4
  */
 export interface GossipPeerResponse {
   /**
    * The nonce of the PEER REQUEST this answers.
-   * @see PROTOCOL.md §4.1
+   * @see docs/protocol.md §4.1
    */
   nonce: bigint;
   /**
-   * Proof of work; SHA-256 of the whole frame starts with pow_difficulty zero bits.
-   * @see PROTOCOL.md §4.1
+   * Proof of work; SHA-256 of bytes 0-19 followed by SHA-256 of bytes 20 to the end starts with pow_difficulty zero bits.
+   * @see docs/protocol.md §4.1
    */
   challenge: bigint;
   /**
@@ -51,7 +51,7 @@ const FIXED_FIELDS: readonly FieldSpan[] = [
 ];
 /**
  * Encoder and decoder for GOSSIP PEER RESPONSE frames (whole frames, header included).
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 export const GossipPeerResponse = {
   /** Type number in the frame header. */

@@ -5,7 +5,7 @@ import { isUint, outOfRange, readU16, writeU16, wrongFixedSize } from './wire.js
 
 /**
  * GOSSIP VALIDATION (type 503): A module's verdict on a NOTIFICATION it received.
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 export interface GossipValidation {
   /**
@@ -14,14 +14,14 @@ export interface GossipValidation {
   messageId: number;
   /**
    * True when the item is well-formed (the lowest bit of the word).
-   * @see PROTOCOL.md §3.1
+   * @see docs/protocol.md §3.1
    */
   valid: boolean;
 }
 
 /**
  * Encoder and decoder for GOSSIP VALIDATION frames (whole frames, header included).
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 export const GossipValidation = {
   /** Type number in the frame header. */

@@ -5,19 +5,19 @@ import { isU64, readU64, u64OutOfRange, writeU16, writeU64, wrongFixedSize } fro
 
 /**
  * GOSSIP VERIFICATION REQUEST (type 506): Ask a peer to prove work before it enters the known-peers list.
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 export interface GossipVerificationRequest {
   /**
    * Nonce the VERIFICATION RESPONSE must echo.
-   * @see PROTOCOL.md §4.1
+   * @see docs/protocol.md §4.1
    */
   nonce: bigint;
 }
 
 /**
  * Encoder and decoder for GOSSIP VERIFICATION REQUEST frames (whole frames, header included).
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 export const GossipVerificationRequest = {
   /** Type number in the frame header. */

@@ -5,24 +5,24 @@ import { isU64, readU64, u64OutOfRange, writeU16, writeU64, wrongFixedSize } fro
 
 /**
  * GOSSIP VERIFICATION RESPONSE (type 507): Proof of work answering a VERIFICATION REQUEST.
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 export interface GossipVerificationResponse {
   /**
    * The nonce of the VERIFICATION REQUEST this answers.
-   * @see PROTOCOL.md §4.1
+   * @see docs/protocol.md §4.1
    */
   nonce: bigint;
   /**
    * Proof of work; SHA-256 of the whole frame starts with pow_difficulty zero bits.
-   * @see PROTOCOL.md §4.1
+   * @see docs/protocol.md §4.1
    */
   challenge: bigint;
 }
 
 /**
  * Encoder and decoder for GOSSIP VERIFICATION RESPONSE frames (whole frames, header included).
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 export const GossipVerificationResponse = {
   /** Type number in the frame header. */

@@ -26,8 +26,8 @@ export { GossipVerificationResponse } from './gossip-verification-response.js';
 export { GossipHello } from './gossip-hello.js';
 
 /**
- * The message type registry (PROTOCOL.md §2), one entry per spec.
- * @see PROTOCOL.md §2
+ * The message type registry (docs/protocol.md §2), one entry per spec.
+ * @see docs/protocol.md §2
  */
 export const MessageType = {
   GOSSIP_ANNOUNCE: 500,
@@ -46,12 +46,12 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 /**
  * Byte offset of `challenge` in GOSSIP PEER RESPONSE and GOSSIP VERIFICATION RESPONSE (`-gossip: export-offset`).
- * @see PROTOCOL.md §4.1
+ * @see docs/protocol.md §4.1
  */
 export const CHALLENGE_OFFSET = 12;
 /**
  * Byte offset of `message_id` in GOSSIP NOTIFICATION (`-gossip: export-offset`).
- * @see PROTOCOL.md §3.1
+ * @see docs/protocol.md §3.1
  */
 export const NOTIFICATION_MESSAGE_ID_OFFSET = 4;
 /** Message types the API port accepts (`-gossip: ports` lists api). */
@@ -98,7 +98,7 @@ export type Frame =
 
 /**
  * Decodes one whole frame of any registered type; throws DecodeError (`unknown-type` for an unregistered type).
- * @see PROTOCOL.md §1
+ * @see docs/protocol.md §1
  */
 export function decodeFrame(frame: Uint8Array): Frame {
   checkFrameSize(frame, 'frame');

@@ -1,5 +1,5 @@
 // DO NOT EDIT: copied by `npm run generate` from generator/templates/wire.ts.
-// Big-endian reads and writes and the checks every codec shares (PROTOCOL.md §1); the header's
+// Big-endian reads and writes and the checks every codec shares (docs/protocol.md §1); the header's
 // own layout and checks are generated from its spec (generated/header.ts). A template:
 // `npm run generate` copies it unchanged into generated/ (generator/templates/).
 import { DecodeError, EncodeError } from './errors.js';

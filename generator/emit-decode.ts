@@ -1,4 +1,4 @@
-// The body of a codec's decode(): the header checks, the size rules of PROTOCOL.md §1, then
+// The body of a codec's decode(): the header checks, the size rules of docs/protocol.md §1, then
 // every field read through the one field writer (field-writer.ts), entries included.
 import type { CodeWriter } from './code-writer.js';
 import { entrySizes, tail } from './codec-layout.js';

@@ -10,7 +10,7 @@ export function emitMessagesDoc(model: ProtocolModel): string {
     'Every frame is `size:u16 | type:u16 | body`, big-endian; `size` counts the whole frame,',
     'header included. Offsets are bytes from the start of the frame; bit numbers count from the',
     'least significant bit of the field\'s word. Reserved fields are sent as 0 and ignored on',
-    'input (PROTOCOL.md §1).',
+    'input (docs/protocol.md §1).',
     '',
     'The "accepted on" column is the spec\'s `meta: -gossip:` (generated/index.ts exports it as',
     '`API_ACCEPTED_TYPES`, `P2P_ACCEPTED_TYPES`, `HANDSHAKE_TYPES`, `PRIORITY_TYPES`, `DROPPABLE_TYPES`).',

@@ -24,7 +24,7 @@ export function emitIndex(project: Project, path: string, model: ProtocolModel):
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
-    docs: [{ description: '\nThe message type registry (PROTOCOL.md §2), one entry per spec.', tags: [{ tagName: 'see', text: 'PROTOCOL.md §2' }] }],
+    docs: [{ description: '\nThe message type registry (docs/protocol.md §2), one entry per spec.', tags: [{ tagName: 'see', text: 'docs/protocol.md §2' }] }],
     declarations: [{ name: 'MessageType', initializer: `{\n${messages.map((m) => `  ${m.constName}: ${m.typeNumber},`).join('\n')}\n} as const` }],
   });
   file.addTypeAlias({ isExported: true, name: 'MessageType', type: '(typeof MessageType)[keyof typeof MessageType]', docs: ['A registered message type number.'] });
@@ -66,7 +66,7 @@ export function emitIndex(project: Project, path: string, model: ProtocolModel):
   file.addFunction({
     isExported: true,
     name: 'decodeFrame',
-    docs: [{ description: '\nDecodes one whole frame of any registered type; throws DecodeError (`unknown-type` for an unregistered type).', tags: [{ tagName: 'see', text: 'PROTOCOL.md §1' }] }],
+    docs: [{ description: '\nDecodes one whole frame of any registered type; throws DecodeError (`unknown-type` for an unregistered type).', tags: [{ tagName: 'see', text: 'docs/protocol.md §1' }] }],
     parameters: [{ name: 'frame', type: 'Uint8Array' }],
     returnType: 'Frame',
     statements: decode.toString(),

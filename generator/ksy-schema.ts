@@ -3,7 +3,7 @@
 
 const identifier = { type: 'string', pattern: '^[a-z][a-z0-9_]*$' } as const;
 const docText = { type: 'string', minLength: 1 } as const;
-const docRef = { type: 'string', pattern: '^PROTOCOL\\.md §[0-9]+(\\.[0-9]+)*$' } as const;
+const docRef = { type: 'string', pattern: '^docs/protocol\\.md §[0-9]+(\\.[0-9]+)*$' } as const;
 
 /** The daemon's ports, in the order the generated `<PORT>_ACCEPTED_TYPES` sets are emitted. */
 export const PORTS = ['api', 'p2p'] as const;

@@ -21,7 +21,7 @@ export interface FieldBase {
   name: string;
   doc: string;
   docRef: string | undefined;
-  /** Reserved fields are written as 0 and ignored on input (PROTOCOL.md §1). */
+  /** Reserved fields are written as 0 and ignored on input (docs/protocol.md §1). */
   isReserved: boolean;
 }
 

@@ -88,7 +88,7 @@ function checkRelations(path: string, config: GossipConfig): void {
     throw configFail(path, 'max_peers', 'out-of-range', `must be greater than degree (${config.degree}) so that inbound slots (max_peers - degree) are at least 1, got ${config.maxPeers}`);
   }
   if (config.seenSetSize < config.cacheSize) {
-    // A cached item whose id left the seen-set would be accepted again as new (PROTOCOL.md §4.4).
+    // A cached item whose id left the seen-set would be accepted again as new (docs/protocol.md §4.4).
     throw configFail(path, 'seen_set_size', 'out-of-range', `must be at least cache_size (${config.cacheSize}), got ${config.seenSetSize}`);
   }
   const listeners: Array<[GossipKey, HostPort | null]> = [

@@ -1,5 +1,5 @@
 /**
- * The config file as INI text (PROTOCOL.md §5): a bounded read of the file, the structure
+ * The config file as INI text (docs/protocol.md §5): a bounded read of the file, the structure
  * checks the `ini` package does not make, and the one warning that summarises unknown keys.
  * Problems throw one ConfigError whose message is one line `<file>: <problem>`.
  */

@@ -1,6 +1,6 @@
 /**
  * JSON Schema of the config file after INI parsing and number/boolean coercion
- * (PROTOCOL.md §5). Ranges live here; defaults live in constants.ts; config.ts applies both.
+ * (docs/protocol.md §5). Ranges live here; defaults live in constants.ts; config.ts applies both.
  * `format: 'host-port'` is registered by config.ts (see host-port.ts for the syntax).
  * Keys not listed are allowed: they belong to other VoidPhone modules or versions and are
  * ignored (unknown keys inside [gossip] are reported as warnings by config.ts).

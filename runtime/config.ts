@@ -1,5 +1,5 @@
 /**
- * Loads the daemon's configuration (PROTOCOL.md §5): a Windows INI file shared with other
+ * Loads the daemon's configuration (docs/protocol.md §5): a Windows INI file shared with other
  * VoidPhone modules. Only the top-level `hostkey` and the [gossip] section are read; other
  * sections are ignored, and unknown keys inside [gossip] are returned as warnings (other
  * versions may add keys). Every problem throws one ConfigError whose message is ONE line

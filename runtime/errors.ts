@@ -15,7 +15,7 @@ export class GossipError extends Error {
   }
 }
 
-/** Codes of a bad configuration (PROTOCOL.md §5). */
+/** Codes of a bad configuration (docs/protocol.md §5). */
 export type ConfigErrorCode =
   | 'unreadable-file'
   | 'malformed-ini'
@@ -41,16 +41,16 @@ export class ConfigError extends GossipError {
   }
 }
 
-/** A peer or client broke the protocol (PROTOCOL.md §1, §3, §4); the reason doubles as a metric label. */
+/** A peer or client broke the protocol (docs/protocol.md §1, §3, §4); the reason doubles as a metric label. */
 export class ProtocolError extends GossipError {}
 
-/** Proof of work could not be solved or checked (PROTOCOL.md §4.1). */
+/** Proof of work could not be solved or checked (docs/protocol.md §4.1). */
 export class PowError extends GossipError {}
 
-/** Codes of a byte stream that cannot be cut into frames (PROTOCOL.md §1). */
+/** Codes of a byte stream that cannot be cut into frames (docs/protocol.md §1). */
 export type FramingErrorCode = 'size-too-small' | 'too-large';
 
-/** A frame header whose size is impossible (PROTOCOL.md §1). */
+/** A frame header whose size is impossible (docs/protocol.md §1). */
 export class FramingError extends GossipError {
   declare readonly code: FramingErrorCode;
 

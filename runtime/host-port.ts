@@ -1,5 +1,5 @@
 /**
- * Listen / dial addresses of the config (PROTOCOL.md §5): `1.2.3.4:6001`, `[::1]:6001` or
+ * Listen / dial addresses of the config (docs/protocol.md §5): `1.2.3.4:6001`, `[::1]:6001` or
  * `hostname:6001`. IPv4 must be dotted decimal (no `0x7f.1` or octal forms that some
  * resolvers read differently); IPv6 must be bracketed; hostnames follow RFC 1123.
  */

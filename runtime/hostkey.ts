@@ -1,5 +1,5 @@
 /**
- * The node's hostkey (PROTOCOL.md §5): an RSA private key in PEM, 4096 bits expected.
+ * The node's hostkey (docs/protocol.md §5): an RSA private key in PEM, 4096 bits expected.
  * identity = SHA-256 of the public key encoded as DER SubjectPublicKeyInfo (SPKI), the
  * bytes `openssl rsa -in hostkey.pem -pubout -outform DER | sha256sum` hashes.
  */

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of one daemon (issue 3 item 6), on its own prom-client Registry so that
+ * Prometheus metrics of one daemon, on its own prom-client Registry so that
  * several daemons in one process (the multi-node tests) never share counters. Label values
  * come from small fixed sets (server names, message types the codecs know, reasons written
  * in the code), never from peer input, so the series count stays bounded.
@@ -11,7 +11,7 @@ import type { HostPort } from './host-port.js';
 
 export type ServerLabel = 'api' | 'p2p';
 
-/** What happened to an item (the gossip handler's events, PROTOCOL.md §3.1 and §4.4). */
+/** What happened to an item (the gossip handler's events, docs/protocol.md §3.1 and §4.4). */
 export type ItemEventLabel = 'announced' | 'received' | 'delivered' | 'duplicate' | 'invalid' | 'forwarded' | 'dropped';
 
 /** `serve`'s result: stops the HTTP listener; `port` is the bound port (useful with port 0). */
@@ -25,18 +25,18 @@ export interface GossipMetricsOptions {
 export class GossipMetrics {
   readonly registry = new Registry();
 
-  /** Decoded frames read, by server and message type number (PROTOCOL.md §2). */
+  /** Decoded frames read, by server and message type number (docs/protocol.md §2). */
   readonly framesReceived = this.counter('gossip_frames_received_total', 'Frames received', ['server', 'type']);
   /** Frames written, by server and message type number. */
   readonly framesSent = this.counter('gossip_frames_sent_total', 'Frames sent', ['server', 'type']);
-  /** Connections closed for malformed input, by reason (PROTOCOL.md §1). */
+  /** Connections closed for malformed input, by reason (docs/protocol.md §1). */
   readonly malformedCloses = this.counter('gossip_malformed_closes_total', 'Connections closed for malformed input', ['server', 'reason']);
   /** Frames a server dropped instead of queueing (best-effort gossip), by reason. */
   readonly framesDropped = this.counter('gossip_frames_dropped_total', 'Frames dropped before the handler saw them', ['server', 'reason']);
 
-  /** Items announced by local API clients (PROTOCOL.md §3.1). */
+  /** Items announced by local API clients (docs/protocol.md §3.1). */
   readonly itemsAnnounced = this.counter('gossip_items_announced_total', 'Items announced by local modules', []);
-  /** New items received from peers (PROTOCOL.md §4.4). */
+  /** New items received from peers (docs/protocol.md §4.4). */
   readonly itemsReceived = this.counter('gossip_items_received_total', 'New items received from peers', []);
   /** NOTIFICATIONs written to subscribed API clients. */
   readonly itemsDelivered = this.counter('gossip_items_delivered_total', 'Notifications delivered to local modules', []);
@@ -55,7 +55,7 @@ export class GossipMetrics {
   readonly peers = this.gauge('gossip_peers', 'Peers by state', ['state']);
   /** P2P links closed, by reason. */
   readonly linksClosed = this.counter('gossip_links_closed_total', 'P2P links closed', ['reason']);
-  /** Time to solve a proof of work (PROTOCOL.md §4.1), by what it answers. */
+  /** Time to solve a proof of work (docs/protocol.md §4.1), by what it answers. */
   readonly powSolveSeconds = new Histogram({
     name: 'gossip_pow_solve_seconds',
     help: 'Time to solve a proof of work',

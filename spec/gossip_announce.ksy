@@ -8,7 +8,7 @@ meta:
 doc: |
   Spread an item through the network, best effort, no reply. Sent by a local module to
   the daemon (API), and pushed by a peer to its neighbours (P2P).
-doc-ref: PROTOCOL.md §3
+doc-ref: docs/protocol.md §3
 seq:
   - id: header
     type: gossip_header(500, 8, 65535)
@@ -16,7 +16,7 @@ seq:
   - id: ttl
     type: u1
     doc: Hops the item may still travel; 0 means unlimited, 1 means direct neighbours only.
-    doc-ref: PROTOCOL.md §3.1
+    doc-ref: docs/protocol.md §3.1
   - id: reserved
     type: u1
     doc: Reserved; sent as 0, ignored on input.

@@ -6,7 +6,7 @@ doc: |
   The 4-byte header that starts every frame, API and P2P alike. `size` counts the whole
   frame, header included. Each message passes its own type number and size limits, so
   that Kaitai checks them too.
-doc-ref: PROTOCOL.md §1
+doc-ref: docs/protocol.md §1
 params:
   - id: expected_type
     type: u2
@@ -27,5 +27,5 @@ seq:
   - id: msg_type
     type: u2
     doc: Message type number from the registry.
-    doc-ref: PROTOCOL.md §2
+    doc-ref: docs/protocol.md §2
     valid: expected_type

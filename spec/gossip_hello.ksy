@@ -6,7 +6,7 @@ meta:
     - gossip_header
   -gossip: { ports: [p2p], handshake: true }
 doc: Tells the accepting side where the dialing peer listens, which an inbound connection does not show.
-doc-ref: PROTOCOL.md §4.2
+doc-ref: docs/protocol.md §4.2
 seq:
   - id: header
     type: gossip_header(508, 8, 8)

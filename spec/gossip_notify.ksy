@@ -6,7 +6,7 @@ meta:
     - gossip_header
   -gossip: { ports: [api] }
 doc: Subscribe this API connection to items of one data type.
-doc-ref: PROTOCOL.md §3
+doc-ref: docs/protocol.md §3
 seq:
   - id: header
     type: gossip_header(501, 8, 8)
@@ -17,4 +17,4 @@ seq:
   - id: data_type
     type: u2
     doc: Data type to be notified of.
-    doc-ref: PROTOCOL.md §3.1
+    doc-ref: docs/protocol.md §3.1

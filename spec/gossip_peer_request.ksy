@@ -6,7 +6,7 @@ meta:
     - gossip_header
   -gossip: { ports: [p2p] }
 doc: Ask an active peer for some of the peers it knows.
-doc-ref: PROTOCOL.md §4
+doc-ref: docs/protocol.md §4
 seq:
   - id: header
     type: gossip_header(504, 16, 16)
@@ -20,4 +20,4 @@ seq:
   - id: nonce
     type: u8
     doc: Nonce the proof of work in the PEER RESPONSE must echo.
-    doc-ref: PROTOCOL.md §4.1
+    doc-ref: docs/protocol.md §4.1

@@ -7,8 +7,8 @@ meta:
   -gossip: { ports: [p2p] }
 doc: |
   Some of the peers the sender knows, all of one address family, with a proof of work
-  over the whole frame.
-doc-ref: PROTOCOL.md §4
+  over the first 20 bytes and a SHA-256 digest of the rest (one hash block per attempt).
+doc-ref: docs/protocol.md §4
 seq:
   - id: header
     type: gossip_header(505, 24, 65535)
@@ -16,11 +16,11 @@ seq:
   - id: nonce
     type: u8
     doc: The nonce of the PEER REQUEST this answers.
-    doc-ref: PROTOCOL.md §4.1
+    doc-ref: docs/protocol.md §4.1
   - id: challenge
     type: u8
-    doc: Proof of work; SHA-256 of the whole frame starts with pow_difficulty zero bits.
-    doc-ref: PROTOCOL.md §4.1
+    doc: Proof of work; SHA-256 of bytes 0-19 followed by SHA-256 of bytes 20 to the end starts with pow_difficulty zero bits.
+    doc-ref: docs/protocol.md §4.1
     -gossip: { export-offset: CHALLENGE_OFFSET }
   - id: is_ipv6
     type: b1

@@ -6,7 +6,7 @@ meta:
     - gossip_header
   -gossip: { ports: [api], priority: true }
 doc: A module's verdict on a NOTIFICATION it received.
-doc-ref: PROTOCOL.md §3
+doc-ref: docs/protocol.md §3
 seq:
   - id: header
     type: gossip_header(503, 8, 8)
@@ -20,4 +20,4 @@ seq:
   - id: valid
     type: b1
     doc: True when the item is well-formed (the lowest bit of the word).
-    doc-ref: PROTOCOL.md §3.1
+    doc-ref: docs/protocol.md §3.1

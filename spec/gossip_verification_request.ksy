@@ -6,7 +6,7 @@ meta:
     - gossip_header
   -gossip: { ports: [p2p], handshake: true }
 doc: Ask a peer to prove work before it enters the known-peers list.
-doc-ref: PROTOCOL.md §4
+doc-ref: docs/protocol.md §4
 seq:
   - id: header
     type: gossip_header(506, 12, 12)
@@ -14,4 +14,4 @@ seq:
   - id: nonce
     type: u8
     doc: Nonce the VERIFICATION RESPONSE must echo.
-    doc-ref: PROTOCOL.md §4.1
+    doc-ref: docs/protocol.md §4.1

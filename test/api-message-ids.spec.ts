@@ -1,5 +1,5 @@
 /**
- * Message IDs of NOTIFICATIONs (PROTOCOL.md §3.1: a random 16-bit ID unique among the
+ * Message IDs of NOTIFICATIONs (docs/protocol.md §3.1: a random 16-bit ID unique among the
  * connection's pending validations), at the bound of MAX_PENDING_IDS_PER_CONNECTION, where
  * the tracker gives up a connection's oldest pending ID. The black-box side of the rule is
  * in test/api.spec.ts; this drives the tracker past its bound many times over.
@@ -13,7 +13,7 @@ const connection = { label: 'api#1' } as unknown as Connection;
 let nextItem = 0;
 const freshItem = () => makeItem(1, Buffer.from(String(++nextItem)));
 
-describe('API message IDs at the pending bound (PROTOCOL.md §3.1)', () => {
+describe('API message IDs at the pending bound (docs/protocol.md §3.1)', () => {
   let outcomes: Array<[TrackedItem<number>, ValidationOutcome]>;
   let tracker: ValidationTracker<number>;
 

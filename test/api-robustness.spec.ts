@@ -1,5 +1,5 @@
 /**
- * Bad input loses nothing else (issue 3 item 3; PROTOCOL.md §1, §3.1), against a daemon
+ * Bad input loses nothing else (docs/protocol.md §1, §3.1), against a daemon
  * spawned from the CLI: random bytes from several connections at once, a subscriber that
  * never reads, an announcer that floods. After each, the process is alive, logged no error
  * and wrote nothing to stderr (an exception thrown out of the event loop would), and a
@@ -98,7 +98,7 @@ async function fuzzConnection(random: () => number, deadline: number, stats: { c
   }
 }
 
-describe('API robustness, daemon spawned from the CLI (PROTOCOL.md §1, §3; issue 3 item 3)', function () {
+describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3)', function () {
   this.timeout(30_000);
 
   before(async function () {

@@ -1,5 +1,5 @@
 /**
- * Black-box tests of the API (PROTOCOL.md §1 framing, §3 API) over real TCP, against a daemon
+ * Black-box tests of the API (docs/protocol.md §1 framing, §3 API) over real TCP, against a daemon
  * started the way a user starts it: `node bin/gossip.js daemon -c <config.ini>`
  * (test/support/daemon-process.ts). Two fake peers on the P2P port (§4.2 handshake at
  * pow_difficulty 0) make the validation rules observable: an item a peer sends is forwarded
@@ -101,7 +101,7 @@ async function closeLogFor(port: number): Promise<Record<string, unknown> | unde
   return undefined;
 }
 
-describe('API black-box, daemon spawned from the CLI (PROTOCOL.md §1, §3)', function () {
+describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)', function () {
   this.timeout(20_000);
 
   before(async function () {
@@ -596,7 +596,7 @@ class SizeThenRestReader {
 }
 
 /**
- * A minimal peer for the P2P port (PROTOCOL.md §4.2): dials from its own loopback address,
+ * A minimal peer for the P2P port (docs/protocol.md §4.2): dials from its own loopback address,
  * says HELLO, and answers the daemon's VERIFICATION REQUEST with challenge 0, which passes at
  * pow_difficulty 0. It does not verify the daemon's proof (not what these tests are about).
  */

@@ -1,6 +1,6 @@
 /**
  * gossip announce / subscribe / send-raw (runtime/cli/client-tools.ts) against a fake
- * API server that records the exact bytes (PROTOCOL.md §3 layouts, one write per frame, §1),
+ * API server that records the exact bytes (docs/protocol.md §3 layouts, one write per frame, §1),
  * and once end to end through our daemon.
  */
 import assert from 'node:assert/strict';

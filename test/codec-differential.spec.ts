@@ -1,7 +1,7 @@
-// Differential test (issue 2): our generated decoders against the parsers Kaitai Struct
+// Differential test: our generated decoders against the parsers Kaitai Struct
 // compiles from the same .ksy files, on hand-written vectors and on ≥10,000 random and
 // mutated inputs per message. Where both accept, the fields agree exactly; where ours
-// rejects, the reason is a PROTOCOL.md §1 rule that holds for those bytes.
+// rejects, the reason is a docs/protocol.md §1 rule that holds for those bytes.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
@@ -33,7 +33,7 @@ interface Codec {
   encode(message: never): Uint8Array;
 }
 
-/** Size limits per type, written from PROTOCOL.md §3–§4 (not from the specs), for the oracle. */
+/** Size limits per type, written from docs/protocol.md §3–§4 (not from the specs), for the oracle. */
 const LIMITS: Record<number, { min: number; max: number; entry?: (bytes: Uint8Array) => number }> = {
   500: { min: 8, max: 65535 },
   501: { min: 8, max: 8 },
@@ -135,7 +135,7 @@ function normalise(value: unknown): unknown {
   return value;
 }
 
-/** True when the rule our decoder cited really holds for these bytes (PROTOCOL.md §1). */
+/** True when the rule our decoder cited really holds for these bytes (docs/protocol.md §1). */
 function ruleHolds(error: DecodeError, bytes: Uint8Array, type: number): boolean {
   const limits = LIMITS[type]!;
   const size = bytes.length >= 2 ? (bytes[0]! << 8) | bytes[1]! : -1;

@@ -1,4 +1,4 @@
-// The generated codecs against hand-written vectors (PROTOCOL.md §2–§4), extremes, and every
+// The generated codecs against hand-written vectors (docs/protocol.md §2–§4), extremes, and every
 // decode and encode rule.
 import assert from 'node:assert/strict';
 import {
@@ -38,7 +38,7 @@ function assertEncodeError(action: () => unknown, code: 'out-of-range' | 'too-la
 
 describe('generated codecs', () => {
   describe('registry', () => {
-    it('has the nine Gossip types of PROTOCOL.md §2 and the header constants', () => {
+    it('has the nine Gossip types of docs/protocol.md §2 and the header constants', () => {
       assert.deepEqual(MessageType, {
         GOSSIP_ANNOUNCE: 500, GOSSIP_NOTIFY: 501, GOSSIP_NOTIFICATION: 502, GOSSIP_VALIDATION: 503,
         GOSSIP_PEER_REQUEST: 504, GOSSIP_PEER_RESPONSE: 505, GOSSIP_VERIFICATION_REQUEST: 506,

@@ -163,7 +163,7 @@ describe('config', () => {
       } satisfies GossipConfig);
     });
 
-    it('reads the PROTOCOL.md §5 example, ignoring other modules\' sections, hostkey relative to the file', () => {
+    it('reads the docs/protocol.md §5 example, ignoring other modules\' sections, hostkey relative to the file', () => {
       const seedDir = join(dir, 'seed');
       mkdirSync(seedDir);
       copyFileSync(join(FIXTURES, 'seed.ini'), join(seedDir, 'seed.ini'));

@@ -1,4 +1,4 @@
-// FrameReader cuts the byte stream, not the reads, into frames (PROTOCOL.md §1, §6).
+// FrameReader cuts the byte stream, not the reads, into frames (docs/protocol.md §1, §6).
 import assert from 'node:assert/strict';
 import { FrameReader, FramingError } from '../runtime/core/framer.js';
 import { GossipAnnounce, GossipHello, GossipValidation, MAX_FRAME_SIZE } from '../generated/index.js';

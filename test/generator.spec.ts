@@ -64,7 +64,7 @@ const PING_SPEC = `meta:
     - gossip_header
   -gossip: { ports: [p2p], droppable: true }
 doc: A test-only tenth message, to show that one new spec file is all it takes.
-doc-ref: PROTOCOL.md §2
+doc-ref: docs/protocol.md §2
 seq:
   - id: header
     type: gossip_header(509, 12, 16)

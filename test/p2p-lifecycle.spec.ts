@@ -1,5 +1,5 @@
 /**
- * The P2P connection life cycle (PROTOCOL.md §4.1–§4.3) against one daemon, driven by a
+ * The P2P connection life cycle (docs/protocol.md §4.1–§4.3) against one daemon, driven by a
  * hand-written peer: who misbehaves is disconnected and never enters the known-peers list.
  */
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ const NODE_HOST = '127.0.1.1';
 const PEER_HOST = '127.0.2.1';
 const PEER_LISTEN_PORT = 40_001;
 
-describe('P2P life cycle (PROTOCOL.md §4.2)', function () {
+describe('P2P life cycle (docs/protocol.md §4.2)', function () {
   this.timeout(30_000);
   const pow = new PowPool(1);
   let daemon: Daemon;

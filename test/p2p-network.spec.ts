@@ -1,5 +1,5 @@
 /**
- * Multi-node behaviour of the overlay (PROTOCOL.md §3.1, §4), daemons in this process on
+ * Multi-node behaviour of the overlay (docs/protocol.md §3.1, §4), daemons in this process on
  * distinct 127.0.0.x addresses with a low pow_difficulty.
  */
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ function shuffled<T>(items: T[]): T[] {
     .map(([, item]) => item);
 }
 
-describe('P2P overlay on loopback (PROTOCOL.md §4)', function () {
+describe('P2P overlay on loopback (docs/protocol.md §4)', function () {
   this.timeout(60_000);
   let network: TestNetwork | null = null;
   const clients: ApiClient[] = [];

@@ -1,5 +1,5 @@
 /**
- * Overlay maintenance (PROTOCOL.md §4.2 item 5, §4.3): degree and max_peers, replacing lost
+ * Overlay maintenance (docs/protocol.md §4.2 items 5 and 9, §4.3): degree and max_peers, replacing lost
  * peers, rejoining after a restart, the eclipse defence's rotation, and a node that stays
  * responsive while it solves a real 24-bit proof (§6).
  */
@@ -15,7 +15,7 @@ import { RawPeer } from './support/raw-peer.js';
 import { apiOf, subscribe } from './support/subscribers.js';
 
 const DATA_TYPE = 77;
-describe('overlay maintenance (PROTOCOL.md §4.2, §4.3)', function () {
+describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
   this.timeout(60_000);
   let network: TestNetwork | null = null;
   const clients: ApiClient[] = [];
@@ -37,7 +37,7 @@ describe('overlay maintenance (PROTOCOL.md §4.2, §4.3)', function () {
     assert.equal(isConnected(started.daemons), true);
   });
 
-  it('a full node verifies a newcomer, gives it peers, then closes the link (§4.2 item 5)', async () => {
+  it('a full node verifies a newcomer, gives it peers, then closes the link (§4.2 item 9)', async () => {
     const started = await startNetwork({ nodes: 3, config: { degree: 1, maxPeers: 2 } });
     network = started;
     const full = started.daemons[0]!;
@@ -151,7 +151,7 @@ describe('overlay maintenance (PROTOCOL.md §4.2, §4.3)', function () {
   });
 });
 
-describe('proof of work off the event loop (PROTOCOL.md §6)', function () {
+describe('proof of work off the event loop (docs/protocol.md §6)', function () {
   this.timeout(120_000);
 
   it('delivers API announces promptly while the workers solve a proof', async () => {

@@ -6,7 +6,7 @@ import { CHALLENGE_OFFSET } from '../generated/index.js';
 import { ChallengeSearch, KERNEL_CHALLENGE_OFFSET, LAYOUT, kernelDigestWord0 } from '../runtime/pow/kernel.mjs';
 import { KERNEL_LAYOUT, isConstantWord } from '../runtime/pow/kernel-wat.js';
 
-/** Digest word 0 by node:crypto of `frame` with challenge (high, low) at CHALLENGE_OFFSET (PROTOCOL.md §4.1). */
+/** Digest word 0 by node:crypto of `frame` with challenge (high, low) at CHALLENGE_OFFSET (docs/protocol.md §4.1). */
 function referenceWord0(frame: Uint8Array, high: number, low: number): number {
   const copy = Buffer.from(frame);
   copy.writeUInt32BE(high >>> 0, CHALLENGE_OFFSET);

@@ -11,7 +11,7 @@ import { hasProofOfWork, leadingZeroBits } from '../runtime/pow/verify.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
-/** A VERIFICATION RESPONSE frame (PROTOCOL.md §4): size=20 | type ; nonce:u64 ; challenge:u64. */
+/** A VERIFICATION RESPONSE frame (docs/protocol.md §4): size=20 | type ; nonce:u64 ; challenge:u64. */
 function verificationResponse(nonce: bigint, challenge = 0n): Uint8Array {
   return GossipVerificationResponse.encode({ nonce, challenge });
 }
@@ -115,7 +115,7 @@ describe('proof preimage (runtime/pow/preimage.ts, design "Constant proof cost")
   });
 });
 
-describe('proof-of-work verification (runtime/pow/verify.ts, PROTOCOL.md §4.1)', () => {
+describe('proof-of-work verification (runtime/pow/verify.ts, docs/protocol.md §4.1)', () => {
   it('counts leading zero bits across byte boundaries', () => {
     assert.equal(leadingZeroBits(Uint8Array.of(0x80, 0)), 0);
     assert.equal(leadingZeroBits(Uint8Array.of(0x01, 0xff)), 7);
@@ -151,7 +151,7 @@ describe('proof-of-work verification (runtime/pow/verify.ts, PROTOCOL.md §4.1)'
   });
 });
 
-describe('PowPool (runtime/pow/pool.ts, PROTOCOL.md §4.1)', function () {
+describe('PowPool (runtime/pow/pool.ts, docs/protocol.md §4.1)', function () {
   this.timeout(30_000);
   let pool: PowPool;
   before(() => {

@@ -1,4 +1,4 @@
-// Protocol facts live in generated/ only (issue 8 item 3): the hand-written sources neither
+// Protocol facts live in generated/ only: the hand-written sources neither
 // spell a message type number nor read or write a frame header by hand. Each finding names
 // file:line and what to use instead. A number of the Gossip range that is no message type (a
 // duration, a status) is fine in a call like sleep(), bound to a name with a unit (`…_MS`,
@@ -22,7 +22,7 @@ const BY_HAND_ON_PURPOSE = new Map([
   ['bench/baseline-codec.ts', 'the hand-written yardstick bench:codec measures the generated codecs against'],
 ]);
 
-/** Lowest and highest number a Gossip message type may have (PROTOCOL.md §2 reserves 500-519). */
+/** Lowest and highest number a Gossip message type may have (docs/protocol.md §2 reserves 500-519). */
 const TYPE_RANGE = { min: 500, max: 519 };
 /** A line ending in this comment may use a number of that range for something else. */
 const NOT_A_TYPE = '// not a message type';

@@ -4,7 +4,7 @@ import { KnowledgeBase } from '../runtime/core/knowledge-base.js';
 import { itemId, makeItem } from '../runtime/core/item.js';
 import { createHash } from 'node:crypto';
 
-describe('item identity (PROTOCOL.md §4.4)', () => {
+describe('item identity (docs/protocol.md §4.4)', () => {
   it('is the first 8 bytes of SHA-256(data_type:u16 ‖ data)', () => {
     const data = Buffer.from('deadbeef', 'hex');
     const expected = createHash('sha256').update(Buffer.from('0539deadbeef', 'hex')).digest().subarray(0, 8);

@@ -1,7 +1,7 @@
 /**
  * SendQueue (runtime/send-queue.ts) over a real loopback socket pair: whole frames only,
- * several frames of one turn in one write (PROTOCOL.md §1), and the byte bound that stops a
- * subscriber that does not read from costing unbounded memory (issue 3 item 3).
+ * several frames of one turn in one write (docs/protocol.md §1), and the byte bound that stops a
+ * subscriber that does not read from costing unbounded memory.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -59,7 +59,7 @@ function receive(remote: net.Socket, bytes: number): Promise<Buffer[]> {
   });
 }
 
-describe('SendQueue (PROTOCOL.md §1; runtime/README.md overflow policy)', () => {
+describe('SendQueue (docs/protocol.md §1; runtime/README.md overflow policy)', () => {
   let pair: Pair;
   beforeEach(async () => (pair = await socketPair()));
   afterEach(() => pair.close());

@@ -1,7 +1,7 @@
 /**
  * Server (runtime/server.ts) in-process over loopback: the overflow policies written where
  * each queue is made (runtime/README.md), malformed input closing one connection
- * (PROTOCOL.md §1), and the handler being woken for every frame it was given.
+ * (docs/protocol.md §1), and the handler being woken for every frame it was given.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';

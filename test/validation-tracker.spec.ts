@@ -6,7 +6,7 @@ import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type ValidationOutco
 /** The tracker only uses connections as identities. */
 const fakeConnection = (name: string) => ({ label: name }) as unknown as Connection;
 
-describe('ValidationTracker (PROTOCOL.md §3.1)', () => {
+describe('ValidationTracker (docs/protocol.md §3.1)', () => {
   let outcomes: ValidationOutcome[];
   let tracker: ValidationTracker<string>;
   const a = fakeConnection('a');

@@ -11,7 +11,7 @@ import { linePlotSvg, type Series } from './svg-plot.js';
 export const RESULTS_START = '<!-- bench:net results start (written by npm run bench:net) -->';
 export const RESULTS_END = '<!-- bench:net results end -->';
 
-/** GossipSub's reported duplicates per node per item at mesh degree 8 (issue 4 item 7). */
+/** GossipSub's reported duplicates per node per item at mesh degree 8. */
 export const GOSSIPSUB_DUPLICATES_AT_D8 = 3;
 
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(1) : '–');

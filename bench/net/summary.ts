@@ -20,7 +20,7 @@ export interface ConfigSummary {
   readonly copiesPerNodeItem: number;
   readonly duplicatesPerNodeItem: number;
   /**
-   * Copies flooding must send over this overlay (PROTOCOL.md §4.4): the announcing node
+   * Copies flooding must send over this overlay (docs/protocol.md §4.4): the announcing node
    * sends on each of its links, every other node on each link but the one the item came
    * in on: Σdeg − (N − 1) = 2E − N + 1 per item, i.e. (2E − N + 1)/N per node.
    */

@@ -1,7 +1,7 @@
 /**
  * The traffic of bench:net: one subscriber on every node that answers valid=1 as soon as a
  * NOTIFICATION arrives, one announcer connection per node, and items announced with ttl 0
- * at random nodes at a fixed pace (PROTOCOL.md §3, §4.4). Times are performance.now() in
+ * at random nodes at a fixed pace (docs/protocol.md §3, §4.4). Times are performance.now() in
  * this process, so announce and delivery share one clock.
  */
 import { ApiClient } from '../../runtime/api/api-client.js';

@@ -14,7 +14,7 @@
 /**
  * Spread an item through the network, best effort, no reply. Sent by a local module to
  * the daemon (API), and pushed by a peer to its neighbours (P2P).
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 
 var GossipAnnounce = (function() {
@@ -39,7 +39,7 @@ var GossipAnnounce = (function() {
 
   /**
    * Hops the item may still travel; 0 means unlimited, 1 means direct neighbours only.
-   * @see PROTOCOL.md §3.1
+   * @see docs/protocol.md §3.1
    */
 
   /**

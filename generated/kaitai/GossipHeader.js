@@ -15,7 +15,7 @@
  * The 4-byte header that starts every frame, API and P2P alike. `size` counts the whole
  * frame, header included. Each message passes its own type number and size limits, so
  * that Kaitai checks them too.
- * @see PROTOCOL.md §1
+ * @see docs/protocol.md §1
  */
 
 var GossipHeader = (function() {
@@ -49,7 +49,7 @@ var GossipHeader = (function() {
 
   /**
    * Message type number from the registry.
-   * @see PROTOCOL.md §2
+   * @see docs/protocol.md §2
    */
 
   /**

@@ -13,7 +13,7 @@
 })(typeof self !== 'undefined' ? self : this, function (GossipHello_, KaitaiStream, GossipHeader_) {
 /**
  * Tells the accepting side where the dialing peer listens, which an inbound connection does not show.
- * @see PROTOCOL.md §4.2
+ * @see docs/protocol.md §4.2
  */
 
 var GossipHello = (function() {

@@ -13,7 +13,7 @@
 })(typeof self !== 'undefined' ? self : this, function (GossipNotification_, KaitaiStream, GossipHeader_) {
 /**
  * A new item of a subscribed data type, delivered by the daemon to a local module.
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 
 var GossipNotification = (function() {
@@ -37,7 +37,7 @@ var GossipNotification = (function() {
 
   /**
    * Random ID, unique among this connection's pending validations; the VALIDATION answer echoes it.
-   * @see PROTOCOL.md §3.1
+   * @see docs/protocol.md §3.1
    */
 
   /**

@@ -13,7 +13,7 @@
 })(typeof self !== 'undefined' ? self : this, function (GossipNotify_, KaitaiStream, GossipHeader_) {
 /**
  * Subscribe this API connection to items of one data type.
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 
 var GossipNotify = (function() {
@@ -40,7 +40,7 @@ var GossipNotify = (function() {
 
   /**
    * Data type to be notified of.
-   * @see PROTOCOL.md §3.1
+   * @see docs/protocol.md §3.1
    */
 
   return GossipNotify;

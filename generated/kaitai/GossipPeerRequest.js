@@ -13,7 +13,7 @@
 })(typeof self !== 'undefined' ? self : this, function (GossipPeerRequest_, KaitaiStream, GossipHeader_) {
 /**
  * Ask an active peer for some of the peers it knows.
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 
 var GossipPeerRequest = (function() {
@@ -46,7 +46,7 @@ var GossipPeerRequest = (function() {
 
   /**
    * Nonce the proof of work in the PEER RESPONSE must echo.
-   * @see PROTOCOL.md §4.1
+   * @see docs/protocol.md §4.1
    */
 
   return GossipPeerRequest;

@@ -13,8 +13,8 @@
 })(typeof self !== 'undefined' ? self : this, function (GossipPeerResponse_, KaitaiStream, GossipHeader_) {
 /**
  * Some of the peers the sender knows, all of one address family, with a proof of work
- * over the whole frame.
- * @see PROTOCOL.md §4
+ * over the first 20 bytes and a SHA-256 digest of the rest (one hash block per attempt).
+ * @see docs/protocol.md §4
  */
 
 var GossipPeerResponse = (function() {
@@ -79,12 +79,12 @@ var GossipPeerResponse = (function() {
 
   /**
    * The nonce of the PEER REQUEST this answers.
-   * @see PROTOCOL.md §4.1
+   * @see docs/protocol.md §4.1
    */
 
   /**
-   * Proof of work; SHA-256 of the whole frame starts with pow_difficulty zero bits.
-   * @see PROTOCOL.md §4.1
+   * Proof of work; SHA-256 of bytes 0-19 followed by SHA-256 of bytes 20 to the end starts with pow_difficulty zero bits.
+   * @see docs/protocol.md §4.1
    */
 
   /**

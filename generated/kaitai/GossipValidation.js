@@ -13,7 +13,7 @@
 })(typeof self !== 'undefined' ? self : this, function (GossipValidation_, KaitaiStream, GossipHeader_) {
 /**
  * A module's verdict on a NOTIFICATION it received.
- * @see PROTOCOL.md §3
+ * @see docs/protocol.md §3
  */
 
 var GossipValidation = (function() {
@@ -45,7 +45,7 @@ var GossipValidation = (function() {
 
   /**
    * True when the item is well-formed (the lowest bit of the word).
-   * @see PROTOCOL.md §3.1
+   * @see docs/protocol.md §3.1
    */
 
   return GossipValidation;

@@ -13,7 +13,7 @@
 })(typeof self !== 'undefined' ? self : this, function (GossipVerificationRequest_, KaitaiStream, GossipHeader_) {
 /**
  * Ask a peer to prove work before it enters the known-peers list.
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 
 var GossipVerificationRequest = (function() {
@@ -35,7 +35,7 @@ var GossipVerificationRequest = (function() {
 
   /**
    * Nonce the VERIFICATION RESPONSE must echo.
-   * @see PROTOCOL.md §4.1
+   * @see docs/protocol.md §4.1
    */
 
   return GossipVerificationRequest;

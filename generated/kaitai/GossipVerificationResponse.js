@@ -13,7 +13,7 @@
 })(typeof self !== 'undefined' ? self : this, function (GossipVerificationResponse_, KaitaiStream, GossipHeader_) {
 /**
  * Proof of work answering a VERIFICATION REQUEST.
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 
 var GossipVerificationResponse = (function() {
@@ -36,12 +36,12 @@ var GossipVerificationResponse = (function() {
 
   /**
    * The nonce of the VERIFICATION REQUEST this answers.
-   * @see PROTOCOL.md §4.1
+   * @see docs/protocol.md §4.1
    */
 
   /**
    * Proof of work; SHA-256 of the whole frame starts with pow_difficulty zero bits.
-   * @see PROTOCOL.md §4.1
+   * @see docs/protocol.md §4.1
    */
 
   return GossipVerificationResponse;

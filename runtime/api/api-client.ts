@@ -1,5 +1,5 @@
 /**
- * A small client of the Gossip API (PROTOCOL.md §3), for module authors' tools (`gossip
+ * A small client of the Gossip API (docs/protocol.md §3), for module authors' tools (`gossip
  * announce / subscribe / send-raw`) and the conformance suite. Framing works on the byte
  * stream (§1) through FrameReader; every outgoing frame goes out in ONE socket write (§1).
  *

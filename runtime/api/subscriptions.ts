@@ -1,5 +1,5 @@
 /**
- * Which API connections subscribed to which data types (PROTOCOL.md §3.1 NOTIFY): many
+ * Which API connections subscribed to which data types (docs/protocol.md §3.1 NOTIFY): many
  * types per connection, many connections per type, gone when the connection closes.
  */
 import type { Connection } from '../core/connection.js';

@@ -1,11 +1,11 @@
 /**
- * Message IDs of NOTIFICATIONs and the validations they wait for (PROTOCOL.md §3.1).
+ * Message IDs of NOTIFICATIONs and the validations they wait for (docs/protocol.md §3.1).
  *
  * Each notified item gets one record. Each subscriber notified of it gets a random 16-bit
  * message ID, unique among that connection's pending IDs. A peer item settles:
  * - 'valid' when every subscriber still counted answered valid=1,
  * - 'invalid' at the first valid=0,
- * - 'timeout' when `timeoutMs` passes first (PROTOCOL.md §6: no item waits forever),
+ * - 'timeout' when `timeoutMs` passes first (docs/protocol.md §6: no item waits forever),
  * - 'abandoned' when every notified subscriber left without a single valid=1.
  * A local item needs no validation (the local module is trusted), but its IDs are still
  * held until the timeout so that a late answer to it is never taken for another item.

@@ -4,7 +4,7 @@
  * `register…Command(program)` function; add yours to COMMANDS below.
  *
  * Exit codes: 0 ok; 1 runtime failure or usage error; 2 bad configuration (one line on stderr,
- * `gossip: <file>: <key>: <problem>`, never a stack trace; PROTOCOL.md §5).
+ * `gossip: <file>: <key>: <problem>`, never a stack trace; docs/protocol.md §5).
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';

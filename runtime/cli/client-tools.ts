@@ -1,5 +1,5 @@
 /**
- * Client tools for module authors, all talking to a node's API port (PROTOCOL.md §3):
+ * Client tools for module authors, all talking to a node's API port (docs/protocol.md §3):
  *   gossip announce --type T [--ttl N] [--hex] DATA   spread one item
  *   gossip subscribe --type T [--invalid] [--count N] print NOTIFICATIONs and answer them
  *   gossip send-raw HEX [--wait MS]                    send any bytes (malformed frames by hand)
@@ -53,7 +53,7 @@ interface SendRawOptions { api: string; wait: number }
 export function registerClientToolCommands(program: Command): void {
   program
     .command('announce')
-    .description('spread one item through a node (GOSSIP ANNOUNCE, PROTOCOL.md §3)')
+    .description('spread one item through a node (GOSSIP ANNOUNCE, docs/protocol.md §3)')
     .argument('<data>', 'item data: text, or hex with --hex')
     .requiredOption('-t, --type <type>', 'data type (0..65535)', u16('--type'))
     .option('--ttl <n>', 'hops the item may travel; 0 = unlimited (0..255)', u8('--ttl'), 0)

@@ -55,7 +55,7 @@ const keyValue = (text: string, previous: Record<string, string> = {}): Record<s
 export function registerConformanceCommand(program: Command): void {
   program
     .command('conformance')
-    .description('check a Gossip implementation against PROTOCOL.md, rule by rule (see CONFORMANCE.md)')
+    .description('check a Gossip implementation against docs/protocol.md, rule by rule (see CONFORMANCE.md)')
     .option('--spawn <command>', "start the nodes with this shell command; {config} becomes the INI path, {index} the node number")
     .option('-n, --nodes <n>', 'nodes to spawn (the api group needs 3 for every case)', integer('--nodes', 1, 64), 3)
     .option('--api <addresses>', 'API addresses of running nodes, comma-separated (node 0 first)', list)

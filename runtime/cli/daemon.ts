@@ -1,5 +1,5 @@
 /**
- * `gossip daemon [-c FILE]`: load the config (PROTOCOL.md §5), make the logger, and run the
+ * `gossip daemon [-c FILE]`: load the config (docs/protocol.md §5), make the logger, and run the
  * node (runtime/daemon.ts) until SIGINT/SIGTERM. Without `-c`, the built-in loopback config.
  */
 import { Option, type Command } from 'commander';

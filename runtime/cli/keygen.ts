@@ -1,7 +1,7 @@
 /**
  * `gossip keygen [-o FILE]`: write a new 4096-bit RSA hostkey (PKCS#1 PEM, mode 0600) and
  * print its identity on stdout: hex SHA-256 of the public key as DER SubjectPublicKeyInfo
- * (runtime/hostkey.ts; PROTOCOL.md §5).
+ * (runtime/hostkey.ts; docs/protocol.md §5).
  */
 import { createPrivateKey } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';

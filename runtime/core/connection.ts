@@ -63,7 +63,7 @@ export class Connection {
 
   /**
    * Closes the connection once. `graceful` flushes what is queued first (shutdown);
-   * otherwise the socket is destroyed at once (malformed input: PROTOCOL.md §1).
+   * otherwise the socket is destroyed at once (malformed input: docs/protocol.md §1).
    */
   close(reason: string, graceful = false): void {
     if (this.closeReason !== null) return;

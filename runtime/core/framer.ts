@@ -1,4 +1,4 @@
-// Cuts a TCP byte stream into whole frames (PROTOCOL.md §1): framing works on the stream,
+// Cuts a TCP byte stream into whole frames (docs/protocol.md §1): framing works on the stream,
 // never on read boundaries, so a frame split into 1-byte reads and many frames in one read
 // both come out whole.
 import { frameSizeOf, HEADER_SIZE, MAX_FRAME_SIZE, SIZE_FIELD_END } from '../../generated/index.js';

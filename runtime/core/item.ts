@@ -1,4 +1,4 @@
-/** An item of gossip and its identity (PROTOCOL.md §4.4). */
+/** An item of gossip and its identity (docs/protocol.md §4.4). */
 import { createHash } from 'node:crypto';
 
 export interface Item {

@@ -1,5 +1,5 @@
 /**
- * The knowledge base: the items this node holds (PROTOCOL.md §5 `cache_size`), at most
+ * The knowledge base: the items this node holds (docs/protocol.md §5 `cache_size`), at most
  * `capacity`, oldest evicted first. It holds peer items while they wait for validation
  * and recent items after; evicting an item still waiting abandons it (the caller is told,
  * so the drop is counted). This is what bounds memory under a flood of gossip.

@@ -1,6 +1,6 @@
 /**
  * The set of item ids this node has handled, so that each item is handled once
- * (PROTOCOL.md §4.4). Bounded by count, oldest forgotten first. It is sized on its own,
+ * (docs/protocol.md §4.4). Bounded by count, oldest forgotten first. It is sized on its own,
  * far larger than the knowledge base: an id must be remembered for as long as the item
  * can still circulate, while its data need not be.
  *

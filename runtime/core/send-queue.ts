@@ -4,7 +4,7 @@
  *
  * Frames are queued whole and flushed on the next turn of the event loop, corked into one
  * writev: several whole frames may share a write, a frame is never split across writes
- * (PROTOCOL.md §1). Memory is bounded by `maxBytes` (queued here plus unsent in the
+ * (docs/protocol.md §1). Memory is bounded by `maxBytes` (queued here plus unsent in the
  * socket); `enqueue` refuses a frame beyond it and the caller decides what that means
  * (API: the subscriber is too slow, the notification is dropped and counted; P2P: best
  * effort gossip, dropped and counted).

@@ -78,7 +78,7 @@ export class Server {
     });
   }
 
-  /** Dials a remote server from `localHost` (PROTOCOL.md §4.2 item 4: bind before connecting). */
+  /** Dials a remote server from `localHost` (docs/protocol.md §4.2 item 4: bind before connecting). */
   dial(host: string, port: number, localHost?: string): Promise<Connection> {
     return new Promise((resolve, reject) => {
       // A host name resolves to the family of the address we bind (localhost may be ::1 first).

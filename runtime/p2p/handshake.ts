@@ -193,7 +193,7 @@ export class Handshake {
   }
 
   /**
-   * §4.2 item 5: a full node still answers a verified newcomer's PEER REQUEST so that it can
+   * §4.2 item 9: a full node still answers a verified newcomer's PEER REQUEST so that it can
    * dial others, then closes the link. Old links are never shed for a newcomer: shedding
    * them let closed groups split off the overlay (bench/net/formation-check.ts).
    */

@@ -1,5 +1,5 @@
 /**
- * The known-peers list and the candidates (PROTOCOL.md §4.2, §4.3).
+ * The known-peers list and the candidates (docs/protocol.md §4.2, §4.3).
  *
  * Known peers are the listen addresses of verified, active links; nothing enters the list
  * any other way, and a peer leaves it when its link closes. Candidates are addresses

@@ -1,5 +1,5 @@
 /**
- * Keeping this node in the overlay (docs/protocol.md §4.2 item 5, §4.3): dialing the
+ * Keeping this node in the overlay (docs/protocol.md §4.2 items 5 and 9, §4.3): dialing the
  * bootstrapper and candidates until `degree` links are active, replacing links that close,
  * and the eclipse defence's periodic re-join and rotation.
  */

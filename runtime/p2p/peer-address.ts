@@ -1,5 +1,5 @@
 /**
- * A peer's listen address (PROTOCOL.md §4.2 item 3) and the conversions the overlay needs:
+ * A peer's listen address (docs/protocol.md §4.2 item 3) and the conversions the overlay needs:
  * to and from PEER RESPONSE entries (§4), and the subnet a peer counts against for the
  * eclipse defence's cap (§4.3: /24 for IPv4, /48 for IPv6).
  */

@@ -1,5 +1,5 @@
 /**
- * What a PEER RESPONSE carries (PROTOCOL.md §4, §4.3): choosing the addresses to give and
+ * What a PEER RESPONSE carries (docs/protocol.md §4, §4.3): choosing the addresses to give and
  * reading the candidates out of one. The overlay decides when; this file decides what.
  */
 import { GossipPeerResponse } from '../../generated/index.js';

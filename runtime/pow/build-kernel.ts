@@ -1,5 +1,5 @@
 /**
- * Writes the proof-of-work kernel (PROTOCOL.md §4.1): sha256-kernel.wat from kernel-wat.ts,
+ * Writes the proof-of-work kernel (docs/protocol.md §4.1): sha256-kernel.wat from kernel-wat.ts,
  * and sha256-kernel.wasm assembled from it with wabt (a pinned dev dependency, so the bytes
  * are reproducible). Both files are committed: the daemon loads the .wasm without wabt.
  *

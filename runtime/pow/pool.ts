@@ -1,5 +1,5 @@
 /**
- * Solves proofs of work (PROTOCOL.md §4.1; what is hashed: preimage.ts) on worker threads, one per core by default, so the
+ * Solves proofs of work (docs/protocol.md §4.1; what is hashed: preimage.ts) on worker threads, one per core by default, so the
  * event loop never waits on hashing. Each solve uses every worker: worker i tries challenges
  * whose high 32 bits are ≡ i (mod threads), the first hit wins and the others are told to
  * stop through a shared flag. Solves queue and run one at a time (each gets the whole

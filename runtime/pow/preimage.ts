@@ -1,7 +1,7 @@
 /**
  * What a proof of work hashes: the one place that says it, used by solving (pool.ts), checking
- * (verify.ts) and the test peers. The rule (design "Constant proof cost", issue 9 item 2,
- * replacing PROTOCOL.md §4.1 for PEER RESPONSE):
+ * (verify.ts) and the test peers. The rule (docs/protocol.md §4.1, constant proof cost:
+ * one SHA-256 block per attempt whatever the list's length):
  *
  *   - VERIFICATION RESPONSE (and any other frame): SHA-256 of the whole frame, challenge in place.
  *   - PEER RESPONSE: SHA-256 of the 52 bytes  frame[0..20) ‖ SHA-256(frame[20..end)),

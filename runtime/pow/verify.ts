@@ -1,5 +1,5 @@
 /**
- * Checking a proof of work (PROTOCOL.md §4.1): SHA-256 of the frame's proof preimage must begin
+ * Checking a proof of work (docs/protocol.md §4.1): SHA-256 of the frame's proof preimage must begin
  * with `difficultyBits` zero bits. The preimage (preimage.ts) is the whole frame for a
  * VERIFICATION RESPONSE and size, type, nonce, challenge ‖ SHA-256(rest) for a PEER RESPONSE.
  * Two hashes at most per check, so node:crypto is plenty; solving lives in pool.ts.

@@ -1,4 +1,4 @@
-// One proof-of-work worker thread of PowPool (pool.ts), PROTOCOL.md §4.1.
+// One proof-of-work worker thread of PowPool (pool.ts), docs/protocol.md §4.1.
 //
 // Plain JavaScript so that it starts however the parent was launched: a worker does not
 // inherit a loader registered with tsx's register() (bin/gossip.js), and the pool starts it

@@ -1,5 +1,5 @@
 /**
- * The suite acting as a Gossip peer (PROTOCOL.md §4): dials a node's P2P port or is dialed
+ * The suite acting as a Gossip peer (docs/protocol.md §4): dials a node's P2P port or is dialed
  * by one, runs the §4.2 handshake step by step (so that cases can stop or cheat at any
  * step), and solves proofs of work on the shared worker pool (never on the event loop, §6).
  */

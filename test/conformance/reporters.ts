@@ -34,7 +34,7 @@ export function formatSummary(summary: Summary): string {
 }
 
 export function toJson(results: readonly CaseResult[], summary: Summary, target: Record<string, unknown>): string {
-  return JSON.stringify({ suite: 'voidphone-gossip-conformance', protocol: 'PROTOCOL.md', target, summary, cases: results }, null, 2);
+  return JSON.stringify({ suite: 'voidphone-gossip-conformance', protocol: 'docs/protocol.md', target, summary, cases: results }, null, 2);
 }
 
 const escapeXml = (text: string): string =>

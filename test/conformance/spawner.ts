@@ -1,6 +1,6 @@
 /**
  * Starts N instances of ANY Gossip implementation for the suite (`--spawn 'CMD {config}'`):
- * writes one INI config per node (PROTOCOL.md §5: node 0 without bootstrapper, the others
+ * writes one INI config per node (docs/protocol.md §5: node 0 without bootstrapper, the others
  * bootstrapping from it, free loopback ports, `--set` keys passed through), starts each in
  * its own process group, waits for its API port, and stops every process it started, also
  * when the run fails or is interrupted.

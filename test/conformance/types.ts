@@ -1,6 +1,6 @@
 /**
  * The conformance suite's vocabulary: a case is data (id, section, one-line requirement,
- * group) plus a run function that checks ONE rule of PROTOCOL.md and returns PASS, FAIL
+ * group) plus a run function that checks ONE rule of docs/protocol.md and returns PASS, FAIL
  * (what was sent, what was expected, what came back) or SKIP (why).
  */
 import type { Endpoint } from '../../runtime/api/api-client.js';
@@ -65,7 +65,7 @@ export interface ConformanceCase {
   /** `group/section/slug`, stable: used by `--only` and in reports. */
   readonly id: string;
   readonly group: Group;
-  /** PROTOCOL.md section, e.g. '3.1'. */
+  /** docs/protocol.md section, e.g. '3.1'. */
   readonly section: string;
   /** One line: the rule this case checks. */
   readonly requirement: string;

@@ -5,7 +5,7 @@ import { candidatesIn, peerResponseFrames } from '../../runtime/p2p/peer-respons
 const v4 = (n: number) => ({ host: `10.0.0.${n}`, port: 6000 + n });
 const v6 = (n: number) => ({ host: `2001:db8::${n}`, port: 7000 + n });
 
-describe('PEER RESPONSE contents (PROTOCOL.md §4, §4.3)', () => {
+describe('PEER RESPONSE contents (docs/protocol.md §4, §4.3)', () => {
   it('answers with one frame per address family', () => {
     const frames = peerResponseFrames(5n, [v4(1), v6(1), v4(2)], null, 10).map((f) => GossipPeerResponse.decode(f));
     assert.deepEqual(frames.map((f) => [f.isIpv6, f.entries.length, f.nonce]), [[false, 2, 5n], [true, 1, 5n]]);

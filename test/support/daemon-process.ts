@@ -1,5 +1,5 @@
 /**
- * Starts the daemon the way a user does: writes an INI config (PROTOCOL.md §5) to a temporary
+ * Starts the daemon the way a user does: writes an INI config (docs/protocol.md §5) to a temporary
  * directory, spawns `node bin/gossip.js daemon -c <file>`, waits until the API port accepts
  * connections, and stops the process at the end (SIGTERM, then SIGKILL). Used by the
  * black-box API tests and by bench:api. Everything the process prints is kept, so a test can
@@ -22,7 +22,7 @@ const HOST = '127.0.0.1';
 const PORT_POLL_MS = 50;
 /** tsx compiles the daemon on start: a few seconds on a busy 2-core machine. */
 const DEFAULT_STARTUP_TIMEOUT_MS = 15_000;
-/** After SIGTERM the daemon must close within 2 s (issue 3 item 5); SIGKILL after this. */
+/** After SIGTERM the daemon must close within 2 s; SIGKILL after this. */
 const STOP_GRACE_MS = 3_000;
 
 export interface DaemonProcessOptions {

@@ -1,10 +1,10 @@
-// Wire vectors written by hand from PROTOCOL.md §2–§4 (not produced by the encoder), shared
+// Wire vectors written by hand from docs/protocol.md §2–§4 (not produced by the encoder), shared
 // by the codec tests and the conformance suite. Hex may contain spaces for readability.
 import type { DecodeErrorCode, Frame } from '../../generated/index.js';
 
 export interface ValidVector {
   name: string;
-  /** PROTOCOL.md section the layout comes from. */
+  /** docs/protocol.md section the layout comes from. */
   section: string;
   hex: string;
   frame: Frame;

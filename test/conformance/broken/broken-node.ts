@@ -1,7 +1,7 @@
 /**
  * A deliberately broken Gossip implementation, used ONLY by test/conformance.spec.ts to prove
  * that the conformance suite catches real bugs (a suite that passes everything must not slip
- * through). It implements the API (PROTOCOL.md §3) correctly apart from the bugs switched on
+ * through). It implements the API (docs/protocol.md §3) correctly apart from the bugs switched on
  * by `broken_bugs = a,b` in [gossip]. Its P2P side (broken-p2p.ts) does the §4.2 handshake
  * and floods ANNOUNCE, without peer exchange; its own bugs are listed there.
  *

@@ -1,4 +1,4 @@
-/** Every conformance case, in report order: one file per PROTOCOL.md section. */
+/** Every conformance case, in report order: one file per docs/protocol.md section. */
 import type { ConformanceCase } from '../types.js';
 import { framingCases, p2pFramingCases } from './s1-framing.js';
 import { apiCases } from './s3-api.js';

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §1 Framing, as seen through the API port: framing on the byte stream, whole
+ * docs/protocol.md §1 Framing, as seen through the API port: framing on the byte stream, whole
  * outgoing frames, reserved fields ignored, malformed frames closing only their connection.
  * Deliveries are observed across nodes (announce on node 0, subscriber on node 1) so that an
  * implementation that never notifies local subscribers fails only api/3.1/local-delivery.
@@ -23,7 +23,7 @@ async function writeInPieces(socket: FramedSocket, bytes: Uint8Array, pieceLengt
 }
 
 /** One malformed-frame case: `bytes` on a fresh API connection to node 0 must close it. */
-/** PROTOCOL.md §2 reserves this range for Gossip; the first number in it that no spec registers. */
+/** docs/protocol.md §2 reserves this range for Gossip; the first number in it that no spec registers. */
 const GOSSIP_RANGE = { first: 500, last: 519 }; // not a message type: the bounds of the reserved range
 const UNREGISTERED_GOSSIP_TYPE = ((): number => {
   const registered = new Set<number>(Object.values(MessageType));

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §3.1, forwarding: an item from a peer is forwarded only after EVERY local
+ * docs/protocol.md §3.1, forwarding: an item from a peer is forwarded only after EVERY local
  * subscriber answered valid=1; valid=0, silence past validation_timeout, or no subscriber at
  * all stop it; ttl limits the hops. Observed on the path node 1 → node 0 → node 2 (what
  * `--spawn` sets up with degree = 1): subscribers on node 0 decide, node 2 tells whether the

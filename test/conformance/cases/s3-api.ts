@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §3 API messages and §3.1 semantics, delivery: who is notified of an item, with
+ * docs/protocol.md §3 API messages and §3.1 semantics, delivery: who is notified of an item, with
  * which frame, and which frames a client may send. Cross-node deliveries (announce on node
  * 0, subscribe on node 1) witness that an item was processed. Forwarding rules are in
  * s3-1-forwarding.ts.

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §4.1 Proof of work: the node proves our request, and refuses proofs with a
+ * docs/protocol.md §4.1 Proof of work: the node proves our request, and refuses proofs with a
  * wrong nonce, too few zero bits, a replayed nonce, or none within verification_timeout, and
  * a PEER REQUEST nonce accepts one PEER RESPONSE per address family.
  */

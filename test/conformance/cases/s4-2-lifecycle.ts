@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §4.2 Connection life cycle: the accepting side asks for a proof, the link
+ * docs/protocol.md §4.2 Connection life cycle: the accepting side asks for a proof, the link
  * becomes active after both proofs, and before that only HELLO, 506 and 507 are accepted.
  */
 import { GossipAnnounce, GossipPeerRequest, MessageType } from '../../../generated/index.js';

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §4.3 Peer discovery: a verified peer's PEER REQUEST is answered with proven
+ * docs/protocol.md §4.3 Peer discovery: a verified peer's PEER REQUEST is answered with proven
  * PEER RESPONSEs; a bootstrapping node dials its bootstrapper, proves itself and asks for
  * peers; an altered PEER RESPONSE (its proof binds every entry through the list digest, runtime/pow/preimage.ts) closes the connection.
  * The last two need a node that dials the suite, so they run with --spawn only.

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §4.4 Spreading, seen from two verified suite peers A and B linked to the same
+ * docs/protocol.md §4.4 Spreading, seen from two verified suite peers A and B linked to the same
  * node (so that node needs max_peers ≥ 3 with its own neighbour): pushes go to every link
  * but the one an item came from, ttl is decremented, ttl 1 stops, duplicates are dropped.
  */
