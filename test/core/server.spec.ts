@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import pino from 'pino';
-import { GossipAnnounce, GossipNotify, GossipValidation, GossipVerificationRequest } from '../generated/index.js';
-import type { Connection } from '../runtime/core/connection.js';
-import type { FrameConsumer } from '../runtime/core/frame-consumer.js';
-import { Server, type ServerObserver, type ServerOptions } from '../runtime/core/server.js';
+import { GossipAnnounce, GossipNotify, GossipValidation, GossipVerificationRequest } from '../../generated/index.js';
+import type { Connection } from '../../runtime/core/connection.js';
+import type { FrameConsumer } from '../../runtime/core/frame-consumer.js';
+import { Server, type ServerObserver, type ServerOptions } from '../../runtime/core/server.js';
 
 interface Recorded {
   closed: Array<[Connection, string]>;

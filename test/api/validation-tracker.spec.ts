@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Connection } from '../runtime/core/connection.js';
-import { makeItem } from '../runtime/core/item.js';
-import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type ValidationOutcome } from '../runtime/api/validation-tracker.js';
+import type { Connection } from '../../runtime/core/connection.js';
+import { makeItem } from '../../runtime/core/item.js';
+import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type ValidationOutcome } from '../../runtime/api/validation-tracker.js';
 
 /** The tracker only uses connections as identities. */
 const fakeConnection = (name: string) => ({ label: name }) as unknown as Connection;

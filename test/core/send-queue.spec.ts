@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { SendQueue } from '../runtime/core/send-queue.js';
+import { SendQueue } from '../../runtime/core/send-queue.js';
 
 interface Pair {
   /** Our end: the SendQueue writes here. */

@@ -9,12 +9,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GossipNotification } from '../generated/index.js';
-import { ApiClient } from '../runtime/api/api-client.js';
-import { describeNotification, parseHex } from '../runtime/cli/client-tools.js';
-import { freePorts } from './conformance/spawner.js';
+import { GossipNotification } from '../../generated/index.js';
+import { ApiClient } from '../../runtime/api/api-client.js';
+import { describeNotification, parseHex } from '../../runtime/cli/client-tools.js';
+import { freePorts } from '../conformance/spawner.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
+const ROOT = new URL('../../', import.meta.url).pathname;
 
 interface Run { code: number | null; stdout: string; stderr: string }
 

@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { GossipAnnounce, GossipNotify, MessageType } from '../generated/index.js';
-import { ApiClient } from '../runtime/api/api-client.js';
-import { DaemonProcess, sleep } from './support/daemon-process.js';
-import { seededRandom } from './support/seeded-random.js';
+import { GossipAnnounce, GossipNotify, MessageType } from '../../generated/index.js';
+import { ApiClient } from '../../runtime/api/api-client.js';
+import { DaemonProcess, sleep } from '../support/daemon-process.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /** Send-queue bound of an API connection (runtime/daemon.ts API_SEND_QUEUE_BYTES). */
 const API_SEND_QUEUE_BYTES = 8 * 1024 * 1024;

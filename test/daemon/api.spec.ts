@@ -22,9 +22,9 @@ import {
   MessageType,
   SIZE_FIELD_END,
   writeFrameHeader,
-} from '../generated/index.js';
-import { ApiClient, FramedSocket, frameType, type Endpoint } from '../runtime/api/api-client.js';
-import { DaemonProcess, sleep } from './support/daemon-process.js';
+} from '../../generated/index.js';
+import { ApiClient, FramedSocket, frameType, type Endpoint } from '../../runtime/api/api-client.js';
+import { DaemonProcess, sleep } from '../support/daemon-process.js';
 
 /** validation_timeout of the daemon under test, in seconds (§3.1). */
 const VALIDATION_TIMEOUT_S = 3;
