@@ -23,10 +23,10 @@ const BUILT_IN = '(built-in config)';
 export function buildConfig(path: string | null, values: SectionValues, hostkeyPath: string | null = null): GossipConfig {
   const where = path ?? BUILT_IN;
   const number = (key: GossipKey, fallback: number): number => (typeof values[key] === 'number' ? values[key] : fallback);
-  const address = (key: GossipKey): HostPort | null => {
+  const address = (key: GossipKey, listen = true): HostPort | null => {
     const text = values[key];
     if (typeof text !== 'string') return null;
-    const parsed = parseHostPort(text);
+    const parsed = parseHostPort(text, listen);
     if (!parsed.ok) throw configFail(where, key, 'bad-address', parsed.reason);
     return parsed.value;
   };
@@ -42,7 +42,7 @@ export function buildConfig(path: string | null, values: SectionValues, hostkeyP
     cacheSize: number('cache_size', defaults.DEFAULT_CACHE_SIZE_ITEMS),
     degree,
     maxPeers: number('max_peers', defaults.DEFAULT_MAX_PEERS_PER_DEGREE * degree),
-    bootstrapper: address('bootstrapper'),
+    bootstrapper: address('bootstrapper', false),
     p2pAddress: address('p2p_address') as HostPort,
     apiAddress: address('api_address') as HostPort,
     powDifficulty: number('pow_difficulty', defaults.DEFAULT_POW_DIFFICULTY_BITS),
@@ -98,7 +98,7 @@ function checkRelations(path: string, config: GossipConfig): void {
   ];
   const taken = new Map<string, GossipKey>();
   for (const [key, address] of listeners) {
-    if (address === null) continue;
+    if (address === null || address.port === 0) continue; // port 0: the kernel picks a different free port each time
     const id = formatHostPort(address).toLowerCase();
     const other = taken.get(id);
     if (other !== undefined) throw configFail(path, key, 'bad-address', `${formatHostPort(address)} is already used by ${other}`);

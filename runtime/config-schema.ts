@@ -1,7 +1,8 @@
 /**
  * JSON Schema of the config file after INI parsing and number/boolean coercion
  * (docs/protocol.md §5). Ranges live here; defaults live in constants.ts; config.ts applies both.
- * `format: 'host-port'` is registered by config.ts (see host-port.ts for the syntax).
+ * `format: 'host-port'` and `format: 'listen-address'` (port 0 allowed: any free port) are
+ * registered by config-values.ts (see host-port.ts for the syntax).
  * Keys not listed are allowed: they belong to other VoidPhone modules or versions and are
  * ignored (unknown keys inside [gossip] are reported as warnings by config.ts).
  */
@@ -36,8 +37,8 @@ export const GOSSIP_SECTION_SCHEMA = {
     degree: { type: 'integer', minimum: 1, maximum: 1_000, description: 'active links a node dials until it holds' },
     max_peers: { type: 'integer', minimum: 2, maximum: 10_000, description: 'verified links held in total, > degree' },
     bootstrapper: { type: 'string', format: 'host-port', description: 'first peer to dial' },
-    p2p_address: { type: 'string', format: 'host-port', description: 'P2P listen address' },
-    api_address: { type: 'string', format: 'host-port', description: 'API listen address' },
+    p2p_address: { type: 'string', format: 'listen-address', description: 'P2P listen address' },
+    api_address: { type: 'string', format: 'listen-address', description: 'API listen address' },
     pow_difficulty: { type: 'integer', minimum: 0, maximum: MAX_POW_DIFFICULTY_BITS, description: 'proof-of-work bits' },
     validation_timeout: { ...POSITIVE_SECONDS, description: 'seconds' },
     verification_timeout: { ...POSITIVE_SECONDS, description: 'seconds' },
@@ -58,7 +59,7 @@ export const GOSSIP_SECTION_SCHEMA = {
     p2p_send_queue_bytes: { ...BYTES, description: 'bytes queued toward each P2P link' },
     send_stall_timeout: { ...POSITIVE_SECONDS, description: 'seconds a send queue may stay full before disconnecting' },
     log_level: { type: 'string', enum: [...LOG_LEVELS], description: 'pino log level' },
-    metrics_address: { type: 'string', format: 'host-port', description: 'Prometheus /metrics listen address' },
+    metrics_address: { type: 'string', format: 'listen-address', description: 'Prometheus /metrics listen address' },
   },
   additionalProperties: true,
 } as const;

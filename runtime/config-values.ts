@@ -41,6 +41,7 @@ const BOOLEAN_WORDS: Record<string, boolean> = { true: true, yes: true, on: true
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 ajv.addFormat('host-port', { type: 'string', validate: (text: string) => parseHostPort(text).ok });
+ajv.addFormat('listen-address', { type: 'string', validate: (text: string) => parseHostPort(text, true).ok });
 const validateFile = ajv.compile(CONFIG_FILE_SCHEMA);
 
 /** Judge the top-level `hostkey` and the coerced [gossip] values; throws one ConfigError. */
@@ -92,7 +93,7 @@ function describeSchemaError(path: string, error: ErrorObject | undefined, value
     case 'enum':
       return configFail(path, key, 'bad-value', `must be one of ${LOG_LEVELS.join(', ')}, got ${shown}`);
     case 'format': {
-      const parsed = parseHostPort(String(value));
+      const parsed = parseHostPort(String(value), (error.params as { format?: string }).format === 'listen-address');
       return configFail(path, key, 'bad-address', parsed.ok ? 'bad address' : parsed.reason);
     }
     default:

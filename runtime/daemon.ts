@@ -117,11 +117,21 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
     if (config.hostkeyPath) {
       logger.info({ identity: loadHostKey(config.hostkeyPath).identity.toString('hex') }, 'host identity');
     }
-    if (config.metricsAddress) stopMetrics = await metrics.serve(config.metricsAddress);
+    let metricsBound: string | undefined;
+    if (config.metricsAddress) {
+      const served = await metrics.serve(config.metricsAddress);
+      stopMetrics = served;
+      metricsBound = `${config.metricsAddress.host}:${served.port}`;
+    }
     // Port 0 in the config means "any free port": peers must learn the real one.
     overlay.join(p2p, p2pBound.port);
     logger.info(
-      { api: `${apiBound.address}:${apiBound.port}`, p2p: `${p2pBound.address}:${p2pBound.port}`, bootstrapper: config.bootstrapper },
+      {
+        api: `${apiBound.address}:${apiBound.port}`,
+        p2p: `${p2pBound.address}:${p2pBound.port}`,
+        metrics: metricsBound,
+        bootstrapper: config.bootstrapper,
+      },
       'gossip daemon listening',
     );
     return {

@@ -19,17 +19,20 @@ const MAX_HOSTNAME_LENGTH = 253;
 const HOSTNAME_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 const DOTS_AND_DIGITS = /^[0-9.]+$/;
 
-/** Parse `host:port`; ports 1..65535. */
-export function parseHostPort(text: string): HostPortParse {
+/**
+ * Parse `host:port`; ports 1..65535, or 0..65535 for an address to listen on (`listen`:
+ * port 0 asks the kernel for a free port, which the daemon then logs).
+ */
+export function parseHostPort(text: string, listen = false): HostPortParse {
   const input = text.trim();
   if (input === '') return fail('empty address, expected host:port');
-  if (input.startsWith('[')) return parseBracketed(input);
+  if (input.startsWith('[')) return parseBracketed(input, listen);
 
   const colon = input.lastIndexOf(':');
   if (colon < 0) return fail(`missing ":port" in ${show(input)}`);
   const host = input.slice(0, colon);
   if (host.includes(':')) return fail(`IPv6 address must be in brackets, e.g. [::1]:6001, got ${show(input)}`);
-  const port = parsePort(input.slice(colon + 1));
+  const port = parsePort(input.slice(colon + 1), listen);
   if (typeof port === 'string') return fail(port);
   if (host === '') return fail(`missing host before ":${port}"`);
 
@@ -48,23 +51,24 @@ export function formatHostPort(address: HostPort): string {
   return address.family === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
-function parseBracketed(input: string): HostPortParse {
+function parseBracketed(input: string, listen: boolean): HostPortParse {
   const match = /^\[([^\]]*)\](.*)$/.exec(input);
   if (match === null) return fail(`missing "]" in ${show(input)}`);
   const [, host = '', rest = ''] = match;
   if (!rest.startsWith(':')) return fail(`missing ":port" after [${host}]`);
   if (ipaddr.IPv4.isValidFourPartDecimal(host)) return fail(`brackets are for IPv6 only, write ${host}${rest}`);
   if (!ipaddr.IPv6.isValid(host)) return fail(`${show(host)} is not a valid IPv6 address`);
-  const port = parsePort(rest.slice(1));
+  const port = parsePort(rest.slice(1), listen);
   if (typeof port === 'string') return fail(port);
   return ok({ host, port, family: 6 });
 }
 
 /** The port, or a reason string. */
-function parsePort(text: string): number | string {
+function parsePort(text: string, listen: boolean): number | string {
   if (text === '') return 'missing port number after ":"';
   const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 1 && port <= 65535)) return `port must be 1..65535, got ${show(text)}`;
+  const lowest = listen ? 0 : 1;
+  if (!(port >= lowest && port <= 65535)) return `port must be ${lowest}..65535, got ${show(text)}`;
   return port;
 }
 

@@ -1,14 +1,15 @@
 /**
  * Starts the daemon the way a user does: writes an INI config (docs/protocol.md §5) to a temporary
- * directory, spawns `node bin/gossip.js daemon -c <file>`, waits until the API port accepts
- * connections, and stops the process at the end (SIGTERM, then SIGKILL). Used by the
- * black-box API tests and by bench:api. Everything the process prints is kept, so a test can
- * check that nothing was thrown out of the event loop.
+ * directory, spawns `node bin/gossip.js daemon -c <file>`, and stops the process at the end
+ * (SIGTERM, then SIGKILL). Every address is port 0: the daemon binds its own ports and the
+ * test reads them back from its "gossip daemon listening" log line, so no port is picked by
+ * one process and bound by another. Used by the black-box API tests and by bench:api.
+ * Everything the process prints is kept, so a test can check that nothing was thrown out of
+ * the event loop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,17 +19,22 @@ import type { Endpoint } from '../../runtime/api/api-client.js';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Every spawned daemon listens on loopback only (tests stay on 127.0.0.0/8). */
 const HOST = '127.0.0.1';
-/** How often the API port is probed while the daemon starts. */
-const PORT_POLL_MS = 50;
 /** tsx compiles the daemon on start: a few seconds on a busy 2-core machine. */
 const DEFAULT_STARTUP_TIMEOUT_MS = 15_000;
 /** After SIGTERM the daemon must close within 2 s; SIGKILL after this. */
 const STOP_GRACE_MS = 3_000;
+/** The daemon's log message once every port is bound (runtime/daemon.ts), with `api`, `p2p`, `metrics`. */
+const LISTENING_MESSAGE = 'gossip daemon listening';
+/** Log levels at which the daemon writes LISTENING_MESSAGE (info and below). */
+const LEVELS_THAT_LOG_LISTENING = ['trace', 'debug', 'info'];
 
 export interface DaemonProcessOptions {
-  /** Keys of the [gossip] section; they win over the test defaults below. */
+  /**
+   * Keys of the [gossip] section; they win over the test defaults below. `log_level` must stay
+   * at info or below: the ports are read from an info line.
+   */
   readonly gossip?: Readonly<Record<string, string | number>>;
-  /** Serve Prometheus metrics on a free loopback port (the `metrics_address` key). */
+  /** Serve Prometheus metrics on a loopback port of the daemon's choosing (the `metrics_address` key). */
   readonly withMetrics?: boolean;
   /** Raw INI text appended to the file (other modules' sections, …). */
   readonly extraIni?: string;
@@ -59,14 +65,12 @@ export class DaemonProcess {
   private exitStatus: ExitStatus | null = null;
   private readonly exited: Promise<ExitStatus>;
   private readonly killOnExit = (): void => void this.child.kill('SIGKILL');
+  private bound: { api: Endpoint; p2p: Endpoint; metrics: Endpoint | null } | null = null;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly configPath: string,
     private readonly workDir: string,
-    readonly api: Endpoint,
-    readonly p2p: Endpoint,
-    readonly metrics: Endpoint | null,
   ) {
     child.stdout?.setEncoding('utf8').on('data', (text: string) => (this.stdout += text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
@@ -81,19 +85,18 @@ export class DaemonProcess {
     process.once('exit', this.killOnExit);
   }
 
-  /** Writes the config, spawns the daemon and resolves once its API port accepts connections. */
+  /** Writes the config, spawns the daemon and resolves once it logged the ports it bound. */
   static async start(options: DaemonProcessOptions = {}): Promise<DaemonProcess> {
-    const [apiPort, p2pPort, metricsPort] = await freePorts(3);
-    const api = { host: HOST, port: apiPort! };
-    const p2p = { host: HOST, port: p2pPort! };
-    const metrics = options.withMetrics ? { host: HOST, port: metricsPort! } : null;
     const keys: Record<string, string | number> = {
       ...TEST_GOSSIP_KEYS,
-      api_address: `${HOST}:${api.port}`,
-      p2p_address: `${HOST}:${p2p.port}`,
-      ...(metrics ? { metrics_address: `${HOST}:${metrics.port}` } : {}),
+      api_address: `${HOST}:0`,
+      p2p_address: `${HOST}:0`,
+      ...(options.withMetrics ? { metrics_address: `${HOST}:0` } : {}),
       ...options.gossip,
     };
+    if (!LEVELS_THAT_LOG_LISTENING.includes(String(keys.log_level))) {
+      throw new Error(`log_level ${keys.log_level}: the daemon would not log "${LISTENING_MESSAGE}", where its ports are read from`);
+    }
     const workDir = mkdtempSync(join(tmpdir(), 'gossip-daemon-'));
     const configPath = join(workDir, 'config.ini');
     const ini = ['[gossip]', ...Object.entries(keys).map(([key, value]) => `${key} = ${value}`), options.extraIni ?? ''];
@@ -102,17 +105,33 @@ export class DaemonProcess {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const daemon = new DaemonProcess(child, configPath, workDir, api, p2p, metrics);
-    // The ports were free a moment ago; another process may have taken one since. At info
-    // level and below the daemon logs where it listens: wait for that, not for any listener.
-    const logsListening = ['trace', 'debug', 'info'].includes(String(keys.log_level));
+    const daemon = new DaemonProcess(child, configPath, workDir);
     try {
-      await daemon.waitForApi(options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, logsListening);
+      await daemon.waitForListening(options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS);
     } catch (error) {
       await daemon.stop();
       throw error;
     }
     return daemon;
+  }
+
+  /** Where the API server listens (bound by the daemon, read from its log). */
+  get api(): Endpoint {
+    return this.endpoints.api;
+  }
+
+  get p2p(): Endpoint {
+    return this.endpoints.p2p;
+  }
+
+  /** The metrics endpoint; null when started without `withMetrics`. */
+  get metrics(): Endpoint | null {
+    return this.endpoints.metrics;
+  }
+
+  private get endpoints(): { api: Endpoint; p2p: Endpoint; metrics: Endpoint | null } {
+    if (!this.bound) throw new Error('the daemon has not logged its ports yet');
+    return this.bound;
   }
 
   get pid(): number | undefined {
@@ -172,44 +191,47 @@ export class DaemonProcess {
     return this.exitStatus!;
   }
 
-  private async waitForApi(timeoutMs: number, logsListening: boolean): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const listening = `"api":"${this.api.host}:${this.api.port}"`;
-    while (Date.now() < deadline) {
-      if (this.exitStatus !== null) {
-        throw new Error(`daemon exited (${JSON.stringify(this.exitStatus)}) before listening: ${this.stderr.trim() || this.stdout.trim()}`);
-      }
-      const saysListening = !logsListening || this.stdout.includes(listening);
-      if (saysListening && (await canConnect(this.api))) return;
-      await sleep(PORT_POLL_MS);
-    }
-    throw new Error(`daemon API ${this.api.host}:${this.api.port} not accepting connections after ${timeoutMs} ms`);
+  /** Resolves once the daemon logged LISTENING_MESSAGE (it has bound every port then). */
+  private waitForListening(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const line = this.logLines().find((record) => record.msg === LISTENING_MESSAGE);
+        if (line) {
+          this.bound = {
+            api: endpointOf(line.api),
+            p2p: endpointOf(line.p2p),
+            metrics: line.metrics === undefined ? null : endpointOf(line.metrics),
+          };
+          done();
+          resolve();
+        } else if (this.exitStatus !== null) {
+          done();
+          reject(new Error(`daemon exited (${JSON.stringify(this.exitStatus)}) before listening: ${this.stderr.trim() || this.stdout.trim()}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`daemon did not log "${LISTENING_MESSAGE}" within ${timeoutMs} ms: ${this.stderr.trim() || this.stdout.trim()}`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.child.stdout?.off('data', check);
+        this.child.off('exit', check);
+      };
+      this.child.stdout?.on('data', check);
+      this.child.on('exit', check);
+      check();
+    });
   }
 }
 
-/** Ports the kernel hands out for port 0, released again for the daemon to take. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, HOST, () => resolve(server));
-    })),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  return ports;
-}
-
-function canConnect(endpoint: Endpoint): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(endpoint.port, endpoint.host);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** `host:port` as the daemon logs it (an IPv6 host is not bracketed there). */
+function endpointOf(text: unknown): Endpoint {
+  const value = String(text);
+  const colon = value.lastIndexOf(':');
+  const port = Number(value.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(port) || port <= 0) throw new Error(`cannot read a bound address from ${JSON.stringify(text)}`);
+  return { host: value.slice(0, colon), port };
 }
 
 function httpGet(url: string): Promise<string> {
@@ -222,6 +244,7 @@ function httpGet(url: string): Promise<string> {
   });
 }
 
+/** For pacing (bench:api) and for tests that show something does NOT happen; never to synchronise. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

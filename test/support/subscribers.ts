@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { ApiClient } from '../../runtime/api/api-client.js';
 import type { Daemon } from '../../runtime/daemon.js';
+import { waitFor } from './wait-for.js';
 
 export interface Subscriber {
   readonly client: ApiClient;
@@ -15,10 +16,19 @@ export function apiOf(daemon: Daemon | null): string {
   return `${host}:${daemon.api.port}`;
 }
 
-/** Subscribes to `dataType` at `daemon`, records every notification and answers it with `valid`. */
+/**
+ * Subscribes to `dataType` at `daemon`, records every notification and answers it with
+ * `valid`. Resolves once the daemon has handled the NOTIFY (it lists this connection among
+ * the type's subscribers), so an item announced next is delivered.
+ */
 export async function subscribe(daemon: Daemon | null, dataType: number, valid = true): Promise<Subscriber> {
   const client = await ApiClient.connect(apiOf(daemon));
   client.notify(dataType);
+  const port = client.transport.socket.localPort;
+  await waitFor(
+    () => [...daemon!.handler.local.subscriptions.subscribers(dataType)].some((connection) => connection.remotePort === port),
+    `the daemon to handle NOTIFY ${dataType}`,
+  );
   const received: Buffer[] = [];
   void (async () => {
     for await (const notification of client.notifications()) {

@@ -8,10 +8,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { GossipAnnounce, GossipNotify, MessageType } from '../generated/index.js';
-import { ApiClient } from '../runtime/api/api-client.js';
-import { DaemonProcess, sleep } from './support/daemon-process.js';
-import { seededRandom } from './support/seeded-random.js';
+import { GossipAnnounce, GossipNotify, MessageType } from '../../generated/index.js';
+import { ApiClient } from '../../runtime/api/api-client.js';
+import { ApiProbe } from '../support/api-probe.js';
+import { DaemonProcess, sleep } from '../support/daemon-process.js';
+import { seededRandom } from '../support/seeded-random.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** Send-queue bound of an API connection (runtime/daemon.ts API_SEND_QUEUE_BYTES). */
 const API_SEND_QUEUE_BYTES = 8 * 1024 * 1024;
@@ -20,8 +22,11 @@ const API_RECEIVE_QUEUE_CAPACITY = 4_096;
 const FUZZ_MS = 10_000;
 const FUZZ_CONNECTIONS = 4;
 const ARRIVES_MS = 3_000;
+/** The data type of the subscription probe (test/support/api-probe.ts); no test uses it. */
+const PROBE_TYPE = 19_999;
 
 let daemon: DaemonProcess;
+let probe: ApiProbe;
 let nextDataType = 20_000;
 let nextItem = 0;
 
@@ -38,7 +43,7 @@ async function assertServed(timeoutMs = ARRIVES_MS): Promise<number> {
   const announcer = await ApiClient.connect(daemon.api);
   try {
     listener.notify(type);
-    await sleep(50);
+    await probe.handled(listener, timeoutMs);
     const started = Date.now();
     announcer.announce({ ttl: 1, dataType: type, data: uniqueData(16) });
     assert.ok(await listener.nextNotification(timeoutMs), 'a normal client was not served');
@@ -92,6 +97,7 @@ async function fuzzConnection(random: () => number, deadline: number, stats: { c
       const chunk = fuzzChunk(random);
       stats.bytes += chunk.length;
       socket.write(chunk);
+      // Pacing, not synchronisation: writes of the connections interleave in varied ways.
       await sleep(random() < 0.5 ? 0 : 2);
     }
     socket.destroy();
@@ -106,9 +112,11 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
     // Local items keep their message IDs reserved for validation_timeout: keep it short so
     // that memory measured below is the queues', not the tracker's.
     daemon = await DaemonProcess.start({ withMetrics: true, gossip: { validation_timeout: 0.5, log_level: 'info' } });
+    probe = await ApiProbe.open(daemon.api, PROBE_TYPE);
   });
 
   after(async () => {
+    probe?.close();
     if (!daemon) return;
     const status = await daemon.stop();
     assert.deepEqual(status, { code: 0, signal: null });
@@ -124,7 +132,7 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
     const probing = (async () => {
       while (Date.now() < deadline) {
         probeLatencies.push(await assertServed());
-        await sleep(1_000);
+        await sleep(1_000); // pacing: one check per second during the fuzz, not synchronisation
       }
     })();
     await Promise.all([...Array.from({ length: FUZZ_CONNECTIONS }, () => fuzzConnection(random, deadline, stats)), probing]);
@@ -145,9 +153,10 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
     await new Promise((resolve) => slow.once('connect', resolve));
     slow.write(GossipNotify.encode({ dataType: type }));
     slow.pause(); // never reads while the items are announced
+    await probe.handled((frame) => slow.write(frame));
     const reader = await ApiClient.connect(daemon.api);
     reader.notify(type);
-    await sleep(100);
+    await probe.handled(reader);
     const droppedBefore = await daemon.metric('gossip_items_dropped_total', { reason: 'subscriber-send-queue-full' });
     const baseline = rssBytes();
     let peak = baseline;
@@ -165,17 +174,17 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
     await assertServed();
 
     // Now read what was kept for it: the daemon's bound plus what the kernel buffered.
+    // Every item was handled (the reader got them all), so `dropped` is final and what was
+    // kept for the slow subscriber is known: wait until it has all arrived.
+    const total = items * (itemBytes + 8);
+    const kept = total - dropped * (itemBytes + 8);
     let received = 0;
     slow.on('data', (chunk: Buffer) => (received += chunk.length));
     slow.resume();
-    for (let last = -1; last !== received; ) {
-      last = received;
-      await sleep(300);
-    }
+    await waitFor(() => received >= kept, `the ${mib(kept)} kept for the slow subscriber`, 20_000).catch(() => undefined);
     slow.destroy();
     announcer.destroy();
     reader.destroy();
-    const total = items * (itemBytes + 8);
     console.log(`      never-reading subscriber: ${mib(received)} of ${mib(total)} kept for it, ${dropped} NOTIFICATIONs dropped, daemon RSS +${mib(peak - baseline)}`);
     assert.equal(received + dropped * (itemBytes + 8), total, 'NOTIFICATIONs neither delivered nor counted as dropped');
     // Kernel buffers on loopback hold a few MiB more than the daemon's own bound. (RSS is only
@@ -193,7 +202,7 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
       reader.notify(type);
       reader.transport.socket.on('data', () => notified++);
     }
-    await sleep(100);
+    await Promise.all(readers.map((reader) => probe.handled(reader)));
     const flood = net.connect(daemon.api.port, daemon.api.host);
     await new Promise((resolve) => flood.once('connect', resolve));
     const floodMs = 3_000;
@@ -228,7 +237,7 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
         const writtenSoFar = written;
         lags.push(writtenSoFar - (await daemon.metric('gossip_frames_received_total', { server: 'api', type: String(MessageType.GOSSIP_ANNOUNCE) })));
         probes.push(await assertServed(2_000));
-        await sleep(200);
+        await sleep(200); // pacing: about five samples a second during the flood, not synchronisation
       }
     })();
     await Promise.all([flooding, sampling]);

@@ -2,12 +2,12 @@
  * Message IDs of NOTIFICATIONs (docs/protocol.md §3.1: a random 16-bit ID unique among the
  * connection's pending validations), at the bound of MAX_PENDING_IDS_PER_CONNECTION, where
  * the tracker gives up a connection's oldest pending ID. The black-box side of the rule is
- * in test/api.spec.ts; this drives the tracker past its bound many times over.
+ * in test/daemon/api.spec.ts; this drives the tracker past its bound many times over.
  */
 import assert from 'node:assert/strict';
-import type { Connection } from '../runtime/core/connection.js';
-import { makeItem } from '../runtime/core/item.js';
-import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type TrackedItem, type ValidationOutcome } from '../runtime/api/validation-tracker.js';
+import type { Connection } from '../../runtime/core/connection.js';
+import { makeItem } from '../../runtime/core/item.js';
+import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type TrackedItem, type ValidationOutcome } from '../../runtime/api/validation-tracker.js';
 
 const connection = { label: 'api#1' } as unknown as Connection;
 let nextItem = 0;

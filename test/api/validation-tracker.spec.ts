@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Connection } from '../runtime/core/connection.js';
-import { makeItem } from '../runtime/core/item.js';
-import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type ValidationOutcome } from '../runtime/api/validation-tracker.js';
+import type { Connection } from '../../runtime/core/connection.js';
+import { makeItem } from '../../runtime/core/item.js';
+import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type ValidationOutcome } from '../../runtime/api/validation-tracker.js';
 
 /** The tracker only uses connections as identities. */
 const fakeConnection = (name: string) => ({ label: name }) as unknown as Connection;
@@ -57,9 +57,16 @@ describe('ValidationTracker (docs/protocol.md §3.1)', () => {
   });
 
   it('drops an item nobody answered within the timeout (§6: no endless wait)', async () => {
-    const quick = new ValidationTracker<string>(30, (_r, outcome) => outcomes.push(outcome));
+    let expired!: () => void;
+    const settled = new Promise<void>((resolve) => (expired = resolve));
+    const quick = new ValidationTracker<string>(30, (_r, outcome) => {
+      outcomes.push(outcome);
+      expired();
+    });
+    const started = Date.now();
     const record = quick.track(item, 'ctx', [a], true);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await settled;
+    assert.ok(Date.now() - started >= 29, 'settled before its timeout');
     assert.deepEqual(outcomes, ['timeout']);
     quick.validate(a, record.messageIds.get(a) ?? 0, true);
     assert.deepEqual(outcomes, ['timeout'], 'an expired ID is ignored');

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { SendQueue } from '../runtime/core/send-queue.js';
+import { SendQueue } from '../../runtime/core/send-queue.js';
+import { waitFor } from '../support/wait-for.js';
 
 interface Pair {
   /** Our end: the SendQueue writes here. */
@@ -99,7 +100,7 @@ describe('SendQueue (docs/protocol.md §1; runtime/README.md overflow policy)', 
     // Once the remote reads, the queue takes frames again.
     pair.remote.resume();
     pair.remote.on('data', () => {});
-    for (let tries = 0; tries < 100 && !queue.enqueue(frame(size)); tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => queue.enqueue(frame(size)), 'the queue taking a frame again once the remote reads', 5_000);
     assert.ok(queue.pendingBytes <= maxBytes);
   });
 

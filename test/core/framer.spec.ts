@@ -1,7 +1,7 @@
 // FrameReader cuts the byte stream, not the reads, into frames (docs/protocol.md §1, §6).
 import assert from 'node:assert/strict';
-import { FrameReader, FramingError } from '../runtime/core/framer.js';
-import { GossipAnnounce, GossipHello, GossipValidation, MAX_FRAME_SIZE } from '../generated/index.js';
+import { FrameReader, FramingError } from '../../runtime/core/framer.js';
+import { GossipAnnounce, GossipHello, GossipValidation, MAX_FRAME_SIZE } from '../../generated/index.js';
 
 const hello = GossipHello.encode({ listenPort: 6001 });
 const validation = GossipValidation.encode({ messageId: 7, valid: true });

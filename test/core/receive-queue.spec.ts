@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { MessageType } from '../generated/index.js';
-import { Fifo } from '../runtime/core/fifo.js';
-import { ReceiveQueue } from '../runtime/core/receive-queue.js';
+import { MessageType } from '../../generated/index.js';
+import { ReceiveQueue } from '../../runtime/core/receive-queue.js';
 
 describe('ReceiveQueue', () => {
   const isValidation = (item: { type: number }) => item.type === MessageType.GOSSIP_VALIDATION;
@@ -41,18 +40,5 @@ describe('ReceiveQueue', () => {
     queue.shift();
     assert.equal(queue.hasPriority, false);
     assert.equal(queue.isFull, false);
-  });
-});
-
-describe('Fifo', () => {
-  it('grows past its initial ring without losing order', () => {
-    const fifo = new Fifo<number>();
-    const out: number[] = [];
-    for (let n = 0; n < 300; n++) {
-      fifo.push(n);
-      if (n % 3 === 0) out.push(fifo.shift()!);
-    }
-    for (let n = fifo.shift(); n !== undefined; n = fifo.shift()) out.push(n);
-    assert.deepEqual(out, Array.from({ length: 300 }, (_, n) => n));
   });
 });

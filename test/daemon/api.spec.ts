@@ -22,9 +22,11 @@ import {
   MessageType,
   SIZE_FIELD_END,
   writeFrameHeader,
-} from '../generated/index.js';
-import { ApiClient, FramedSocket, frameType, type Endpoint } from '../runtime/api/api-client.js';
-import { DaemonProcess, sleep } from './support/daemon-process.js';
+} from '../../generated/index.js';
+import { ApiClient, FramedSocket, frameType, type Endpoint } from '../../runtime/api/api-client.js';
+import { ApiProbe } from '../support/api-probe.js';
+import { DaemonProcess } from '../support/daemon-process.js';
+import { waitFor as poll, waitForValue } from '../support/wait-for.js';
 
 /** validation_timeout of the daemon under test, in seconds (§3.1). */
 const VALIDATION_TIMEOUT_S = 3;
@@ -34,8 +36,11 @@ const CACHE_SIZE = 20;
 const ARRIVES_MS = 3_000;
 /** How long we watch for a frame that must NOT come. */
 const QUIET_MS = 400;
+/** The data type of the subscription probe (test/support/api-probe.ts); no test uses it. */
+const PROBE_TYPE = 29_999;
 
 let daemon: DaemonProcess;
+let probe: ApiProbe;
 let peerX: FakePeer;
 let peerY: FakePeer;
 const openClients: ApiClient[] = [];
@@ -58,16 +63,13 @@ async function client(): Promise<ApiClient> {
   return connected;
 }
 
-/** A client subscribed to `types`; waits until the daemon has surely handled the NOTIFY. */
+/** A client subscribed to `types`; resolves once the daemon has handled the NOTIFYs. */
 async function subscriber(...types: number[]): Promise<ApiClient> {
   const connected = await client();
   for (const type of types) connected.notify(type);
-  await settle();
+  await probe.handled(connected);
   return connected;
 }
-
-/** The daemon handles frames on its next turns; loopback is fast, the machine may be busy. */
-const settle = (): Promise<void> => sleep(100);
 
 /** A frame with the given header fields and body, as raw bytes (for malformed input). */
 function rawFrame(size: number, type: number, body: number[] | Uint8Array = []): Uint8Array {
@@ -89,16 +91,13 @@ async function assertStillServed(): Promise<void> {
   assert.equal(hex(got.data), hex(data));
 }
 
-/** The daemon's debug log line about closing the connection whose local port is `port`. */
-async function closeLogFor(port: number): Promise<Record<string, unknown> | undefined> {
-  for (let tries = 0; tries < 20; tries++) {
-    const line = daemon
-      .logLines()
-      .find((record) => String(record.connection ?? '').endsWith(`:${port}`) && String(record.msg ?? '').startsWith('closing'));
-    if (line) return line;
-    await sleep(50);
-  }
-  return undefined;
+/** The daemon's first debug log line about the connection whose local port is `port`, starting with `message`. */
+function logFor(port: number, message: string): Promise<Record<string, unknown>> {
+  return waitForValue(
+    () => daemon.logLines().find((record) => String(record.connection ?? '').endsWith(`:${port}`) && String(record.msg ?? '').startsWith(message)),
+    `a "${message}" log line for the connection from port ${port}`,
+    ARRIVES_MS,
+  );
 }
 
 describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)', function () {
@@ -113,6 +112,7 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
     peerX = await FakePeer.join(daemon.p2p, '127.0.0.2');
     peerY = await FakePeer.join(daemon.p2p, '127.0.0.3');
     await waitFor(async () => (await daemon.metric('gossip_peers', { state: 'active' })) === 2, 'both fake peers active');
+    probe = await ApiProbe.open(daemon.api, PROBE_TYPE);
   });
 
   afterEach(() => {
@@ -127,6 +127,7 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
   });
 
   after(async () => {
+    probe?.close();
     peerX?.socket.destroy();
     peerY?.socket.destroy();
     if (!daemon) return;
@@ -177,12 +178,13 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const type = freshType();
       const leaving = await subscriber(type);
       const staying = await subscriber(type);
+      const leavingPort = leaving.transport.socket.localPort!;
       leaving.destroy();
-      await settle();
+      await logFor(leavingPort, 'closed'); // logged as the daemon forgets the connection and its subscriptions
       const before = await daemon.metric('gossip_items_delivered_total');
       (await client()).announce({ ttl: 1, dataType: type, data: freshData() });
+      // Every subscriber is notified in one go: once one has it, the count is final.
       assert.ok(await staying.nextNotification(ARRIVES_MS));
-      await settle();
       assert.equal((await daemon.metric('gossip_items_delivered_total')) - before, 1, 'a NOTIFICATION went to the closed connection');
     });
   });
@@ -311,8 +313,8 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const notification = await validator.nextNotification(ARRIVES_MS);
       assert.ok(notification);
       const unknownId = (notification.messageId + 1) & 0xffff;
-      validator.validate(unknownId, false); // would drop the item if it were taken for ours
-      await settle();
+      // Would drop the item if it were taken for ours; handled before the next (one connection's frames in order).
+      validator.validate(unknownId, false);
       validator.validate(notification.messageId, true);
       assert.ok(await peerY.nextAnnounce(ARRIVES_MS, (announce) => announce.dataType === type), 'an unknown ID changed the outcome');
       validator.validate(notification.messageId, false); // now expired/answered: ignored as well
@@ -351,7 +353,11 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       peerX.announce({ ttl: 3, dataType: type, data: freshData() });
       const notification = await silent.nextNotification(ARRIVES_MS);
       assert.ok(notification);
-      await sleep(VALIDATION_TIMEOUT_S * 1000 + 300);
+      await waitFor(
+        async () => (await daemon.metric('gossip_items_dropped_total', { reason: 'validation-timeout' })) - droppedBefore >= 1,
+        'the item dropped at its validation timeout',
+        VALIDATION_TIMEOUT_S * 1000 + ARRIVES_MS,
+      );
       assert.equal((await daemon.metric('gossip_items_dropped_total', { reason: 'validation-timeout' })) - droppedBefore, 1);
       silent.validate(notification.messageId, true); // too late: ignored
       assert.equal(await peerY.nextAnnounce(QUIET_MS, (announce) => announce.dataType === type), null, 'forwarded after the timeout');
@@ -379,8 +385,8 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const sent = Array.from({ length: CACHE_SIZE + extra }, () => freshData());
       for (const data of sent) peerX.announce({ ttl: 0, dataType: type, data });
       const notifications = [];
+      // Items are evicted as later ones are added: once the last is notified, the count is final.
       for (let i = 0; i < sent.length; i++) notifications.push(await validator.nextNotification(ARRIVES_MS));
-      await settle();
       assert.equal((await daemon.metric('gossip_items_dropped_total', { reason: 'cache-evicted' })) - evictedBefore, extra);
       const [oldest, newest] = [notifications[0], notifications[sent.length - 1]];
       assert.ok(oldest && newest);
@@ -397,7 +403,7 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const type = freshType();
       const reader = await SizeThenRestReader.connect(daemon.api);
       reader.socket.write(GossipNotify.encode({ dataType: type }));
-      await settle();
+      await probe.handled((frame) => reader.socket.write(frame));
       const announcer = await client();
       const sizes = [0, 1, 100, 4_096, 30_000, 60_000, 65_527];
       for (const size of sizes) {
@@ -464,8 +470,7 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
         const offender = await client();
         offender.sendRaw(bytes);
         assert.equal(await offender.waitClosed(ARRIVES_MS), true, 'the offending connection stayed open');
-        const log = await closeLogFor(offender.transport.socket.localPort!);
-        assert.ok(log, 'no log line about the close');
+        const log = await logFor(offender.transport.socket.localPort!, 'closing');
         assert.equal(log.level, 20, 'the close is logged at debug');
         const data = freshData();
         (await client()).announce({ ttl: 1, dataType: type, data });
@@ -491,11 +496,8 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const socket = await FramedSocket.connect(daemon.api);
       const data = freshData(40);
       const stream = concat(GossipNotify.encode({ dataType: type }), GossipAnnounce.encode({ ttl: 1, dataType: freshType(), data }));
-      for (const byte of stream) {
-        socket.write(Uint8Array.of(byte));
-        await sleep(1); // TCP_NODELAY: each byte its own segment
-      }
-      await settle();
+      await writeByteByByte(socket, stream);
+      await probe.handled((frame) => socket.write(frame));
       const announcer = await client();
       const item = freshData();
       announcer.announce({ ttl: 1, dataType: type, data: item });
@@ -510,10 +512,7 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const listener = await subscriber(type);
       const socket = await FramedSocket.connect(daemon.api);
       const data = freshData(30);
-      for (const byte of GossipAnnounce.encode({ ttl: 1, dataType: type, data })) {
-        socket.write(Uint8Array.of(byte));
-        await sleep(1);
-      }
+      await writeByteByByte(socket, GossipAnnounce.encode({ ttl: 1, dataType: type, data }));
       assert.equal(hex((await listener.nextNotification(ARRIVES_MS))?.data), hex(data));
       socket.destroy();
     });
@@ -522,7 +521,7 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const [a, b] = [freshType(), freshType()];
       const listener = await client();
       listener.sendRaw(concat(GossipNotify.encode({ dataType: a }), GossipNotify.encode({ dataType: b }), GossipValidation.encode({ messageId: 7, valid: true })));
-      await settle();
+      await probe.handled(listener);
       const items = Array.from({ length: 100 }, (_, i) => ({ ttl: 1, dataType: i % 2 === 0 ? a : b, data: freshData() }));
       (await client()).sendRaw(concat(...items.map((item) => GossipAnnounce.encode(item))));
       for (const item of items) {
@@ -544,11 +543,17 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return Uint8Array.from(Buffer.concat(parts));
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = ARRIVES_MS * 2): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = ARRIVES_MS * 2): Promise<void> {
+  return poll(check, what, timeoutMs);
+}
+
+/**
+ * Writes `bytes` one at a time, each after the previous one left for the kernel: with
+ * TCP_NODELAY (FramedSocket) each goes out in its own segment.
+ */
+async function writeByteByByte(socket: FramedSocket, bytes: Uint8Array): Promise<void> {
+  for (const byte of bytes) {
+    await new Promise<void>((resolve, reject) => socket.socket.write(Uint8Array.of(byte), (error) => (error ? reject(error) : resolve())));
   }
 }
 

@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import pino from 'pino';
-import { GossipAnnounce, GossipNotify, GossipValidation, GossipVerificationRequest } from '../generated/index.js';
-import type { Connection } from '../runtime/core/connection.js';
-import type { FrameConsumer } from '../runtime/core/frame-consumer.js';
-import { Server, type ServerObserver, type ServerOptions } from '../runtime/core/server.js';
+import { GossipAnnounce, GossipNotify, GossipValidation, GossipVerificationRequest } from '../../generated/index.js';
+import type { Connection } from '../../runtime/core/connection.js';
+import type { FrameConsumer } from '../../runtime/core/frame-consumer.js';
+import { Server, type ServerObserver, type ServerOptions } from '../../runtime/core/server.js';
+import { waitFor } from '../support/wait-for.js';
 
 interface Recorded {
   closed: Array<[Connection, string]>;
@@ -56,10 +57,7 @@ async function connect(port: number): Promise<net.Socket> {
   return socket;
 }
 
-const until = async (check: () => boolean, what: string): Promise<void> => {
-  for (let tries = 0; tries < 200 && !check(); tries++) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.ok(check(), `timed out waiting for ${what}`);
-};
+const until = (check: () => boolean, what: string): Promise<void> => waitFor(check, what, 5_000);
 
 const announce = (n: number) => GossipAnnounce.encode({ ttl: 1, dataType: 1, data: Buffer.from(`item ${n}`) });
 
@@ -81,6 +79,7 @@ describe('Server (runtime/server.ts)', () => {
     assert.equal(connection.isPaused, true);
     // One read may carry more than the share; the point is that reading stopped.
     const queuedWhilePaused = server.receiveQueue.length;
+    // Shows that nothing more is read: no event to await, so give the socket a moment.
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(server.receiveQueue.length, queuedWhilePaused, 'a paused connection was read');
     // The handler takes them: the connection is read again until all 50 arrived.
@@ -90,7 +89,7 @@ describe('Server (runtime/server.ts)', () => {
         handled++;
       } else {
         server.resumeWhereRoom();
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await until(() => server!.receiveQueue.length > 0, `frame ${handled + 1} of 50 read after resuming`);
       }
     }
     assert.equal(started.recorded.closed.length, 0, 'a flooding client was closed instead of throttled');
