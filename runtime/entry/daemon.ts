@@ -7,7 +7,8 @@
  *
  * The config object takes the keys of the INI file's [gossip] section (docs/configuration.md),
  * numbers and booleans as such or as text, and is checked by the same schema; a problem
- * rejects with a ConfigError whose message is one line.
+ * rejects with a ConfigError whose message is one line. Unlike a file, an address here may
+ * give port 0 (any free port): read the bound ports from the handle.
  */
 import { EventEmitter } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
@@ -65,20 +66,36 @@ export interface GossipDaemonHandle extends EventEmitter<GossipDaemonEvents> {
   close(): Promise<void>;
 }
 
+/** Address keys that may give port 0 here. */
+const ANY_PORT_KEYS: readonly GossipKey[] = ['api_address', 'p2p_address', 'metrics_address'];
+
 /** Starts a node; resolves once both ports listen. */
 export async function startGossipDaemon(options: StartGossipDaemonOptions = {}): Promise<GossipDaemonHandle> {
   const baseDir = resolve(options.baseDir ?? process.cwd());
   // Messages name this pseudo-file; its directory anchors relative paths.
   const where = join(baseDir, '(config object)');
-  const values = coerceSection({
+  const given: GossipConfigKeys = {
     cache_size: defaults.DEFAULT_CACHE_SIZE_ITEMS,
     degree: defaults.DEFAULT_DEGREE_PEERS,
     p2p_address: defaults.DEFAULT_P2P_ADDRESS,
     api_address: defaults.DEFAULT_API_ADDRESS,
     ...options.config,
+  };
+  // Port 0 is not a valid file value: check a distinct placeholder port, bind port 0.
+  const anyPort = new Set<GossipKey>();
+  ANY_PORT_KEYS.forEach((key, index) => {
+    const text = given[key];
+    if (typeof text === 'string' && /:0$/.test(text.trim())) {
+      given[key] = `${text.trim().slice(0, -1)}${index + 1}`;
+      anyPort.add(key);
+    }
   });
+  const values = coerceSection(given);
   validateValues(where, options.hostkey, values);
   const config = buildConfig(where, values, options.hostkey === undefined ? null : resolve(dirname(where), options.hostkey));
+  if (anyPort.has('api_address')) config.apiAddress = { ...config.apiAddress, port: 0 };
+  if (anyPort.has('p2p_address')) config.p2pAddress = { ...config.p2pAddress, port: 0 };
+  if (anyPort.has('metrics_address') && config.metricsAddress) config.metricsAddress = { ...config.metricsAddress, port: 0 };
   const logger =
     typeof options.logger === 'object' ? options.logger : createLogger(options.logger ?? (options.config?.log_level === undefined ? 'silent' : config.logLevel));
   const daemon = await startDaemon(config, logger);
