@@ -2,9 +2,11 @@
  * docs/configuration.md against the code: its metrics table against the metrics a
  * GossipMetrics registers (runtime/metrics.ts), its key table against the config schema
  * (runtime/config-schema.ts). A metric or key added to the code fails here until documented.
+ * Also: the CLI's help texts describe only what exists.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_FILE_SCHEMA, GOSSIP_KEYS, GOSSIP_SECTION_SCHEMA, REQUIRED_GOSSIP_KEYS } from '../../runtime/config-schema.js';
 import { GossipMetrics } from '../../runtime/metrics.js';
@@ -62,6 +64,14 @@ describe('docs/configuration.md matches the code', () => {
       if (schema.exclusiveMinimum !== undefined) assert.ok(range.includes(`>${digits(schema.exclusiveMinimum)}`), `${key}: range ${row[4]} vs schema > ${schema.exclusiveMinimum}`);
       if (schema.exclusiveMinimum !== undefined && schema.maximum !== undefined) assert.ok(range.includes(`≤${digits(schema.maximum)}`), `${key}: range ${row[4]} vs schema ≤ ${schema.maximum}`);
       for (const choice of schema.enum ?? []) assert.ok(codeSpans(row[4] ?? '').includes(choice), `${key}: ${choice} is documented`);
+    }
+  });
+
+  it('the CLI sources (help texts included) promise nothing that does not exist yet', () => {
+    const cliDir = fileURLToPath(new URL('../../runtime/cli/', import.meta.url));
+    for (const file of readdirSync(cliDir).filter((name) => name.endsWith('.ts'))) {
+      const text = readFileSync(join(cliDir, file), 'utf8');
+      assert.doesNotMatch(text, /\b(planned|not yet|TODO|coming soon)\b/i, `runtime/cli/${file}`);
     }
   });
 });
