@@ -15,7 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { promisify } from 'node:util';
 import { CHALLENGE_OFFSET, GossipPeerResponse, GossipVerificationResponse, MAX_FRAME_SIZE } from '../generated/index.js';
-import { ChallengeSearch } from '../runtime/pow/kernel.mjs';
+import { ChallengeSearch } from '../runtime/pow/kernel.js';
 import { PowPool } from '../runtime/pow/pool.js';
 import { proofPreimage } from '../runtime/pow/preimage.js';
 import { hasProofOfWork } from '../runtime/pow/verify.js';

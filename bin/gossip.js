@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Entry point of the `gossip` command: loads the TypeScript CLI through tsx.
-import { register } from 'tsx/esm/api';
+// Entry point of the `gossip` command: the compiled CLI (dist/, `npm run build`), plain node.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../runtime/cli/cli.js');
+const cli = new URL('../dist/runtime/cli/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write('gossip: dist/ is missing: run `npm run build` first (or `npx tsx runtime/cli/cli.ts …` from source)\n');
+  process.exit(1);
+}
+await import(cli.href);

@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WASM_PATH, WAT_PATH, buildKernel } from '../runtime/pow/build-kernel.js';
 import { CHALLENGE_OFFSET } from '../generated/index.js';
-import { ChallengeSearch, KERNEL_CHALLENGE_OFFSET, LAYOUT, kernelDigestWord0 } from '../runtime/pow/kernel.mjs';
+import { ChallengeSearch, KERNEL_CHALLENGE_OFFSET, LAYOUT, kernelDigestWord0 } from '../runtime/pow/kernel.js';
 import { KERNEL_LAYOUT, isConstantWord } from '../runtime/pow/kernel-wat.js';
 
 /** Digest word 0 by node:crypto of `frame` with challenge (high, low) at CHALLENGE_OFFSET (docs/protocol.md §4.1). */
@@ -14,7 +14,7 @@ function referenceWord0(frame: Uint8Array, high: number, low: number): number {
   return createHash('sha256').update(copy).digest().readUInt32BE(0);
 }
 
-describe('SHA-256 search kernel (runtime/pow/kernel.mjs + sha256-kernel.wasm)', () => {
+describe('SHA-256 search kernel (runtime/pow/kernel.ts + sha256-kernel.wasm)', () => {
   it('matches node:crypto on 3000 random frames of 20 bytes and 3000 of 21..400 bytes (4 lanes each)', () => {
     const lengths = [...Array.from({ length: 3000 }, () => 20), ...Array.from({ length: 3000 }, () => randomInt(21, 401))];
     let cases = 0;

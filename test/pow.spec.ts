@@ -8,6 +8,7 @@ import { PowError } from '../runtime/errors.js';
 import { PowPool } from '../runtime/pow/pool.js';
 import { PEER_RESPONSE_PREIMAGE_SIZE, proofPreimage } from '../runtime/pow/preimage.js';
 import { hasProofOfWork, leadingZeroBits } from '../runtime/pow/verify.js';
+import { ensureBuilt } from './support/build-dist.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
@@ -283,7 +284,8 @@ describe('PowPool (runtime/pow/pool.ts, docs/protocol.md §4.1)', function () {
 describe('PowPool under other launch modes', function () {
   this.timeout(30_000);
   // This file already runs under mocha's `--import tsx`. The daemon also starts as
-  // `tsx runtime/cli/cli.ts` and as `node bin/gossip.js` (tsx's register(), which workers do not inherit).
+  // `tsx runtime/cli/cli.ts`, through tsx's register() (which workers do not inherit), and
+  // compiled as `node bin/gossip.js` (dist/, no tsx at all: the worker is dist's worker.js).
   const script = `
     const { PowPool } = await import('./runtime/pow/pool.ts');
     const { hasProofOfWork } = await import('./runtime/pow/verify.ts');
@@ -295,7 +297,7 @@ describe('PowPool under other launch modes', function () {
     await pool.close();`;
   const run = promisify(execFile);
 
-  it('works in a process that loaded TypeScript through tsx register() (like bin/gossip.js)', async () => {
+  it('works in a process that loaded TypeScript through tsx register()', async () => {
     const launcher = `import { register } from 'tsx/esm/api'; register(); ${script}`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', launcher], { cwd: REPO });
     assert.equal(stdout.trim(), 'verified');
@@ -303,6 +305,13 @@ describe('PowPool under other launch modes', function () {
 
   it('works in a process started by the tsx command', async () => {
     const { stdout } = await run(process.execPath, [fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url)), '--input-type=module', '-e', script], { cwd: REPO });
+    assert.equal(stdout.trim(), 'verified');
+  });
+
+  it('works compiled (dist/, plain node, as the gossip command runs it)', async () => {
+    ensureBuilt();
+    const compiled = script.replace("'./runtime/pow/pool.ts'", "'./dist/runtime/pow/pool.js'").replace("'./runtime/pow/verify.ts'", "'./dist/runtime/pow/verify.js'");
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', compiled], { cwd: REPO, env: { ...process.env, NODE_OPTIONS: '' } });
     assert.equal(stdout.trim(), 'verified');
   });
 });

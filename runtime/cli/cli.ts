@@ -1,6 +1,6 @@
 /**
- * The `gossip` command (bin/gossip.js loads this file through tsx; `npm start` runs
- * `gossip daemon`). Each subcommand is a module in runtime/cli/ that exports one
+ * The `gossip` command: bin/gossip.js runs the compiled dist/runtime/cli/cli.js with plain
+ * node; in development `tsx runtime/cli/cli.ts` runs this file from source. Each subcommand is a module in runtime/cli/ that exports one
  * `register…Command(program)` function; add yours to COMMANDS below.
  *
  * Exit codes: 0 ok; 1 runtime failure or usage error; 2 bad configuration (one line on stderr,
@@ -17,11 +17,11 @@ import { ConfigError, GossipError } from '../errors.js';
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-/**
- * Every subcommand, in `--help` order. Planned, by other engineers: client tools
- * (announce, subscribe, validate) and `conformance`, each as runtime/cli/<name>.ts.
- */
+/** Every subcommand, in `--help` order. */
 const COMMANDS: readonly RegisterCommand[] = [registerDaemonCommand, registerKeygenCommand, registerConformanceCommand, registerClientToolCommands];
+
+/** This package's name (package.json). */
+const PACKAGE_NAME = 'voidphone-gossip';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_CONFIG = 2;
@@ -68,9 +68,17 @@ function describeFailure(error: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
+/** The version in this package's package.json: two levels up from source, three from dist/. */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  for (const relative of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === PACKAGE_NAME && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not there: try the next level
+    }
+  }
+  return '0.0.0';
 }
 
 await main(process.argv);

@@ -1,8 +1,8 @@
 /**
  * Client tools for module authors, all talking to a node's API port (docs/protocol.md §3):
  *   gossip announce --type T [--ttl N] [--hex] DATA   spread one item
- *   gossip subscribe --type T [--invalid] [--count N] print NOTIFICATIONs and answer them
- *   gossip send-raw HEX [--wait MS]                    send any bytes (malformed frames by hand)
+ *   gossip subscribe --type T [--invalid|--none] [--count N]  print NOTIFICATIONs and answer them
+ *   gossip send-raw HEX… [--wait MS]                   send any bytes (malformed frames by hand)
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { GossipNotification } from '../../generated/index.js';

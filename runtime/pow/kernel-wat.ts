@@ -4,22 +4,22 @@
  * The kernel hashes four candidate challenges at once in the four i32 lanes of a v128
  * (WebAssembly SIMD): no native SHA instructions are reachable from WebAssembly, so width is
  * where the speed comes from. It is specialised for a challenge at KERNEL_CHALLENGE_OFFSET of
- * the frame (kernel.mjs; equal to the generated CHALLENGE_OFFSET): message words W3 (challenge high half, fixed per call) and W4
+ * the frame (kernel.ts; equal to the generated CHALLENGE_OFFSET): message words W3 (challenge high half, fixed per call) and W4
  * (low half, lane i of iteration n = lo + 4n + i) of the first SHA-256 block. Everything that
- * does not depend on W4 is computed once per call by `kernel.mjs` and read from memory:
+ * does not depend on W4 is computed once per call by `kernel.ts` and read from memory:
  *   - rounds 0–3 and the W4-independent part of round 4,
  *   - W[t] + K[t] for the constant words t = 5..18,
  *   - for t = 19..63 the sum of the constant terms of W[t]'s schedule formula,
  *   - for frames longer than one block, K[t] + W[t] of every later block (no schedule there).
- * Only the top 32 bits of the digest are compared in the kernel; `kernel.mjs` confirms a hit
+ * Only the top 32 bits of the digest are compared in the kernel; `kernel.ts` confirms a hit
  * with node:crypto, which also covers difficulties above 32 bits.
  *
  * `tsx runtime/pow/build-kernel.ts` writes this text to sha256-kernel.wat
  * and its wabt assembly to sha256-kernel.wasm; test/pow-kernel.spec.ts checks both are current.
  */
-import { IV, K, LAYOUT } from './kernel.mjs';
+import { IV, K, LAYOUT } from './kernel.js';
 
-/** Memory layout in 32-bit words: kernel.mjs's, which writes exactly these slots. */
+/** Memory layout in 32-bit words: kernel.ts's, which writes exactly these slots. */
 export const KERNEL_LAYOUT = LAYOUT;
 
 /** Pages of 64 KiB; enough for a 65535-byte frame (1025 blocks × 256 bytes + header). */

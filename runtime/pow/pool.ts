@@ -5,14 +5,15 @@
  * stop through a shared flag. Solves queue and run one at a time (each gets the whole
  * machine; a 24-bit proof takes about a second).
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PowError } from '../errors.js';
 import { hasDigestedTail, PEER_RESPONSE_HEAD_SIZE, proofPreimage } from './preimage.js';
 import { assertDifficulty } from './verify.js';
-
-/** What worker.mjs answers to a job. */
-type WorkerReply = { challenge: bigint | null } | { error: string };
+import type { WorkerJob, WorkerReply } from './worker.js';
 
 interface Job {
   /** What the workers hash with each candidate challenge: the proof preimage (preimage.ts). */
@@ -29,7 +30,30 @@ interface Job {
   isSettled: boolean;
 }
 
-const WORKER_URL = new URL('./worker.mjs', import.meta.url);
+/**
+ * How a worker thread starts. Compiled (dist/, `gossip`): the worker.js beside this file, plain
+ * node. In development this file runs as pool.ts under tsx, whose loader a worker does not
+ * inherit: the worker registers tsx first (tsx is a dev dependency, present whenever .ts runs).
+ */
+function workerSource(): { source: string | URL; eval: boolean } {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return { source: new URL('./worker.js', here), eval: false };
+  const worker = new URL('./worker.ts', here).href;
+  return { source: `import(${JSON.stringify(tsxApiUrl(here))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); });`, eval: true };
+}
+
+/**
+ * URL of tsx's ESM `register()` API (`tsx/esm/api`, import condition). Not import.meta.resolve:
+ * tsx may run this file as CommonJS (under mocha), where the require condition would win, and
+ * tsx's CommonJS build of that API cannot register from a worker.
+ */
+function tsxApiUrl(from: string): string {
+  const manifestPath = createRequire(from).resolve('tsx/package.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const target = manifest.exports['./esm/api']?.import.default;
+  if (target === undefined) throw new PowError('worker-failed', 'tsx has no ./esm/api export: cannot start a TypeScript worker');
+  return new URL(target, pathToFileURL(manifestPath)).href;
+}
 
 export class PowPool {
   readonly threads: number;
@@ -112,7 +136,7 @@ export class PowPool {
     job.pendingWorkers = this.#workers.length;
     this.#workers.forEach((worker, index) => {
       worker.ref();
-      worker.postMessage({
+      const message: WorkerJob = {
         frame: job.frame,
         challengeOffset: job.challengeOffset,
         difficultyBits: job.difficultyBits,
@@ -120,14 +144,16 @@ export class PowPool {
         highStep: this.#workers.length,
         stop: job.stop,
         progress: this.#progress,
-      });
+      };
+      worker.postMessage(message);
     });
   }
 
   #ensureWorkers(): void {
     while (this.#workers.length < this.threads) {
-      // Empty execArgv: worker.mjs needs no TypeScript loader, whatever started the parent.
-      const worker = new Worker(WORKER_URL, { execArgv: [] });
+      // Empty execArgv: the parent's flags (mocha's --import tsx) mean nothing to a worker.
+      const { source, eval: isEval } = workerSource();
+      const worker = new Worker(source, { execArgv: [], eval: isEval });
       worker.on('message', (reply: WorkerReply) => this.#onReply(reply));
       worker.on('error', (error) => this.#onWorkerFailure(error));
       // An exit we did not ask for (close() removes workers from the list first).

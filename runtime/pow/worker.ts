@@ -1,8 +1,6 @@
-// One proof-of-work worker thread of PowPool (pool.ts), docs/protocol.md §4.1.
-//
-// Plain JavaScript so that it starts however the parent was launched: a worker does not
-// inherit a loader registered with tsx's register() (bin/gossip.js), and the pool starts it
-// with empty execArgv.
+// One proof-of-work worker thread of PowPool (pool.ts), docs/protocol.md §4.1. The pool
+// starts the compiled worker.js beside it (dist/), or this file through tsx in development
+// (pool.ts, workerSource).
 //
 // Job message:  { frame, challengeOffset, difficultyBits, highStart, highStep, stop, progress }
 //   `frame` is what is hashed per attempt: the pool passes the proof preimage (preimage.ts),
@@ -15,27 +13,52 @@
 // Reply:        { challenge: bigint | null } or { error: string }.
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { ChallengeSearch, KERNEL_CHALLENGE_OFFSET } from './kernel.mjs';
+import { ChallengeSearch, KERNEL_CHALLENGE_OFFSET } from './kernel.js';
+
+/** A job from the pool (pool.ts). */
+export interface WorkerJob {
+  frame: Uint8Array;
+  challengeOffset: number;
+  difficultyBits: number;
+  highStart: number;
+  highStep: number;
+  stop: Int32Array;
+  progress: BigInt64Array;
+}
+
+/** What a worker answers to a job. */
+export type WorkerReply = { challenge: bigint | null } | { error: string };
+
+/** What both searches offer: ChallengeSearch (the kernel) and GenericSearch. */
+interface Search {
+  setHigh(high: number): void;
+  search(low: number, groups: number, difficultyBits: number): bigint | null;
+}
 
 /** Challenges per batch: about 4 ms of the kernel, which bounds how long a stop takes. */
 const BATCH = 1 << 16;
 const LOW_SPACE = 2 ** 32;
 
 /** Same interface as ChallengeSearch for any challenge offset: one node:crypto hash per try. */
-class GenericSearch {
-  constructor(frame, challengeOffset) {
+class GenericSearch implements Search {
+  readonly frame: Uint8Array;
+  readonly view: DataView;
+  readonly offset: number;
+  high: number;
+
+  constructor(frame: Uint8Array, challengeOffset: number) {
     this.frame = Uint8Array.from(frame);
     this.view = new DataView(this.frame.buffer);
     this.offset = challengeOffset;
     this.high = 0;
   }
 
-  setHigh(high) {
+  setHigh(high: number): void {
     this.high = high >>> 0;
     this.view.setUint32(this.offset, this.high);
   }
 
-  search(low, groups, difficultyBits) {
+  search(low: number, groups: number, difficultyBits: number): bigint | null {
     for (let i = 0; i < groups * 4; i++) {
       this.view.setUint32(this.offset + 4, (low + i) >>> 0);
       const digest = createHash('sha256').update(this.frame).digest();
@@ -45,7 +68,7 @@ class GenericSearch {
   }
 }
 
-function leadingZeroBitsOf(digest) {
+function leadingZeroBitsOf(digest: Uint8Array): number {
   let bits = 0;
   for (const byte of digest) {
     if (byte !== 0) return bits + Math.clz32(byte) - 24;
@@ -54,8 +77,8 @@ function leadingZeroBitsOf(digest) {
   return bits;
 }
 
-function solve({ frame, challengeOffset, difficultyBits, highStart, highStep, stop, progress }) {
-  const searcher =
+function solve({ frame, challengeOffset, difficultyBits, highStart, highStep, stop, progress }: WorkerJob): WorkerReply {
+  const searcher: Search =
     challengeOffset === KERNEL_CHALLENGE_OFFSET ? new ChallengeSearch(frame) : new GenericSearch(frame, challengeOffset);
   for (let high = highStart; high < LOW_SPACE; high += highStep) {
     searcher.setHigh(high);
@@ -70,10 +93,14 @@ function solve({ frame, challengeOffset, difficultyBits, highStart, highStep, st
   return { challenge: null };
 }
 
-parentPort.on('message', (job) => {
+const port = parentPort;
+if (port === null) throw new Error('worker.ts runs as a worker thread of PowPool (pool.ts)');
+port.on('message', (job: WorkerJob) => {
+  let reply: WorkerReply;
   try {
-    parentPort.postMessage(solve(job));
+    reply = solve(job);
   } catch (error) {
-    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+    reply = { error: error instanceof Error ? error.message : String(error) };
   }
+  port.postMessage(reply);
 });
