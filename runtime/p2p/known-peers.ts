@@ -21,6 +21,9 @@ export class KnownPeers {
   private readonly known = new Map<string, ListenAddress>();
   private readonly candidates = new Map<string, ListenAddress>();
 
+  /** Runs after every change of the known peers (the peers file follows them, §4.7). */
+  onChange: () => void = () => {};
+
   constructor(private readonly cap: SubnetCap) {}
 
   get size(): number {
@@ -56,21 +59,24 @@ export class KnownPeers {
     if (this.isSubnetFull(address)) return false;
     this.known.set(key, address);
     this.candidates.delete(key);
+    this.onChange();
     return true;
   }
 
   remove(address: ListenAddress): void {
-    this.known.delete(addressKey(address));
+    if (this.known.delete(addressKey(address))) this.onChange();
   }
 
-  addCandidate(address: ListenAddress): void {
+  /** Keeps `address` to dial later; true when it was new (neither known nor a candidate). */
+  addCandidate(address: ListenAddress): boolean {
     const key = addressKey(address);
-    if (this.known.has(key) || this.candidates.has(key)) return;
+    if (this.known.has(key) || this.candidates.has(key)) return false;
     if (this.candidates.size >= MAX_CANDIDATES) {
       const oldest = this.candidates.keys().next().value as string;
       this.candidates.delete(oldest);
     }
     this.candidates.set(key, address);
+    return true;
   }
 
   removeCandidate(address: ListenAddress): void {
