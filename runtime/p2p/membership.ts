@@ -12,7 +12,7 @@ import type { Handshake } from './handshake.js';
 import type { KnownPeers } from './known-peers.js';
 import type { PeerLink } from './link.js';
 import type { LinkTable } from './link-table.js';
-import { addressKey, type ListenAddress } from './peer-address.js';
+import { addressKey, subnetKey, type ListenAddress } from './peer-address.js';
 import type { PeerExchange } from './peer-exchange.js';
 import { AskBackoff } from './request-pacing.js';
 import { Rotation } from './rotation.js';
@@ -88,9 +88,8 @@ export class Membership {
       closed: (link, reason, wasActive) => this.closed(link, reason, wasActive),
     });
     exchange.onCandidates((fresh) => {
-      if (fresh === 0) return;
-      this.asking.reset();
-      this.maintain();
+      this.asking.answered(fresh);
+      if (fresh > 0) this.maintain();
     });
   }
 
@@ -132,7 +131,7 @@ export class Membership {
     link.activatedAt = this.clock.now();
     // The first PEER REQUEST on a link we dialed (always allowed, §4.5): how a newcomer finds
     // room when the nodes it knows are full, and how candidates come from several peers (§4.6).
-    if (!link.isInbound) this.exchange.request(link);
+    if (!link.isInbound && this.exchange.request(link)) this.asking.asked();
     if (link.isRotation) this.rotation.replaceFor(link);
     this.maintain();
   }
@@ -164,11 +163,17 @@ export class Membership {
   /** Candidates that may be dialed now: checked (§4.3), not linked or being dialed, back-off over. */
   private pickDialable(count: number): ListenAddress[] {
     const busy = new Set<string>(this.dialing);
-    for (const link of this.links.all()) if (link.listenAddress) busy.add(addressKey(link.listenAddress));
-    return this.known.pickCandidates(count, (address) => {
+    const linkedSubnets = new Set<string>();
+    for (const link of this.links.all()) {
+      if (!link.listenAddress) continue;
+      busy.add(addressKey(link.listenAddress));
+      linkedSubnets.add(subnetKey(link.listenAddress.host));
+    }
+    const isExcluded = (address: ListenAddress): boolean => {
       const key = addressKey(address);
       return busy.has(key) || !this.backoff.isReady(key) || this.check.problemOf(address) !== null;
-    });
+    };
+    return this.known.pickCandidates(count, isExcluded, linkedSubnets);
   }
 
   private maintain(): void {
@@ -193,7 +198,14 @@ export class Membership {
     if (!this.asking.isDue()) return;
     const askable = this.links.active.filter((link) => !link.isInbound && this.exchange.mayRequest(link));
     const bootstrapLink = askable.find((link) => link.isBootstrapLink);
-    const target = preferBootstrapper && bootstrapLink ? bootstrapLink : askable[Math.floor(Math.random() * askable.length)];
+    // The rotation asks the bootstrapper; the maintenance timer spreads asks over the others,
+    // so that the bootstrapper of a small network is not the one that answers everybody.
+    const others = askable.filter((link) => link !== bootstrapLink);
+    const target = preferBootstrapper && bootstrapLink ? bootstrapLink : (randomOf(others) ?? bootstrapLink);
     if (target && this.exchange.request(target)) this.asking.asked();
   }
+}
+
+function randomOf<T>(items: readonly T[]): T | undefined {
+  return items.length === 0 ? undefined : items[Math.floor(Math.random() * items.length)];
 }

@@ -11,7 +11,7 @@ import type { Handshake } from './handshake.js';
 import type { KnownPeers } from './known-peers.js';
 import type { AddressFamily, PeerLink } from './link.js';
 import type { LinkTable } from './link-table.js';
-import { fromPeerAddress } from './peer-address.js';
+import { addressKey, fromPeerAddress } from './peer-address.js';
 import { peerResponseFrames } from './peer-response.js';
 import { incomingRequestProblem, maySendRequest } from './request-pacing.js';
 
@@ -87,9 +87,10 @@ export class PeerExchange {
     }
     let fresh = 0;
     let forbidden = 0;
+    const source = link.listenAddress ? addressKey(link.listenAddress) : link.connection.label;
     for (const address of response.entries.map(fromPeerAddress)) {
       if (!this.check || this.check.problemOf(address)) forbidden++;
-      else if (this.known.addCandidate(address)) fresh++;
+      else if (this.known.addCandidate(address, source)) fresh++;
     }
     // §4.3: a list with addresses never to be dialed counts against its sender (once per list).
     if (forbidden > 0 && this.check) this.links.reportForbiddenCandidates(link.connection);

@@ -23,14 +23,15 @@ export function maySendRequest(lastSentAt: number | null, now: number, intervalM
 
 /**
  * When a node short of candidates asks next: one interval after its last ask, doubled after
- * each ask that brought nothing new, up to ASK_BACKOFF_CAP_FACTOR intervals; back to one
- * interval when an answer brings new candidates or a link is lost.
+ * each answer that brought no new candidate, up to ASK_BACKOFF_CAP_FACTOR intervals; back to
+ * one interval when an answer brings new candidates or a link is lost. Every PEER REQUEST
+ * this node sends counts, the first one on a new link included.
  */
 export class AskBackoff {
   private waitMs: number;
   private lastAskAt: number | null = null;
-  /** Did something since the last ask reset the wait (so it must not double now)? */
-  private wasReset = true;
+  /** An ask whose answer has not been judged yet (a request may get two, one per family). */
+  private isJudging = false;
 
   constructor(
     private readonly clock: Clock,
@@ -47,16 +48,22 @@ export class AskBackoff {
     return this.lastAskAt === null || this.clock.now() - this.lastAskAt >= this.waitMs;
   }
 
-  /** An ask went out now (its answer counts as "nothing new" until `freshCandidates`). */
   asked(): void {
-    if (!this.wasReset) this.waitMs = Math.min(this.waitMs * 2, ASK_BACKOFF_CAP_FACTOR * this.intervalMs);
-    this.wasReset = false;
     this.lastAskAt = this.clock.now();
+    this.isJudging = true;
   }
 
-  /** An answer brought new candidates, or a link was lost: the next ask one interval after the last. */
+  /** An answer came: it brought `fresh` new candidates. */
+  answered(fresh: number): void {
+    if (fresh > 0) return this.reset();
+    if (!this.isJudging) return;
+    this.isJudging = false;
+    this.waitMs = Math.min(this.waitMs * 2, ASK_BACKOFF_CAP_FACTOR * this.intervalMs);
+  }
+
+  /** New candidates or a lost link: the next ask one interval after the last. */
   reset(): void {
     this.waitMs = this.intervalMs;
-    this.wasReset = true;
+    this.isJudging = false;
   }
 }

@@ -39,9 +39,14 @@ export function freeOutboundSlots(counts: SlotCounts, settings: SlotSettings, di
   return Math.max(0, settings.degree - counts.outboundActive - counts.outboundPending - dialing);
 }
 
+/** How many inbound links the node may hold now (§4.6 item 1). */
+export function inboundCap(counts: SlotCounts, settings: SlotSettings): number {
+  return settings.maxPeers - Math.max(settings.degree, counts.outboundActive);
+}
+
 /** May a verified inbound link become active, or must it be referred elsewhere (§4.2 item 9)? */
 export function hasInboundSlot(counts: SlotCounts, settings: SlotSettings): boolean {
-  return counts.inboundActive < settings.maxPeers - Math.max(settings.degree, counts.outboundActive);
+  return counts.inboundActive < inboundCap(counts, settings);
 }
 
 /** May a link we dialed become active? A rotation's link may use the extra slots (it then closes one). */

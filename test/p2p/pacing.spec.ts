@@ -74,19 +74,24 @@ describe('peer exchange rate (docs/protocol.md §4.5)', () => {
       if (asking.isDue()) {
         asking.asked();
         asks.push((clock.now() - start) / 1000);
+        asking.answered(0);
+        asking.answered(0); // the second family's answer doubles nothing more
       }
       clock.advance(1_000);
     }
-    assert.deepEqual(asks.slice(0, 6), [0, 60, 180, 420, 900, 1_860]);
+    assert.deepEqual(asks.slice(0, 6), [0, 120, 360, 840, 1_800, 2_760]);
     assert.equal(asks[6]! - asks[5]!, 960, 'capped at 16 intervals');
     while (!asking.isDue()) clock.advance(1_000);
     asking.asked();
-    asking.reset();
+    asking.answered(3);
     clock.advance(INTERVAL - 1);
     assert.equal(asking.isDue(), false);
     clock.advance(1);
     assert.equal(asking.isDue(), true, 'one interval after an answer with new candidates');
     asking.asked();
-    assert.equal(asking.currentWaitMs, INTERVAL, 'the ask after a reset does not double');
+    asking.answered(0);
+    assert.equal(asking.currentWaitMs, 2 * INTERVAL);
+    asking.reset();
+    assert.equal(asking.currentWaitMs, INTERVAL, 'a lost link resets the wait');
   });
 });
