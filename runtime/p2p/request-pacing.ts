@@ -30,8 +30,8 @@ export function maySendRequest(lastSentAt: number | null, now: number, intervalM
 export class AskBackoff {
   private waitMs: number;
   private lastAskAt: number | null = null;
-  /** An ask whose answer has not been judged yet (a request may get two, one per family). */
-  private isJudging = false;
+  /** Asks whose answers have not been judged yet (each doubles the wait once at most). */
+  private unjudged = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -50,20 +50,20 @@ export class AskBackoff {
 
   asked(): void {
     this.lastAskAt = this.clock.now();
-    this.isJudging = true;
+    this.unjudged++;
   }
 
   /** An answer came: it brought `fresh` new candidates. */
   answered(fresh: number): void {
     if (fresh > 0) return this.reset();
-    if (!this.isJudging) return;
-    this.isJudging = false;
+    if (this.unjudged === 0) return;
+    this.unjudged--;
     this.waitMs = Math.min(this.waitMs * 2, ASK_BACKOFF_CAP_FACTOR * this.intervalMs);
   }
 
   /** New candidates or a lost link: the next ask one interval after the last. */
   reset(): void {
     this.waitMs = this.intervalMs;
-    this.isJudging = false;
+    this.unjudged = 0;
   }
 }

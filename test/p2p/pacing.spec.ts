@@ -75,7 +75,7 @@ describe('peer exchange rate (docs/protocol.md §4.5)', () => {
         asking.asked();
         asks.push((clock.now() - start) / 1000);
         asking.answered(0);
-        asking.answered(0); // the second family's answer doubles nothing more
+        asking.answered(0); // a second answer to the same ask doubles nothing more
       }
       clock.advance(1_000);
     }
@@ -93,5 +93,8 @@ describe('peer exchange rate (docs/protocol.md §4.5)', () => {
     assert.equal(asking.currentWaitMs, 2 * INTERVAL);
     asking.reset();
     assert.equal(asking.currentWaitMs, INTERVAL, 'a lost link resets the wait');
+    for (let n = 0; n < 3; n++) asking.asked(); // three new links asked at once, none of them knew anybody new
+    for (let n = 0; n < 3; n++) asking.answered(0);
+    assert.equal(asking.currentWaitMs, 8 * INTERVAL, 'each answer with nothing new doubles the wait');
   });
 });
