@@ -28,13 +28,13 @@ export function launchDaemon(directory: string, subnet: number, index: number, k
   const lines = [
     '[gossip]',
     'cache_size = 100',
-    'degree = 8',
+    `degree = ${keys.degree ?? 8}`,
     `p2p_address = ${host}:${P2P_PORT}`,
     `api_address = ${host}:${API_PORT}`,
     `metrics_address = ${host}:${METRICS_PORT}`,
     index === 0 ? '' : `bootstrapper = 127.0.${subnet}.1:${P2P_PORT}`,
     'log_level = warn',
-    ...Object.entries(keys).map(([key, value]) => `${key} = ${value}`),
+    ...Object.entries(keys).filter(([key]) => key !== 'degree').map(([key, value]) => `${key} = ${value}`),
     '',
   ];
   const file = join(directory, `net${subnet}-node${index}.ini`);
