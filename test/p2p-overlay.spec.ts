@@ -127,7 +127,7 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     await waitFor('a link to the bootstrapper', () => second.overlay.activeLinks.length === 1, 10_000);
   });
 
-  it('eclipse defence: periodically asks the bootstrapper again and swaps a random neighbour', async () => {
+  it('eclipse defence (§4.6): rotation dials a fresh candidate, then closes another link; the overlay stays connected', async () => {
     const started = await startNetwork({ nodes: 6, config: { degree: 2, rejoinIntervalMs: 300 } });
     network = started;
     await waitFor('every node at degree', () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2), 20_000);

@@ -14,7 +14,7 @@ import type { PeerLink } from './link.js';
 import type { LinkTable } from './link-table.js';
 import { addressKey, subnetKey, type ListenAddress } from './peer-address.js';
 import type { PeerExchange } from './peer-exchange.js';
-import { AskBackoff } from './request-pacing.js';
+import { ASK_BACKOFF_CAP_FACTOR, AskBackoff } from './request-pacing.js';
 import { Rotation } from './rotation.js';
 import { countSlots, freeOutboundSlots } from './slots.js';
 
@@ -52,6 +52,12 @@ export class Membership {
   private readonly backoff: DialBackoff;
   private readonly budget: DialBudget;
   private readonly asking: AskBackoff;
+  /**
+   * Peers whose last answer brought nothing new, and when: not asked again until our links
+   * change or the back-off cap passed (§4.5), so an idle network that knows itself whole
+   * stops asking.
+   */
+  private readonly barren = new Map<string, number>();
   private readonly rotation: Rotation;
   private readonly timers: Timer[] = [];
   private isClosed = false;
@@ -87,8 +93,12 @@ export class Membership {
       activated: (link) => this.activated(link),
       closed: (link, reason, wasActive) => this.closed(link, reason, wasActive),
     });
-    exchange.onCandidates((fresh) => {
+    exchange.onCandidates((link, fresh) => {
       this.asking.answered(fresh);
+      if (link.listenAddress) {
+        if (fresh === 0) this.barren.set(addressKey(link.listenAddress), this.clock.now());
+        else this.barren.delete(addressKey(link.listenAddress));
+      }
       if (fresh > 0) this.maintain();
     });
   }
@@ -129,6 +139,7 @@ export class Membership {
 
   private activated(link: PeerLink): void {
     link.activatedAt = this.clock.now();
+    this.barren.clear();
     // The first PEER REQUEST on a link we dialed (always allowed, §4.5): how a newcomer finds
     // room when the nodes it knows are full, and how candidates come from several peers (§4.6).
     if (!link.isInbound && this.exchange.request(link)) this.asking.asked();
@@ -144,7 +155,10 @@ export class Membership {
       if (stayed) this.backoff.succeeded(link.dialedKey);
       else this.backoff.failed(link.dialedKey);
     }
-    if (wasActive) this.asking.reset();
+    if (wasActive) {
+      this.asking.reset();
+      this.barren.clear();
+    }
     this.observer.linkClosed(reason);
     this.handshake.reportCounts();
     if (!this.isClosed) setImmediate(() => this.maintain());
@@ -193,10 +207,15 @@ export class Membership {
     }
   }
 
+  private isBarren(link: PeerLink): boolean {
+    const since = link.listenAddress ? this.barren.get(addressKey(link.listenAddress)) : undefined;
+    return since !== undefined && this.clock.now() - since < ASK_BACKOFF_CAP_FACTOR * this.settings.peerRequestIntervalMs;
+  }
+
   /** §4.3, §4.5: short of candidates, ask one outbound peer (or the bootstrapper), with back-off. */
   private askForPeers(preferBootstrapper: boolean): void {
     if (!this.asking.isDue()) return;
-    const askable = this.links.active.filter((link) => !link.isInbound && this.exchange.mayRequest(link));
+    const askable = this.links.active.filter((link) => !link.isInbound && !this.isBarren(link) && this.exchange.mayRequest(link));
     const bootstrapLink = askable.find((link) => link.isBootstrapLink);
     // The rotation asks the bootstrapper; the maintenance timer spreads asks over the others,
     // so that the bootstrapper of a small network is not the one that answers everybody.

@@ -25,7 +25,7 @@ export interface PeerExchangeSettings {
 export class PeerExchange {
   /** Set once the node listens (runtime/p2p/overlay.ts join): until then nothing is a candidate. */
   check: CandidateCheck | null = null;
-  private readonly candidateListeners: ((fresh: number) => void)[] = [];
+  private readonly candidateListeners: ((link: PeerLink, fresh: number) => void)[] = [];
 
   constructor(
     private readonly known: KnownPeers,
@@ -36,7 +36,7 @@ export class PeerExchange {
   ) {}
 
   /** `listener` hears how many new candidates each checked response brought (0 included). */
-  onCandidates(listener: (fresh: number) => void): void {
+  onCandidates(listener: (link: PeerLink, fresh: number) => void): void {
     this.candidateListeners.push(listener);
   }
 
@@ -94,6 +94,6 @@ export class PeerExchange {
     }
     // §4.3: a list with addresses never to be dialed counts against its sender (once per list).
     if (forbidden > 0 && this.check) this.links.reportForbiddenCandidates(link.connection);
-    for (const listener of this.candidateListeners) listener(fresh);
+    for (const listener of this.candidateListeners) listener(link, fresh);
   }
 }
