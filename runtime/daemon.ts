@@ -67,6 +67,8 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       maxHandshakesPerSubnet: config.maxHandshakesPerSubnet,
       rejoinIntervalMs: config.rejoinIntervalMs,
       peerRequestLimit: config.peerRequestLimit,
+      peerRequestIntervalMs: config.peerRequestIntervalMs,
+      peersFile: config.peersFile,
       subnetCapV4: config.subnetCapV4,
       subnetCapV6: config.subnetCapV6,
       subnetCapExemptLoopback: config.subnetCapExemptLoopback,
@@ -124,7 +126,10 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       metricsBound = `${config.metricsAddress.host}:${served.port}`;
     }
     // Port 0 in the config means "any free port": peers must learn the real one.
-    overlay.join(p2p, p2pBound.port);
+    // Our other listening ports are never dialed as candidates (docs/protocol.md §4.3).
+    const otherListening = [{ host: apiBound.address, port: apiBound.port }];
+    if (config.metricsAddress) otherListening.push({ host: config.metricsAddress.host, port: config.metricsAddress.port });
+    overlay.join(p2p, p2pBound.port, otherListening);
     logger.info(
       {
         api: `${apiBound.address}:${apiBound.port}`,

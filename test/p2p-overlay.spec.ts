@@ -26,22 +26,29 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     network = null;
   });
 
-  it('dials up to degree and accepts no more than max_peers', async () => {
-    const started = await startNetwork({ nodes: 10, config: { degree: 2, maxPeers: 3 } });
+  it('dials up to degree and accepts no more than max_peers (§4.6 slots)', async () => {
+    const started = await startNetwork({ nodes: 10, config: { degree: 2, maxPeers: 4 } });
     network = started;
     await waitFor('every node at degree', () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2), 20_000);
     await sleep(500);
-    for (const daemon of started.daemons) assert.ok(daemon!.overlay.activeLinks.length <= 3, 'at most max_peers links');
+    for (const daemon of started.daemons) {
+      const links = daemon!.overlay.activeLinks;
+      assert.ok(links.length <= 4, 'at most max_peers links');
+      assert.ok(links.filter((link) => link.isInbound).length <= 4 - 2, 'at most max_peers - degree inbound links');
+      assert.ok(links.filter((link) => !link.isInbound).length <= 2, 'at most degree outbound links (no rotation)');
+    }
     // Full nodes refer newcomers elsewhere instead of shedding old links, so the overlay
     // forms as one piece (shedding used to split off closed groups).
     assert.equal(isConnected(started.daemons), true);
   });
 
   it('a full node verifies a newcomer, gives it peers, then closes the link (§4.2 item 9)', async () => {
+    // degree 1, max_peers 2: node 0 (no bootstrapper, so no outbound link) has one inbound slot.
     const started = await startNetwork({ nodes: 3, config: { degree: 1, maxPeers: 2 } });
     network = started;
     const full = started.daemons[0]!;
-    await waitFor('node 0 to be full', () => full.overlay.activeLinks.length === 2, 10_000);
+    await waitFor('node 0 to be full', () => full.overlay.activeLinks.length === 1, 10_000);
+    await waitFor('node 2 referred elsewhere', () => started.daemons[2]!.overlay.activeLinks.length >= 1, 10_000);
     const peer = await RawPeer.dial(full.p2p.address, full.p2p.port, '127.0.9.2');
     peer.sendHello(41_001);
     peer.sendVerificationRequest();
@@ -49,9 +56,9 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     await peer.expectVerificationResponse();
     peer.send(GossipPeerRequest.encode({ limit: 10, nonce: 99n }));
     const { frame } = await peer.expect(MessageType.GOSSIP_PEER_RESPONSE);
-    assert.equal(frame.message.entries.length, 2, 'the newcomer learns the full node\'s peers');
+    assert.equal(frame.message.entries.length, 1, 'the newcomer learns the full node\'s peers');
     assert.equal(await peer.isClosedWithin(2_000), true, 'then the full node closes the link');
-    assert.equal(full.overlay.activeLinks.length, 2, 'no old link was given up for the newcomer');
+    assert.equal(full.overlay.activeLinks.length, 1, 'no old link was given up for the newcomer');
     assert.equal(full.overlay.known.has({ host: '127.0.9.2', port: 41_001 }), false);
   });
 
@@ -120,7 +127,7 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     await waitFor('a link to the bootstrapper', () => second.overlay.activeLinks.length === 1, 10_000);
   });
 
-  it('eclipse defence: periodically asks the bootstrapper again and swaps a random neighbour', async () => {
+  it('eclipse defence (§4.6): rotation dials a fresh candidate, then closes another link; the overlay stays connected', async () => {
     const started = await startNetwork({ nodes: 6, config: { degree: 2, rejoinIntervalMs: 300 } });
     network = started;
     await waitFor('every node at degree', () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2), 20_000);
@@ -132,7 +139,7 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     await waitFor('the overlay to stay connected', () => isConnected(started.daemons), 5_000);
   });
 
-  it('answers only a verified peer\'s PEER REQUEST, one at a time (§4.3)', async () => {
+  it('answers a verified peer\'s first PEER REQUEST and closes the link on a second within the interval (§4.5)', async () => {
     const started = await startNetwork({ nodes: 1, config: { degree: 2 } });
     network = started;
     const node = started.daemons[0]!;
@@ -142,12 +149,13 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     await peer.answerVerification(TEST_CONFIG.powDifficulty!);
     await peer.expectVerificationResponse();
     await waitFor('the link to be active', () => node.overlay.activeLinks.length === 1);
-    for (let n = 1n; n <= 3n; n++) peer.send(GossipPeerRequest.encode({ limit: 10, nonce: n }));
+    peer.send(GossipPeerRequest.encode({ limit: 10, nonce: 1n }));
     const first = await peer.expect(MessageType.GOSSIP_PEER_RESPONSE);
     assert.equal(first.frame.message.nonce, 1n);
-    const extra = await peer.socket.take(500, (frame) => frameTypeOf(frame) === MessageType.GOSSIP_PEER_RESPONSE);
-    assert.equal(extra, null, 'requests arriving while one is answered are not answered');
-    peer.close();
+    peer.send(GossipPeerRequest.encode({ limit: 10, nonce: 2n }));
+    assert.equal(await peer.isClosedWithin(2_000), true, 'a second PEER REQUEST well within the interval closes the link');
+    const extra = await peer.socket.take(100, (frame) => frameTypeOf(frame) === MessageType.GOSSIP_PEER_RESPONSE);
+    assert.equal(extra, null, 'and is not answered');
   });
 });
 

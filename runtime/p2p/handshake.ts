@@ -19,11 +19,13 @@ import { PeerLink } from './link.js';
 import * as lifecycle from './link-state.js';
 import type { LinkTable } from './link-table.js';
 import { addressKey, isLoopback, normaliseHost, subnetKey, type ListenAddress } from './peer-address.js';
+import { countSlots, hasInboundSlot, hasOutboundSlot } from './slots.js';
 
 export interface HandshakeSettings {
   readonly powDifficulty: number;
   readonly handshakeTimeoutMs: number;
   readonly verificationTimeoutMs: number;
+  readonly degree: number;
   readonly maxPeers: number;
   readonly maxHandshakesPerAddress: number;
   readonly maxHandshakesPerSubnet: number;
@@ -74,12 +76,13 @@ export class Handshake {
   }
 
   /** A connection we dialed: HELLO and our VERIFICATION REQUEST go out at once (§4.2). */
-  dialed(connection: Connection, address: ListenAddress, isBootstrapper: boolean): void {
+  dialed(connection: Connection, address: ListenAddress, isBootstrapper: boolean): PeerLink {
     const link = new PeerLink(connection, 'outbound', { host: normaliseHost(connection.remoteHost), port: address.port }, this.clock);
     link.isBootstrapLink = isBootstrapper;
     this.links.add(link);
     connection.send(GossipHello.encode({ listenPort: this.self.listen.port }));
     this.sendRequest(link);
+    return link;
   }
 
   hello(link: PeerLink, listenPort: number): void {
@@ -168,12 +171,12 @@ export class Handshake {
     if (addressKey(address) === addressKey(this.self.listen)) return void link.advance('connected to itself');
     const twin = this.links.activeTo(address);
     if (twin && this.keepsTwin(twin, link)) return void link.advance('duplicate link');
-    if (this.links.active.length >= this.settings.maxPeers) {
-      // Inbound links filled up while we were dialing: our own dial is no longer needed.
-      if (!link.isInbound) return void link.advance('full: dialed link no longer needed');
-      this.refer(link);
-      return;
+    // §4.6 slot accounting: inbound and outbound links are counted apart.
+    const counts = countSlots(this.links.all());
+    if (!link.isInbound && !hasOutboundSlot(counts, this.settings, link.isRotation)) {
+      return void link.advance('outbound slots full: dialed link no longer needed');
     }
+    if (link.isInbound && !hasInboundSlot(counts, this.settings)) return this.refer(link);
     if (!this.known.add(address)) return void link.advance('subnet cap reached');
     link.advance({ phase: 'active' });
     this.armDeadline(link);

@@ -14,12 +14,21 @@ export interface SubnetCap {
   readonly isLoopbackExempt: boolean;
 }
 
+/** A candidate and who gave it: the peer's address key, or 'kept' for the peers file (§4.7). */
+interface Candidate {
+  readonly address: ListenAddress;
+  readonly source: string;
+}
+
 /** Candidates kept at most: enough to heal, bounded against a peer that sends thousands. */
 const MAX_CANDIDATES = 1_000;
 
 export class KnownPeers {
   private readonly known = new Map<string, ListenAddress>();
-  private readonly candidates = new Map<string, ListenAddress>();
+  private readonly candidates = new Map<string, Candidate>();
+
+  /** Runs after every change of the known peers (the peers file follows them, §4.7). */
+  onChange: () => void = () => {};
 
   constructor(private readonly cap: SubnetCap) {}
 
@@ -56,32 +65,55 @@ export class KnownPeers {
     if (this.isSubnetFull(address)) return false;
     this.known.set(key, address);
     this.candidates.delete(key);
+    this.onChange();
     return true;
   }
 
   remove(address: ListenAddress): void {
-    this.known.delete(addressKey(address));
+    if (this.known.delete(addressKey(address))) this.onChange();
   }
 
-  addCandidate(address: ListenAddress): void {
+  /** Keeps `address` to dial later; true when it was new (neither known nor a candidate). */
+  addCandidate(address: ListenAddress, source = 'kept'): boolean {
     const key = addressKey(address);
-    if (this.known.has(key) || this.candidates.has(key)) return;
+    if (this.known.has(key) || this.candidates.has(key)) return false;
     if (this.candidates.size >= MAX_CANDIDATES) {
       const oldest = this.candidates.keys().next().value as string;
       this.candidates.delete(oldest);
     }
-    this.candidates.set(key, address);
+    this.candidates.set(key, { address, source });
+    return true;
   }
 
   removeCandidate(address: ListenAddress): void {
     this.candidates.delete(addressKey(address));
   }
 
-  /** Candidates in random order, skipping those `isExcluded` rejects and full subnets. */
-  pickCandidates(count: number, isExcluded: (address: ListenAddress) => boolean): ListenAddress[] {
-    const pool = [...this.candidates.values()].filter((a) => !isExcluded(a) && !this.isSubnetFull(a));
-    shuffle(pool);
-    return pool.slice(0, count);
+  /**
+   * Up to `count` candidates, skipping those `isExcluded` rejects and full subnets. The eclipse
+   * defence (§4.6 item 3) picks evenly across the peers that gave them, so that one peer
+   * flooding us with its friends is one source among several, and within a source prefers
+   * subnets none of `linkedSubnets` (ours, and those already picked) is in.
+   */
+  pickCandidates(count: number, isExcluded: (address: ListenAddress) => boolean, linkedSubnets: Set<string> = new Set()): ListenAddress[] {
+    const bySource = new Map<string, ListenAddress[]>();
+    for (const { address, source } of this.candidates.values()) {
+      if (isExcluded(address) || this.isSubnetFull(address)) continue;
+      bySource.set(source, [...(bySource.get(source) ?? []), address]);
+    }
+    const subnets = new Set(linkedSubnets);
+    const picks: ListenAddress[] = [];
+    while (picks.length < count && bySource.size > 0) {
+      const sources = [...bySource.keys()];
+      const source = sources[Math.floor(Math.random() * sources.length)]!;
+      const pool = shuffle(bySource.get(source)!);
+      const index = Math.max(0, pool.findIndex((a) => !subnets.has(subnetKey(a.host))));
+      const [pick] = pool.splice(index, 1);
+      if (pool.length === 0) bySource.delete(source);
+      subnets.add(subnetKey(pick!.host));
+      picks.push(pick!);
+    }
+    return picks;
   }
 }
 

@@ -86,9 +86,18 @@ export class LinkTable implements PeerNetwork {
   }
 
   reportInvalidItem(peer: Connection): void {
+    this.strike(peer, 'too many invalid items');
+  }
+
+  /** A PEER RESPONSE with candidates never to be dialed (§4.3): counted with invalid items (§4.4). */
+  reportForbiddenCandidates(peer: Connection): void {
+    this.strike(peer, 'too many invalid items or forbidden candidates');
+  }
+
+  private strike(peer: Connection, reason: string): void {
     const link = this.links.get(peer);
     if (!link) return;
     link.invalidItems++;
-    if (link.invalidItems >= MAX_INVALID_ITEMS_PER_PEER) peer.close('too many invalid items');
+    if (link.invalidItems >= MAX_INVALID_ITEMS_PER_PEER) peer.close(reason);
   }
 }

@@ -25,8 +25,18 @@ export class PeerLink {
   readonly connectedAt: number;
   /** Dialed as our configured bootstrapper (the eclipse defence asks it again). */
   isBootstrapLink = false;
+  /** Dialed by the eclipse defence's rotation: when active, it replaces another link (§4.6). */
+  isRotation = false;
+  /** The address key this node dialed (its dial back-off, §4.5); null for inbound links. */
+  dialedKey: string | null = null;
   isAnsweringPeerRequest = false;
+  /** Invalid items and PEER RESPONSEs with forbidden candidates, counted together (§4.4). */
   invalidItems = 0;
+  /** When the link became active (the dial back-off resets after it stayed so, §4.5). */
+  activatedAt: number | null = null;
+  /** The last PEER REQUEST the peer sent us, and the last we sent it (§4.5 rate). */
+  lastPeerRequestReceivedAt: number | null = null;
+  lastPeerRequestSentAt: number | null = null;
   readonly peerRequests = new Map<bigint, PendingPeerRequest>();
   /** Cancels proof-of-work solving for this link when it closes. */
   readonly abort = new AbortController();
@@ -81,6 +91,7 @@ export class PeerLink {
 
   startPeerRequest(): bigint {
     const nonce = randomNonce();
+    this.lastPeerRequestSentAt = this.clock.now();
     this.peerRequests.set(nonce, { sentAt: this.clock.now(), answeredFamilies: new Set() });
     return nonce;
   }

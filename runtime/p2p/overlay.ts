@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { PeerItems } from '../core/gossip-handler.js';
+import { CandidateCheck } from './candidate-check.js';
 import { Handshake, type HandshakeObserver, type HandshakeSettings, type ProofSolver } from './handshake.js';
 import { KnownPeers } from './known-peers.js';
 import type { PeerLink } from './link.js';
@@ -14,12 +15,15 @@ import { Membership, type Dialer, type MembershipObserver, type MembershipSettin
 import { P2pConsumer } from './p2p-consumer.js';
 import type { ListenAddress } from './peer-address.js';
 import { PeerExchange, type PeerExchangeSettings } from './peer-exchange.js';
+import { PeersFileWriter, readPeersFile } from './peers-file.js';
 
 export interface OverlaySettings extends HandshakeSettings, PeerExchangeSettings, MembershipSettings {
   /** Our listen address; its port is the bound one once `join` ran. */
   readonly listen: ListenAddress;
   readonly subnetCapV4: number;
   readonly subnetCapV6: number;
+  /** §4.7: where verified peers are kept across restarts; null = nowhere. */
+  readonly peersFile: string | null;
 }
 
 export type OverlayObserver = HandshakeObserver & MembershipObserver;
@@ -32,6 +36,7 @@ export class PeerOverlay {
   private readonly handshake: Handshake;
   private readonly exchange: PeerExchange;
   private membership: Membership | null = null;
+  private peersFile: PeersFileWriter | null = null;
 
   constructor(
     private readonly settings: OverlaySettings,
@@ -39,7 +44,7 @@ export class PeerOverlay {
     items: PeerItems,
     private readonly logger: Logger,
     private readonly observer: OverlayObserver,
-    clock: Clock = systemClock,
+    private readonly clock: Clock = systemClock,
   ) {
     this.self = { listen: settings.listen };
     this.links = new LinkTable(logger);
@@ -49,7 +54,7 @@ export class PeerOverlay {
       isLoopbackExempt: settings.subnetCapExemptLoopback,
     });
     this.handshake = new Handshake(this.links, this.known, solver, this.self, settings, clock, logger, observer);
-    this.exchange = new PeerExchange(this.known, this.handshake, this.self, settings);
+    this.exchange = new PeerExchange(this.known, this.links, this.handshake, settings, clock);
     this.consumer = new P2pConsumer(this.links, this.handshake, this.exchange, items);
   }
 
@@ -57,17 +62,31 @@ export class PeerOverlay {
     return this.links.active;
   }
 
-  /** Starts bootstrapping (§4.3) and maintenance through `dialer`, listening on `listenPort`. */
-  join(dialer: Dialer, listenPort: number): void {
+  /**
+   * Starts bootstrapping (§4.3) and maintenance through `dialer`, listening on `listenPort`.
+   * `otherListening` are this node's other bound addresses (API, metrics): never candidates.
+   */
+  join(dialer: Dialer, listenPort: number, otherListening: readonly ListenAddress[] = []): void {
     this.self.listen = { host: this.settings.listen.host, port: listenPort };
+    const check = new CandidateCheck({ listening: [this.self.listen, ...otherListening] });
+    this.exchange.check = check;
+    const path = this.settings.peersFile;
+    const kept = path ? readPeersFile(path, this.logger) : [];
+    if (path) {
+      const writer = new PeersFileWriter(path, () => this.known.list(), this.clock, this.logger);
+      this.known.onChange = () => writer.changed();
+      this.peersFile = writer;
+    }
     this.membership = new Membership(
       dialer,
       this.links,
       this.known,
       this.handshake,
       this.exchange,
-      this.self,
+      check,
+      kept,
       this.settings,
+      this.clock,
       this.logger,
       this.observer,
     );
@@ -75,6 +94,8 @@ export class PeerOverlay {
   }
 
   close(): void {
+    // §4.7: links closed by our own shutdown are not removals: the file keeps them.
+    this.peersFile?.close();
     this.membership?.close();
     for (const link of this.links.all()) link.abort.abort();
   }

@@ -4,44 +4,64 @@
  * What a response contains is runtime/p2p/peer-response.ts.
  */
 import { GossipPeerRequest, type GossipPeerResponse } from '../../generated/index.js';
+import type { Clock } from '../core/clock.js';
 import { hasProofOfWork } from '../pow/verify.js';
-import type { Handshake, SelfAddress } from './handshake.js';
+import type { CandidateCheck } from './candidate-check.js';
+import type { Handshake } from './handshake.js';
 import type { KnownPeers } from './known-peers.js';
 import type { AddressFamily, PeerLink } from './link.js';
-import { candidatesIn, peerResponseFrames } from './peer-response.js';
+import type { LinkTable } from './link-table.js';
+import { addressKey, fromPeerAddress } from './peer-address.js';
+import { peerResponseFrames } from './peer-response.js';
+import { incomingRequestProblem, maySendRequest } from './request-pacing.js';
 
 export interface PeerExchangeSettings {
   readonly powDifficulty: number;
   readonly verificationTimeoutMs: number;
   readonly peerRequestLimit: number;
+  readonly peerRequestIntervalMs: number;
 }
 
 export class PeerExchange {
-  private readonly candidateListeners: (() => void)[] = [];
+  /** Set once the node listens (runtime/p2p/overlay.ts join): until then nothing is a candidate. */
+  check: CandidateCheck | null = null;
+  private readonly candidateListeners: ((link: PeerLink, fresh: number) => void)[] = [];
 
   constructor(
     private readonly known: KnownPeers,
+    private readonly links: LinkTable,
     private readonly handshake: Handshake,
-    private readonly self: SelfAddress,
     private readonly settings: PeerExchangeSettings,
+    private readonly clock: Clock,
   ) {}
 
-  /** `listener` runs whenever a response brought candidates (the dialer may use them). */
-  onCandidates(listener: () => void): void {
+  /** `listener` hears how many new candidates each checked response brought (0 included). */
+  onCandidates(listener: (link: PeerLink, fresh: number) => void): void {
     this.candidateListeners.push(listener);
   }
 
-  /** Sends a PEER REQUEST unless one to this link is still unanswered. */
-  request(link: PeerLink): void {
-    if (link.hasOpenPeerRequest) return;
-    const nonce = link.startPeerRequest();
-    link.connection.send(GossipPeerRequest.encode({ limit: this.settings.peerRequestLimit, nonce }));
+  /** May we ask `link` now (§4.5: one PEER REQUEST per link per interval, none while one is open)? */
+  mayRequest(link: PeerLink): boolean {
+    return !link.hasOpenPeerRequest && maySendRequest(link.lastPeerRequestSentAt, this.clock.now(), this.settings.peerRequestIntervalMs);
   }
 
-  /** §4.3: only an active (or referred) peer is answered, one request at a time. */
+  /** Sends a PEER REQUEST if §4.5 allows it now; true when it went out. */
+  request(link: PeerLink): boolean {
+    if (!link.isActive || !this.mayRequest(link)) return false;
+    const nonce = link.startPeerRequest();
+    link.connection.send(GossipPeerRequest.encode({ limit: this.settings.peerRequestLimit, nonce }));
+    return true;
+  }
+
+  /** §4.3, §4.5: only an active (or referred) peer is answered, at most once per interval. */
   async answer(link: PeerLink, limit: number, nonce: bigint): Promise<void> {
     const isReferral = link.state.phase === 'referral';
-    if (!(link.isActive || isReferral) || link.isAnsweringPeerRequest) return;
+    if (!(link.isActive || isReferral)) return;
+    const now = this.clock.now();
+    const problem = incomingRequestProblem(link.lastPeerRequestReceivedAt, now, this.settings.peerRequestIntervalMs);
+    if (problem) return void link.connection.close(problem);
+    link.lastPeerRequestReceivedAt = now;
+    if (link.isAnsweringPeerRequest) return;
     link.isAnsweringPeerRequest = true;
     try {
       const frames = peerResponseFrames(nonce, this.known.list(), link.listenAddress, limit);
@@ -65,7 +85,15 @@ export class PeerExchange {
       link.connection.close(problem);
       return;
     }
-    for (const address of candidatesIn(response, this.self.listen)) this.known.addCandidate(address);
-    for (const listener of this.candidateListeners) listener();
+    let fresh = 0;
+    let forbidden = 0;
+    const source = link.listenAddress ? addressKey(link.listenAddress) : link.connection.label;
+    for (const address of response.entries.map(fromPeerAddress)) {
+      if (!this.check || this.check.problemOf(address)) forbidden++;
+      else if (this.known.addCandidate(address, source)) fresh++;
+    }
+    // §4.3: a list with addresses never to be dialed counts against its sender (once per list).
+    if (forbidden > 0 && this.check) this.links.reportForbiddenCandidates(link.connection);
+    for (const listener of this.candidateListeners) listener(link, fresh);
   }
 }

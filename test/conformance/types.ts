@@ -28,6 +28,8 @@ export interface SuiteSettings {
   readonly validationTimeoutMs: number;
   /** §4.1 verification_timeout, ms. */
   readonly verificationTimeoutMs: number;
+  /** §4.5 peer_request_interval, ms (`--set peer_request_interval`, else the default 60 s). */
+  readonly peerRequestIntervalMs?: number;
   /** How long to wait for something that must happen (a delivery, a close), ms. */
   readonly waitMs: number;
   /** How long to watch for something that must NOT happen, ms. */

@@ -18,6 +18,7 @@ const SETTINGS: HandshakeSettings = {
   powDifficulty: BITS,
   handshakeTimeoutMs: 5_000,
   verificationTimeoutMs: 60_000,
+  degree: 2,
   maxPeers: 4,
   maxHandshakesPerAddress: 2,
   maxHandshakesPerSubnet: 3,

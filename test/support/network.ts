@@ -12,6 +12,8 @@ export interface NetworkOptions {
   readonly nodes: number;
   /** Settings for every node (degree, pow_difficulty, timeouts ...). */
   readonly config?: Partial<GossipConfig>;
+  /** Settings for node i only (a peers file of its own ...), over `config`. */
+  readonly configOf?: (index: number) => Partial<GossipConfig>;
   /** Who node i bootstraps from; default: node 0 for everyone else. */
   readonly bootstrapOf?: (index: number) => number | null;
   /** Address of node i; default 127.0.0.(i+1). */
@@ -64,6 +66,7 @@ export async function startNetwork(options: NetworkOptions): Promise<TestNetwork
         ...defaultConfig(),
         ...TEST_CONFIG,
         ...options.config,
+        ...options.configOf?.(index),
         apiAddress: { host, port: 0, family: 4 },
         p2pAddress: { host, port: 0, family: 4 },
         bootstrapper: bootstrap ? { host: bootstrap.p2p.address, port: bootstrap.p2p.port, family: 4 } : null,

@@ -7,6 +7,7 @@ import { proofCases } from './s4-1-proof.js';
 import { lifecycleCases } from './s4-2-lifecycle.js';
 import { discoveryCases } from './s4-3-discovery.js';
 import { spreadingCases } from './s4-4-spreading.js';
+import { rateCases } from './s4-5-rates.js';
 
 export const allCases: readonly ConformanceCase[] = [
   ...framingCases,
@@ -17,4 +18,5 @@ export const allCases: readonly ConformanceCase[] = [
   ...p2pFramingCases,
   ...discoveryCases,
   ...spreadingCases,
+  ...rateCases,
 ];
