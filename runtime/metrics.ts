@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DROPPABLE_TYPES, type MessageType } from '../generated/index.js';
 import type { HostPort } from './host-port.js';
 
 export type ServerLabel = 'api' | 'p2p';
@@ -46,11 +47,21 @@ export class GossipMetrics {
   readonly itemsInvalid = this.counter('gossip_items_invalid_total', 'Items validated as invalid', []);
   /** Items pushed on to peers. */
   readonly itemsForwarded = this.counter('gossip_items_forwarded_total', 'Items forwarded to peers', []);
-  /** Items given up, by reason (validation timeout, full send queue, eviction, …). */
+  /**
+   * Items given up, by reason: the one place every drop is counted (docs/protocol.md §7.4):
+   * receive-queue-full, peer-send-queue-full, subscriber-send-queue-full, send-stalled,
+   * cache-evicted, validation-timeout, validation-abandoned, unsubscribed.
+   */
   readonly itemsDropped = this.counter('gossip_items_dropped_total', 'Items dropped', ['reason']);
+  /** Connections closed because their send queue stayed full past `send_stall_timeout` (§7.3). */
+  readonly sendStalls = this.counter('gossip_send_stalls_total', 'Connections closed for a stalled send queue', ['server']);
+  /** Listener errors by errno code; EMFILE/ENFILE: out of descriptors (§7.5). */
+  readonly acceptErrors = this.counter('gossip_accept_errors_total', 'Connections the listener failed to accept', ['server', 'code']);
 
   /** Frames waiting, by server and queue (`receive` | `send`); receive depths sampled at scrape. */
   readonly queueDepth: Gauge<'server' | 'queue'>;
+  /** Bytes waiting, by server and queue; `send` includes bytes held by the sockets (§7.4). */
+  readonly queueBytes: Gauge<'server' | 'queue'>;
   /** Peers by state (`active` links, `known` peers, …). */
   readonly peers = this.gauge('gossip_peers', 'Peers by state', ['state']);
   /** P2P links closed, by reason. */
@@ -65,6 +76,7 @@ export class GossipMetrics {
   });
 
   private readonly queueSamplers: Array<{ queue: 'receive' | 'send'; sample: () => Record<string, number> }> = [];
+  private readonly byteSamplers: Array<{ queue: 'receive' | 'send'; sample: () => Record<string, number> }> = [];
 
   constructor(options: GossipMetricsOptions = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -78,6 +90,18 @@ export class GossipMetrics {
       collect() {
         for (const { queue, sample } of samplers) {
           for (const [server, depth] of Object.entries(sample())) this.set({ server, queue }, depth);
+        }
+      },
+    });
+    const byteSamplers = this.byteSamplers;
+    this.queueBytes = new Gauge({
+      name: 'gossip_queue_bytes',
+      help: 'Bytes waiting in a queue (send: socket buffers included)',
+      labelNames: ['server', 'queue'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const { queue, sample } of byteSamplers) {
+          for (const [server, bytes] of Object.entries(sample())) this.set({ server, queue }, bytes);
         }
       },
     });
@@ -97,6 +121,22 @@ export class GossipMetrics {
 
   dropped(server: ServerLabel, reason: string): void {
     this.framesDropped.inc({ server, reason });
+    // Only gossip (ANNOUNCE) is ever dropped from a receive queue: each frame is an item.
+    this.itemsDropped.inc({ reason });
+  }
+
+  /** A frame a full send queue refused; subscriber drops are counted by LocalModules. */
+  sendRefused(server: ServerLabel, type: number): void {
+    if (server === 'p2p' && DROPPABLE_TYPES.has(type as MessageType)) this.itemsDropped.inc({ reason: 'peer-send-queue-full' });
+  }
+
+  stalled(server: ServerLabel, framesLost: number): void {
+    this.sendStalls.inc({ server });
+    if (framesLost > 0) this.itemsDropped.inc({ reason: 'send-stalled' }, framesLost);
+  }
+
+  acceptFailed(server: ServerLabel, code: string): void {
+    this.acceptErrors.inc({ server, code });
   }
 
   /** One item event; `reason` labels `duplicate` (source) and `dropped` (reason). */
@@ -122,6 +162,11 @@ export class GossipMetrics {
   /** Report queue depths (frames, by server name) whenever /metrics is scraped. */
   watchQueues(sample: () => Record<string, number>, queue: 'receive' | 'send' = 'receive'): void {
     this.queueSamplers.push({ queue, sample });
+  }
+
+  /** Report queue sizes in bytes (by server name) whenever /metrics is scraped. */
+  watchQueueBytes(sample: () => Record<string, number>, queue: 'receive' | 'send'): void {
+    this.byteSamplers.push({ queue, sample });
   }
 
   /** The text exposition, as GET /metrics returns it. */

@@ -17,7 +17,8 @@ import type { Item } from '../core/item.js';
 export type ValidationOutcome = 'valid' | 'invalid' | 'timeout' | 'abandoned';
 
 export interface TrackedItem<Context> {
-  readonly item: Item;
+  /** The item; its data is let go once settled (docs/protocol.md §7.2: records never keep it longer). */
+  item: Item;
   readonly context: Context;
   readonly needsValidation: boolean;
   readonly expiresAt: number;
@@ -30,6 +31,12 @@ export interface TrackedItem<Context> {
 
 /** Pending IDs one connection may hold; beyond it the oldest is given up (16-bit space). */
 export const MAX_PENDING_IDS_PER_CONNECTION = 16_384;
+
+const NO_DATA = new Uint8Array(0);
+
+function withoutData(item: Item): Item {
+  return { id: item.id, dataType: item.dataType, data: NO_DATA };
+}
 
 /** One message ID handed to a connection, in the order they were handed out. */
 interface IssuedId<Context> {
@@ -66,7 +73,8 @@ export class ValidationTracker<Context> {
     needsValidation: boolean,
   ): TrackedItem<Context> {
     const record: TrackedItem<Context> = {
-      item,
+      // A local item needs no validation: its record reserves message IDs only (§7.2).
+      item: needsValidation ? item : withoutData(item),
       context,
       needsValidation,
       expiresAt: Date.now() + this.timeoutMs,
@@ -83,6 +91,11 @@ export class ValidationTracker<Context> {
     this.byExpiry.push(record);
     this.scheduleSweep();
     return record;
+  }
+
+  /** Lets go of the record's item data (the record lives on until its IDs expire). */
+  forgetData(record: TrackedItem<Context>): void {
+    if (record.item.data.length > 0) record.item = withoutData(record.item);
   }
 
   /** Withdraws a subscriber that could not be sent its NOTIFICATION. */
@@ -184,6 +197,7 @@ export class ValidationTracker<Context> {
     record.isSettled = true;
     record.awaiting.clear();
     this.onSettled(record, outcome);
+    this.forgetData(record);
   }
 
   private scheduleSweep(): void {

@@ -40,6 +40,8 @@ export interface PeerItems {
 
 export interface HandlerOptions {
   readonly cacheSize: number;
+  /** `knowledge_base_bytes` (docs/protocol.md §7.2); unbounded if absent. */
+  readonly knowledgeBaseBytes?: number;
   readonly seenSetSize: number;
   readonly validationTimeoutMs: number;
   readonly peers: PeerNetwork;
@@ -70,7 +72,7 @@ export class GossipHandler implements LocalItems, PeerItems {
 
   constructor(private readonly options: HandlerOptions) {
     this.seen = new SeenSet(options.seenSetSize);
-    this.knowledge = new KnowledgeBase(options.cacheSize, (item) => this.evicted(item));
+    this.knowledge = new KnowledgeBase(options.cacheSize, (item) => this.evicted(item), options.knowledgeBaseBytes);
     this.local = new LocalModules<Origin>(
       options.validationTimeoutMs,
       (record, outcome) => this.settled(record, outcome),
@@ -150,7 +152,11 @@ export class GossipHandler implements LocalItems, PeerItems {
 
   /** Only an item still waiting for validation is lost by eviction; `settled` then sees it gone. */
   private evicted(item: Item): void {
-    if (!this.awaitingValidation.delete(item.id)) return;
+    const record = this.awaitingValidation.get(item.id);
+    if (!record) return;
+    this.awaitingValidation.delete(item.id);
+    // The record waits on for its message IDs; the data it no longer needs (§7.2).
+    this.local.validations.forgetData(record);
     this.options.observer.item('dropped', 'cache-evicted');
     this.options.logger.debug({ item: itemIdHex(item.id) }, 'evicted from the knowledge base before validation');
   }

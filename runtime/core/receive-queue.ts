@@ -12,11 +12,18 @@ import { Fifo } from './fifo.js';
 export class ReceiveQueue<T> {
   private readonly priority = new Fifo<T>();
   private readonly normal = new Fifo<T>();
+  /** Bytes held in both lanes (as `sizeOf` counts them): what `receive_queue_bytes` bounds. */
+  bytes = 0;
 
-  /** @param capacity items held in both lanes together before `isFull` says so */
+  /**
+   * @param capacity items held in both lanes together before `isFull` says so
+   * @param maxBytes bytes held before `isFull` says so (docs/protocol.md §7.2)
+   */
   constructor(
     readonly capacity: number,
     private readonly isPriority: (item: T) => boolean,
+    readonly maxBytes = Infinity,
+    private readonly sizeOf: (item: T) => number = () => 0,
   ) {}
 
   get length(): number {
@@ -29,16 +36,19 @@ export class ReceiveQueue<T> {
   }
 
   get isFull(): boolean {
-    return this.length >= this.capacity;
+    return this.length >= this.capacity || this.bytes >= this.maxBytes;
   }
 
   /** Adds an item. Never refuses: bounding is done by the producer checking `isFull`. */
   push(item: T): void {
+    this.bytes += this.sizeOf(item);
     (this.isPriority(item) ? this.priority : this.normal).push(item);
   }
 
   /** The next item: the oldest priority item if any, else the oldest other item. */
   shift(): T | undefined {
-    return this.priority.shift() ?? this.normal.shift();
+    const item = this.priority.shift() ?? this.normal.shift();
+    if (item !== undefined) this.bytes -= this.sizeOf(item);
+    return item;
   }
 }

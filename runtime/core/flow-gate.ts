@@ -1,0 +1,57 @@
+/**
+ * End-to-end flow control (docs/protocol.md §7.3): while any P2P send queue is congested
+ * (over its high watermark, socket buffer included), the gate is shut and the API Server
+ * stops reading its clients, so that a flooding announcer is slowed by TCP instead of
+ * having its items dropped on the way to peers. The gate opens again once every such
+ * queue is back under its low watermark.
+ *
+ * A queue that is full (refusing frames) does not hold the gate shut: that peer is not
+ * reading at all, its losses are counted as `peer-send-queue-full`, and it is disconnected
+ * after `send_stall_timeout`. Without this, one peer that never reads would stop every
+ * local module for that long.
+ */
+import type { SendPressure, SendQueue } from './send-queue.js';
+
+/** §7.3: shut above 256 KiB pending toward one peer, open again below 64 KiB. */
+export const CONGESTED_ABOVE_BYTES = 256 * 1024;
+export const CLEAR_BELOW_BYTES = 64 * 1024;
+
+export class FlowGate implements SendPressure {
+  readonly highBytes: number;
+  readonly lowBytes: number;
+  private readonly congested = new Set<SendQueue>();
+  private readonly listeners: Array<(isOpen: boolean) => void> = [];
+  private open = true;
+  /** How many times the gate shut (a metric: how often announcers were slowed). */
+  shutCount = 0;
+
+  constructor(highBytes = CONGESTED_ABOVE_BYTES, lowBytes = CLEAR_BELOW_BYTES) {
+    this.highBytes = highBytes;
+    this.lowBytes = lowBytes;
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** `listener(isOpen)` runs each time the gate opens or shuts. */
+  onChange(listener: (isOpen: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  changed(queue: SendQueue): void {
+    if (queue.isCongested) this.congested.add(queue);
+    else this.congested.delete(queue);
+    let shouldBeOpen = true;
+    for (const each of this.congested) {
+      if (!each.isFull) {
+        shouldBeOpen = false;
+        break;
+      }
+    }
+    if (shouldBeOpen === this.open) return;
+    this.open = shouldBeOpen;
+    if (!shouldBeOpen) this.shutCount++;
+    for (const listener of this.listeners) listener(shouldBeOpen);
+  }
+}
