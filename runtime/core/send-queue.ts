@@ -25,6 +25,9 @@ export interface SendPressure {
 export class SendQueue {
   private readonly frames = new Fifo<Uint8Array>();
   private queuedBytes = 0;
+  /** Frames handed to the socket whose write has not completed (lost if the connection dies). */
+  private framesInSocket = 0;
+  private readonly written = (): void => void this.framesInSocket--;
   private isFlushScheduled = false;
   private isClosed = false;
   /** Over the high watermark and not yet back under the low one. */
@@ -53,6 +56,11 @@ export class SendQueue {
 
   get length(): number {
     return this.frames.length;
+  }
+
+  /** Frames accepted and not yet written out: queued here or held by the socket. */
+  get unsentFrames(): number {
+    return this.frames.length + this.framesInSocket;
   }
 
   /** Queues one whole frame; false (nothing queued) when the queue is full or closed. */
@@ -119,7 +127,8 @@ export class SendQueue {
     let frame: Uint8Array | undefined;
     while ((frame = this.frames.shift()) !== undefined) {
       this.queuedBytes -= frame.length;
-      this.socket.write(frame);
+      this.framesInSocket++;
+      this.socket.write(frame, this.written);
     }
     this.socket.uncork();
   }

@@ -27,7 +27,7 @@ export class StallWatchdog {
       const queue = connection.sendQueue;
       queue.checkPressure(); // room may have come back without another send
       if (queue.fullSince === null || now - queue.fullSince < this.timeoutMs) continue;
-      const framesLost = queue.length;
+      const framesLost = queue.unsentFrames;
       connection.close('send queue stalled');
       this.onStalled(connection, framesLost);
     }
