@@ -11,6 +11,7 @@ import { formatHostPort, type HostPort } from './host-port.js';
 import { loadHostKey } from './hostkey.js';
 import { ApiConsumer } from './api/api-consumer.js';
 import { GossipHandler } from './core/gossip-handler.js';
+import { DescriptorWatch } from './core/descriptor-watch.js';
 import { FlowGate } from './core/flow-gate.js';
 import { ReceivePump } from './core/receive-pump.js';
 import { GossipMetrics } from './metrics.js';
@@ -117,6 +118,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
   metrics.watchQueueBytes(() => ({ api: api.receiveQueue.bytes, p2p: p2p.receiveQueue.bytes }), 'receive');
   metrics.watchQueueBytes(() => ({ api: api.bytesForSending, p2p: p2p.bytesForSending }), 'send');
 
+  const descriptors = new DescriptorWatch(logger, () => metrics.descriptorsExhausted.inc());
   let stopMetrics: (() => Promise<void>) | null = null;
   try {
     const apiBound = await listenOrExplain(api, 'api_address', config.apiAddress);
@@ -138,6 +140,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       overlay,
       metrics,
       async close() {
+        descriptors.stop();
         overlay.close();
         handler.close();
         await Promise.all([api.close(), p2p.close(), stopMetrics?.()]);
@@ -145,6 +148,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       },
     };
   } catch (error) {
+    descriptors.stop();
     overlay.close();
     handler.close();
     await Promise.allSettled([api.close(), p2p.close(), ownsPow ? pow.close() : null, stopMetrics?.()]);

@@ -57,6 +57,8 @@ export class GossipMetrics {
   readonly sendStalls = this.counter('gossip_send_stalls_total', 'Connections closed for a stalled send queue', ['server']);
   /** Listener errors by errno code; EMFILE/ENFILE: out of descriptors (§7.5). */
   readonly acceptErrors = this.counter('gossip_accept_errors_total', 'Connections the listener failed to accept', ['server', 'code']);
+  /** Once-a-second checks that found the process at its descriptor limit (§7.5; runtime/core/descriptor-watch.ts). */
+  readonly descriptorsExhausted = this.counter('gossip_descriptors_exhausted_total', 'Checks that found no file descriptor free', []);
 
   /** Frames waiting, by server and queue (`receive` | `send`); receive depths sampled at scrape. */
   readonly queueDepth: Gauge<'server' | 'queue'>;
