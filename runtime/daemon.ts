@@ -86,6 +86,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
   const pump = new ReceivePump();
   // §7.3: congested P2P send queues stop the API from being read until they drain.
   const peerSendPressure = new FlowGate();
+  peerSendPressure.onChange((isOpen) => isOpen || metrics.flowGateShut.inc());
   const api = new Server({
     name: 'api',
     consumer: new ApiConsumer(handler.local, handler, logger),

@@ -57,6 +57,8 @@ export class GossipMetrics {
   readonly sendStalls = this.counter('gossip_send_stalls_total', 'Connections closed for a stalled send queue', ['server']);
   /** Listener errors by errno code; EMFILE/ENFILE: out of descriptors (§7.5). */
   readonly acceptErrors = this.counter('gossip_accept_errors_total', 'Connections the listener failed to accept', ['server', 'code']);
+  /** Times the API stopped being read because a P2P send queue was congested (§7.3). */
+  readonly flowGateShut = this.counter('gossip_flow_gate_shut_total', 'Times announcers were paused for congested peers', []);
   /** Once-a-second checks that found the process at its descriptor limit (§7.5; runtime/core/descriptor-watch.ts). */
   readonly descriptorsExhausted = this.counter('gossip_descriptors_exhausted_total', 'Checks that found no file descriptor free', []);
 
