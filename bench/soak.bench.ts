@@ -89,6 +89,20 @@ async function queueLine(cluster: SoakCluster): Promise<string> {
   return parts.join(' | ');
 }
 
+/** Per node: validation records, awaiting, API send KiB, V8 heap MB. */
+async function stateLine(cluster: SoakCluster): Promise<string> {
+  const parts = await Promise.all(
+    cluster.daemons.map(async (d) => {
+      const s = await metricsOf(d.index).catch(() => []);
+      const state = (what: string) => sumOf(s, 'gossip_state_size', { what });
+      const apiSend = sumOf(s, 'gossip_queue_bytes', { server: 'api', queue: 'send' }) / 1024;
+      const heap = sumOf(s, 'nodejs_heap_size_used_bytes') / 2 ** 20;
+      return `n${d.index} records ${state('validation_records')} awaiting ${state('awaiting_validation')} api sq ${apiSend.toFixed(0)} KiB heap ${heap.toFixed(0)} MB`;
+    }),
+  );
+  return parts.join(' | ');
+}
+
 async function dropsByReason(cluster: SoakCluster): Promise<Map<string, number[]>> {
   const byReason = new Map<string, number[]>();
   for (const daemon of cluster.daemons) {
@@ -126,11 +140,12 @@ async function printDrops(cluster: SoakCluster): Promise<void> {
   for (const [reason, counts] of await dropsByReason(cluster)) log(`  ${reason.padEnd(30)} ${counts.join('  ')}`);
 }
 
-function printRss(sampler: RssSampler, baseline: number[]): void {
-  sampler.series.forEach((points, i) => {
+async function printRss(sampler: RssSampler, baseline: number[]): Promise<void> {
+  for (const [i, points] of sampler.series.entries()) {
     const max = Math.max(...points.map(([, v]) => v));
-    log(`node ${i} RSS MB: before traffic ${baseline[i]!.toFixed(0)}  max ${max.toFixed(0)}  end ${sampler.latest(i).toFixed(0)}`);
-  });
+    const heap = sumOf(await metricsOf(i).catch(() => []), 'nodejs_heap_size_used_bytes') / 2 ** 20;
+    log(`node ${i} RSS MB: before traffic ${baseline[i]!.toFixed(0)}  max ${max.toFixed(0)}  end ${sampler.latest(i).toFixed(0)} (V8 heap used at end ${heap.toFixed(0)})`);
+  }
   writeFileSync(
     args.svg!,
     linePlotSvg({
@@ -142,6 +157,17 @@ function printRss(sampler: RssSampler, baseline: number[]): void {
     }),
   );
   log(`RSS plot written to ${args.svg}`);
+}
+
+/** Waits until the subscribers' counts stop moving for 3 s (at most `seconds`). */
+async function untilStable(subscribers: readonly CountingSubscriber[], seconds: number): Promise<void> {
+  let last = -1;
+  for (let stable = 0, waited = 0; stable < 3 && waited < seconds; waited++) {
+    const total = subscribers.reduce((sum, s) => sum + s.seen.size, 0);
+    stable = total === last ? stable + 1 : 0;
+    last = total;
+    await sleep(1_000);
+  }
 }
 
 async function flood(cluster: SoakCluster, sampler: RssSampler, baseline: number[]): Promise<void> {
@@ -158,20 +184,14 @@ async function flood(cluster: SoakCluster, sampler: RssSampler, baseline: number
   clearInterval(watch);
   const writtenMs = Date.now() - started;
   log(`flood: ${items} items written in ${writtenMs} ms (${Math.round((items / writtenMs) * 1000)}/s as TCP let the client)`);
-  let last = -1;
-  for (let stable = 0, waited = 0; stable < 3 && waited < 60; waited++) {
-    const total = subscribers.reduce((sum, s) => sum + s.seen.size, 0);
-    stable = total === last ? stable + 1 : 0;
-    last = total;
-    await sleep(1_000);
-  }
+  await untilStable(subscribers, 60);
   prober.stop();
   await sleep(500);
   const accepted = sumOf(await metricsOf(0), 'gossip_items_announced_total');
   log(`node 0 accepted ${accepted} of ${items}; delivered to the subscribers on nodes 1..${nodes - 1}: ${subscribers.map((s) => s.seen.size).join(', ')}`);
   printProbes(prober, 1);
   await printDrops(cluster);
-  printRss(sampler, baseline);
+  await printRss(sampler, baseline);
   prober.close();
   for (const s of subscribers) s.close();
 }
@@ -198,6 +218,7 @@ async function soak(cluster: SoakCluster, sampler: RssSampler, baseline: number[
       stopped = shouldStop;
     }
     if (Math.round(elapsed) % 10 === 0) {
+      log(`  ${await stateLine(cluster)}`);
       const rss = cluster.daemons.map((_, i) => sampler.latest(i).toFixed(0)).join(' ');
       log(`t=${elapsed.toFixed(0)}s RSS MB ${rss} | flood written ${flooder.written} | probes ${prober.latencies.length}/${prober.sent * 2} | crashes ${crashers.crashes} | node ${stalled.index} ${stopped ? 'stopped' : 'running'}`);
     }
@@ -207,11 +228,12 @@ async function soak(cluster: SoakCluster, sampler: RssSampler, baseline: number[
   crashers.stop();
   prober.stop();
   stalled.process.kill('SIGCONT');
-  await sleep(2_000);
-  log(`flood: ${flooder.written} items written by the client; flood subscribers got ${floodSubscribers.map((s) => s.seen.size).join(', ')}`);
+  await untilStable(floodSubscribers, 20);
+  const accepted = sumOf(await metricsOf(0), 'gossip_items_announced_total', {});
+  log(`flood: ${flooder.written} items written by the client, ${accepted} announced at node 0 (flood + probes' none: probes are on node 1); flood subscribers got ${floodSubscribers.map((s) => s.seen.size).join(', ')}`);
   printProbes(prober, 2);
   await printDrops(cluster);
-  printRss(sampler, baseline);
+  await printRss(sampler, baseline);
   deaf.destroy();
   prober.close();
   for (const s of floodSubscribers) s.close();

@@ -116,6 +116,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
   });
   metrics.watchQueues(() => ({ api: api.receiveQueue.length, p2p: p2p.receiveQueue.length }));
   metrics.watchQueues(() => ({ api: api.queuedForSending, p2p: p2p.queuedForSending }), 'send');
+  metrics.watchState(() => handler.stateSizes());
   metrics.watchQueueBytes(() => ({ api: api.receiveQueue.bytes, p2p: p2p.receiveQueue.bytes }), 'receive');
   metrics.watchQueueBytes(() => ({ api: api.bytesForSending, p2p: p2p.bytesForSending }), 'send');
 

@@ -66,6 +66,8 @@ export class GossipMetrics {
   readonly queueDepth: Gauge<'server' | 'queue'>;
   /** Bytes waiting, by server and queue; `send` includes bytes held by the sockets (§7.4). */
   readonly queueBytes: Gauge<'server' | 'queue'>;
+  /** Size of each kind of kept state (docs/memory.md), sampled at scrape. */
+  readonly stateSize: Gauge<'what'>;
   /** Peers by state (`active` links, `known` peers, …). */
   readonly peers = this.gauge('gossip_peers', 'Peers by state', ['state']);
   /** P2P links closed, by reason. */
@@ -81,6 +83,7 @@ export class GossipMetrics {
 
   private readonly queueSamplers: Array<{ queue: 'receive' | 'send'; sample: () => Record<string, number> }> = [];
   private readonly byteSamplers: Array<{ queue: 'receive' | 'send'; sample: () => Record<string, number> }> = [];
+  private stateSampler: () => Record<string, number> = () => ({});
 
   constructor(options: GossipMetricsOptions = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -95,6 +98,16 @@ export class GossipMetrics {
         for (const { queue, sample } of samplers) {
           for (const [server, depth] of Object.entries(sample())) this.set({ server, queue }, depth);
         }
+      },
+    });
+    const sampleState = (): Record<string, number> => this.stateSampler();
+    this.stateSize = new Gauge({
+      name: 'gossip_state_size',
+      help: 'Entries (or bytes, for *_bytes) of each kind of state a node keeps',
+      labelNames: ['what'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [what, size] of Object.entries(sampleState())) this.set({ what }, size);
       },
     });
     const byteSamplers = this.byteSamplers;
@@ -166,6 +179,11 @@ export class GossipMetrics {
   /** Report queue depths (frames, by server name) whenever /metrics is scraped. */
   watchQueues(sample: () => Record<string, number>, queue: 'receive' | 'send' = 'receive'): void {
     this.queueSamplers.push({ queue, sample });
+  }
+
+  /** Report the size of kept state (knowledge base, records, …) whenever /metrics is scraped. */
+  watchState(sample: () => Record<string, number>): void {
+    this.stateSampler = sample;
   }
 
   /** Report queue sizes in bytes (by server name) whenever /metrics is scraped. */

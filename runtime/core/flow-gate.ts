@@ -5,16 +5,20 @@
  * having its items dropped on the way to peers. The gate opens again once every such
  * queue is back under its low watermark.
  *
- * A queue that is full (refusing frames) does not hold the gate shut: that peer is not
- * reading at all, its losses are counted as `peer-send-queue-full`, and it is disconnected
- * after `send_stall_timeout`. Without this, one peer that never reads would stop every
- * local module for that long.
+ * A queue that is full (refusing frames), or that has completed no write for
+ * STUCK_AFTER_MS, does not hold the gate shut: that peer is not reading, its losses are
+ * counted as `peer-send-queue-full`, and it is disconnected after `send_stall_timeout`.
+ * Without this, one peer that never reads would stop every local module for that long.
  */
 import type { SendPressure, SendQueue } from './send-queue.js';
 
 /** §7.3: shut above 256 KiB pending toward one peer, open again below 64 KiB. */
 export const CONGESTED_ABOVE_BYTES = 256 * 1024;
 export const CLEAR_BELOW_BYTES = 64 * 1024;
+/** A congested queue without a completed write for this long is a stalled peer, not a slow one. */
+export const STUCK_AFTER_MS = 500;
+/** While shut, the gate re-checks its queues this often (a stall shows no event). */
+const RECHECK_MS = 100;
 
 export class FlowGate implements SendPressure {
   readonly highBytes: number;
@@ -22,6 +26,7 @@ export class FlowGate implements SendPressure {
   private readonly congested = new Set<SendQueue>();
   private readonly listeners: Array<(isOpen: boolean) => void> = [];
   private open = true;
+  private recheckTimer: NodeJS.Timeout | null = null;
   /** How many times the gate shut (a metric: how often announcers were slowed). */
   shutCount = 0;
 
@@ -42,16 +47,34 @@ export class FlowGate implements SendPressure {
   changed(queue: SendQueue): void {
     if (queue.isCongested) this.congested.add(queue);
     else this.congested.delete(queue);
+    this.decide();
+  }
+
+  private decide(): void {
+    const now = Date.now();
     let shouldBeOpen = true;
     for (const each of this.congested) {
-      if (!each.isFull) {
+      if (!each.isFull && each.stuckFor(now) < STUCK_AFTER_MS) {
         shouldBeOpen = false;
         break;
       }
     }
     if (shouldBeOpen === this.open) return;
     this.open = shouldBeOpen;
-    if (!shouldBeOpen) this.shutCount++;
+    if (shouldBeOpen) {
+      if (this.recheckTimer) clearInterval(this.recheckTimer);
+      this.recheckTimer = null;
+    } else {
+      this.shutCount++;
+      this.recheckTimer = setInterval(() => this.recheck(), RECHECK_MS);
+      this.recheckTimer.unref();
+    }
     for (const listener of this.listeners) listener(shouldBeOpen);
+  }
+
+  /** Progress (or its absence) shows in no event: look at each congested queue again. */
+  private recheck(): void {
+    for (const queue of [...this.congested]) queue.checkPressure(); // may call `changed`
+    this.decide();
   }
 }

@@ -84,6 +84,18 @@ export class GossipHandler implements LocalItems, PeerItems {
     this.local.close();
   }
 
+  /** What the handler keeps, for the `gossip_state_size` gauge (docs/memory.md). */
+  stateSizes(): Record<string, number> {
+    return {
+      knowledge_items: this.knowledge.size,
+      knowledge_bytes: this.knowledge.bytes,
+      seen_ids: this.seen.size,
+      awaiting_validation: this.awaitingValidation.size,
+      validation_records: this.local.validations.trackedCount,
+      subscribed_connections: this.local.subscriptions.connectionCount,
+    };
+  }
+
   /** §3.1: a local item is trusted: pushed to peers at once and shown to other local modules. */
   announceLocal(announcer: Connection, announce: GossipAnnounce): void {
     const item = makeItem(announce.dataType, announce.data);

@@ -27,13 +27,21 @@ export class SendQueue {
   private queuedBytes = 0;
   /** Frames handed to the socket whose write has not completed (lost if the connection dies). */
   private framesInSocket = 0;
-  private readonly written = (): void => void this.framesInSocket--;
+  /** Writes completed so far: the remote is reading while this moves. */
+  private framesWritten = 0;
+  private framesWrittenAtLastCheck = 0;
+  private readonly written = (): void => {
+    this.framesInSocket--;
+    this.framesWritten++;
+  };
   private isFlushScheduled = false;
   private isClosed = false;
   /** Over the high watermark and not yet back under the low one. */
   isCongested = false;
   /** When a frame was last refused for want of room (null once there is room again). */
   fullSince: number | null = null;
+  /** When the socket was last seen taking bytes, or was empty (see `checkPressure`). */
+  progressAt = Date.now();
 
   constructor(
     private readonly socket: Socket,
@@ -47,6 +55,11 @@ export class SendQueue {
   /** True while frames are being refused: the remote reads slower than we send. */
   get isFull(): boolean {
     return this.fullSince !== null;
+  }
+
+  /** How long a backed-up queue (congested or full) has gone without a completed write; 0 if not backed up. */
+  stuckFor(now = Date.now()): number {
+    return this.isFull || this.isCongested ? now - this.progressAt : 0;
   }
 
   /** Bytes accepted but not yet handed to the kernel. */
@@ -90,6 +103,10 @@ export class SendQueue {
    */
   checkPressure(): void {
     const pending = this.pendingBytes;
+    if (pending === 0 || this.framesWritten !== this.framesWrittenAtLastCheck) {
+      this.progressAt = Date.now();
+      this.framesWrittenAtLastCheck = this.framesWritten;
+    }
     let changed = false;
     if (this.fullSince !== null && pending <= this.maxBytes / 2) {
       this.fullSince = null;

@@ -1,7 +1,8 @@
 /**
  * Disconnects a remote that stopped reading (docs/protocol.md §7.3): a connection whose
- * send queue has refused frames without room coming back for `timeoutMs` is closed, and
- * the frames still queued for it are reported lost (counted as `send-stalled`).
+ * send queue is backed up (full, or over the flow-control watermark) and has completed no
+ * write for `timeoutMs` is closed, and the frames still queued for it are reported lost
+ * (counted as `send-stalled`).
  */
 import type { Connection } from './connection.js';
 
@@ -26,7 +27,7 @@ export class StallWatchdog {
     for (const connection of [...this.connections]) {
       const queue = connection.sendQueue;
       queue.checkPressure(); // room may have come back without another send
-      if (queue.fullSince === null || now - queue.fullSince < this.timeoutMs) continue;
+      if (queue.stuckFor(now) < this.timeoutMs) continue;
       const framesLost = queue.unsentFrames;
       connection.close('send queue stalled');
       this.onStalled(connection, framesLost);
