@@ -99,6 +99,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
     maxQueuedPerConnection: MAX_QUEUED_PER_CONNECTION,
     sendQueueMaxBytes: config.apiSendQueueBytes,
     readGate: peerSendPressure,
+    sendStallTimeoutMs: config.sendStallTimeoutMs,
   });
   const p2p = new Server({
     name: 'p2p',
