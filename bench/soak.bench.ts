@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { percentile, ascending } from './net/stats.js';
 import { linePlotSvg } from './net/svg-plot.js';
 import { sleep } from '../test/support/network.js';
-import { CountingSubscriber, CrashingClients, Flooder, Prober, nonReadingSubscriber } from './soak/clients.js';
+import { CountingSubscriber, CrashingClients, Flooder, nonReadingSubscriber, startProbeProcess, type ProbeResult } from './soak/clients.js';
 import { metricsOf, rssOf, startSoakCluster, sumOf, type SoakCluster } from './soak/daemons.js';
 
 const FLOOD_TYPE = 41_000;
@@ -125,14 +125,14 @@ async function dropsByReason(cluster: SoakCluster): Promise<Map<string, number[]
 const benchLoopDelay = monitorEventLoopDelay({ resolution: 10 });
 benchLoopDelay.enable();
 
-function printProbes(prober: Prober, receivers: number): void {
-  const sorted = ascending(prober.latencies);
-  const expected = prober.sent * receivers;
-  log(`honest probes: ${sorted.length} of ${expected} delivered (${prober.sent} sent x ${receivers} subscribers)`);
+function printProbes(probes: ProbeResult): void {
+  const sorted = ascending(probes.latencies);
+  const expected = probes.sent * probes.receivers;
+  log(`honest probes: ${sorted.length} of ${expected} delivered (${probes.sent} sent x ${probes.receivers} subscribers)`);
   if (sorted.length > 0) {
     log(`probe latency ms: p50 ${percentile(sorted, 50).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)!.toFixed(1)}`);
   }
-  log(`(bench process event-loop delay ms: p99 ${(benchLoopDelay.percentile(99) / 1e6).toFixed(1)}, max ${(benchLoopDelay.max / 1e6).toFixed(1)})`);
+  log(`(event-loop delay ms of the probe process: p99 ${probes.loopDelayP99Ms.toFixed(1)}, max ${probes.loopDelayMaxMs.toFixed(1)}; of the bench process: p99 ${(benchLoopDelay.percentile(99) / 1e6).toFixed(1)}, max ${(benchLoopDelay.max / 1e6).toFixed(1)})`);
 }
 
 async function printDrops(cluster: SoakCluster): Promise<void> {
@@ -174,8 +174,7 @@ async function flood(cluster: SoakCluster, sampler: RssSampler, baseline: number
   const endpoints = cluster.daemons.map((d) => d.api);
   const items = Number(args.items);
   const subscribers = await Promise.all(endpoints.slice(1).map((e) => CountingSubscriber.start(e, FLOOD_TYPE)));
-  const prober = new Prober(PROBE_TYPE);
-  await prober.start(endpoints[1]!, [endpoints[2]!], 10);
+  const prober = await startProbeProcess(endpoints[1]!, [endpoints[2]!], 10, PROBE_TYPE);
   await sleep(300);
   const flooder = new Flooder(FLOOD_TYPE, 64);
   const started = Date.now();
@@ -185,14 +184,12 @@ async function flood(cluster: SoakCluster, sampler: RssSampler, baseline: number
   const writtenMs = Date.now() - started;
   log(`flood: ${items} items written in ${writtenMs} ms (${Math.round((items / writtenMs) * 1000)}/s as TCP let the client)`);
   await untilStable(subscribers, 60);
-  prober.stop();
-  await sleep(500);
+  const probes = await prober.stop();
   const accepted = sumOf(await metricsOf(0), 'gossip_items_announced_total');
   log(`node 0 accepted ${accepted} of ${items}; delivered to the subscribers on nodes 1..${nodes - 1}: ${subscribers.map((s) => s.seen.size).join(', ')}`);
-  printProbes(prober, 1);
+  printProbes(probes);
   await printDrops(cluster);
   await printRss(sampler, baseline);
-  prober.close();
   for (const s of subscribers) s.close();
 }
 
@@ -202,8 +199,7 @@ async function soak(cluster: SoakCluster, sampler: RssSampler, baseline: number[
   const stalled = cluster.daemons.at(-1)!;
   const floodSubscribers = await Promise.all([1, 2].map((i) => CountingSubscriber.start(endpoints[i]!, FLOOD_TYPE)));
   const deaf = await nonReadingSubscriber(endpoints[1]!, FLOOD_TYPE);
-  const prober = new Prober(PROBE_TYPE);
-  await prober.start(endpoints[1]!, [endpoints[0]!, endpoints[2]!], 20);
+  const prober = await startProbeProcess(endpoints[1]!, [endpoints[0]!, endpoints[2]!], 20, PROBE_TYPE);
   const flooder = new Flooder(FLOOD_TYPE, 64);
   const crashers = new CrashingClients();
   void flooder.run(endpoints[0]!);
@@ -220,22 +216,21 @@ async function soak(cluster: SoakCluster, sampler: RssSampler, baseline: number[
     if (Math.round(elapsed) % 10 === 0) {
       log(`  ${await stateLine(cluster)}`);
       const rss = cluster.daemons.map((_, i) => sampler.latest(i).toFixed(0)).join(' ');
-      log(`t=${elapsed.toFixed(0)}s RSS MB ${rss} | flood written ${flooder.written} | probes ${prober.latencies.length}/${prober.sent * 2} | crashes ${crashers.crashes} | node ${stalled.index} ${stopped ? 'stopped' : 'running'}`);
+      log(`t=${elapsed.toFixed(0)}s RSS MB ${rss} | flood written ${flooder.written} | crashes ${crashers.crashes} | node ${stalled.index} ${stopped ? 'stopped' : 'running'}`);
     }
     await sleep(1_000);
   }
   flooder.stop();
   crashers.stop();
-  prober.stop();
+  const probes = await prober.stop();
   stalled.process.kill('SIGCONT');
   await untilStable(floodSubscribers, 20);
   const accepted = sumOf(await metricsOf(0), 'gossip_items_announced_total', {});
   log(`flood: ${flooder.written} items written by the client, ${accepted} announced at node 0 (flood + probes' none: probes are on node 1); flood subscribers got ${floodSubscribers.map((s) => s.seen.size).join(', ')}`);
-  printProbes(prober, 2);
+  printProbes(probes);
   await printDrops(cluster);
   await printRss(sampler, baseline);
   deaf.destroy();
-  prober.close();
   for (const s of floodSubscribers) s.close();
 }
 

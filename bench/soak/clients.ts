@@ -3,9 +3,11 @@
  * on the others), a flooder that announces as fast as TCP lets it, a subscriber that never
  * reads, and modules that crash right after NOTIFY and ANNOUNCE.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { frameTypeOf, GossipAnnounce, GossipNotification, GossipNotify, GossipValidation, MessageType } from '../../generated/index.js';
 import { FrameReader } from '../../runtime/core/framer.js';
 import { ApiClient, type Endpoint } from '../../runtime/api/api-client.js';
@@ -162,4 +164,35 @@ export class CrashingClients {
   stop(): void {
     this.running = false;
   }
+}
+
+/** What the probe process (bench/soak/probe-process.ts) reports. */
+export interface ProbeResult {
+  readonly sent: number;
+  readonly receivers: number;
+  readonly latencies: number[];
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
+}
+
+/** Runs the probes in a child process; `stop` ends them and resolves with the result. */
+export async function startProbeProcess(from: Endpoint, to: readonly Endpoint[], intervalMs: number, dataType: number): Promise<{ stop(): Promise<ProbeResult> }> {
+  const format = (e: Endpoint) => `${e.host}:${e.port}`;
+  const script = fileURLToPath(new URL('./probe-process.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, format(from), to.map(format).join(','), String(intervalMs), String(dataType)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (output += text));
+  while (!output.includes('started\n')) {
+    if (child.exitCode !== null) throw new Error('the probe process exited early');
+    await sleep(50);
+  }
+  return {
+    async stop() {
+      child.stdin!.write('stop\n');
+      await new Promise((resolve) => child.once('exit', resolve));
+      return JSON.parse(output.split('\n').find((line) => line.startsWith('{'))!) as ProbeResult;
+    },
+  };
 }

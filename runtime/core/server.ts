@@ -76,6 +76,7 @@ export class Server {
       (item) => PRIORITY_TYPES.has(item.frame.type),
       options.queueBytes ?? Infinity,
       (item) => item.bytes.length,
+      (item) => item.connection,
     );
     this.maxQueuedBytesPerConnection = options.maxQueuedBytesPerConnection ?? (options.queueBytes ?? Infinity) / 8;
     this.acceptErrors = new AcceptErrors(`${options.name} listener`, options.logger, (code) =>
