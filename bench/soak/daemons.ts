@@ -17,7 +17,9 @@ const P2P_PORT = 26_101;
 const API_PORT = 27_101;
 const METRICS_PORT = 28_101;
 
-export const hostOf = (index: number): string => `127.0.2.${index + 1}`;
+/** Loopback subnet of the soak's daemons; another one lets two runs coexist. */
+let subnet = '127.0.2';
+export const hostOf = (index: number): string => `${subnet}.${index + 1}`;
 
 export interface SoakDaemon {
   readonly index: number;
@@ -32,7 +34,8 @@ export interface SoakCluster {
   close(): Promise<void>;
 }
 
-export async function startSoakCluster(nodes: number, degree: number): Promise<SoakCluster> {
+export async function startSoakCluster(nodes: number, degree: number, onSubnet = '127.0.2'): Promise<SoakCluster> {
+  subnet = onSubnet;
   const directory = mkdtempSync(join(tmpdir(), 'bench-soak-'));
   const daemons: SoakDaemon[] = [];
   const killAll = (): void => {

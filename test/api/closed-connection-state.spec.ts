@@ -77,6 +77,7 @@ describe('API: no state outlives its connection (docs/protocol.md §7.1)', funct
       await waitFor('every subscription to end', () => subscriptions.connectionCount === 0, 10_000);
       assert.equal(subscriptions.hasSubscribers(DATA_TYPE), false);
       const after = heapAfterGc();
+      if (process.env.GOSSIP_TEST_VERBOSE) console.log(`      heap after GC: ${(before / 1e6).toFixed(1)} MB -> ${(after / 1e6).toFixed(1)} MB`);
       assert.ok(after <= before * 1.1, `heap grew from ${(before / 1e6).toFixed(1)} MB to ${(after / 1e6).toFixed(1)} MB`);
 
       // A later item of that type costs no failed sends to dead subscribers.
