@@ -132,6 +132,8 @@ function printProbes(probes: ProbeResult): void {
   if (sorted.length > 0) {
     log(`probe latency ms: p50 ${percentile(sorted, 50).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)!.toFixed(1)}`);
   }
+  if (probes.slowest.length > 0) log(`slowest probes [ms, to receiver #, sent at s]: ${JSON.stringify(probes.slowest.slice(0, 6))}`);
+  log(`probes slower than 50 ms: ${probes.latencies.filter((ms) => ms > 50).length}`);
   log(`(event-loop delay ms of the probe process: p99 ${probes.loopDelayP99Ms.toFixed(1)}, max ${probes.loopDelayMaxMs.toFixed(1)}; of the bench process: p99 ${(benchLoopDelay.percentile(99) / 1e6).toFixed(1)}, max ${(benchLoopDelay.max / 1e6).toFixed(1)})`);
 }
 

@@ -54,6 +54,9 @@ export class Prober {
   sent = 0;
   /** Latency in ms of each probe, per receiving subscriber. */
   readonly latencies: number[] = [];
+  /** The slowest probes: [latency ms, receiver index, seconds since start]. */
+  readonly slowest: Array<[number, number, number]> = [];
+  private readonly startedAt = performance.now();
   readonly receivers: CountingSubscriber[] = [];
   private running = true;
   private announcer: ApiClient | null = null;
@@ -61,9 +64,12 @@ export class Prober {
   constructor(private readonly dataType: number) {}
 
   async start(from: Endpoint, to: readonly Endpoint[], intervalMs: number): Promise<void> {
-    for (const endpoint of to) {
+    for (const [index, endpoint] of to.entries()) {
       this.receivers.push(await CountingSubscriber.start(endpoint, this.dataType, (data) => {
-        this.latencies.push(performance.now() - Buffer.from(data).readDoubleBE(8));
+        const sentAt = Buffer.from(data).readDoubleBE(8);
+        const latency = performance.now() - sentAt;
+        this.latencies.push(latency);
+        if (latency > 50) this.slowest.push([Math.round(latency), index, Math.round((sentAt - this.startedAt) / 1000)]);
       }));
     }
     this.announcer = await ApiClient.connect(from);
@@ -171,6 +177,7 @@ export interface ProbeResult {
   readonly sent: number;
   readonly receivers: number;
   readonly latencies: number[];
+  readonly slowest: Array<[number, number, number]>;
   readonly loopDelayP99Ms: number;
   readonly loopDelayMaxMs: number;
 }

@@ -22,6 +22,7 @@ process.stdin.once('data', async () => {
     sent: prober.sent,
     receivers: to!.split(',').length,
     latencies: [...prober.latencies].sort((a, b) => a - b),
+    slowest: prober.slowest.sort((a, b) => b[0] - a[0]).slice(0, 10),
     loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     loopDelayMaxMs: loopDelay.max / 1e6,
   };

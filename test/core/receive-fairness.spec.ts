@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { MessageType } from '../../generated/index.js';
+import { ReceivePump, type PumpSource } from '../../runtime/core/receive-pump.js';
 import { ReceiveQueue } from '../../runtime/core/receive-queue.js';
 
 interface Queued {
@@ -41,5 +42,33 @@ describe('ReceiveQueue: per-source fairness (docs/protocol.md §7.3)', () => {
       assert.deepEqual(served.filter((item) => item.source === source).map((item) => item.n), [0, 1, 2, 3, 4]);
     }
     assert.equal(queue.length, 0);
+  });
+});
+
+describe('ReceivePump: fair across Servers (docs/protocol.md §7.3)', () => {
+  /** A Server stand-in with `frames` frames waiting; records the order they are handled in. */
+  function source(name: string, frames: number, handled: string[]): PumpSource {
+    const queue = { length: frames, hasPriority: false };
+    return {
+      receiveQueue: queue,
+      handleNext() {
+        if (queue.length === 0) return false;
+        queue.length--;
+        handled.push(name);
+        return true;
+      },
+      resumeWhereRoom() {},
+    };
+  }
+
+  it('does not let a full API queue hold back the P2P queue', async () => {
+    const handled: string[] = [];
+    const pump = new ReceivePump();
+    pump.add(source('api', 1_000, handled));
+    pump.add(source('p2p', 3, handled));
+    pump.wake();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(handled.slice(0, 6), ['api', 'p2p', 'api', 'p2p', 'api', 'p2p']);
+    assert.equal(handled.length, 1_003);
   });
 });
