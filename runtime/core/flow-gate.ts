@@ -15,6 +15,11 @@ import type { SendPressure, SendQueue } from './send-queue.js';
 /** §7.3: shut above 256 KiB pending toward one peer, open again below 64 KiB. */
 export const CONGESTED_ABOVE_BYTES = 256 * 1024;
 export const CLEAR_BELOW_BYTES = 64 * 1024;
+/**
+ * ANNOUNCE bytes a client may still send after the gate shut, until it opens again: a module
+ * that announces now and then is not held back by another client's flood (§7.3, fairness).
+ */
+export const ALLOWANCE_WHILE_SHUT_BYTES = 16 * 1024;
 /** A congested queue without a completed write for this long is a stalled peer, not a slow one. */
 export const STUCK_AFTER_MS = 500;
 /** While shut, the gate re-checks its queues this often (a stall shows no event). */
@@ -37,6 +42,11 @@ export class FlowGate implements SendPressure {
 
   get isOpen(): boolean {
     return this.open;
+  }
+
+  /** Whether a client that announced `announcedSinceOpen` bytes since the gate last opened may be read. */
+  admits(announcedSinceOpen: number): boolean {
+    return this.open || announcedSinceOpen < ALLOWANCE_WHILE_SHUT_BYTES;
   }
 
   /** `listener(isOpen)` runs each time the gate opens or shuts. */

@@ -5,59 +5,17 @@
  * (runtime/core/frame-consumer.ts), which is all the protocol a Server knows.
  */
 import net from 'node:net';
-import type { Logger } from 'pino';
 import { decodeFrame, DecodeError, type Frame } from '../../generated/index.js';
 import { DROPPABLE_TYPES, MAX_FRAME_SIZE, PRIORITY_TYPES } from '../../generated/index.js';
 import { AcceptErrors } from './accept-errors.js';
 import { Connection, type ServerName } from './connection.js';
-import type { FlowGate } from './flow-gate.js';
-import type { FrameConsumer, Received } from './frame-consumer.js';
-import type { Pump } from './receive-pump.js';
-import { mustDropGossip, pausesReading, type OverflowPolicy } from './overflow-policy.js';
+import type { Received } from './frame-consumer.js';
+import { mustDropGossip, pausesReading } from './overflow-policy.js';
 import { ReceiveQueue } from './receive-queue.js';
+import type { ServerOptions } from './server-options.js';
 import { StallWatchdog } from './stall-watchdog.js';
 
-/** Counters the Server reports; the daemon wires them to Prometheus. */
-export interface ServerObserver {
-  frameIn(server: ServerName, type: number): void;
-  frameOut(server: ServerName, type: number): void;
-  malformed(server: ServerName, reason: string): void;
-  dropped(server: ServerName, reason: string): void;
-  /** A frame `send` refused: the remote's send queue is full (docs/protocol.md §7.4). */
-  sendRefused?(server: ServerName, type: number): void;
-  /** A connection closed for a send queue stalled past the timeout, with the frames it held. */
-  stalled?(server: ServerName, framesLost: number): void;
-  /** The listener failed to accept (EMFILE, ENFILE, …; §7.5). */
-  acceptFailed?(server: ServerName, code: string): void;
-}
-
-export interface ServerOptions {
-  readonly name: ServerName;
-  readonly consumer: FrameConsumer;
-  readonly observer: ServerObserver;
-  readonly logger: Logger;
-  /** Drains this Server's receive queue (and the other Servers') into the consumers. */
-  readonly pump: Pump;
-  /** Items in the receive queue before the Server stops reading or drops. */
-  readonly queueCapacity: number;
-  /** Bytes in the receive queue before the Server stops reading or drops (`receive_queue_bytes`). */
-  readonly queueBytes?: number;
-  /** What happens when the receive queue fills (runtime/core/overflow-policy.ts). */
-  readonly overflow: OverflowPolicy;
-  /** Frames one connection may have waiting before it is paused (fairness). */
-  readonly maxQueuedPerConnection: number;
-  /** Bytes one connection may have waiting before it is paused; default an eighth of `queueBytes`. */
-  readonly maxQueuedBytesPerConnection?: number;
-  /** Send queues report congestion to this gate (P2P: docs/protocol.md §7.3). */
-  readonly sendPressure?: FlowGate;
-  /** While this gate is shut, no connection is read (API announcers are slowed). */
-  readonly readGate?: FlowGate;
-  /** Close a connection whose send queue stayed full this long (`send_stall_timeout`); none if absent. */
-  readonly sendStallTimeoutMs?: number;
-  /** Bytes queued for sending to one connection before `send` refuses. */
-  readonly sendQueueMaxBytes: number;
-  readonly maxFrameSize?: number;
-}
+export type { ServerObserver, ServerOptions } from './server-options.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -83,7 +41,7 @@ export class Server {
       options.observer.acceptFailed?.(options.name, code),
     );
     options.pump.add(this);
-    options.readGate?.onChange((isOpen) => (isOpen ? this.resumeWhereRoom() : this.pauseAll()));
+    options.readGate?.onChange((isOpen) => this.gateChanged(isOpen));
     if (options.sendStallTimeoutMs !== undefined) {
       this.stallWatchdog = new StallWatchdog(this.connections, options.sendStallTimeoutMs, (_connection, framesLost) =>
         options.observer.stalled?.(options.name, framesLost),
@@ -248,6 +206,7 @@ export class Server {
     }
     connection.queuedFrames++;
     connection.queuedBytes += bytes.length;
+    if (DROPPABLE_TYPES.has(frame.type)) connection.announcedBytes += bytes.length;
     this.receiveQueue.push({ connection, frame, bytes });
     return true;
   }
@@ -265,13 +224,18 @@ export class Server {
       connection.queuedFrames < this.options.maxQueuedPerConnection &&
       connection.queuedBytes < this.maxQueuedBytesPerConnection &&
       !this.receiveQueue.isFull &&
-      (this.options.readGate?.isOpen ?? true)
+      (this.options.readGate?.admits(connection.announcedBytes) ?? true)
     );
   }
 
-  /** The read gate shut: stop reading every connection until it opens (§7.3). */
-  private pauseAll(): void {
-    for (const connection of this.connections) if (!connection.isPaused) this.pause(connection);
+  /** The read gate shut: stop reading the announcers past their allowance; it opened: read again. */
+  private gateChanged(isOpen: boolean): void {
+    if (isOpen) {
+      for (const connection of this.connections) connection.announcedBytes = 0;
+      this.resumeWhereRoom();
+      return;
+    }
+    for (const connection of this.connections) if (!connection.isPaused && !this.hasRoomFor(connection)) this.pause(connection);
   }
 
   private pause(connection: Connection): void {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { FlowGate, STUCK_AFTER_MS } from '../../runtime/core/flow-gate.js';
+import { ALLOWANCE_WHILE_SHUT_BYTES, FlowGate, STUCK_AFTER_MS } from '../../runtime/core/flow-gate.js';
 import { SendQueue } from '../../runtime/core/send-queue.js';
 import { sleep, waitFor } from '../support/network.js';
 
@@ -37,6 +37,9 @@ describe('FlowGate (docs/protocol.md §7.3)', function () {
     fillBeyondTheKernel(queue);
     await sleep(STUCK_AFTER_MS / 4);
     assert.equal(gate.isOpen, false, 'the gate did not shut, or opened while nothing was read');
+    // A client that announced little is still read; the flooder is not.
+    assert.equal(gate.admits(1_000), true);
+    assert.equal(gate.admits(ALLOWANCE_WHILE_SHUT_BYTES), false);
     pair.remote.resume();
     await waitFor('the gate to open', () => gate.isOpen, 10_000);
     assert.deepEqual(changes, [false, true]);
