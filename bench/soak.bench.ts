@@ -97,7 +97,7 @@ async function stateLine(cluster: SoakCluster): Promise<string> {
       const state = (what: string) => sumOf(s, 'gossip_state_size', { what });
       const apiSend = sumOf(s, 'gossip_queue_bytes', { server: 'api', queue: 'send' }) / 1024;
       const heap = sumOf(s, 'nodejs_heap_size_used_bytes') / 2 ** 20;
-      return `n${d.index} records ${state('validation_records')} awaiting ${state('awaiting_validation')} api sq ${apiSend.toFixed(0)} KiB heap ${heap.toFixed(0)} MB`;
+      return `n${d.index} subscribed ${state('subscribed_connections')} records ${state('validation_records')} awaiting ${state('awaiting_validation')} api sq ${apiSend.toFixed(0)} KiB heap ${heap.toFixed(0)} MB`;
     }),
   );
   return parts.join(' | ');
@@ -232,6 +232,7 @@ async function soak(cluster: SoakCluster, sampler: RssSampler, baseline: number[
   printProbes(probes);
   await printDrops(cluster);
   await printRss(sampler, baseline);
+  log(`state at the end (subscribed connections include the bench's own 4 or 5 clients): ${await stateLine(cluster)}`);
   deaf.destroy();
   for (const s of floodSubscribers) s.close();
 }
