@@ -26,6 +26,7 @@ import { metricsOf, rssOf, startSoakCluster, sumOf, type SoakCluster } from './s
 const FLOOD_TYPE = 41_000;
 const PROBE_TYPE = 41_001;
 const CRASH_TYPE = 41_002;
+const MESH_POLL_MS = 500;
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
 const { values: args } = parseArgs({
@@ -69,10 +70,10 @@ class RssSampler {
 
 async function waitForMesh(cluster: SoakCluster): Promise<void> {
   const want = cluster.daemons.length - 1;
-  for (let waited = 0; waited < 60_000; waited += 500) {
+  for (let waited = 0; waited < 60_000; waited += MESH_POLL_MS) {
     const links = await Promise.all(cluster.daemons.map(async (d) => sumOf(await metricsOf(d.index), 'gossip_peers', { state: 'active' })));
     if (links.every((n) => n >= want)) return log(`mesh formed: active links ${links.join(' ')}`);
-    await sleep(500);
+    await sleep(MESH_POLL_MS);
   }
   log('warning: the mesh did not form completely within 60 s; going on');
 }

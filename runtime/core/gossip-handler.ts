@@ -10,7 +10,7 @@ import { GossipAnnounce } from '../../generated/index.js';
 import { LocalModules } from '../api/local-modules.js';
 import type { TrackedItem, ValidationOutcome } from '../api/validation-tracker.js';
 import type { Connection } from './connection.js';
-import { makeItem, itemIdHex, type Item } from './item.js';
+import { makeItem, itemIdHex, withOwnData, type Item } from './item.js';
 import { KnowledgeBase } from './knowledge-base.js';
 import { SeenSet } from './seen-set.js';
 
@@ -104,24 +104,25 @@ export class GossipHandler implements LocalItems, PeerItems {
       return;
     }
     this.options.observer.item('announced');
-    this.knowledge.add(item);
+    this.knowledge.add(withOwnData(item));
     this.local.notify(item, { fromPeer: null, ttl: announce.ttl, sentBy: new Set() }, announcer, false);
     this.push(item, announce.ttl, NOBODY);
   }
 
   /** §3.1, §4.4: a peer's item is delivered, validated, then forwarded. */
   receiveFromPeer(peer: Connection, announce: GossipAnnounce): void {
-    const item = makeItem(announce.dataType, announce.data);
-    if (!this.seen.add(item.id)) {
+    const received = makeItem(announce.dataType, announce.data);
+    if (!this.seen.add(received.id)) {
       this.options.observer.item('duplicate', 'peer');
-      this.awaitingValidation.get(item.id)?.context.sentBy.add(peer);
+      this.awaitingValidation.get(received.id)?.context.sentBy.add(peer);
       return;
     }
     this.options.observer.item('received');
-    if (!this.local.hasSubscribers(item.dataType)) {
+    if (!this.local.hasSubscribers(received.dataType)) {
       this.options.observer.item('dropped', 'unsubscribed');
       return;
     }
+    const item = withOwnData(received); // kept for a while: must not pin the read chunk
     this.knowledge.add(item);
     // If no NOTIFICATION could be sent (every subscriber's queue full), the record
     // settles as 'abandoned' at once: nobody vouched for the item.
