@@ -11,6 +11,8 @@ import { formatHostPort, type HostPort } from './host-port.js';
 import { loadHostKey } from './hostkey.js';
 import { ApiConsumer } from './api/api-consumer.js';
 import { GossipHandler } from './core/gossip-handler.js';
+import { DescriptorWatch } from './core/descriptor-watch.js';
+import { FlowGate } from './core/flow-gate.js';
 import { ReceivePump } from './core/receive-pump.js';
 import { GossipMetrics } from './metrics.js';
 import { PeerOverlay, type OverlayObserver } from './p2p/overlay.js';
@@ -18,14 +20,10 @@ import { normaliseHost } from './p2p/peer-address.js';
 import { PowPool } from './pow/pool.js';
 import { Server } from './core/server.js';
 
-/** Items queued per Server before it stops reading (API) or drops gossip (P2P). */
+/** Items queued per Server before it stops reading (also bounded in bytes: `receive_queue_bytes`). */
 const RECEIVE_QUEUE_CAPACITY = 4_096;
-/** Frames one connection may have queued before it alone is paused (fairness). */
+/** Frames one connection may have queued before it alone is paused (fairness, docs/protocol.md §7.3). */
 const MAX_QUEUED_PER_CONNECTION = 256;
-/** Bytes of unsent NOTIFICATIONs per API client before notifications to it are dropped. */
-const API_SEND_QUEUE_BYTES = 8 * 1024 * 1024;
-/** Bytes of unsent gossip per peer before pushes to it are dropped (best effort). */
-const P2P_SEND_QUEUE_BYTES = 16 * 1024 * 1024;
 /** SIGINT/SIGTERM: everything closed within this, or the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 2_000;
 
@@ -80,6 +78,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
   );
   const handler = new GossipHandler({
     cacheSize: config.cacheSize,
+    knowledgeBaseBytes: config.knowledgeBaseBytes,
     seenSetSize: config.seenSetSize,
     validationTimeoutMs: config.validationTimeoutMs,
     peers: overlay.links,
@@ -87,6 +86,9 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
     observer: metrics,
   });
   const pump = new ReceivePump();
+  // §7.3: congested P2P send queues stop the API from being read until they drain.
+  const peerSendPressure = new FlowGate();
+  peerSendPressure.onChange((isOpen) => isOpen || metrics.flowGateShut.inc());
   const api = new Server({
     name: 'api',
     consumer: new ApiConsumer(handler.local, handler, logger),
@@ -94,9 +96,12 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
     logger,
     pump,
     queueCapacity: RECEIVE_QUEUE_CAPACITY,
+    queueBytes: config.receiveQueueBytes,
     overflow: 'pause',
     maxQueuedPerConnection: MAX_QUEUED_PER_CONNECTION,
-    sendQueueMaxBytes: API_SEND_QUEUE_BYTES,
+    sendQueueMaxBytes: config.apiSendQueueBytes,
+    readGate: peerSendPressure,
+    sendStallTimeoutMs: config.sendStallTimeoutMs,
   });
   const p2p = new Server({
     name: 'p2p',
@@ -105,13 +110,20 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
     logger,
     pump,
     queueCapacity: RECEIVE_QUEUE_CAPACITY,
-    overflow: 'drop-gossip',
+    queueBytes: config.receiveQueueBytes,
+    overflow: 'pause-fair',
     maxQueuedPerConnection: MAX_QUEUED_PER_CONNECTION,
-    sendQueueMaxBytes: P2P_SEND_QUEUE_BYTES,
+    sendQueueMaxBytes: config.p2pSendQueueBytes,
+    sendPressure: peerSendPressure,
+    sendStallTimeoutMs: config.sendStallTimeoutMs,
   });
   metrics.watchQueues(() => ({ api: api.receiveQueue.length, p2p: p2p.receiveQueue.length }));
   metrics.watchQueues(() => ({ api: api.queuedForSending, p2p: p2p.queuedForSending }), 'send');
+  metrics.watchState(() => handler.stateSizes());
+  metrics.watchQueueBytes(() => ({ api: api.receiveQueue.bytes, p2p: p2p.receiveQueue.bytes }), 'receive');
+  metrics.watchQueueBytes(() => ({ api: api.bytesForSending, p2p: p2p.bytesForSending }), 'send');
 
+  const descriptors = new DescriptorWatch(logger, () => metrics.descriptorsExhausted.inc());
   let stopMetrics: (() => Promise<void>) | null = null;
   try {
     const apiBound = await listenOrExplain(api, 'api_address', config.apiAddress);
@@ -146,6 +158,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       overlay,
       metrics,
       async close() {
+        descriptors.stop();
         overlay.close();
         handler.close();
         await Promise.all([api.close(), p2p.close(), stopMetrics?.()]);
@@ -153,6 +166,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       },
     };
   } catch (error) {
+    descriptors.stop();
     overlay.close();
     handler.close();
     await Promise.allSettled([api.close(), p2p.close(), ownsPow ? pow.close() : null, stopMetrics?.()]);

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DROPPABLE_TYPES, type MessageType } from '../generated/index.js';
 import type { HostPort } from './host-port.js';
 
 export type ServerLabel = 'api' | 'p2p';
@@ -46,11 +47,27 @@ export class GossipMetrics {
   readonly itemsInvalid = this.counter('gossip_items_invalid_total', 'Items validated as invalid', []);
   /** Items pushed on to peers. */
   readonly itemsForwarded = this.counter('gossip_items_forwarded_total', 'Items forwarded to peers', []);
-  /** Items given up, by reason (validation timeout, full send queue, eviction, …). */
+  /**
+   * Items given up, by reason: the one place every drop is counted (docs/protocol.md §7.4):
+   * receive-queue-full, peer-send-queue-full, subscriber-send-queue-full, send-stalled,
+   * cache-evicted, validation-timeout, validation-abandoned, unsubscribed.
+   */
   readonly itemsDropped = this.counter('gossip_items_dropped_total', 'Items dropped', ['reason']);
+  /** Connections closed because their send queue stayed full past `send_stall_timeout` (§7.3). */
+  readonly sendStalls = this.counter('gossip_send_stalls_total', 'Connections closed for a stalled send queue', ['server']);
+  /** Listener errors by errno code; EMFILE/ENFILE: out of descriptors (§7.5). */
+  readonly acceptErrors = this.counter('gossip_accept_errors_total', 'Connections the listener failed to accept', ['server', 'code']);
+  /** Times the API stopped being read because a P2P send queue was congested (§7.3). */
+  readonly flowGateShut = this.counter('gossip_flow_gate_shut_total', 'Times announcers were paused for congested peers', []);
+  /** Once-a-second checks that found the process at its descriptor limit (§7.5; runtime/core/descriptor-watch.ts). */
+  readonly descriptorsExhausted = this.counter('gossip_descriptors_exhausted_total', 'Checks that found no file descriptor free', []);
 
   /** Frames waiting, by server and queue (`receive` | `send`); receive depths sampled at scrape. */
   readonly queueDepth: Gauge<'server' | 'queue'>;
+  /** Bytes waiting, by server and queue; `send` includes bytes held by the sockets (§7.4). */
+  readonly queueBytes: Gauge<'server' | 'queue'>;
+  /** Size of each kind of kept state (docs/memory.md), sampled at scrape. */
+  readonly stateSize: Gauge<'what'>;
   /** Peers by state (`active` links, `known` peers, …). */
   readonly peers = this.gauge('gossip_peers', 'Peers by state', ['state']);
   /** P2P links closed, by reason. */
@@ -65,6 +82,8 @@ export class GossipMetrics {
   });
 
   private readonly queueSamplers: Array<{ queue: 'receive' | 'send'; sample: () => Record<string, number> }> = [];
+  private readonly byteSamplers: Array<{ queue: 'receive' | 'send'; sample: () => Record<string, number> }> = [];
+  private stateSampler: () => Record<string, number> = () => ({});
 
   constructor(options: GossipMetricsOptions = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -78,6 +97,28 @@ export class GossipMetrics {
       collect() {
         for (const { queue, sample } of samplers) {
           for (const [server, depth] of Object.entries(sample())) this.set({ server, queue }, depth);
+        }
+      },
+    });
+    const sampleState = (): Record<string, number> => this.stateSampler();
+    this.stateSize = new Gauge({
+      name: 'gossip_state_size',
+      help: 'Entries (or bytes, for *_bytes) of each kind of state a node keeps',
+      labelNames: ['what'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [what, size] of Object.entries(sampleState())) this.set({ what }, size);
+      },
+    });
+    const byteSamplers = this.byteSamplers;
+    this.queueBytes = new Gauge({
+      name: 'gossip_queue_bytes',
+      help: 'Bytes waiting in a queue (send: socket buffers included)',
+      labelNames: ['server', 'queue'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const { queue, sample } of byteSamplers) {
+          for (const [server, bytes] of Object.entries(sample())) this.set({ server, queue }, bytes);
         }
       },
     });
@@ -97,6 +138,22 @@ export class GossipMetrics {
 
   dropped(server: ServerLabel, reason: string): void {
     this.framesDropped.inc({ server, reason });
+    // Only gossip (ANNOUNCE) is ever dropped from a receive queue: each frame is an item.
+    this.itemsDropped.inc({ reason });
+  }
+
+  /** A frame a full send queue refused; subscriber drops are counted by LocalModules. */
+  sendRefused(server: ServerLabel, type: number): void {
+    if (server === 'p2p' && DROPPABLE_TYPES.has(type as MessageType)) this.itemsDropped.inc({ reason: 'peer-send-queue-full' });
+  }
+
+  stalled(server: ServerLabel, framesLost: number): void {
+    this.sendStalls.inc({ server });
+    if (framesLost > 0) this.itemsDropped.inc({ reason: 'send-stalled' }, framesLost);
+  }
+
+  acceptFailed(server: ServerLabel, code: string): void {
+    this.acceptErrors.inc({ server, code });
   }
 
   /** One item event; `reason` labels `duplicate` (source) and `dropped` (reason). */
@@ -122,6 +179,16 @@ export class GossipMetrics {
   /** Report queue depths (frames, by server name) whenever /metrics is scraped. */
   watchQueues(sample: () => Record<string, number>, queue: 'receive' | 'send' = 'receive'): void {
     this.queueSamplers.push({ queue, sample });
+  }
+
+  /** Report the size of kept state (knowledge base, records, …) whenever /metrics is scraped. */
+  watchState(sample: () => Record<string, number>): void {
+    this.stateSampler = sample;
+  }
+
+  /** Report queue sizes in bytes (by server name) whenever /metrics is scraped. */
+  watchQueueBytes(sample: () => Record<string, number>, queue: 'receive' | 'send'): void {
+    this.byteSamplers.push({ queue, sample });
   }
 
   /** The text exposition, as GET /metrics returns it. */

@@ -47,6 +47,8 @@ export class LocalModules<Context> {
   /** Sends a NOTIFICATION to every subscriber but `except`; returns the tracking record. */
   notify(item: Item, context: Context, except: Connection | null, needsValidation: boolean): TrackedItem<Context> {
     const subscribers = [...this.subscriptions.subscribers(item.dataType)].filter((c) => c !== except);
+    // Nobody to notify and nothing to wait for: keep no record at all (docs/protocol.md §7.2).
+    if (subscribers.length === 0 && !needsValidation) return untracked(item, context);
     const record = this.validations.track(item, context, subscribers, needsValidation);
     // Encoded once; each subscriber gets a copy with its own message ID. Copies come from
     // Node's pooled allocator: far fewer ArrayBuffers for the GC to chase than one fresh
@@ -69,4 +71,18 @@ export class LocalModules<Context> {
   close(): void {
     this.validations.close();
   }
+}
+
+/** The settled, empty record of a local item nobody else subscribes to; never stored. */
+function untracked<Context>(item: Item, context: Context): TrackedItem<Context> {
+  return {
+    item: { id: item.id, dataType: item.dataType, data: new Uint8Array(0) },
+    context,
+    needsValidation: false,
+    expiresAt: 0,
+    messageIds: new Map(),
+    awaiting: new Set(),
+    approvals: 0,
+    isSettled: true,
+  };
 }

@@ -17,7 +17,8 @@ import type { Item } from '../core/item.js';
 export type ValidationOutcome = 'valid' | 'invalid' | 'timeout' | 'abandoned';
 
 export interface TrackedItem<Context> {
-  readonly item: Item;
+  /** The item; its data is let go once settled (docs/protocol.md §7.2: records never keep it longer). */
+  item: Item;
   readonly context: Context;
   readonly needsValidation: boolean;
   readonly expiresAt: number;
@@ -30,6 +31,15 @@ export interface TrackedItem<Context> {
 
 /** Pending IDs one connection may hold; beyond it the oldest is given up (16-bit space). */
 export const MAX_PENDING_IDS_PER_CONNECTION = 16_384;
+
+/** Done records tolerated in the expiry FIFO beyond twice the live ones before compacting. */
+const COMPACT_SLACK = 1_024;
+
+const NO_DATA = new Uint8Array(0);
+
+function withoutData(item: Item): Item {
+  return { id: item.id, dataType: item.dataType, data: NO_DATA };
+}
 
 /** One message ID handed to a connection, in the order they were handed out. */
 interface IssuedId<Context> {
@@ -46,7 +56,9 @@ export class ValidationTracker<Context> {
    * them all. Answered and expired IDs stay here until shifted or compacted away.
    */
   private readonly issuedByConnection = new Map<Connection, Fifo<IssuedId<Context>>>();
-  private readonly byExpiry = new Fifo<TrackedItem<Context>>();
+  private byExpiry = new Fifo<TrackedItem<Context>>();
+  /** Records in `byExpiry` still holding message IDs; the rest wait there only to be skipped. */
+  private liveRecords = 0;
   private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -66,7 +78,8 @@ export class ValidationTracker<Context> {
     needsValidation: boolean,
   ): TrackedItem<Context> {
     const record: TrackedItem<Context> = {
-      item,
+      // A local item needs no validation: its record reserves message IDs only (§7.2).
+      item: needsValidation ? item : withoutData(item),
       context,
       needsValidation,
       expiresAt: Date.now() + this.timeoutMs,
@@ -81,16 +94,22 @@ export class ValidationTracker<Context> {
       if (needsValidation) record.awaiting.add(connection);
     }
     this.byExpiry.push(record);
+    if (record.messageIds.size > 0) this.liveRecords++;
     this.scheduleSweep();
     return record;
+  }
+
+  /** Lets go of the record's item data (the record lives on until its IDs expire). */
+  forgetData(record: TrackedItem<Context>): void {
+    if (record.item.data.length > 0) record.item = withoutData(record.item);
   }
 
   /** Withdraws a subscriber that could not be sent its NOTIFICATION. */
   withdraw(record: TrackedItem<Context>, connection: Connection): void {
     const messageId = record.messageIds.get(connection);
     if (messageId === undefined) return;
-    record.messageIds.delete(connection);
     this.idsByConnection.get(connection)?.delete(messageId);
+    this.dropId(record, connection);
     this.stopAwaiting(record, connection);
   }
 
@@ -100,7 +119,7 @@ export class ValidationTracker<Context> {
     const record = ids?.get(messageId);
     if (!ids || !record) return;
     ids.delete(messageId);
-    record.messageIds.delete(connection);
+    this.dropId(record, connection);
     if (record.isSettled || !record.awaiting.has(connection)) return;
     if (!isValid) {
       this.settle(record, 'invalid');
@@ -118,7 +137,7 @@ export class ValidationTracker<Context> {
     this.idsByConnection.delete(connection);
     this.issuedByConnection.delete(connection);
     for (const record of new Set(ids.values())) {
-      record.messageIds.delete(connection);
+      this.dropId(record, connection);
       this.stopAwaiting(record, connection);
     }
   }
@@ -135,6 +154,25 @@ export class ValidationTracker<Context> {
   close(): void {
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     this.sweepTimer = null;
+  }
+
+  /**
+   * A message ID of `record` is answered or given up. A record left with no IDs and settled
+   * is done: under a flood most records get there long before `validation_timeout`, so
+   * `byExpiry` is compacted rather than holding them that long (docs/protocol.md §7.2).
+   */
+  private dropId(record: TrackedItem<Context>, connection: Connection): void {
+    if (!record.messageIds.delete(connection) || record.messageIds.size > 0) return;
+    this.liveRecords--;
+    if (this.byExpiry.length > 2 * this.liveRecords + COMPACT_SLACK) this.compactExpiry();
+  }
+
+  private compactExpiry(): void {
+    const kept = new Fifo<TrackedItem<Context>>();
+    for (let record = this.byExpiry.shift(); record !== undefined; record = this.byExpiry.shift()) {
+      if (!record.isSettled || record.messageIds.size > 0) kept.push(record);
+    }
+    this.byExpiry = kept;
   }
 
   private stopAwaiting(record: TrackedItem<Context>, connection: Connection): void {
@@ -173,7 +211,7 @@ export class ValidationTracker<Context> {
       const { messageId, record } = oldest;
       if (ids.get(messageId) !== record) continue; // answered or expired since
       ids.delete(messageId);
-      record.messageIds.delete(connection);
+      this.dropId(record, connection);
       if (!record.isSettled && record.awaiting.has(connection)) this.settle(record, 'timeout');
       return;
     }
@@ -184,6 +222,7 @@ export class ValidationTracker<Context> {
     record.isSettled = true;
     record.awaiting.clear();
     this.onSettled(record, outcome);
+    this.forgetData(record);
   }
 
   private scheduleSweep(): void {
@@ -210,6 +249,7 @@ export class ValidationTracker<Context> {
       const ids = this.idsByConnection.get(connection);
       if (ids?.get(messageId) === record) ids.delete(messageId);
     }
+    if (record.messageIds.size > 0) this.liveRecords--;
     record.messageIds.clear();
     this.settle(record, 'timeout');
   }

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { frameTypeOf } from '../../generated/index.js';
 import { FrameReader } from './framer.js';
-import { SendQueue } from './send-queue.js';
+import { SendQueue, type SendPressure } from './send-queue.js';
 
 export type ServerName = 'api' | 'p2p';
 
@@ -22,8 +22,11 @@ export class Connection {
   readonly localPort: number;
   readonly reader: FrameReader;
   readonly sendQueue: SendQueue;
-  /** Frames of this connection waiting in the receive queue. */
+  /** Frames of this connection waiting in the receive queue, and their bytes. */
   queuedFrames = 0;
+  queuedBytes = 0;
+  /** ANNOUNCE bytes received since the flow gate last opened (runtime/core/flow-gate.ts). */
+  announcedBytes = 0;
   isPaused = false;
   closeReason: string | null = null;
 
@@ -35,13 +38,15 @@ export class Connection {
     sendQueueMaxBytes: number,
     private readonly onClosed: (connection: Connection, reason: string) => void,
     private readonly onSent: (type: number) => void,
+    private readonly onRefused: (type: number) => void = () => {},
+    sendPressure: SendPressure | null = null,
   ) {
     this.remoteHost = stripIpv4Mapping(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
     this.localHost = stripIpv4Mapping(socket.localAddress ?? '');
     this.localPort = socket.localPort ?? 0;
     this.reader = new FrameReader(maxFrameSize);
-    this.sendQueue = new SendQueue(socket, sendQueueMaxBytes);
+    this.sendQueue = new SendQueue(socket, sendQueueMaxBytes, sendPressure);
   }
 
   get isClosed(): boolean {
@@ -56,7 +61,10 @@ export class Connection {
 
   /** Queues one whole frame for sending; false when the connection is closed or too far behind. */
   send(frame: Uint8Array): boolean {
-    if (!this.sendQueue.enqueue(frame)) return false;
+    if (!this.sendQueue.enqueue(frame)) {
+      if (!this.isClosed) this.onRefused(frameTypeOf(frame));
+      return false;
+    }
     this.onSent(frameTypeOf(frame));
     return true;
   }

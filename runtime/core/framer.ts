@@ -28,8 +28,10 @@ export class FrameReader {
   }
 
   /**
-   * Adds a chunk; returns the whole frames it completes, in order. Each frame owns its
-   * bytes (a copy), so callers may keep it after the socket reuses its buffer.
+   * Adds a chunk; returns the whole frames it completes, in order. A frame cut from a fresh
+   * chunk is a view into that chunk when it is a Buffer (Buffer#slice does not copy): Node
+   * never reuses a chunk it handed out, but whoever keeps a frame's bytes for long should
+   * copy them, or the whole chunk stays in memory (runtime/core/item.ts withOwnData).
    * Throws FramingError on a header announcing size < HEADER_SIZE or > maxFrameSize. When whole
    * frames precede the bad header in the stream, they are returned first and the error is
    * thrown by `throwIfFailed` (or the next `push`): nothing before it is lost.

@@ -10,7 +10,7 @@ import { GossipAnnounce } from '../../generated/index.js';
 import { LocalModules } from '../api/local-modules.js';
 import type { TrackedItem, ValidationOutcome } from '../api/validation-tracker.js';
 import type { Connection } from './connection.js';
-import { makeItem, itemIdHex, type Item } from './item.js';
+import { makeItem, itemIdHex, withOwnData, type Item } from './item.js';
 import { KnowledgeBase } from './knowledge-base.js';
 import { SeenSet } from './seen-set.js';
 
@@ -40,6 +40,8 @@ export interface PeerItems {
 
 export interface HandlerOptions {
   readonly cacheSize: number;
+  /** `knowledge_base_bytes` (docs/protocol.md §7.2); unbounded if absent. */
+  readonly knowledgeBaseBytes?: number;
   readonly seenSetSize: number;
   readonly validationTimeoutMs: number;
   readonly peers: PeerNetwork;
@@ -70,7 +72,7 @@ export class GossipHandler implements LocalItems, PeerItems {
 
   constructor(private readonly options: HandlerOptions) {
     this.seen = new SeenSet(options.seenSetSize);
-    this.knowledge = new KnowledgeBase(options.cacheSize, (item) => this.evicted(item));
+    this.knowledge = new KnowledgeBase(options.cacheSize, (item) => this.evicted(item), options.knowledgeBaseBytes);
     this.local = new LocalModules<Origin>(
       options.validationTimeoutMs,
       (record, outcome) => this.settled(record, outcome),
@@ -82,6 +84,18 @@ export class GossipHandler implements LocalItems, PeerItems {
     this.local.close();
   }
 
+  /** What the handler keeps, for the `gossip_state_size` gauge (docs/memory.md). */
+  stateSizes(): Record<string, number> {
+    return {
+      knowledge_items: this.knowledge.size,
+      knowledge_bytes: this.knowledge.bytes,
+      seen_ids: this.seen.size,
+      awaiting_validation: this.awaitingValidation.size,
+      validation_records: this.local.validations.trackedCount,
+      subscribed_connections: this.local.subscriptions.connectionCount,
+    };
+  }
+
   /** §3.1: a local item is trusted: pushed to peers at once and shown to other local modules. */
   announceLocal(announcer: Connection, announce: GossipAnnounce): void {
     const item = makeItem(announce.dataType, announce.data);
@@ -90,24 +104,25 @@ export class GossipHandler implements LocalItems, PeerItems {
       return;
     }
     this.options.observer.item('announced');
-    this.knowledge.add(item);
+    this.knowledge.add(withOwnData(item));
     this.local.notify(item, { fromPeer: null, ttl: announce.ttl, sentBy: new Set() }, announcer, false);
     this.push(item, announce.ttl, NOBODY);
   }
 
   /** §3.1, §4.4: a peer's item is delivered, validated, then forwarded. */
   receiveFromPeer(peer: Connection, announce: GossipAnnounce): void {
-    const item = makeItem(announce.dataType, announce.data);
-    if (!this.seen.add(item.id)) {
+    const received = makeItem(announce.dataType, announce.data);
+    if (!this.seen.add(received.id)) {
       this.options.observer.item('duplicate', 'peer');
-      this.awaitingValidation.get(item.id)?.context.sentBy.add(peer);
+      this.awaitingValidation.get(received.id)?.context.sentBy.add(peer);
       return;
     }
     this.options.observer.item('received');
-    if (!this.local.hasSubscribers(item.dataType)) {
+    if (!this.local.hasSubscribers(received.dataType)) {
       this.options.observer.item('dropped', 'unsubscribed');
       return;
     }
+    const item = withOwnData(received); // kept for a while: must not pin the read chunk
     this.knowledge.add(item);
     // If no NOTIFICATION could be sent (every subscriber's queue full), the record
     // settles as 'abandoned' at once: nobody vouched for the item.
@@ -150,7 +165,11 @@ export class GossipHandler implements LocalItems, PeerItems {
 
   /** Only an item still waiting for validation is lost by eviction; `settled` then sees it gone. */
   private evicted(item: Item): void {
-    if (!this.awaitingValidation.delete(item.id)) return;
+    const record = this.awaitingValidation.get(item.id);
+    if (!record) return;
+    this.awaitingValidation.delete(item.id);
+    // The record waits on for its message IDs; the data it no longer needs (§7.2).
+    this.local.validations.forgetData(record);
     this.options.observer.item('dropped', 'cache-evicted');
     this.options.logger.debug({ item: itemIdHex(item.id) }, 'evicted from the knowledge base before validation');
   }

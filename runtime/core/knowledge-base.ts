@@ -1,6 +1,7 @@
 /**
  * The knowledge base: the items this node holds (docs/protocol.md §5 `cache_size`), at most
- * `capacity`, oldest evicted first. It holds peer items while they wait for validation
+ * `capacity` items and `maxBytes` bytes of data (`knowledge_base_bytes`, docs/protocol.md §7.2),
+ * oldest evicted first. It holds peer items while they wait for validation
  * and recent items after; evicting an item still waiting abandons it (the caller is told,
  * so the drop is counted). This is what bounds memory under a flood of gossip.
  *
@@ -14,10 +15,13 @@ export class KnowledgeBase {
   private readonly items = new Map<string, Item>();
   /** Ids in insertion order; may hold ids already deleted (skipped on eviction). */
   private readonly order = new Fifo<string>();
+  /** Bytes of item data held. */
+  bytes = 0;
 
   constructor(
     readonly capacity: number,
     private readonly onEvict: (item: Item) => void = () => {},
+    readonly maxBytes = Infinity,
   ) {
     if (!(capacity >= 1)) throw new RangeError('knowledge base capacity must be at least 1');
   }
@@ -37,11 +41,13 @@ export class KnowledgeBase {
   add(item: Item): void {
     if (this.items.has(item.id)) return;
     this.items.set(item.id, item);
+    this.bytes += item.data.length;
     this.order.push(item.id);
-    while (this.items.size > this.capacity) {
+    // The newest item stays even if it alone is over the byte bound (one frame is at most 64 KiB).
+    while (this.items.size > this.capacity || (this.bytes > this.maxBytes && this.items.size > 1)) {
       const oldest = this.items.get(this.order.shift()!);
       if (!oldest) continue; // deleted before it grew old
-      this.items.delete(oldest.id);
+      this.delete(oldest.id);
       this.onEvict(oldest);
     }
     // Ids deleted early stay in `order` until they reach its head; keep it from growing
@@ -50,7 +56,10 @@ export class KnowledgeBase {
   }
 
   delete(id: string): void {
+    const item = this.items.get(id);
+    if (!item) return;
     this.items.delete(id);
+    this.bytes -= item.data.length;
   }
 
   private compact(): void {

@@ -12,16 +12,55 @@
 import type { Socket } from 'node:net';
 import { Fifo } from './fifo.js';
 
+/**
+ * Told when a queue crosses its watermarks or fills up (runtime/core/flow-gate.ts stops
+ * reading announcers while a P2P queue is congested, docs/protocol.md §7.3).
+ */
+export interface SendPressure {
+  readonly highBytes: number;
+  readonly lowBytes: number;
+  changed(queue: SendQueue): void;
+}
+
 export class SendQueue {
   private readonly frames = new Fifo<Uint8Array>();
   private queuedBytes = 0;
+  /** Frames handed to the socket whose write has not completed (lost if the connection dies). */
+  private framesInSocket = 0;
+  /** Writes completed so far: the remote is reading while this moves. */
+  private framesWritten = 0;
+  private framesWrittenAtLastCheck = 0;
+  private readonly written = (): void => {
+    this.framesInSocket--;
+    this.framesWritten++;
+  };
   private isFlushScheduled = false;
   private isClosed = false;
+  /** Over the high watermark and not yet back under the low one. */
+  isCongested = false;
+  /** When a frame was last refused for want of room (null once there is room again). */
+  fullSince: number | null = null;
+  /** When the socket was last seen taking bytes, or was empty (see `checkPressure`). */
+  progressAt = Date.now();
 
   constructor(
     private readonly socket: Socket,
     readonly maxBytes: number,
-  ) {}
+    private readonly pressure: SendPressure | null = null,
+  ) {
+    // The socket empties into the kernel without telling us, except by 'drain'.
+    if (pressure) socket.on('drain', () => this.checkPressure());
+  }
+
+  /** True while frames are being refused: the remote reads slower than we send. */
+  get isFull(): boolean {
+    return this.fullSince !== null;
+  }
+
+  /** How long a backed-up queue (congested or full) has gone without a completed write; 0 if not backed up. */
+  stuckFor(now = Date.now()): number {
+    return this.isFull || this.isCongested ? now - this.progressAt : 0;
+  }
 
   /** Bytes accepted but not yet handed to the kernel. */
   get pendingBytes(): number {
@@ -32,21 +71,65 @@ export class SendQueue {
     return this.frames.length;
   }
 
+  /** Frames accepted and not yet written out: queued here or held by the socket. */
+  get unsentFrames(): number {
+    return this.frames.length + this.framesInSocket;
+  }
+
   /** Queues one whole frame; false (nothing queued) when the queue is full or closed. */
   enqueue(frame: Uint8Array): boolean {
-    if (this.isClosed || this.pendingBytes + frame.length > this.maxBytes) return false;
+    if (this.isClosed) return false;
+    if (this.pendingBytes + frame.length > this.maxBytes) {
+      if (this.fullSince === null) {
+        this.fullSince = Date.now();
+        this.pressure?.changed(this);
+      }
+      return false;
+    }
     this.frames.push(frame);
     this.queuedBytes += frame.length;
     if (!this.isFlushScheduled) {
       this.isFlushScheduled = true;
       setImmediate(() => this.flush());
     }
+    this.checkPressure();
     return true;
+  }
+
+  /**
+   * Re-reads the watermarks: congested above `highBytes`, clear again below `lowBytes`;
+   * no longer full once half the bound is free (hysteresis, so that one freed frame does
+   * not flip it).
+   */
+  checkPressure(): void {
+    const pending = this.pendingBytes;
+    if (pending === 0 || this.framesWritten !== this.framesWrittenAtLastCheck) {
+      this.progressAt = Date.now();
+      this.framesWrittenAtLastCheck = this.framesWritten;
+    }
+    let changed = false;
+    if (this.fullSince !== null && pending <= this.maxBytes / 2) {
+      this.fullSince = null;
+      changed = true;
+    }
+    if (this.pressure) {
+      const congested = this.isCongested ? pending > this.pressure.lowBytes : pending > this.pressure.highBytes;
+      if (congested !== this.isCongested) {
+        this.isCongested = congested;
+        changed = true;
+      }
+      if (changed) this.pressure.changed(this);
+    }
   }
 
   /** Stops accepting frames; already queued ones are still flushed by `flushNow`. */
   close(): void {
     this.isClosed = true;
+    this.fullSince = null;
+    if (this.isCongested) {
+      this.isCongested = false;
+      this.pressure?.changed(this);
+    }
   }
 
   /** Hands every queued frame to the socket in one corked batch. */
@@ -61,7 +144,8 @@ export class SendQueue {
     let frame: Uint8Array | undefined;
     while ((frame = this.frames.shift()) !== undefined) {
       this.queuedBytes -= frame.length;
-      this.socket.write(frame);
+      this.framesInSocket++;
+      this.socket.write(frame, this.written);
     }
     this.socket.uncork();
   }

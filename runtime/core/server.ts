@@ -5,44 +5,17 @@
  * (runtime/core/frame-consumer.ts), which is all the protocol a Server knows.
  */
 import net from 'node:net';
-import type { Logger } from 'pino';
 import { decodeFrame, DecodeError, type Frame } from '../../generated/index.js';
 import { DROPPABLE_TYPES, MAX_FRAME_SIZE, PRIORITY_TYPES } from '../../generated/index.js';
+import { AcceptErrors } from './accept-errors.js';
 import { Connection, type ServerName } from './connection.js';
-import type { FrameConsumer, Received } from './frame-consumer.js';
-import type { Pump } from './receive-pump.js';
+import type { Received } from './frame-consumer.js';
+import { mustDropGossip, pausesReading } from './overflow-policy.js';
 import { ReceiveQueue } from './receive-queue.js';
+import type { ServerOptions } from './server-options.js';
+import { StallWatchdog } from './stall-watchdog.js';
 
-/** Counters the Server reports; the daemon wires them to Prometheus. */
-export interface ServerObserver {
-  frameIn(server: ServerName, type: number): void;
-  frameOut(server: ServerName, type: number): void;
-  malformed(server: ServerName, reason: string): void;
-  dropped(server: ServerName, reason: string): void;
-}
-
-export interface ServerOptions {
-  readonly name: ServerName;
-  readonly consumer: FrameConsumer;
-  readonly observer: ServerObserver;
-  readonly logger: Logger;
-  /** Drains this Server's receive queue (and the other Servers') into the consumers. */
-  readonly pump: Pump;
-  /** Items in the receive queue before the Server stops reading or drops. */
-  readonly queueCapacity: number;
-  /**
-   * Overflow policy. 'pause': stop reading the connection until the handler catches up
-   * (API clients are never silently dropped). 'drop-gossip': droppable frames (gossip) beyond
-   * the capacity are dropped and counted (gossip from peers is best effort); control frames
-   * are still queued.
-   */
-  readonly overflow: 'pause' | 'drop-gossip';
-  /** Frames one connection may have waiting before it is paused (fairness). */
-  readonly maxQueuedPerConnection: number;
-  /** Bytes queued for sending to one connection before `send` refuses. */
-  readonly sendQueueMaxBytes: number;
-  readonly maxFrameSize?: number;
-}
+export type { ServerObserver, ServerOptions } from './server-options.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -51,13 +24,29 @@ export class Server {
   readonly connections = new Set<Connection>();
   private listener: net.Server | null = null;
   private readonly pausedConnections = new Set<Connection>();
+  private readonly acceptErrors: AcceptErrors;
+  private readonly maxQueuedBytesPerConnection: number;
+  private stallWatchdog: StallWatchdog | null = null;
 
   constructor(private readonly options: ServerOptions) {
     this.receiveQueue = new ReceiveQueue<Received>(
       options.queueCapacity,
       (item) => PRIORITY_TYPES.has(item.frame.type),
+      options.queueBytes ?? Infinity,
+      (item) => item.bytes.length,
+      (item) => item.connection,
+    );
+    this.maxQueuedBytesPerConnection = options.maxQueuedBytesPerConnection ?? (options.queueBytes ?? Infinity) / 8;
+    this.acceptErrors = new AcceptErrors(`${options.name} listener`, options.logger, (code) =>
+      options.observer.acceptFailed?.(options.name, code),
     );
     options.pump.add(this);
+    options.readGate?.onChange((isOpen) => this.gateChanged(isOpen));
+    if (options.sendStallTimeoutMs !== undefined) {
+      this.stallWatchdog = new StallWatchdog(this.connections, options.sendStallTimeoutMs, (_connection, framesLost) =>
+        options.observer.stalled?.(options.name, framesLost),
+      );
+    }
   }
 
   get name(): ServerName {
@@ -71,7 +60,7 @@ export class Server {
       listener.once('error', reject);
       listener.listen({ host, port, exclusive: true }, () => {
         listener.off('error', reject);
-        listener.on('error', (error) => this.options.logger.error({ err: error }, 'listener error'));
+        listener.on('error', (error: NodeJS.ErrnoException) => this.acceptErrors.record(error));
         this.listener = listener;
         resolve(listener.address() as net.AddressInfo);
       });
@@ -104,6 +93,13 @@ export class Server {
     return frames;
   }
 
+  /** Bytes waiting to be sent, all connections together, the sockets' own buffers included (§7.4). */
+  get bytesForSending(): number {
+    let bytes = 0;
+    for (const connection of this.connections) bytes += connection.sendQueue.pendingBytes;
+    return bytes;
+  }
+
   /** Hands the next queued frame to the consumer; false when the queue was empty. */
   handleNext(): boolean {
     const received = this.receiveQueue.shift();
@@ -117,6 +113,7 @@ export class Server {
       connection.close('internal error');
     } finally {
       connection.queuedFrames--;
+      connection.queuedBytes -= received.bytes.length;
       if (connection.isPaused && this.hasRoomFor(connection)) this.resume(connection);
     }
     return true;
@@ -131,6 +128,7 @@ export class Server {
 
   /** Stops listening and closes every connection, flushing what is queued for it. */
   async close(): Promise<void> {
+    this.stallWatchdog?.stop();
     const listener = this.listener;
     this.listener = null;
     for (const connection of [...this.connections]) connection.close('shutdown', true);
@@ -146,6 +144,8 @@ export class Server {
       this.options.sendQueueMaxBytes,
       (closed, reason) => this.forget(closed, reason),
       (type) => this.options.observer.frameOut(this.options.name, type),
+      (type) => this.options.observer.sendRefused?.(this.options.name, type),
+      this.options.sendPressure ?? null,
     );
     this.connections.add(connection);
     socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
@@ -180,7 +180,7 @@ export class Server {
       this.closeMalformed(connection, error);
       return;
     }
-    if (!this.hasRoomFor(connection) && this.options.overflow === 'pause') this.pause(connection);
+    if (!this.hasRoomFor(connection) && pausesReading(this.options.overflow)) this.pause(connection);
   }
 
   /** Decodes and queues one frame; false when the connection was closed for it. */
@@ -200,15 +200,13 @@ export class Server {
       connection.close(refusal);
       return false;
     }
-    if (
-      this.options.overflow === 'drop-gossip' &&
-      DROPPABLE_TYPES.has(frame.type) &&
-      this.receiveQueue.isFull
-    ) {
+    if (DROPPABLE_TYPES.has(frame.type) && mustDropGossip(this.options.overflow, this.receiveQueue as ReceiveQueue<unknown>)) {
       this.options.observer.dropped(this.options.name, 'receive-queue-full');
       return true;
     }
     connection.queuedFrames++;
+    connection.queuedBytes += bytes.length;
+    if (DROPPABLE_TYPES.has(frame.type)) connection.announcedBytes += bytes.length;
     this.receiveQueue.push({ connection, frame, bytes });
     return true;
   }
@@ -224,11 +222,24 @@ export class Server {
   private hasRoomFor(connection: Connection): boolean {
     return (
       connection.queuedFrames < this.options.maxQueuedPerConnection &&
-      !this.receiveQueue.isFull
+      connection.queuedBytes < this.maxQueuedBytesPerConnection &&
+      !this.receiveQueue.isFull &&
+      (this.options.readGate?.admits(connection.announcedBytes) ?? true)
     );
   }
 
+  /** The read gate shut: stop reading the announcers past their allowance; it opened: read again. */
+  private gateChanged(isOpen: boolean): void {
+    if (isOpen) {
+      for (const connection of this.connections) connection.announcedBytes = 0;
+      this.resumeWhereRoom();
+      return;
+    }
+    for (const connection of this.connections) if (!connection.isPaused && !this.hasRoomFor(connection)) this.pause(connection);
+  }
+
   private pause(connection: Connection): void {
+    if (connection.isClosed) return;
     connection.isPaused = true;
     this.pausedConnections.add(connection);
     connection.socket.pause();

@@ -1,0 +1,61 @@
+/**
+ * Flow control (docs/protocol.md §7.3): the gate shuts while a P2P send queue is over its
+ * high watermark and opens once it drains below the low one; a queue whose remote stopped
+ * reading does not keep it shut.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { ALLOWANCE_WHILE_SHUT_BYTES, FlowGate, STUCK_AFTER_MS } from '../../runtime/core/flow-gate.js';
+import { SendQueue } from '../../runtime/core/send-queue.js';
+import { sleep, waitFor } from '../support/network.js';
+
+async function socketPair(): Promise<{ local: net.Socket; remote: net.Socket; close(): void }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const local = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise((resolve) => local.once('connect', resolve));
+  const remote = await accepted;
+  return { local, remote, close: () => (local.destroy(), remote.destroy(), server.close()) };
+}
+
+/** 32 MiB: more than loopback's socket buffers take, so most of it stays pending. */
+function fillBeyondTheKernel(queue: SendQueue): void {
+  for (let n = 0; n < 512; n++) assert.ok(queue.enqueue(Buffer.alloc(64 * 1024)));
+}
+
+describe('FlowGate (docs/protocol.md §7.3)', function () {
+  this.timeout(20_000);
+
+  it('shuts above the high watermark and opens below the low one once the remote reads', async () => {
+    const pair = await socketPair();
+    pair.remote.pause();
+    const gate = new FlowGate(64 * 1024, 16 * 1024);
+    const changes: boolean[] = [];
+    gate.onChange((isOpen) => changes.push(isOpen));
+    const queue = new SendQueue(pair.local, 64 * 1024 * 1024, gate);
+    fillBeyondTheKernel(queue);
+    await sleep(STUCK_AFTER_MS / 4);
+    assert.equal(gate.isOpen, false, 'the gate did not shut, or opened while nothing was read');
+    // A client that announced little is still read; the flooder is not.
+    assert.equal(gate.admits(1_000), true);
+    assert.equal(gate.admits(ALLOWANCE_WHILE_SHUT_BYTES), false);
+    pair.remote.resume();
+    await waitFor('the gate to open', () => gate.isOpen, 10_000);
+    assert.deepEqual(changes, [false, true]);
+    pair.close();
+  });
+
+  it('opens again when the congested remote has read nothing for a while (a stall, not a slow peer)', async () => {
+    const pair = await socketPair();
+    pair.remote.pause();
+    const gate = new FlowGate(64 * 1024, 16 * 1024);
+    const queue = new SendQueue(pair.local, 64 * 1024 * 1024, gate);
+    fillBeyondTheKernel(queue);
+    await sleep(STUCK_AFTER_MS / 4);
+    assert.equal(gate.isOpen, false);
+    const waited = await waitFor('the gate to give up on the stalled remote', () => gate.isOpen, 5 * STUCK_AFTER_MS);
+    assert.ok(waited >= STUCK_AFTER_MS / 2, `gave up after ${waited} ms`);
+    pair.close();
+  });
+});
