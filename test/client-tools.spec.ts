@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { GossipNotification } from '../generated/index.js';
 import { ApiClient } from '../runtime/api/api-client.js';
 import { describeNotification, parseHex } from '../runtime/cli/client-tools.js';
-import { freePorts } from './conformance/spawner.js';
+import { freePorts } from '../conformance/spawner.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 

@@ -1,5 +1,5 @@
 /**
- * `gossip conformance`: runs the conformance suite (test/conformance/) against any Gossip
+ * `gossip conformance`: runs the conformance suite (conformance/) against any Gossip
  * implementation, spawned by the suite (`--spawn 'CMD {config}' --nodes N`) or already
  * running (`--api host:port,…`). Exit code 0 only when no case failed. CONFORMANCE.md
  * explains the cases and how to read a failure.
@@ -11,8 +11,8 @@ import {
   DEFAULT_VERIFICATION_TIMEOUT_S,
   HOSTKEY_EXPECTED_BITS,
 } from '../constants.js';
-import { chooseCases, listCases, runSuite } from '../../test/conformance/suite.js';
-import type { Group } from '../../test/conformance/types.js';
+import { chooseCases, listCases, runSuite } from '../../conformance/suite.js';
+import type { Group } from '../../conformance/types.js';
 
 interface ConformanceOptions {
   spawn?: string;

@@ -4,8 +4,8 @@
  * Deliveries are observed across nodes (announce on node 0, subscriber on node 1) so that an
  * implementation that never notifies local subscribers fails only api/3.1/local-delivery.
  */
-import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE, MessageType } from '../../../generated/index.js';
-import { FramedSocket } from '../../../runtime/api/api-client.js';
+import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE, MessageType } from '../../generated/index.js';
+import { FramedSocket } from '../../runtime/api/api-client.js';
 import { announceWithReserved, hex, rawFrame, sleep, u16, u64 } from '../bytes.js';
 import { announceFrom, connect, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';

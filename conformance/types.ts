@@ -3,7 +3,7 @@
  * group) plus a run function that checks ONE rule of docs/protocol.md and returns PASS, FAIL
  * (what was sent, what was expected, what came back) or SKIP (why).
  */
-import type { Endpoint } from '../../runtime/api/api-client.js';
+import type { Endpoint } from '../runtime/api/api-client.js';
 
 /** api: any VoidPhone Gossip implementation; p2p: implementations of our §4 wire protocol. */
 export type Group = 'api' | 'p2p';

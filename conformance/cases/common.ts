@@ -3,7 +3,7 @@
  * two-hop path 1 → 0 → 2 through node 0 (what `--spawn` sets up with degree = 1) used to see
  * whether node 0 forwards an item.
  */
-import { FramedSocket } from '../../../runtime/api/api-client.js';
+import { FramedSocket } from '../../runtime/api/api-client.js';
 import { hex } from '../bytes.js';
 import { announceFrom, describeItem, settle, Subscriber, type Answer } from '../observe.js';
 import { fail, pass, type CaseContext, type NodeInfo, type Outcome } from '../types.js';

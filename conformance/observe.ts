@@ -2,8 +2,8 @@
  * Observing a node through its API: subscribers that record every NOTIFICATION and answer
  * it as a case asks (valid, invalid, a raw 16-bit word, or not at all), and announcers.
  */
-import type { GossipNotification } from '../../generated/index.js';
-import { ApiClient } from '../../runtime/api/api-client.js';
+import type { GossipNotification } from '../generated/index.js';
+import { ApiClient } from '../runtime/api/api-client.js';
 import { equalBytes, sleep, validationWord } from './bytes.js';
 import type { CaseContext, NodeInfo } from './types.js';
 

@@ -4,7 +4,7 @@
  * stop whatever was started, also on failure or Ctrl-C.
  */
 import { writeFileSync } from 'node:fs';
-import { ApiClient, parseEndpoint, type Endpoint } from '../../runtime/api/api-client.js';
+import { ApiClient, parseEndpoint, type Endpoint } from '../runtime/api/api-client.js';
 import { sleep } from './bytes.js';
 import { allCases } from './cases/index.js';
 import { closeSharedPow } from './peer.js';

@@ -4,8 +4,8 @@
  * 0, subscribe on node 1) witness that an item was processed. Forwarding rules are in
  * s3-1-forwarding.ts.
  */
-import { GossipNotification, GossipNotify, MessageType } from '../../../generated/index.js';
-import { ApiClient, FramedSocket } from '../../../runtime/api/api-client.js';
+import { GossipNotification, GossipNotify, MessageType } from '../../generated/index.js';
+import { ApiClient, FramedSocket } from '../../runtime/api/api-client.js';
 import { equalBytes, hex, rawFrame, u16, u64, validationWord } from '../bytes.js';
 import { announceFrom, connect, describeItem, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';

@@ -12,7 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { formatEndpoint, type Endpoint } from '../../runtime/api/api-client.js';
+import { formatEndpoint, type Endpoint } from '../runtime/api/api-client.js';
 import type { ExtraNode, NodeInfo } from './types.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
