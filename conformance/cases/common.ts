@@ -3,10 +3,13 @@
  * two-hop path 1 → 0 → 2 through node 0 (what `--spawn` sets up with degree = 1) used to see
  * whether node 0 forwards an item.
  */
+import { GossipAnnounce } from '../../generated/index.js';
 import { FramedSocket } from '../../runtime/api/api-client.js';
 import { hex } from '../bytes.js';
 import { announceFrom, describeItem, settle, Subscriber, type Answer } from '../observe.js';
-import { fail, pass, type CaseContext, type NodeInfo, type Outcome } from '../types.js';
+import { pathOf } from '../runner.js';
+import { fail, pass, type CaseContext, type NodeInfo, type ObservationPath, type Outcome } from '../types.js';
+import { isAnnounceOf, suiteLinks } from './peer-path.js';
 
 /** Sends `bytes` on a new connection to `endpoint`; PASS when the node closes it (§1). */
 export async function expectClose(context: CaseContext, endpoint: NodeInfo['api'], bytes: Uint8Array): Promise<Outcome> {
@@ -21,60 +24,96 @@ export async function expectClose(context: CaseContext, endpoint: NodeInfo['api'
   });
 }
 
+/** Where a two-hop case watches for a forwarded item. */
+export interface Far {
+  waitFor(data: Uint8Array, timeoutMs: number): Promise<unknown>;
+}
+
 export interface TwoHop {
   readonly hub: Subscriber[];
-  readonly far: Subscriber;
+  readonly far: Far;
   readonly dataType: number;
 }
 
-/** Subscribers for one fresh type: on node 0 (one per answer) and on node 2 (valid). */
+/** The two-hop path of the case (leaf → leaf, or suite peer → suite peer), default leaf → leaf. */
+export function hopPath(context: CaseContext): ObservationPath {
+  const path = context.twoHopPath ?? pathOf('path:leaf-to-leaf', context.nodes);
+  if (!path) throw new Error('no two-hop path on this run (the runner should have skipped the case)');
+  return path;
+}
+
+/** 'node 1' or 'suite peer A': where items enter the two-hop path. */
+export function sourceName(context: CaseContext): string {
+  return hopPath(context).fact === 'path:peer-to-peer' ? 'suite peer A (a §4 link to node 0)' : `node ${hopPath(context).from.index}`;
+}
+
+/** 'node 2' or 'suite peer B': where a forwarded item is seen. */
+export function farName(context: CaseContext): string {
+  return hopPath(context).fact === 'path:peer-to-peer' ? 'suite peer B (a §4 link to node 0)' : `node ${hopPath(context).to.index}`;
+}
+
+/** Watches the far end of the path for items of `dataType` (a suite peer sees every item). */
+export async function farObserver(context: CaseContext, dataType: number): Promise<Far> {
+  const path = hopPath(context);
+  if (path.fact !== 'path:peer-to-peer') return Subscriber.open(context, path.to, [dataType], 'valid');
+  const links = await suiteLinks(context);
+  if (typeof links === 'string') throw new Error(links);
+  return { waitFor: (data, timeoutMs) => links.b.socket.take(timeoutMs, (frame) => isAnnounceOf(frame, data)) };
+}
+
+/** Subscribers for one fresh type: on node 0 (one per answer) and at the far end (valid). */
 export async function twoHop(context: CaseContext, hubAnswers: Answer[], dataType = context.freshDataType()): Promise<TwoHop> {
   const hubNode = context.nodes[0]!;
-  const farNode = context.nodes[2]!;
   const hub = await Promise.all(hubAnswers.map((answer) => Subscriber.open(context, hubNode, [dataType], answer)));
-  const far = await Subscriber.open(context, farNode, [dataType], 'valid');
+  const far = await farObserver(context, dataType);
   await settle();
   return { hub, far, dataType };
 }
 
-/** Announces a fresh item of `path.dataType` on node 1; returns it. */
+/** Announces a fresh item of `dataType` where the two-hop path starts (node 1, or suite peer A); returns it. */
 export async function announceOnNode1(context: CaseContext, dataType: number, ttl = 0): Promise<{ ttl: number; dataType: number; data: Uint8Array }> {
   const item = { ttl, dataType, data: context.freshData() };
-  await announceFrom(context, context.nodes[1]!, item);
+  const path = hopPath(context);
+  if (path.fact === 'path:peer-to-peer') {
+    const links = await suiteLinks(context);
+    if (typeof links === 'string') throw new Error(links);
+    links.a.send('ANNOUNCE', GossipAnnounce.encode(item));
+  } else {
+    await announceFrom(context, path.from, item);
+  }
   return item;
 }
 
 /**
- * Control for the negative two-hop cases: an item answered valid at node 0 reaches node 2.
- * Without that path the case cannot tell anything and is skipped (api/3.1/forward-after-valid
- * fails on its own then).
+ * Control for the negative two-hop cases: an item answered valid at node 0 reaches the far
+ * end. Without that path the case cannot tell anything and is skipped.
  */
 export const NO_PATH =
-  'no two-hop delivery 1 → 0 → 2 was seen even with valid=1 at node 0 (see api/3.1/forward-after-valid; with --api, node 2 must reach node 1 only through node 0)';
+  'the control item (valid=1 at node 0) did not arrive at the far end of the two-hop path this time, although the path was shown to work before';
 
 export async function controlReaches(context: CaseContext, path: TwoHop): Promise<boolean> {
   const item = await announceOnNode1(context, path.dataType);
   return (await path.far.waitFor(item.data, context.settings.waitMs)) !== null;
 }
 
-/** FAIL: node 2 got an item that node 0 must not have forwarded. */
-export function forwardedAnyway(item: { ttl: number; dataType: number; data: Uint8Array }, why: string): Outcome {
+/** FAIL: the far end got an item that node 0 must not have forwarded. */
+export function forwardedAnyway(context: CaseContext, item: { ttl: number; dataType: number; data: Uint8Array }, why: string): Outcome {
   return fail({
-    message: `node 2 received the item although ${why}`,
-    sent: `ANNOUNCE on node 1: ${describeItem(item)}`,
-    expected: 'no NOTIFICATION on node 2',
-    got: 'a NOTIFICATION of that item on node 2',
+    message: `${farName(context)} received the item although ${why}`,
+    sent: `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}`,
+    expected: `the item not forwarded to ${farName(context)}`,
+    got: `the item on ${farName(context)}`,
   });
 }
 
-/** Waits `ms` and reports whether `subscriber` got `data` meanwhile. */
-export async function arrivesWithin(subscriber: Subscriber, data: Uint8Array, ms: number): Promise<boolean> {
-  return (await subscriber.waitFor(data, ms)) !== null;
+/** Waits `ms` and reports whether `far` got `data` meanwhile. */
+export async function arrivesWithin(far: Far, data: Uint8Array, ms: number): Promise<boolean> {
+  return (await far.waitFor(data, ms)) !== null;
 }
 
 /**
- * Whether node 2 got `item` although node 0 should have kept it: waits until node 0's first
- * subscriber was notified (so node 0 has decided), then watches node 2 for quietMs.
+ * Whether the far end got `item` although node 0 should have kept it: waits until node 0's
+ * first subscriber was notified (so node 0 has decided), then watches for quietMs.
  */
 export async function reachedFar(context: CaseContext, path: TwoHop, item: { data: Uint8Array }): Promise<boolean> {
   await path.hub[0]?.waitFor(item.data, context.settings.waitMs);
@@ -83,5 +122,5 @@ export async function reachedFar(context: CaseContext, path: TwoHop, item: { dat
 
 /** FAIL: `item` never reached the subscriber `where` (e.g. 'to node 1') within `ms`. */
 export function notDelivered(where: string, item: { ttl: number; dataType: number; data: Uint8Array }, ms: number, sent: string): Outcome {
-  return fail({ message: `the item was not delivered ${where}`, sent, expected: `NOTIFICATION with ${describeItem(item)}`, got: `nothing within ${ms} ms` });
+  return fail({ message: `the item was not delivered ${where}`, sent, expected: `a NOTIFICATION carrying ${describeItem(item)}`, got: `nothing within ${ms} ms` });
 }

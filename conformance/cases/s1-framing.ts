@@ -1,8 +1,9 @@
 /**
  * docs/protocol.md §1 Framing, as seen through the API port: framing on the byte stream, whole
  * outgoing frames, reserved fields ignored, malformed frames closing only their connection.
- * Deliveries are observed across nodes (announce on node 0, subscriber on node 1) so that an
- * implementation that never notifies local subscribers fails only api/3.1/local-delivery.
+ * Deliveries use an observation path a precondition case showed to work (context.path: across
+ * nodes when possible, so that an implementation that never notifies local subscribers fails
+ * only api/3.1/local-delivery; local on one node).
  */
 import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE, MessageType } from '../../generated/index.js';
 import { FramedSocket } from '../../runtime/api/api-client.js';
@@ -48,17 +49,18 @@ export const framingCases: ConformanceCase[] = [
     group: 'api',
     section: '1',
     requirement: 'An ANNOUNCE that arrives one byte per TCP segment is still read as one frame.',
-    minNodes: 2,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
       const dataType = context.freshDataType();
-      const subscriber = await Subscriber.open(context, context.nodes[1]!, [dataType]);
+      const subscriber = await Subscriber.open(context, context.path.to, [dataType]);
       await settle();
       const item = { ttl: 0, dataType, data: context.freshData(12) };
       const frame = GossipAnnounce.encode(item);
-      const socket = context.track(await FramedSocket.connect(context.nodes[0]!.api));
+      const socket = context.track(await FramedSocket.connect(context.path.from.api));
       await writeInPieces(socket, frame, 1);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered('to the subscriber on node 1', item, context.settings.waitMs, `to node 0, one byte per write: ${hex(frame)}`);
+      return notDelivered('to the subscriber on the observing node', item, context.settings.waitMs, `to the announcing node, one byte per write: ${hex(frame)}`);
     },
   },
   {
@@ -66,17 +68,18 @@ export const framingCases: ConformanceCase[] = [
     group: 'api',
     section: '1',
     requirement: 'A NOTIFY that arrives in pieces (size, then type, then body) still subscribes.',
-    minNodes: 2,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
       const dataType = context.freshDataType();
-      const client = await connect(context, context.nodes[1]!);
+      const client = await connect(context, context.path.to);
       const frame = GossipNotify.encode({ dataType });
       await writeInPieces(client.transport, frame, 2);
       await settle();
       const item = { ttl: 0, dataType, data: context.freshData() };
-      await announceFrom(context, context.nodes[0]!, item);
+      await announceFrom(context, context.path.from, item);
       if (await client.nextNotification(context.settings.waitMs)) return pass();
-      return notDelivered('to the subscriber on node 1', item, context.settings.waitMs, `NOTIFY to node 1 in 2-byte writes: ${hex(frame)}; ANNOUNCE to node 0`);
+      return notDelivered('to the subscriber on the observing node', item, context.settings.waitMs, `NOTIFY to the observing node in 2-byte writes: ${hex(frame)}; ANNOUNCE to the announcing node`);
     },
   },
   {
@@ -84,16 +87,17 @@ export const framingCases: ConformanceCase[] = [
     group: 'api',
     section: '1',
     requirement: 'Several whole frames in one TCP write are all read (two NOTIFYs, then two ANNOUNCEs).',
-    minNodes: 2,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
       const [typeA, typeB] = [context.freshDataType(), context.freshDataType()];
-      const client = await connect(context, context.nodes[1]!);
+      const client = await connect(context, context.path.to);
       const notifies = Buffer.concat([GossipNotify.encode({ dataType: typeA }), GossipNotify.encode({ dataType: typeB })]);
       client.sendRaw(notifies);
       await settle();
       const items = [typeA, typeB].map((dataType) => ({ ttl: 0, dataType, data: context.freshData() }));
       const announces = Buffer.concat(items.map((item) => GossipAnnounce.encode(item)));
-      const announcer = context.track(await FramedSocket.connect(context.nodes[0]!.api));
+      const announcer = context.track(await FramedSocket.connect(context.path.from.api));
       announcer.write(announces);
       const seen = new Set<number>();
       const deadline = Date.now() + context.settings.waitMs;
@@ -104,8 +108,8 @@ export const framingCases: ConformanceCase[] = [
       if (seen.size === 2) return pass();
       return fail({
         message: 'not every frame of a shared write took effect',
-        sent: `to node 1 in one write: ${hex(notifies)}; to node 0 in one write: ${hex(announces)}`,
-        expected: `NOTIFICATIONs for data types ${typeA} and ${typeB} on node 1`,
+        sent: `to the observing node in one write: ${hex(notifies)}; to the announcing node in one write: ${hex(announces)}`,
+        expected: `NOTIFICATIONs for data types ${typeA} and ${typeB} on the observing node`,
         got: `data types [${[...seen].join(', ')}] within ${context.settings.waitMs} ms`,
       });
     },
@@ -115,14 +119,15 @@ export const framingCases: ConformanceCase[] = [
     group: 'api',
     section: '1',
     requirement: 'Each NOTIFICATION is written whole: every TCP read ends on a frame boundary.',
-    minNodes: 2,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
       const ITEMS = 20;
       const dataType = context.freshDataType();
-      const socket = context.track(await FramedSocket.connect(context.nodes[1]!.api));
+      const socket = context.track(await FramedSocket.connect(context.path.to.api));
       socket.write(GossipNotify.encode({ dataType }));
       await settle();
-      const announcer = await connect(context, context.nodes[0]!);
+      const announcer = await connect(context, context.path.from);
       for (let i = 0; i < ITEMS; i++) {
         announcer.announce({ ttl: 0, dataType, data: context.freshData(200) });
         await sleep(5);
@@ -133,7 +138,7 @@ export const framingCases: ConformanceCase[] = [
         if (!frame) break;
         frames.push(frame);
       }
-      if (frames.length === 0) return skip('no NOTIFICATION arrived on node 1 (see api/3.1/cross-node-delivery)');
+      if (frames.length === 0) return skip('no NOTIFICATION arrived on the observing node (see api/3.1/cross-node-delivery)');
       // A frame boundary is a running total of frame sizes; every read must end on one.
       const boundaries = new Set<number>();
       let total = 0;
@@ -145,7 +150,7 @@ export const framingCases: ConformanceCase[] = [
         if (!boundaries.has(readEnd)) {
           return fail({
             message: `TCP read ${index + 1} ended inside a frame: the node split a NOTIFICATION across writes`,
-            sent: `NOTIFY on node 1, ${ITEMS} ANNOUNCEs of 208 bytes on node 0`,
+            sent: `NOTIFY on the observing node, ${ITEMS} ANNOUNCEs of 208 bytes on the announcing node`,
             expected: 'every read to end where a frame ends',
             got: `read lengths ${socket.chunkLengths.slice(0, 12).join(', ')}${socket.chunkLengths.length > 12 ? ', …' : ''}; frame sizes ${frames.slice(0, 6).map((f) => f.length).join(', ')}, …`,
           });
@@ -159,15 +164,16 @@ export const framingCases: ConformanceCase[] = [
     group: 'api',
     section: '1',
     requirement: 'An ANNOUNCE of the largest size (65535 bytes) is accepted and delivered intact.',
-    minNodes: 2,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
       const dataType = context.freshDataType();
-      const subscriber = await Subscriber.open(context, context.nodes[1]!, [dataType]);
+      const subscriber = await Subscriber.open(context, context.path.to, [dataType]);
       await settle();
       const item = { ttl: 0, dataType, data: context.freshData(MAX_FRAME_SIZE - 8) };
-      await announceFrom(context, context.nodes[0]!, item);
+      await announceFrom(context, context.path.from, item);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered('to the subscriber on node 1', item, context.settings.waitMs, `ANNOUNCE of ${MAX_FRAME_SIZE} bytes to node 0`);
+      return notDelivered('to the subscriber on the observing node', item, context.settings.waitMs, `ANNOUNCE of ${MAX_FRAME_SIZE} bytes to the announcing node`);
     },
   },
   {
@@ -175,17 +181,18 @@ export const framingCases: ConformanceCase[] = [
     group: 'api',
     section: '1',
     requirement: 'A non-zero reserved byte in ANNOUNCE is ignored: the item is still spread.',
-    minNodes: 2,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
       const dataType = context.freshDataType();
-      const subscriber = await Subscriber.open(context, context.nodes[1]!, [dataType]);
+      const subscriber = await Subscriber.open(context, context.path.to, [dataType]);
       await settle();
       const item = { ttl: 0, dataType, data: context.freshData() };
       const frame = announceWithReserved(0, 0xff, dataType, item.data);
-      const socket = context.track(await FramedSocket.connect(context.nodes[0]!.api));
+      const socket = context.track(await FramedSocket.connect(context.path.from.api));
       socket.write(frame);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered('to the subscriber on node 1', item, context.settings.waitMs, `to node 0: ${hex(frame)}`);
+      return notDelivered('to the subscriber on the observing node', item, context.settings.waitMs, `to the announcing node: ${hex(frame)}`);
     },
   },
   {
@@ -193,17 +200,18 @@ export const framingCases: ConformanceCase[] = [
     group: 'api',
     section: '1',
     requirement: 'A non-zero reserved field in NOTIFY is ignored: the subscription works.',
-    minNodes: 2,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
       const dataType = context.freshDataType();
       const frame = rawFrame(MessageType.GOSSIP_NOTIFY, [0xff, 0xff, ...u16(dataType)]);
-      const client = await connect(context, context.nodes[1]!);
+      const client = await connect(context, context.path.to);
       client.sendRaw(frame);
       await settle();
       const item = { ttl: 0, dataType, data: context.freshData() };
-      await announceFrom(context, context.nodes[0]!, item);
+      await announceFrom(context, context.path.from, item);
       if (await client.nextNotification(context.settings.waitMs)) return pass();
-      return notDelivered('to the subscriber on node 1', item, context.settings.waitMs, `to node 1: ${hex(frame)}`);
+      return notDelivered('to the subscriber on the observing node', item, context.settings.waitMs, `to the observing node: ${hex(frame)}`);
     },
   },
   closes('size-below-header', 'A frame whose size is below 4 closes the connection.', Uint8Array.from([0x00, 0x02, 0x01, 0xf5])),
@@ -223,29 +231,30 @@ export const framingCases: ConformanceCase[] = [
     group: 'api',
     section: '1',
     requirement: 'After one connection sent a malformed frame, the node keeps serving its other and new connections.',
-    minNodes: 2,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
       const dataType = context.freshDataType();
-      const subscriber = await Subscriber.open(context, context.nodes[1]!, [dataType]);
-      const bystander = await connect(context, context.nodes[0]!);
+      const subscriber = await Subscriber.open(context, context.path.to, [dataType]);
+      const bystander = await connect(context, context.path.from);
       await settle();
       const garbage = Uint8Array.from([0x00, 0x01, 0xff, 0xff, 0xde, 0xad]);
-      const offender = context.track(await FramedSocket.connect(context.nodes[0]!.api));
+      const offender = context.track(await FramedSocket.connect(context.path.from.api));
       offender.write(garbage);
       await offender.waitClosed(context.settings.waitMs);
       const first = { ttl: 0, dataType, data: context.freshData() };
       bystander.announce(first);
       const second = { ttl: 0, dataType, data: context.freshData() };
-      await announceFrom(context, context.nodes[0]!, second);
+      await announceFrom(context, context.path.from, second);
       const [gotFirst, gotSecond] = await Promise.all([
         subscriber.waitFor(first.data, context.settings.waitMs),
         subscriber.waitFor(second.data, context.settings.waitMs),
       ]);
       if (gotFirst && gotSecond) return pass();
       return fail({
-        message: 'node 0 stopped serving after a malformed frame on another connection',
-        sent: `to node 0 on connection A: ${hex(garbage)}; then ANNOUNCE on open connection B and on new connection C`,
-        expected: 'both items delivered to the subscriber on node 1',
+        message: 'the node stopped serving after a malformed frame on another connection',
+        sent: `to the announcing node on connection A: ${hex(garbage)}; then ANNOUNCE on open connection B and on new connection C`,
+        expected: 'both items delivered to the subscriber on the observing node',
         got: `B's item ${gotFirst ? 'delivered' : 'missing'}, C's item ${gotSecond ? 'delivered' : 'missing'}`,
       });
     },
