@@ -102,6 +102,20 @@ export async function connect(context: CaseContext, node: NodeInfo): Promise<Api
   return context.track(await ApiClient.connect(node.api));
 }
 
+interface Announcer {
+  readonly client: ApiClient;
+  /** Set when the node closed the connection: ms after the ANNOUNCE. */
+  closedAfterMs: number | null;
+}
+
+/** Per case: the connection each item was announced on (to say what happened when it was not delivered). */
+const announcers = new WeakMap<CaseContext, Map<string, Announcer>>();
+
+/** The connection `data` was announced on in this case, if announceFrom sent it. */
+export function announcerOf(context: CaseContext, data: Uint8Array): Announcer | undefined {
+  return announcers.get(context)?.get(Buffer.from(data).toString('hex'));
+}
+
 /** Announces one item from a new connection to `node` (kept open until the case ends). */
 export async function announceFrom(
   context: CaseContext,
@@ -109,7 +123,14 @@ export async function announceFrom(
   item: { ttl: number; dataType: number; data: Uint8Array },
 ): Promise<ApiClient> {
   const client = await connect(context, node);
+  const sentAt = performance.now();
   client.announce(item);
+  const announcer: Announcer = { client, closedAfterMs: null };
+  void client.waitClosed(60_000).then((closed) => {
+    if (closed) announcer.closedAfterMs = Math.round(performance.now() - sentAt);
+  });
+  if (!announcers.has(context)) announcers.set(context, new Map());
+  announcers.get(context)!.set(Buffer.from(item.data).toString('hex'), announcer);
   return client;
 }
 

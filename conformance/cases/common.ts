@@ -6,21 +6,37 @@
 import { GossipAnnounce } from '../../generated/index.js';
 import { FramedSocket } from '../../runtime/api/api-client.js';
 import { hex } from '../bytes.js';
-import { announceFrom, describeItem, settle, Subscriber, type Answer } from '../observe.js';
+import { announceFrom, announcerOf, describeItem, settle, Subscriber, type Answer } from '../observe.js';
 import { pathOf } from '../runner.js';
 import { fail, pass, type CaseContext, type NodeInfo, type ObservationPath, type Outcome } from '../types.js';
 import { isAnnounceOf, suiteLinks } from './peer-path.js';
 
-/** Sends `bytes` on a new connection to `endpoint`; PASS when the node closes it (§1). */
-export async function expectClose(context: CaseContext, endpoint: NodeInfo['api'], bytes: Uint8Array): Promise<Outcome> {
+/** "closed 12 ms after the frame" or "reset 3 ms after the frame": how the node ended the connection. */
+export function describeClose(socket: FramedSocket, sinceMs: number, what: string): string {
+  const elapsed = Math.round(performance.now() - sinceMs);
+  const reason = socket.closeReason ?? '';
+  return /ECONNRESET|EPIPE/.test(reason) ? `reset ${elapsed} ms after ${what}` : `closed ${elapsed} ms after ${what}`;
+}
+
+/**
+ * Sends `bytes` on a new connection to `endpoint`; PASS when the node closes it within
+ * --wait (§1), saying how. When it stays open, the suite half-closes its side and says
+ * whether the node acted only then ("handled only after the client closed").
+ */
+export async function expectClose(context: CaseContext, endpoint: NodeInfo['api'], bytes: Uint8Array, what = 'the frame'): Promise<Outcome> {
   const socket = context.track(await FramedSocket.connect(endpoint));
+  const sentAt = performance.now();
   socket.write(bytes);
-  if (await socket.waitClosed(context.settings.waitMs)) return pass();
+  if (await socket.waitClosed(context.settings.waitMs)) return pass(describeClose(socket, sentAt, what));
+  const received = socket.pending().length ? `; received ${socket.pending().map((f) => hex(f)).join(', ')}` : '';
+  const finAt = performance.now();
+  socket.socket.end();
+  const afterFin = await socket.waitClosed(Math.min(context.settings.waitMs, 1_000));
   return fail({
-    message: 'the connection stayed open',
+    message: afterFin ? `the connection stayed open until the client half-closed it (${what} was handled only after the client closed)` : 'the connection stayed open',
     sent: hex(bytes),
-    expected: 'the node closes this connection',
-    got: `still open after ${context.settings.waitMs} ms${socket.pending().length ? `; received ${socket.pending().map((f) => hex(f)).join(', ')}` : ''}`,
+    expected: `the node closes this connection within ${context.settings.waitMs} ms`,
+    got: `still open after ${context.settings.waitMs} ms${received}; ${afterFin ? describeClose(socket, finAt, 'our FIN') : `still open ${Math.round(performance.now() - finAt)} ms after our FIN too`}`,
   });
 }
 
@@ -120,7 +136,19 @@ export async function reachedFar(context: CaseContext, path: TwoHop, item: { dat
   return arrivesWithin(path.far, item.data, context.settings.quietMs);
 }
 
-/** FAIL: `item` never reached the subscriber `where` (e.g. 'to node 1') within `ms`. */
-export function notDelivered(where: string, item: { ttl: number; dataType: number; data: Uint8Array }, ms: number, sent: string): Outcome {
-  return fail({ message: `the item was not delivered ${where}`, sent, expected: `a NOTIFICATION carrying ${describeItem(item)}`, got: `nothing within ${ms} ms` });
+/**
+ * FAIL: `item` never reached the subscriber `where` (e.g. 'to node 1') within `ms`; says
+ * whether the node closed the connection the item was announced on, and when.
+ */
+export function notDelivered(context: CaseContext, where: string, item: { ttl: number; dataType: number; data: Uint8Array }, ms: number, sent: string): Outcome {
+  const announcer = announcerOf(context, item.data);
+  const fate = announcer?.client.isClosed
+    ? `; the node closed the announcing connection ${announcer.closedAfterMs ?? '?'} ms after the ANNOUNCE (${announcer.client.transport.closeReason})`
+    : '';
+  return fail({
+    message: `the item was not delivered ${where}${fate ? ' (the node closed the announcing connection)' : ''}`,
+    sent,
+    expected: `a NOTIFICATION carrying ${describeItem({ dataType: item.dataType, data: item.data })}`,
+    got: `nothing within ${ms} ms${fate}`,
+  });
 }

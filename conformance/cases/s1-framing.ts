@@ -10,7 +10,7 @@ import { FramedSocket } from '../../runtime/api/api-client.js';
 import { announceWithReserved, hex, rawFrame, sleep, u16, u64 } from '../bytes.js';
 import { announceFrom, connect, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
-import { expectClose, notDelivered } from './common.js';
+import { describeClose, expectClose, notDelivered } from './common.js';
 import { activeLink, isOutcome, mustClose } from './p2p-common.js';
 
 /** Gap between the pieces of a split frame: long enough to arrive as separate reads. */
@@ -60,7 +60,7 @@ export const framingCases: ConformanceCase[] = [
       const socket = context.track(await FramedSocket.connect(context.path.from.api));
       await writeInPieces(socket, frame, 1);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered('to the subscriber on the observing node', item, context.settings.waitMs, `to the announcing node, one byte per write: ${hex(frame)}`);
+      return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `to the announcing node, one byte per write: ${hex(frame)}`);
     },
   },
   {
@@ -79,7 +79,7 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.path.from, item);
       if (await client.nextNotification(context.settings.waitMs)) return pass();
-      return notDelivered('to the subscriber on the observing node', item, context.settings.waitMs, `NOTIFY to the observing node in 2-byte writes: ${hex(frame)}; ANNOUNCE to the announcing node`);
+      return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `NOTIFY to the observing node in 2-byte writes: ${hex(frame)}; ANNOUNCE to the announcing node`);
     },
   },
   {
@@ -173,7 +173,7 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData(MAX_FRAME_SIZE - 8) };
       await announceFrom(context, context.path.from, item);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered('to the subscriber on the observing node', item, context.settings.waitMs, `ANNOUNCE of ${MAX_FRAME_SIZE} bytes to the announcing node`);
+      return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `ANNOUNCE of ${MAX_FRAME_SIZE} bytes to the announcing node`);
     },
   },
   {
@@ -192,7 +192,7 @@ export const framingCases: ConformanceCase[] = [
       const socket = context.track(await FramedSocket.connect(context.path.from.api));
       socket.write(frame);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered('to the subscriber on the observing node', item, context.settings.waitMs, `to the announcing node: ${hex(frame)}`);
+      return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `to the announcing node: ${hex(frame)}`);
     },
   },
   {
@@ -211,10 +211,65 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.path.from, item);
       if (await client.nextNotification(context.settings.waitMs)) return pass();
-      return notDelivered('to the subscriber on the observing node', item, context.settings.waitMs, `to the observing node: ${hex(frame)}`);
+      return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `to the observing node: ${hex(frame)}`);
     },
   },
-  closes('size-below-header', 'A frame whose size is below 4 closes the connection.', Uint8Array.from([0x00, 0x02, 0x01, 0xf5])),
+  closes('size-below-header', 'A frame whose size is below 4 (here 2) closes the connection.', Uint8Array.from([0x00, 0x02, 0x01, 0xf5])),
+  closes('size-0', 'A frame whose size is 0 closes the connection (it must not wait for more bytes).', Uint8Array.from([0x00, 0x00, 0x01, 0xf5])),
+  closes('size-1', 'A frame whose size is 1 closes the connection (it must not wait for more bytes).', Uint8Array.from([0x00, 0x01, 0x01, 0xf5])),
+  closes('size-3', 'A frame whose size is 3 closes the connection.', Uint8Array.from([0x00, 0x03, 0x01, 0xf5])),
+  closes('zeros-64k', '64 KiB of zero bytes (a size-0 header first) closes the connection.', new Uint8Array(65_536)),
+  closes(
+    'largest-unknown-type',
+    'The largest frame (65535 bytes) of an unknown type (999) closes the connection.',
+    rawFrame(999, new Uint8Array(MAX_FRAME_SIZE - 4)),
+  ),
+  {
+    id: 'api/1/truncated-frame-then-close',
+    group: 'api',
+    section: '1',
+    requirement: 'A frame cut short by the client (header promises 100 bytes, 10 arrive, then FIN) is not handled, and the node closes its side.',
+    minNodes: 1,
+    async run(context) {
+      const frame = rawFrame(MessageType.GOSSIP_ANNOUNCE, [0, 0, ...u16(context.freshDataType()), ...context.freshData(92)]);
+      const partial = frame.subarray(0, 10);
+      const socket = context.track(await FramedSocket.connect(context.nodes[0]!.api));
+      socket.write(partial);
+      const finAt = performance.now();
+      socket.socket.end();
+      if (await socket.waitClosed(context.settings.waitMs)) return pass(describeClose(socket, finAt, 'our FIN'));
+      return fail({
+        message: 'the node kept its side open after the client ended the stream mid-frame',
+        sent: `${hex(partial)} (the first 10 of ${frame.length} bytes), then FIN`,
+        expected: `the node closes its side within ${context.settings.waitMs} ms`,
+        got: `still open ${context.settings.waitMs} ms after our FIN`,
+      });
+    },
+  },
+  {
+    id: 'api/1/half-closed-announcer',
+    group: 'api',
+    section: '1',
+    requirement: 'An ANNOUNCE followed at once by FIN (the client half-closes and keeps reading) is still handled and spread.',
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'delivery'],
+    async run(context) {
+      const dataType = context.freshDataType();
+      const subscriber = await Subscriber.open(context, context.path.to, [dataType]);
+      await settle();
+      const item = { ttl: 0, dataType, data: context.freshData() };
+      const socket = context.track(await FramedSocket.connect(context.path.from.api));
+      socket.write(GossipAnnounce.encode(item));
+      socket.socket.end();
+      if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
+      return fail({
+        message: 'an ANNOUNCE followed by a half-close was not spread',
+        sent: `ANNOUNCE to the announcing node, then FIN (still reading): ${hex(GossipAnnounce.encode(item))}`,
+        expected: 'a NOTIFICATION carrying the item on the observing node',
+        got: `nothing within ${context.settings.waitMs} ms${socket.isClosed ? `; the node ${socket.closeReason}` : ''}`,
+      });
+    },
+  },
   closes('notify-trailing-bytes', 'A NOTIFY longer than its fixed 8 bytes closes the connection.', rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0, 0x9c, 0x40, 0, 0])),
   closes('notify-truncated', 'A NOTIFY shorter than its fixed 8 bytes closes the connection.', rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0])),
   closes('validation-wrong-size', 'A VALIDATION whose size is not 8 closes the connection.', rawFrame(MessageType.GOSSIP_VALIDATION, [0, 1, 0, 1, 0, 0, 0, 0])),

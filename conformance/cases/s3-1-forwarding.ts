@@ -246,7 +246,7 @@ export const forwardingCases: ConformanceCase[] = [
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       const item = await announceOnNode1(context, path.dataType, 2);
       if (await path.far.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(`to ${farName(context)}`, item, context.settings.waitMs, `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; valid=1 on node 0 (the same with ttl 0 arrived)`);
+      return notDelivered(context, `to ${farName(context)}`, item, context.settings.waitMs, `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; valid=1 on node 0 (the same with ttl 0 arrived)`);
     },
   },
 ];

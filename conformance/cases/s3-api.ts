@@ -61,7 +61,7 @@ export const apiCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.nodes[0]!, item);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered('to the other local subscriber on node 0', item, context.settings.waitMs, 'NOTIFY and ANNOUNCE on two connections to node 0');
+      return notDelivered(context, 'to the other local subscriber on node 0', item, context.settings.waitMs, 'NOTIFY and ANNOUNCE on two connections to node 0');
     },
   },
   {
@@ -79,7 +79,7 @@ export const apiCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.nodes[1]!, item);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered('to node 0', item, context.settings.waitMs, `ANNOUNCE on node 1: ${describeItem(item)}`);
+      return notDelivered(context, 'to node 0', item, context.settings.waitMs, `ANNOUNCE on node 1: ${describeItem(item)}`);
     },
   },
   {
@@ -101,7 +101,7 @@ export const apiCases: ConformanceCase[] = [
       const lacking = others.filter((_, i) => !got[i]).map((node) => node.index);
       if (lacking.length === 0) return pass();
       const hint = lacking.length < others.length ? ' (an implementation that reads degree as its push fanout sends to only some of its links)' : '';
-      return notDelivered(`to node(s) ${lacking.join(', ')}${hint}`, item, context.settings.waitMs, `ANNOUNCE on node 0: ${describeItem(item)}`);
+      return notDelivered(context, `to node(s) ${lacking.join(', ')}${hint}`, item, context.settings.waitMs, `ANNOUNCE on node 0: ${describeItem(item)}`);
     },
   },
   {
@@ -177,7 +177,7 @@ export const apiCases: ConformanceCase[] = [
       client.announce(item);
       client.close();
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered('to the observing node', item, context.settings.waitMs, 'ANNOUNCE to the announcing node, then FIN at once');
+      return notDelivered(context, 'to the observing node', item, context.settings.waitMs, 'ANNOUNCE to the announcing node, then FIN at once');
     },
   },
   {
@@ -220,7 +220,7 @@ export const apiCases: ConformanceCase[] = [
       const got = await Promise.all(subscribers.map((s) => s.waitFor(item.data, context.settings.waitMs)));
       const count = got.filter(Boolean).length;
       if (count === subscribers.length) return pass();
-      return notDelivered(`to all 3 subscribers on the observing node (only ${count} got it)`, item, context.settings.waitMs, `3 connections NOTIFY ${dataType} on the observing node; ANNOUNCE on the announcing node`);
+      return notDelivered(context, `to all 3 subscribers on the observing node (only ${count} got it)`, item, context.settings.waitMs, `3 connections NOTIFY ${dataType} on the observing node; ANNOUNCE on the announcing node`);
     },
   },
   {
