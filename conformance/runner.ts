@@ -129,6 +129,7 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
         nodes: options.nodes,
         path: resolved.path,
         twoHopPath: resolved.twoHop,
+        works: (fact) => facts.get(fact)?.ok === true,
         shared,
         settings: options.settings,
         spawnNode: options.spawnNode,

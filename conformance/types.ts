@@ -74,6 +74,8 @@ export interface CaseContext {
   readonly path: ObservationPath;
   /** The two-hop path for a case that needs `two-hop`, or null. */
   readonly twoHopPath: ObservationPath | null;
+  /** Whether a precondition case showed `fact` to work in this run. */
+  works(fact: Fact): boolean;
   /** State that outlives one case (the suite's P2P links for the peer path). */
   readonly shared: Map<string, { destroy(): void }>;
   readonly settings: SuiteSettings;

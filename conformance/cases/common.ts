@@ -40,6 +40,28 @@ export async function expectClose(context: CaseContext, endpoint: NodeInfo['api'
   });
 }
 
+/**
+ * Where to announce so that a subscriber on `node` is notified, by a path shown to work:
+ * on `node` itself (local), on node 1 for node 0 (leaf → node 0), on node 0 for a leaf
+ * (node 0 → leaves); null when no such path was shown. Cases about a rule every node must
+ * keep (whole frames, no echo) check each node they can feed.
+ */
+export function feederFor(context: CaseContext, node: NodeInfo): NodeInfo | null {
+  if (context.works('path:local')) return node;
+  if (node.index === 0 && context.works('path:leaf-to-hub')) return context.nodes[1] ?? null;
+  if (node.index > 0 && context.works('path:hub-to-leaves')) return context.nodes[0]!;
+  return null;
+}
+
+/** Every node `feederFor` can feed, with its feeder; at least the case's own path. */
+export function feeds(context: CaseContext): { observer: NodeInfo; feeder: NodeInfo }[] {
+  const found = context.nodes.flatMap((node) => {
+    const feeder = feederFor(context, node);
+    return feeder ? [{ observer: node, feeder }] : [];
+  });
+  return found.length > 0 ? found : [{ observer: context.path.to, feeder: context.path.from }];
+}
+
 /** Where a two-hop case watches for a forwarded item. */
 export interface Far {
   waitFor(data: Uint8Array, timeoutMs: number): Promise<unknown>;

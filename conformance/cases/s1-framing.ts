@@ -9,8 +9,8 @@ import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE, MessageType } from '../..
 import { FramedSocket } from '../../runtime/api/api-client.js';
 import { announceWithReserved, hex, rawFrame, sleep, u16, u64 } from '../bytes.js';
 import { announceFrom, connect, settle, Subscriber } from '../observe.js';
-import { fail, pass, skip, type ConformanceCase } from '../types.js';
-import { describeClose, expectClose, notDelivered } from './common.js';
+import { fail, pass, type ConformanceCase } from '../types.js';
+import { describeClose, expectClose, feeds, notDelivered } from './common.js';
 import { activeLink, isOutcome, mustClose } from './p2p-common.js';
 
 /** Gap between the pieces of a split frame: long enough to arrive as separate reads. */
@@ -118,45 +118,52 @@ export const framingCases: ConformanceCase[] = [
     id: 'api/1/frames-written-whole',
     group: 'api',
     section: '1',
-    requirement: 'Each NOTIFICATION is written whole: every TCP read ends on a frame boundary.',
+    requirement: 'Each NOTIFICATION is written whole: every TCP read ends on a frame boundary (on every node the suite can feed).',
     minNodes: 1,
     needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
       const ITEMS = 20;
-      const dataType = context.freshDataType();
-      const socket = context.track(await FramedSocket.connect(context.path.to.api));
-      socket.write(GossipNotify.encode({ dataType }));
-      await settle();
-      const announcer = await connect(context, context.path.from);
-      for (let i = 0; i < ITEMS; i++) {
-        announcer.announce({ ttl: 0, dataType, data: context.freshData(200) });
-        await sleep(5);
-      }
-      const frames: Uint8Array[] = [];
-      while (frames.length < ITEMS) {
-        const frame = await socket.take(context.settings.waitMs);
-        if (!frame) break;
-        frames.push(frame);
-      }
-      if (frames.length === 0) return skip('no NOTIFICATION arrived on the observing node (see api/3.1/cross-node-delivery)');
-      // A frame boundary is a running total of frame sizes; every read must end on one.
-      const boundaries = new Set<number>();
-      let total = 0;
-      for (const frame of frames) boundaries.add((total += frame.length));
-      let readEnd = 0;
-      for (const [index, length] of socket.chunkLengths.entries()) {
-        readEnd += length;
-        if (readEnd > total) break;
-        if (!boundaries.has(readEnd)) {
-          return fail({
-            message: `TCP read ${index + 1} ended inside a frame: the node split a NOTIFICATION across writes`,
-            sent: `NOTIFY on the observing node, ${ITEMS} ANNOUNCEs of 208 bytes on the announcing node`,
-            expected: 'every read to end where a frame ends',
-            got: `read lengths ${socket.chunkLengths.slice(0, 12).join(', ')}${socket.chunkLengths.length > 12 ? ', …' : ''}; frame sizes ${frames.slice(0, 6).map((f) => f.length).join(', ')}, …`,
-          });
+      const checked: string[] = [];
+      for (const { observer, feeder } of feeds(context)) {
+        const dataType = context.freshDataType();
+        const socket = context.track(await FramedSocket.connect(observer.api));
+        socket.write(GossipNotify.encode({ dataType }));
+        await settle();
+        const announcer = await connect(context, feeder);
+        for (let i = 0; i < ITEMS; i++) {
+          announcer.announce({ ttl: 1, dataType, data: context.freshData(200) });
+          await sleep(5);
         }
+        const frames: Uint8Array[] = [];
+        while (frames.length < ITEMS) {
+          const frame = await socket.take(context.settings.waitMs);
+          if (!frame) break;
+          frames.push(frame);
+        }
+        if (frames.length === 0) {
+          checked.push(`node ${observer.index}: no NOTIFICATION arrived`);
+          continue;
+        }
+        // A frame boundary is a running total of frame sizes; every read must end on one.
+        const boundaries = new Set<number>();
+        let total = 0;
+        for (const frame of frames) boundaries.add((total += frame.length));
+        let readEnd = 0;
+        for (const [index, length] of socket.chunkLengths.entries()) {
+          readEnd += length;
+          if (readEnd > total) break;
+          if (!boundaries.has(readEnd)) {
+            return fail({
+              message: `TCP read ${index + 1} on node ${observer.index} ended inside a frame: node ${observer.index} split a NOTIFICATION across writes`,
+              sent: `NOTIFY on node ${observer.index}, ${ITEMS} ANNOUNCEs of 208 bytes on node ${feeder.index}`,
+              expected: 'every read to end where a frame ends',
+              got: `read lengths ${socket.chunkLengths.slice(0, 12).join(', ')}${socket.chunkLengths.length > 12 ? ', …' : ''}; frame sizes ${frames.slice(0, 6).map((f) => f.length).join(', ')}, …`,
+            });
+          }
+        }
+        checked.push(`node ${observer.index}: ${frames.length} NOTIFICATIONs in ${socket.chunkLengths.length} reads`);
       }
-      return pass(`${frames.length} NOTIFICATIONs in ${socket.chunkLengths.length} reads`);
+      return pass(checked.join('; '));
     },
   },
   {
