@@ -103,7 +103,7 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const total = options.cases.length;
   // Preconditions first, in their order; then the others in theirs.
-  const ordered = [...options.cases.filter((c) => c.provides), ...options.cases.filter((c) => !c.provides)];
+  const ordered = [...preconditionOrder(options.cases.filter((c) => c.provides)), ...options.cases.filter((c) => !c.provides)];
   const facts = new Map<Fact, FactState>();
   /** Nodes that stopped answering and could not be restarted: index → the case that did it. */
   const lost = new Map<number, { by: string; what: string }>();
@@ -199,6 +199,23 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
     }
   }
   return results;
+}
+
+/** Preconditions in their order, except that one runs after the preconditions it needs (stable). */
+function preconditionOrder(providers: readonly ConformanceCase[]): ConformanceCase[] {
+  const ordered: ConformanceCase[] = [];
+  const placed = new Set<ConformanceCase>();
+  const place = (c: ConformanceCase, visiting: Set<ConformanceCase>): void => {
+    if (placed.has(c) || visiting.has(c)) return;
+    visiting.add(c);
+    for (const need of c.needs ?? []) {
+      for (const other of providers) if (other.provides === need) place(other, visiting);
+    }
+    placed.add(c);
+    ordered.push(c);
+  };
+  for (const c of providers) place(c, new Set());
+  return ordered;
 }
 
 function isOutcome(value: object): value is Outcome {
