@@ -145,11 +145,16 @@ export class Cluster {
     const node = this.files[index];
     if (!running || !node) throw new Error(`node ${index} was not started by the suite`);
     await this.stopOne(running);
+    // The command's shell may exit before the node it started lets go of its ports: wait
+    // until the old API port refuses, so that the new node's port is not mistaken for it.
+    const api = parseHostPort(node.api);
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (Date.now() < deadline && (await canConnect(api))) await new Promise((resolve) => setTimeout(resolve, PORT_POLL_MS));
     const restarts = running.restarts + 1;
     const again = this.spawnCommand(running.command, running.logPath);
     again.restarts = restarts;
     this.running[index] = again;
-    await this.waitForPort(parseHostPort(node.api), again, index);
+    await this.waitForPort(api, again, index);
   }
 
   private async launch(node: NodeFiles): Promise<NodeInfo> {
