@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { proofAllowanceMs } from './peer.js';
-import { blocked, fail, skip, type CaseContext, type CaseResult, type ConformanceCase, type ExtraNode, type Fact, type NodeInfo, type ObservationPath, type Outcome, type SuiteSettings } from './types.js';
+import { blocked, fail, skip, type CaseContext, type CaseResult, type ConformanceCase, type ExtraNode, type Fact, type Need, type NodeInfo, type ObservationPath, type Outcome, type SuiteSettings } from './types.js';
 
 /** A case that has not finished after this long fails as hung. */
 export const DEFAULT_CASE_TIMEOUT_MS = 20_000;
@@ -209,7 +209,8 @@ function preconditionOrder(providers: readonly ConformanceCase[]): ConformanceCa
     if (placed.has(c) || visiting.has(c)) return;
     visiting.add(c);
     for (const need of c.needs ?? []) {
-      for (const other of providers) if (other.provides === need) place(other, visiting);
+      const facts: readonly Need[] = need === 'delivery' ? DELIVERY_ORDER : need === 'two-hop' ? TWO_HOP_ORDER : [need];
+      for (const other of providers) if (other.provides !== undefined && facts.includes(other.provides)) place(other, visiting);
     }
     placed.add(c);
     ordered.push(c);

@@ -59,7 +59,8 @@ export type Fact =
   | 'path:leaf-to-hub'
   | 'path:hub-to-leaves'
   | 'path:leaf-to-leaf'
-  | 'path:peer-to-peer';
+  | 'path:peer-to-peer'
+  | 'ttl-1-delivery';
 
 /**
  * What a case needs before it can tell anything: a fact, `delivery` (any one-hop delivery

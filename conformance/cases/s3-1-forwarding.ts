@@ -22,15 +22,21 @@ export const forwardingCases: ConformanceCase[] = [
     needs: ['announce-unsubscribed'],
     provides: 'path:leaf-to-leaf',
     async run(context) {
+      // Three items, each must arrive: a path that works only sometimes (an item pushed to a
+      // random subset of links) is no path the later cases can rely on.
+      const ITEMS = 3;
       const path = await twoHop(context, ['valid']);
-      const item = await announceOnNode1(context, path.dataType);
-      if (await path.far.waitFor(item.data, context.settings.waitMs)) return pass();
-      const atHub = path.hub[0]!.find(item.data) ? 'node 0 notified its subscriber, who answered valid=1' : 'node 0 never notified its subscriber';
+      const items = [];
+      for (let i = 0; i < ITEMS; i++) items.push(await announceOnNode1(context, path.dataType));
+      const arrived = await Promise.all(items.map((item) => path.far.waitFor(item.data, context.settings.waitMs)));
+      const count = arrived.filter((got) => got !== null).length;
+      if (count === ITEMS) return pass();
+      const notified = items.filter((item) => path.hub[0]!.find(item.data)).length;
       return fail({
-        message: `${farName(context)} did not receive the item (${atHub})`,
-        sent: `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; valid=1 on node 0`,
-        expected: `the item on ${farName(context)}`,
-        got: `nothing within ${context.settings.waitMs} ms`,
+        message: `${farName(context)} received ${count} of ${ITEMS} items (node 0 notified its subscriber of ${notified}, who answered valid=1${count > 0 ? '; some but not all: an implementation that reads degree as its push fanout forwards to a random subset of links' : ''})`,
+        sent: `${ITEMS} ANNOUNCEs on ${sourceName(context)}, e.g. ${describeItem(items[0]!)}; valid=1 on node 0`,
+        expected: `every item on ${farName(context)}`,
+        got: `${count} within ${context.settings.waitMs} ms`,
       });
     },
   },
@@ -56,6 +62,21 @@ export const forwardingCases: ConformanceCase[] = [
         expected: `the item on ${farName(context)}`,
         got: `nothing within ${context.settings.waitMs} ms`,
       });
+    },
+  },
+  {
+    id: 'api/3.1/ttl-1-delivered',
+    group: 'api',
+    section: '3.1',
+    requirement: 'An item arriving from a peer with ttl 1 is delivered to local subscribers (precondition of the ttl cases: the last hop of any ttl).',
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop'],
+    provides: 'ttl-1-delivery',
+    async run(context) {
+      const path = await twoHop(context, ['valid']);
+      const item = await announceOnNode1(context, path.dataType, 1);
+      if (await path.hub[0]!.waitFor(item.data, context.settings.waitMs)) return pass();
+      return notDelivered(context, 'to the subscriber on node 0', item, context.settings.waitMs, `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}`);
     },
   },
   {
@@ -215,7 +236,7 @@ export const forwardingCases: ConformanceCase[] = [
     section: '3.1',
     requirement: 'ttl 1: direct neighbours deliver the item locally and do not forward it.',
     minNodes: 1,
-    needs: ['announce-unsubscribed', 'two-hop'],
+    needs: ['announce-unsubscribed', 'two-hop', 'ttl-1-delivery'],
     async run(context) {
       const path = await twoHop(context, ['valid']);
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
@@ -240,7 +261,7 @@ export const forwardingCases: ConformanceCase[] = [
     section: '3.1',
     requirement: 'ttl 2 lets an item travel two hops (1 → 0 → 2), like ttl 0 (unlimited) does.',
     minNodes: 1,
-    needs: ['announce-unsubscribed', 'two-hop'],
+    needs: ['announce-unsubscribed', 'two-hop', 'ttl-1-delivery'],
     async run(context) {
       const path = await twoHop(context, ['valid']);
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
