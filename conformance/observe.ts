@@ -2,7 +2,7 @@
  * Observing a node through its API: subscribers that record every NOTIFICATION and answer
  * it as a case asks (valid, invalid, a raw 16-bit word, or not at all), and announcers.
  */
-import type { GossipNotification } from '../generated/index.js';
+import { GossipNotify, type GossipNotification } from '../generated/index.js';
 import { ApiClient } from '../runtime/api/api-client.js';
 import { equalBytes, sleep, validationWord } from './bytes.js';
 import type { CaseContext, NodeInfo } from './types.js';
@@ -116,13 +116,28 @@ export function announcerOf(context: CaseContext, data: Uint8Array): Announcer |
   return announcers.get(context)?.get(Buffer.from(data).toString('hex'));
 }
 
+/**
+ * What an announcing connection sends before its ANNOUNCEs: nothing, or (when the node closes
+ * announcers not subscribed to the type, see CaseContext.announcerSubscribes) a NOTIFY per type.
+ */
+export function announcerPreamble(context: CaseContext, dataTypes: readonly number[]): Uint8Array {
+  if (!context.announcerSubscribes) return new Uint8Array(0);
+  return Buffer.concat(dataTypes.map((dataType) => GossipNotify.encode({ dataType })));
+}
+
+/** Subscribes an announcing client to `dataTypes` when the node requires it (see announcerPreamble). */
+export function prepareAnnouncer(context: CaseContext, client: ApiClient, dataTypes: readonly number[]): ApiClient {
+  if (context.announcerSubscribes) for (const dataType of dataTypes) client.notify(dataType);
+  return client;
+}
+
 /** Announces one item from a new connection to `node` (kept open until the case ends). */
 export async function announceFrom(
   context: CaseContext,
   node: NodeInfo,
   item: { ttl: number; dataType: number; data: Uint8Array },
 ): Promise<ApiClient> {
-  const client = await connect(context, node);
+  const client = prepareAnnouncer(context, await connect(context, node), [item.dataType]);
   const sentAt = performance.now();
   client.announce(item);
   const announcer: Announcer = { client, closedAfterMs: null };

@@ -75,6 +75,12 @@ export interface CaseContext {
   readonly path: ObservationPath;
   /** The two-hop path for a case that needs `two-hop`, or null. */
   readonly twoHopPath: ObservationPath | null;
+  /**
+   * True when api/3.1/announce-without-subscription showed that the node closes an announcer
+   * not subscribed to the item's type: every announcing connection then sends NOTIFY for that
+   * type first (`announcerPreamble`), so that the other rules can still be checked.
+   */
+  readonly announcerSubscribes: boolean;
   /** Whether a precondition case showed `fact` to work in this run. */
   works(fact: Fact): boolean;
   /** State that outlives one case (the suite's P2P links for the peer path). */

@@ -7,7 +7,7 @@
 import { GossipNotification, GossipNotify, MessageType } from '../../generated/index.js';
 import { ApiClient, FramedSocket } from '../../runtime/api/api-client.js';
 import { equalBytes, hex, rawFrame, u16, u64, validationWord } from '../bytes.js';
-import { announceFrom, connect, describeItem, settle, Subscriber } from '../observe.js';
+import { announceFrom, connect, describeItem, prepareAnnouncer, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
 import { expectClose, feeds, notDelivered } from './common.js';
 
@@ -184,7 +184,7 @@ export const apiCases: ConformanceCase[] = [
       const subscriber = await Subscriber.open(context, context.path.to, [dataType]);
       await settle();
       const item = { ttl: 0, dataType, data: context.freshData() };
-      const client = await ApiClient.connect(context.path.from.api);
+      const client = prepareAnnouncer(context, await ApiClient.connect(context.path.from.api), [dataType]);
       client.announce(item);
       client.close();
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
@@ -203,7 +203,7 @@ export const apiCases: ConformanceCase[] = [
       const subscriber = await Subscriber.open(context, context.path.to, types);
       await settle();
       const items = types.map((dataType) => ({ ttl: 0, dataType, data: context.freshData() }));
-      const announcer = await connect(context, context.path.from);
+      const announcer = prepareAnnouncer(context, await connect(context, context.path.from), types);
       for (const item of items) announcer.announce(item);
       const got = await Promise.all(items.map((item) => subscriber.waitFor(item.data, context.settings.waitMs)));
       if (got.every(Boolean)) return pass();
@@ -246,7 +246,7 @@ export const apiCases: ConformanceCase[] = [
       const dataType = context.freshDataType();
       const subscriber = await Subscriber.open(context, context.path.to, [dataType], 'none');
       await settle();
-      const announcer = await connect(context, context.path.from);
+      const announcer = prepareAnnouncer(context, await connect(context, context.path.from), [dataType]);
       const items = Array.from({ length: ITEMS }, () => ({ ttl: 0, dataType, data: context.freshData() }));
       for (const item of items) announcer.announce(item);
       await Promise.all(items.map((item) => subscriber.waitFor(item.data, context.settings.waitMs)));
