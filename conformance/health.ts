@@ -5,8 +5,10 @@
  * wedged or killed a node is named and later cases do not fail for it.
  *
  * The probe uses what was shown to work (api/3.1/local-delivery, else
- * api/3.1/leaf-to-hub-delivery for the leaves); a node that never answered a probe is only
- * checked for accepting connections. The announcing connection subscribes to the probe type
+ * api/3.1/leaf-to-hub-delivery for the leaves), and the leaf → node 0 path itself when it
+ * was shown to work (a link can wedge while both APIs still answer; node 1, the sender, is
+ * then the one restarted); a node that never answered a probe is only checked for accepting
+ * connections. The announcing connection subscribes to the probe type
  * first (some implementations close an announcer that has not).
  */
 import { ApiClient, type Endpoint } from '../runtime/api/api-client.js';
@@ -58,8 +60,22 @@ export class NodeHealth {
       if (!this.answeredBefore.has(node.index)) return null;
       return { index: node.index, what: `stopped answering: a probe item announced on it was not delivered ${route.name} within ${this.waitMs} ms (it was before)` };
     }));
-    return problems.filter((problem): problem is { index: number; what: string } => problem !== null);
+    const found = problems.filter((problem): problem is { index: number; what: string } => problem !== null);
+    // The cross-node path the cases observe on (leaf → node 0): a node whose API still answers
+    // locally may have wedged its link (e.g. on an item it cannot forward).
+    const [hub, leaf] = this.nodes;
+    if (hasLeafToHub && hub && leaf && found.length === 0) {
+      const delivered = await this.roundTrip(leaf.api, hub.api);
+      if (delivered) this.pathAnsweredBefore = true;
+      else if (this.pathAnsweredBefore) {
+        found.push({ index: leaf.index, what: `and node 0 stopped delivering along leaf → node 0: a probe item announced on node 1 did not reach node 0 within ${this.waitMs} ms (it did before)` });
+      }
+    }
+    return found;
   }
+
+  /** Whether a probe along leaf → node 0 ever arrived. */
+  private pathAnsweredBefore = false;
 
   /** Subscribes on `to`, announces probe items on `from` until one arrives; false after waitMs. */
   private async roundTrip(from: Endpoint, to: Endpoint): Promise<boolean> {
@@ -79,7 +95,7 @@ export class NodeHealth {
       let done = false;
       void arrived.then(() => (done = true));
       while (!done && Date.now() < deadline && !announcer.isClosed) {
-        announcer.announce({ ttl: 1, dataType: HEALTH_DATA_TYPE, data: Buffer.from(`conformance health ${process.pid} ${this.counter++}`) });
+        announcer.announce({ ttl: 0, dataType: HEALTH_DATA_TYPE, data: Buffer.from(`conformance health ${process.pid} ${this.counter++}`) });
         await Promise.race([sleep(REANNOUNCE_MS), arrived]);
       }
       return await arrived;

@@ -133,7 +133,7 @@ export const framingCases: ConformanceCase[] = [
         await settle();
         const announcer = prepareAnnouncer(context, await connect(context, feeder), [dataType]);
         for (let i = 0; i < ITEMS; i++) {
-          announcer.announce({ ttl: 1, dataType, data: context.freshData(200) });
+          announcer.announce({ ttl: 0, dataType, data: context.freshData(200) });
           await sleep(5);
         }
         const frames: Uint8Array[] = [];
