@@ -111,6 +111,8 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
   /** Nodes that stopped answering and could not be restarted: index → the case that did it. */
   const lost = new Map<number, { by: string; what: string }>();
   const shared = new Map<string, { destroy(): void }>();
+  /** Index in `results` of the last case that talked to the nodes. */
+  let lastRan: number | null = null;
   // Data types start at a random base so that two runs against the same nodes never meet.
   let nextDataType = 1_000 + Math.floor(Math.random() * 30_000);
   let nextItem = 0;
@@ -168,9 +170,25 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
       // A precondition that could not run (too few nodes) establishes nothing.
       if (outcome.status !== 'skip') facts.set(conformanceCase.provides, { ok, by, reason });
     }
+    // A case that SKIPped touched nothing: a node found dead after it is blamed on the last case that ran.
+    const touched = outcome.status !== 'blocked' && outcome.status !== 'skip';
+    if (touched) lastRan = results.length;
     if (options.checkNodes && outcome.status !== 'blocked') {
       const problems = await options.checkNodes(facts);
-      if (problems.length > 0) {
+      if (problems.length > 0 && !touched && lastRan !== null) {
+        const what = problems.map((p) => `node ${p.index} ${p.what}`).join('; ');
+        const culprit = results[lastRan]!;
+        for (const problem of problems) {
+          if (!(await options.restartNode?.(problem.index))) lost.set(problem.index, { by: culprit.id, what: problem.what });
+        }
+        const previous = culprit.outcome;
+        results[lastRan] = {
+          ...culprit,
+          outcome: previous.status === 'fail'
+            ? { ...previous, message: `${previous.message}; shortly after this case ${what}` }
+            : fail({ message: `shortly after this case ${what} (found after the next case, which sent nothing)`, expected: 'every node still answers after the case', got: what }),
+        };
+      } else if (problems.length > 0) {
         const what = problems.map((p) => `node ${p.index} ${p.what}`).join('; ');
         const restarted: number[] = [];
         for (const problem of problems) {

@@ -288,6 +288,18 @@ describe('conformance runner', () => {
     assert.deepEqual(restarted, [0]);
   });
 
+  it('blames the last case that ran, not a SKIP that sent nothing, for a node found dead after the SKIP', async () => {
+    let calls = 0;
+    const results = await runCases({
+      ...context,
+      cases: [make('a/ran', async () => pass()), make('a/skipped', async () => skip('nothing to do')), make('a/next', async () => pass())],
+      checkNodes: async () => (calls++ === 1 ? [{ index: 0, what: 'stopped answering' }] : []),
+      restartNode: async () => true,
+    });
+    assert.deepEqual(results.map((r) => `${r.id}=${r.outcome.status}`), ['a/ran=fail', 'a/skipped=skip', 'a/next=pass']);
+    assert.match(formatResult(results[0]!), /shortly after this case node 0 stopped answering/);
+  });
+
   it('BLOCKS every later case by the case after which a node died for good', async () => {
     const results = await runCases({
       ...context,
