@@ -2,8 +2,8 @@
  * Observing a node through its API: subscribers that record every NOTIFICATION and answer
  * it as a case asks (valid, invalid, a raw 16-bit word, or not at all), and announcers.
  */
-import { GossipNotify, type GossipNotification } from '../generated/index.js';
-import { ApiClient } from '../runtime/api/api-client.js';
+import { GossipNotification, GossipNotify, GossipValidation, MessageType } from '../generated/index.js';
+import { ApiClient, FramedSocket, frameType } from '../runtime/api/api-client.js';
 import { equalBytes, sleep, validationWord } from './bytes.js';
 import type { CaseContext, NodeInfo } from './types.js';
 
@@ -127,8 +127,37 @@ export function announcerPreamble(context: CaseContext, dataTypes: readonly numb
 
 /** Subscribes an announcing client to `dataTypes` when the node requires it (see announcerPreamble). */
 export function prepareAnnouncer(context: CaseContext, client: ApiClient, dataTypes: readonly number[]): ApiClient {
-  if (context.announcerSubscribes) for (const dataType of dataTypes) client.notify(dataType);
+  if (context.announcerSubscribes) {
+    for (const dataType of dataTypes) client.notify(dataType);
+    answerValid(client.transport);
+  }
   return client;
+}
+
+/**
+ * Answers valid=1 to every NOTIFICATION on `socket` until it closes: an announcer that had to
+ * subscribe must not become a silent subscriber that holds up other items' validation.
+ */
+export function answerValid(socket: FramedSocket): void {
+  void (async () => {
+    while (!socket.isClosed) {
+      const frame = await socket.take(60_000, (f) => frameType(f) === MessageType.GOSSIP_NOTIFICATION);
+      if (!frame) continue;
+      try {
+        socket.write(GossipValidation.encode({ messageId: GossipNotification.decode(frame).messageId, valid: true }));
+      } catch {
+        // Not a NOTIFICATION laid out as §3 says: other cases report that.
+      }
+    }
+  })();
+}
+
+/** Writes the announcer preamble on a raw socket, and answers what it is then notified of. */
+export function preparePreamble(context: CaseContext, socket: FramedSocket, dataTypes: readonly number[]): void {
+  const preamble = announcerPreamble(context, dataTypes);
+  if (preamble.length === 0) return;
+  socket.write(preamble);
+  answerValid(socket);
 }
 
 /** Announces one item from a new connection to `node` (kept open until the case ends). */

@@ -8,7 +8,7 @@
 import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE, MessageType } from '../../generated/index.js';
 import { FramedSocket } from '../../runtime/api/api-client.js';
 import { announceWithReserved, hex, rawFrame, sleep, u16, u64 } from '../bytes.js';
-import { announceFrom, announcerPreamble, connect, prepareAnnouncer, settle, Subscriber } from '../observe.js';
+import { announceFrom, connect, prepareAnnouncer, preparePreamble, settle, Subscriber } from '../observe.js';
 import { fail, pass, type ConformanceCase } from '../types.js';
 import { describeClose, expectClose, feeds, notDelivered } from './common.js';
 import { activeLink, isOutcome, mustClose } from './p2p-common.js';
@@ -58,7 +58,7 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData(12) };
       const frame = GossipAnnounce.encode(item);
       const socket = context.track(await FramedSocket.connect(context.path.from.api));
-      socket.write(announcerPreamble(context, [dataType]));
+      preparePreamble(context, socket, [dataType]);
       await writeInPieces(socket, frame, 1);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
       return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `to the announcing node, one byte per write: ${hex(frame)}`);
@@ -99,7 +99,7 @@ export const framingCases: ConformanceCase[] = [
       const items = [typeA, typeB].map((dataType) => ({ ttl: 0, dataType, data: context.freshData() }));
       const announces = Buffer.concat(items.map((item) => GossipAnnounce.encode(item)));
       const announcer = context.track(await FramedSocket.connect(context.path.from.api));
-      announcer.write(announcerPreamble(context, [typeA, typeB]));
+      preparePreamble(context, announcer, [typeA, typeB]);
       announcer.write(announces);
       const seen = new Set<number>();
       const deadline = Date.now() + context.settings.waitMs;
@@ -199,7 +199,7 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       const frame = announceWithReserved(0, 0xff, dataType, item.data);
       const socket = context.track(await FramedSocket.connect(context.path.from.api));
-      socket.write(announcerPreamble(context, [dataType]));
+      preparePreamble(context, socket, [dataType]);
       socket.write(frame);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
       return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `to the announcing node: ${hex(frame)}`);
@@ -269,7 +269,7 @@ export const framingCases: ConformanceCase[] = [
       await settle();
       const item = { ttl: 0, dataType, data: context.freshData() };
       const socket = context.track(await FramedSocket.connect(context.path.from.api));
-      socket.write(announcerPreamble(context, [dataType]));
+      preparePreamble(context, socket, [dataType]);
       socket.write(GossipAnnounce.encode(item));
       socket.socket.end();
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
