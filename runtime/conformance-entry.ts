@@ -3,7 +3,7 @@
  * `voidphone-gossip/conformance` entry point reach the conformance suite. The suite's files may
  * move; only the paths below change with them.
  */
-export { chooseCases, listCases, runSuite } from '../test/conformance/suite.js';
-export type { Output, SuiteOptions, SuiteRun } from '../test/conformance/suite.js';
-export type { Summary } from '../test/conformance/reporters.js';
-export type { CaseResult, ConformanceCase, Group, NodeInfo, Outcome, SuiteSettings } from '../test/conformance/types.js';
+export { chooseCases, listCases, runSuite } from '../conformance/suite.js';
+export type { Output, SuiteOptions, SuiteRun } from '../conformance/suite.js';
+export type { Summary } from '../conformance/reporters.js';
+export type { CaseResult, ConformanceCase, Group, NodeInfo, Outcome, SuiteSettings } from '../conformance/types.js';

@@ -19,6 +19,9 @@ interface ConformanceOptions {
   api?: string[];
   p2p?: string[];
   set?: Record<string, string>;
+  setNode?: Record<number, Record<string, string>>;
+  exclude?: string[];
+  force?: boolean;
   group: string;
   only?: string[];
   list?: boolean;
@@ -51,15 +54,25 @@ const keyValue = (text: string, previous: Record<string, string> = {}): Record<s
   return { ...previous, [match[1]!]: match[2]! };
 };
 
+const nodeKeyValue = (text: string, previous: Record<number, Record<string, string>> = {}): Record<number, Record<string, string>> => {
+  const match = /^(\d+):([A-Za-z0-9_.-]+)=(.*)$/.exec(text);
+  if (!match) throw new InvalidArgumentError(`--set-node wants INDEX:key=value, got ${JSON.stringify(text)}`);
+  const index = Number(match[1]);
+  return { ...previous, [index]: { ...(previous[index] ?? {}), [match[2]!]: match[3]! } };
+};
+
 export function registerConformanceCommand(program: Command): void {
   program
     .command('conformance')
     .description('check a Gossip implementation against docs/protocol.md, rule by rule (see CONFORMANCE.md)')
-    .option('--spawn <command>', "start the nodes with this shell command; {config} becomes the INI path, {index} the node number")
+    .option('--spawn <command>', "start the nodes with this shell command; {config} becomes the INI path, {index} the node number, {dir} the folder of configs")
     .option('-n, --nodes <n>', 'nodes to spawn (the api group needs 3 for every case)', integer('--nodes', 1, 64), 3)
     .option('--api <addresses>', 'API addresses of running nodes, comma-separated (node 0 first)', list)
     .option('--p2p <addresses>', 'P2P addresses of those nodes, same order (enables the p2p group with --api)', list)
     .option('--set <key=value>', 'extra config key for spawned nodes ([gossip] key, or section.key); repeatable', keyValue)
+    .option('--set-node <i:key=value>', 'extra config key for node I only (wins over --set); repeatable', nodeKeyValue)
+    .option('--exclude <ids>', 'leave out these case ids or prefixes (* wildcard), comma-separated', list)
+    .option('--force', 'run the cases even when the overlay did not form (else exit 2)')
     .option('--group <group>', 'api, p2p or all', 'all')
     .option('--only <ids>', 'run only these case ids or prefixes (* wildcard), comma-separated', list)
     .option('--list', 'list the chosen cases and exit')
@@ -77,10 +90,10 @@ export function registerConformanceCommand(program: Command): void {
 }
 
 async function runConformance(given: ConformanceOptions): Promise<void> {
-  const options = { ...given, api: given.api ?? [], p2p: given.p2p ?? [], set: given.set ?? {}, only: given.only ?? [] };
+  const options = { ...given, api: given.api ?? [], p2p: given.p2p ?? [], set: given.set ?? {}, setNode: given.setNode ?? {}, only: given.only ?? [], exclude: given.exclude ?? [] };
   const groups = parseGroups(options.group);
   if (options.list) {
-    process.stdout.write(`${listCases(chooseCases(groups, options.only))}\n`);
+    process.stdout.write(`${listCases(chooseCases(groups, options.only, options.exclude))}\n`);
     return;
   }
   if (options.spawn && options.api.length > 0) throw new Error('give either --spawn or --api, not both');
@@ -98,6 +111,9 @@ async function runConformance(given: ConformanceOptions): Promise<void> {
       api: options.api,
       p2p: options.p2p,
       set: options.set,
+      setNode: options.setNode,
+      exclude: options.exclude,
+      force: options.force === true,
       groups,
       only: options.only,
       hostkeyBits: options.hostkeyBits,
@@ -118,6 +134,9 @@ async function runConformance(given: ConformanceOptions): Promise<void> {
     { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
   );
   process.exitCode = run.exitCode;
+  for (const index of Object.keys(options.setNode).map(Number)) {
+    if (index >= options.nodes) process.stderr.write(`warning: --set-node ${index}:… names no node (the run has ${options.nodes})\n`);
+  }
 }
 
 function parseGroups(text: string): Group[] {

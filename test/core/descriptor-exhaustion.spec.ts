@@ -6,30 +6,13 @@
  * serving the clients it already had, and accepts again once descriptors free up.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../runtime/api/api-client.js';
-import { freePorts, sleep } from '../support/daemon-process.js';
+import { DaemonProcess, sleep } from '../support/daemon-process.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DESCRIPTOR_LIMIT = 64;
 const HOGS = 120;
 const DATA_TYPE = 9_001;
-
-function metricsText(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get(`http://127.0.0.1:${port}/metrics`, (response) => {
-      let body = '';
-      response.setEncoding('utf8').on('data', (text: string) => (body += text));
-      response.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 /** A connection that is held open; resolves once connected or refused. */
 function hog(port: number): Promise<net.Socket> {
@@ -55,40 +38,16 @@ async function connectWithin(port: number, ms: number): Promise<ApiClient> {
 
 describe('out of file descriptors (docs/protocol.md §7.5)', function () {
   this.timeout(60_000);
-  let child: ChildProcess;
-  let output = '';
-  let workDir: string;
+  let daemon: DaemonProcess;
   let apiPort: number;
-  let metricsPort: number;
 
   before(async () => {
-    const [api, p2p, metrics] = await freePorts(3);
-    apiPort = api!;
-    metricsPort = metrics!;
-    workDir = mkdtempSync(join(tmpdir(), 'gossip-emfile-'));
-    const config = join(workDir, 'config.ini');
-    writeFileSync(
-      config,
-      ['[gossip]', `api_address = 127.0.0.1:${api}`, `p2p_address = 127.0.0.1:${p2p}`, `metrics_address = 127.0.0.1:${metrics}`,
-        'cache_size = 50', 'degree = 4', 'pow_difficulty = 0', 'validation_timeout = 5', 'verification_timeout = 5', 'rejoin_interval = 0', 'log_level = info', ''].join('\n'),
-    );
-    child = spawn('bash', ['-c', `ulimit -n ${DESCRIPTOR_LIMIT}; exec "${process.execPath}" bin/gossip.js daemon -c "${config}"`], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => (output += text));
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => (output += text));
-    const deadline = Date.now() + 20_000;
-    while (!output.includes('gossip daemon listening')) {
-      assert.ok(child.exitCode === null, `the daemon exited: ${output}`);
-      assert.ok(Date.now() < deadline, `the daemon did not start: ${output}`);
-      await sleep(100);
-    }
+    daemon = await DaemonProcess.start({ descriptorLimit: DESCRIPTOR_LIMIT, withMetrics: true, gossip: { log_level: 'info' } });
+    apiPort = daemon.api.port;
   });
 
-  after(() => {
-    child.kill('SIGKILL');
-    rmSync(workDir, { recursive: true, force: true });
+  after(async () => {
+    await daemon.stop();
   });
 
   it('logs and counts EMFILE, keeps serving existing clients, and recovers', async () => {
@@ -99,8 +58,8 @@ describe('out of file descriptors (docs/protocol.md §7.5)', function () {
 
     const hogs = await Promise.all(Array.from({ length: HOGS }, () => hog(apiPort)));
     await sleep(1_500); // the watch looks once a second
-    const refusals = output.split('\n').filter((line) => line.includes('out of file descriptors'));
-    assert.ok(refusals.length >= 1, `nothing logged about running out of descriptors: ${output.slice(-2_000)}`);
+    const refusals = daemon.output.split('\n').filter((line) => line.includes('out of file descriptors'));
+    assert.ok(refusals.length >= 1, `nothing logged about running out of descriptors: ${daemon.output.slice(-2_000)}`);
     assert.ok(refusals.length <= 3, `not rate-limited: ${refusals.length} lines`);
 
     // Existing clients are still served.
@@ -117,10 +76,8 @@ describe('out of file descriptors (docs/protocol.md §7.5)', function () {
     announcer.announce({ ttl: 1, dataType: DATA_TYPE + 1, data: Buffer.from('after recovery') });
     assert.ok(await late.nextNotification(3_000), 'a new client was not served after descriptors freed up');
 
-    const text = await metricsText(metricsPort);
-    const counted = /^gossip_descriptors_exhausted_total (\d+)/m.exec(text);
-    assert.ok(counted && Number(counted[1]) > 0, 'running out of descriptors was not counted');
+    assert.ok((await daemon.metric('gossip_descriptors_exhausted_total')) > 0, 'running out of descriptors was not counted');
     for (const client of [subscriber, announcer, late]) client.destroy();
-    assert.equal(child.exitCode, null, 'the daemon died');
+    assert.equal(daemon.isAlive, true, 'the daemon died');
   });
 });

@@ -41,6 +41,8 @@ export interface DaemonProcessOptions {
   readonly startupTimeoutMs?: number;
   /** Options for node itself, before bin/gossip.js (e.g. `--cpu-prof`). */
   readonly nodeArgs?: readonly string[];
+  /** Run under `ulimit -n` of this many descriptors (out-of-descriptor tests). */
+  readonly descriptorLimit?: number;
 }
 
 /** Test defaults: tiny proof of work, fast timeouts, no re-joining, a fixed topology. */
@@ -101,10 +103,12 @@ export class DaemonProcess {
     const configPath = join(workDir, 'config.ini');
     const ini = ['[gossip]', ...Object.entries(keys).map(([key, value]) => `${key} = ${value}`), options.extraIni ?? ''];
     writeFileSync(configPath, `${ini.join('\n')}\n`);
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/gossip.js', 'daemon', '-c', configPath], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = [...(options.nodeArgs ?? []), 'bin/gossip.js', 'daemon', '-c', configPath];
+    const [command, commandArgs] =
+      options.descriptorLimit === undefined
+        ? [process.execPath, args]
+        : ['bash', ['-c', `ulimit -n ${options.descriptorLimit}; exec "$0" "$@"`, process.execPath, ...args]];
+    const child = spawn(command, commandArgs, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const daemon = new DaemonProcess(child, configPath, workDir);
     try {
       await daemon.waitForListening(options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS);

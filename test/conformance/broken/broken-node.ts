@@ -11,6 +11,15 @@
  * - `splits-frames`: every frame to API clients is written in two pieces (§1).
  * - `no-local-delivery`: other local subscribers are not notified of a local ANNOUNCE
  *   (§3.1; some real implementations do this).
+ * - `closes-unsubscribed-announcer`: a connection that announces a type it has not
+ *   subscribed to is closed (one real implementation does this).
+ * - `wedges-on-largest-frame`: after an ANNOUNCE of the largest size (65535 bytes) the node
+ *   stops reading every API connection, old and new (it still accepts them), as a node
+ *   deadlocked on a frame it cannot forward would.
+ * - `degree-as-fanout`: each item is pushed to `degree` random links instead of all of them
+ *   (one real implementation reads `degree` so).
+ *
+ * Bugs are per node: the suite's `--set-node I:broken_bugs=…` switches one on one node only.
  *
  * Run: node --import tsx test/conformance/broken/broken-node.ts CONFIG.ini
  */
@@ -18,12 +27,20 @@ import { createHash, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import ini from 'ini';
-import { decodeFrame, GossipAnnounce, GossipNotification, MessageType, type GossipAnnounce as Announce } from '../../../generated/index.js';
+import { decodeFrame, GossipAnnounce, GossipNotification, MAX_FRAME_SIZE, MessageType, type GossipAnnounce as Announce } from '../../../generated/index.js';
 import { parseEndpoint } from '../../../runtime/api/api-client.js';
 import { FrameReader } from '../../../runtime/core/framer.js';
 import { runLink, type P2pBug, type P2pSettings } from './broken-p2p.js';
 
-type Bug = 'echo-to-announcer' | 'ignores-invalid' | 'splits-frames' | 'no-local-delivery' | P2pBug;
+type Bug =
+  | 'echo-to-announcer'
+  | 'ignores-invalid'
+  | 'splits-frames'
+  | 'no-local-delivery'
+  | 'closes-unsubscribed-announcer'
+  | 'wedges-on-largest-frame'
+  | 'degree-as-fanout'
+  | P2pBug;
 
 const configPath = process.argv[2];
 if (!configPath) {
@@ -33,6 +50,9 @@ if (!configPath) {
 const section = (ini.parse(readFileSync(configPath, 'utf8')) as { gossip?: Record<string, string> }).gossip ?? {};
 const bugs = new Set(String(section.broken_bugs ?? '').split(',').map((s) => s.trim()).filter(Boolean) as Bug[]);
 const validationTimeoutMs = Number(section.validation_timeout ?? 5) * 1000;
+const degree = Number(section.degree ?? 1);
+/** `wedges-on-largest-frame`: set once the node has read a 65535-byte ANNOUNCE. */
+let isWedged = false;
 
 interface ApiClientState {
   readonly socket: net.Socket;
@@ -81,7 +101,12 @@ function notify(client: ApiClientState, item: Announce): number {
 
 function pushToPeers(item: Announce, except: net.Socket | null): void {
   const frame = GossipAnnounce.encode(item);
-  for (const peer of peers) if (peer !== except) peer.write(frame);
+  let targets = [...peers].filter((peer) => peer !== except);
+  if (bugs.has('degree-as-fanout')) {
+    // A random `degree` of them, as if degree were the push fanout.
+    targets = targets.map((peer) => ({ peer, key: Math.random() })).sort((a, b) => a.key - b.key).slice(0, degree).map((entry) => entry.peer);
+  }
+  for (const peer of targets) peer.write(frame);
 }
 
 function announceLocally(item: Announce, announcer: ApiClientState): void {
@@ -129,6 +154,7 @@ function answered(pending: PendingItem, client: ApiClientState, isValid: boolean
 }
 
 function serveApi(socket: net.Socket): void {
+  if (isWedged) return; // accepted, never read
   const client: ApiClientState = { socket, types: new Set(), pending: new Map(), writes: Promise.resolve() };
   clients.add(client);
   const reader = new FrameReader();
@@ -142,9 +168,17 @@ function serveApi(socket: net.Socket): void {
   socket.on('close', drop);
   socket.on('error', drop);
   socket.on('data', (chunk: Buffer) => {
+    if (isWedged) return;
     try {
       for (const bytes of reader.push(chunk)) {
         const frame = decodeFrame(bytes);
+        if (frame.type === MessageType.GOSSIP_ANNOUNCE && bugs.has('wedges-on-largest-frame') && bytes.length === MAX_FRAME_SIZE) {
+          isWedged = true;
+          return;
+        }
+        if (frame.type === MessageType.GOSSIP_ANNOUNCE && bugs.has('closes-unsubscribed-announcer') && !client.types.has(frame.message.dataType)) {
+          throw new Error('announce of a type this connection did not subscribe to');
+        }
         if (frame.type === MessageType.GOSSIP_ANNOUNCE) announceLocally(frame.message, client);
         else if (frame.type === MessageType.GOSSIP_NOTIFY) client.types.add(frame.message.dataType);
         else if (frame.type === MessageType.GOSSIP_VALIDATION) {

@@ -2,9 +2,9 @@
  * Shared steps of the p2p group: which node the suite talks to (the last one: a leaf of the
  * star, so node 0 keeps its links) and getting an active, verified link to it.
  */
-import type { FramedSocket } from '../../../runtime/api/api-client.js';
+import type { FramedSocket } from '../../runtime/api/api-client.js';
 import { hex } from '../bytes.js';
-import { MessageType } from '../../../generated/index.js';
+import { MessageType } from '../../generated/index.js';
 import { proofAllowanceMs, SuiteListener, SuitePeer, type HandshakeFailure } from '../peer.js';
 import { fail, skip, type CaseContext, type NodeInfo, type Outcome } from '../types.js';
 

@@ -12,11 +12,11 @@ import {
   GossipVerificationRequest,
   GossipVerificationResponse,
   MessageType,
-} from '../../generated/index.js';
-import { FramedSocket, frameType, type Endpoint } from '../../runtime/api/api-client.js';
-import { PowPool } from '../../runtime/pow/pool.js';
-import { proofDigest } from '../../runtime/pow/preimage.js';
-import { hasProofOfWork, leadingZeroBits } from '../../runtime/pow/verify.js';
+} from '../generated/index.js';
+import { FramedSocket, frameType, type Endpoint } from '../runtime/api/api-client.js';
+import { PowPool } from '../runtime/pow/pool.js';
+import { proofDigest } from '../runtime/pow/preimage.js';
+import { hasProofOfWork, leadingZeroBits } from '../runtime/pow/verify.js';
 import { hex } from './bytes.js';
 import type { CaseContext } from './types.js';
 

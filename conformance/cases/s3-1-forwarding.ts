@@ -1,14 +1,16 @@
 /**
  * docs/protocol.md §3.1, forwarding: an item from a peer is forwarded only after EVERY local
  * subscriber answered valid=1; valid=0, silence past validation_timeout, or no subscriber at
- * all stop it; ttl limits the hops. Observed on the path node 1 → node 0 → node 2 (what
- * `--spawn` sets up with degree = 1): subscribers on node 0 decide, node 2 tells whether the
+ * all stop it; ttl limits the hops. Observed on a two-hop path shown to work: node 1 → node 0
+ * → node 2 (what `--spawn` sets up with degree = 1), or on one node of our §4 wire protocol
+ * suite peer A → node 0 → suite peer B: subscribers on node 0 decide, the far end tells whether the
  * item went on. Negative cases send a control item first, so a missing path SKIPs.
  */
 import { sleep } from '../bytes.js';
-import { describeItem, settle, Subscriber } from '../observe.js';
+import { describeItem, settle } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
-import { announceOnNode1, arrivesWithin, controlReaches, forwardedAnyway, NO_PATH, notDelivered, reachedFar, twoHop } from './common.js';
+import { announceOnNode1, arrivesWithin, controlReaches, farName, farObserver, forwardedAnyway, NO_PATH, notDelivered, reachedFar, sourceName, twoHop } from './common.js';
+import { suiteLinks } from './peer-path.js';
 
 export const forwardingCases: ConformanceCase[] = [
   {
@@ -17,17 +19,64 @@ export const forwardingCases: ConformanceCase[] = [
     section: '3.1',
     requirement: 'An item from a peer that every local subscriber called valid=1 is forwarded (ttl 0, node 1 → 0 → 2).',
     minNodes: 3,
+    needs: ['announce-unsubscribed'],
+    provides: 'path:leaf-to-leaf',
     async run(context) {
+      // Three items, each must arrive: a path that works only sometimes (an item pushed to a
+      // random subset of links) is no path the later cases can rely on.
+      const ITEMS = 3;
+      const path = await twoHop(context, ['valid']);
+      const items = [];
+      for (let i = 0; i < ITEMS; i++) items.push(await announceOnNode1(context, path.dataType));
+      const arrived = await Promise.all(items.map((item) => path.far.waitFor(item.data, context.settings.waitMs)));
+      const count = arrived.filter((got) => got !== null).length;
+      if (count === ITEMS) return pass();
+      const notified = items.filter((item) => path.hub[0]!.find(item.data)).length;
+      return fail({
+        message: `${farName(context)} received ${count} of ${ITEMS} items (node 0 notified its subscriber of ${notified}, who answered valid=1${count > 0 ? '; some but not all: an implementation that reads degree as its push fanout forwards to a random subset of links' : ''})`,
+        sent: `${ITEMS} ANNOUNCEs on ${sourceName(context)}, e.g. ${describeItem(items[0]!)}; valid=1 on node 0`,
+        expected: `every item on ${farName(context)}`,
+        got: `${count} within ${context.settings.waitMs} ms`,
+      });
+    },
+  },
+  {
+    id: 'api/3.1/forward-between-suite-peers',
+    group: 'api',
+    section: '3.1',
+    requirement: 'On fewer than 3 nodes of our §4 wire protocol: an item a suite peer pushes to node 0, called valid=1 there, is forwarded to another suite peer.',
+    minNodes: 1,
+    provides: 'path:peer-to-peer',
+    timeoutMs: 60_000,
+    async run(context) {
+      if (context.nodes.length >= 3) return skip('3 nodes or more: the two-hop cases use leaf → leaf (api/3.1/forward-after-valid)');
+      const links = await suiteLinks(context);
+      if (typeof links === 'string') return skip(`no two-hop path on ${context.nodes.length} node(s) without our §4 wire protocol: ${links}`);
       const path = await twoHop(context, ['valid']);
       const item = await announceOnNode1(context, path.dataType);
       if (await path.far.waitFor(item.data, context.settings.waitMs)) return pass();
       const atHub = path.hub[0]!.find(item.data) ? 'node 0 notified its subscriber, who answered valid=1' : 'node 0 never notified its subscriber';
       return fail({
-        message: `node 2 did not receive the item (${atHub})`,
-        sent: `ANNOUNCE on node 1: ${describeItem(item)}; valid=1 on node 0`,
-        expected: 'a NOTIFICATION on node 2',
+        message: `${farName(context)} did not receive the item (${atHub})`,
+        sent: `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; valid=1 on node 0`,
+        expected: `the item on ${farName(context)}`,
         got: `nothing within ${context.settings.waitMs} ms`,
       });
+    },
+  },
+  {
+    id: 'api/3.1/ttl-1-delivered',
+    group: 'api',
+    section: '3.1',
+    requirement: 'An item arriving from a peer with ttl 1 is delivered to local subscribers (precondition of the ttl cases: the last hop of any ttl).',
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop'],
+    provides: 'ttl-1-delivery',
+    async run(context) {
+      const path = await twoHop(context, ['valid']);
+      const item = await announceOnNode1(context, path.dataType, 1);
+      if (await path.hub[0]!.waitFor(item.data, context.settings.waitMs)) return pass();
+      return notDelivered(context, 'to the subscriber on node 0', item, context.settings.waitMs, `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}`);
     },
   },
   {
@@ -35,13 +84,14 @@ export const forwardingCases: ConformanceCase[] = [
     group: 'api',
     section: '3.1',
     requirement: 'An item a local subscriber called valid=0 is not forwarded.',
-    minNodes: 3,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop'],
     async run(context) {
       const path = await twoHop(context, ['valid']);
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       path.hub[0]!.answerWith('invalid');
       const item = await announceOnNode1(context, path.dataType);
-      if (await reachedFar(context, path, item)) return forwardedAnyway(item, 'node 0 answered valid=0');
+      if (await reachedFar(context, path, item)) return forwardedAnyway(context, item, 'node 0 answered valid=0');
       return pass();
     },
   },
@@ -50,13 +100,14 @@ export const forwardingCases: ConformanceCase[] = [
     group: 'api',
     section: '3.1',
     requirement: 'One valid=0 among several subscribers drops the item: EVERY subscriber must answer valid=1.',
-    minNodes: 3,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop'],
     async run(context) {
       const path = await twoHop(context, ['valid', 'valid']);
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       path.hub[1]!.answerWith('invalid');
       const item = await announceOnNode1(context, path.dataType);
-      if (await reachedFar(context, path, item)) return forwardedAnyway(item, 'one of two subscribers on node 0 answered valid=0');
+      if (await reachedFar(context, path, item)) return forwardedAnyway(context, item, 'one of two subscribers on node 0 answered valid=0');
       return pass();
     },
   },
@@ -65,7 +116,8 @@ export const forwardingCases: ConformanceCase[] = [
     group: 'api',
     section: '3.1',
     requirement: 'VALIDATION reads valid as word & 1: word 0x8001 means valid.',
-    minNodes: 3,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop'],
     async run(context) {
       const path = await twoHop(context, [{ word: 0x8001 }]);
       const item = await announceOnNode1(context, path.dataType);
@@ -73,8 +125,8 @@ export const forwardingCases: ConformanceCase[] = [
       if (!path.hub[0]!.find(item.data)) return skip('node 0 never notified its subscriber (see api/3.1/forward-after-valid)');
       return fail({
         message: 'node 0 did not forward an item validated with reserved bits set',
-        sent: `ANNOUNCE on node 1: ${describeItem(item)}; VALIDATION word 0x8001 on node 0`,
-        expected: 'a NOTIFICATION on node 2',
+        sent: `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; VALIDATION word 0x8001 on node 0`,
+        expected: `the item on ${farName(context)}`,
         got: `nothing within ${context.settings.waitMs} ms`,
       });
     },
@@ -84,13 +136,14 @@ export const forwardingCases: ConformanceCase[] = [
     group: 'api',
     section: '3.1',
     requirement: 'VALIDATION reads valid as word & 1: word 0xfffe means invalid.',
-    minNodes: 3,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop'],
     async run(context) {
       const path = await twoHop(context, ['valid']);
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       path.hub[0]!.answerWith({ word: 0xfffe });
       const item = await announceOnNode1(context, path.dataType);
-      if (await reachedFar(context, path, item)) return forwardedAnyway(item, 'node 0 answered with word 0xfffe (valid bit 0)');
+      if (await reachedFar(context, path, item)) return forwardedAnyway(context, item, 'node 0 answered with word 0xfffe (valid bit 0)');
       return pass();
     },
   },
@@ -99,7 +152,8 @@ export const forwardingCases: ConformanceCase[] = [
     group: 'api',
     section: '3.1',
     requirement: 'An item nobody validates within validation_timeout is dropped; a later valid=1 does not revive it.',
-    minNodes: 3,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop'],
     timeoutMs: 60_000,
     async run(context) {
       const timeoutMs = context.settings.validationTimeoutMs;
@@ -113,7 +167,7 @@ export const forwardingCases: ConformanceCase[] = [
       await sleep(timeoutMs + context.settings.quietMs);
       path.hub[0]!.client.validate(notified.messageId, true);
       if (await arrivesWithin(path.far, item.data, context.settings.quietMs)) {
-        return forwardedAnyway(item, `node 0's subscriber answered only after validation_timeout (${timeoutMs} ms)`);
+        return forwardedAnyway(context, item, `node 0's subscriber answered only after validation_timeout (${timeoutMs} ms)`);
       }
       return pass();
     },
@@ -123,7 +177,8 @@ export const forwardingCases: ConformanceCase[] = [
     group: 'api',
     section: '3.1',
     requirement: 'A subscriber that disconnects without answering no longer counts: the others decide.',
-    minNodes: 3,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop'],
     async run(context) {
       const path = await twoHop(context, ['valid', 'none']);
       const leaver = path.hub[1]!;
@@ -134,8 +189,8 @@ export const forwardingCases: ConformanceCase[] = [
       if (await path.far.waitFor(item.data, waitMs)) return pass();
       return fail({
         message: 'node 0 did not forward the item after the silent subscriber left',
-        sent: `ANNOUNCE on node 1: ${describeItem(item)}; on node 0 one subscriber valid=1, one disconnects unanswered`,
-        expected: `a NOTIFICATION on node 2 within ${waitMs} ms (before validation_timeout)`,
+        sent: `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; on node 0 one subscriber valid=1, one disconnects unanswered`,
+        expected: `the item on ${farName(context)} within ${waitMs} ms (before validation_timeout)`,
         got: 'nothing',
       });
     },
@@ -145,15 +200,16 @@ export const forwardingCases: ConformanceCase[] = [
     group: 'api',
     section: '3.1',
     requirement: 'An item from a peer of a type no local module subscribed to is neither delivered nor forwarded.',
-    minNodes: 3,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop'],
     async run(context) {
       const control = await twoHop(context, ['valid']);
       if (!(await controlReaches(context, control))) return skip(NO_PATH);
       const dataType = context.freshDataType();
-      const far = await Subscriber.open(context, context.nodes[2]!, [dataType]);
+      const far = await farObserver(context, dataType);
       await settle();
       const item = await announceOnNode1(context, dataType);
-      if (await arrivesWithin(far, item.data, 2 * context.settings.quietMs)) return forwardedAnyway(item, 'no module on node 0 subscribed to its type');
+      if (await arrivesWithin(far, item.data, 2 * context.settings.quietMs)) return forwardedAnyway(context, item, 'no module on node 0 subscribed to its type');
       return pass();
     },
   },
@@ -162,14 +218,15 @@ export const forwardingCases: ConformanceCase[] = [
     group: 'api',
     section: '3.1',
     requirement: "A connection's subscriptions end when it closes (node 0 then has no subscriber and stops forwarding).",
-    minNodes: 3,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop'],
     async run(context) {
       const path = await twoHop(context, ['valid']);
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       path.hub[0]!.destroy();
       await settle();
       const item = await announceOnNode1(context, path.dataType);
-      if (await arrivesWithin(path.far, item.data, 2 * context.settings.quietMs)) return forwardedAnyway(item, "node 0's only subscriber had disconnected");
+      if (await arrivesWithin(path.far, item.data, 2 * context.settings.quietMs)) return forwardedAnyway(context, item, "node 0's only subscriber had disconnected");
       return pass();
     },
   },
@@ -178,18 +235,19 @@ export const forwardingCases: ConformanceCase[] = [
     group: 'api',
     section: '3.1',
     requirement: 'ttl 1: direct neighbours deliver the item locally and do not forward it.',
-    minNodes: 3,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop', 'ttl-1-delivery'],
     async run(context) {
       const path = await twoHop(context, ['valid']);
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       const item = await announceOnNode1(context, path.dataType, 1);
       const atHub = await path.hub[0]!.waitFor(item.data, context.settings.waitMs);
       const atFar = await arrivesWithin(path.far, item.data, context.settings.quietMs);
-      if (atFar) return forwardedAnyway(item, 'it was announced with ttl 1');
+      if (atFar) return forwardedAnyway(context, item, 'it was announced with ttl 1');
       if (!atHub) {
         return fail({
           message: 'the direct neighbour (node 0) did not deliver a ttl-1 item',
-          sent: `ANNOUNCE on node 1: ${describeItem(item)}`,
+          sent: `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}`,
           expected: 'a NOTIFICATION on node 0',
           got: `nothing within ${context.settings.waitMs} ms`,
         });
@@ -202,13 +260,14 @@ export const forwardingCases: ConformanceCase[] = [
     group: 'api',
     section: '3.1',
     requirement: 'ttl 2 lets an item travel two hops (1 → 0 → 2), like ttl 0 (unlimited) does.',
-    minNodes: 3,
+    minNodes: 1,
+    needs: ['announce-unsubscribed', 'two-hop', 'ttl-1-delivery'],
     async run(context) {
       const path = await twoHop(context, ['valid']);
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       const item = await announceOnNode1(context, path.dataType, 2);
       if (await path.far.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered('to node 2', item, context.settings.waitMs, `ANNOUNCE on node 1: ${describeItem(item)}; valid=1 on node 0 (the same with ttl 0 arrived)`);
+      return notDelivered(context, `to ${farName(context)}`, item, context.settings.waitMs, `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; valid=1 on node 0 (the same with ttl 0 arrived)`);
     },
   },
 ];

@@ -3,7 +3,7 @@
  * wrong nonce, too few zero bits, a replayed nonce, or none within verification_timeout, and
  * a PEER REQUEST nonce accepts one PEER RESPONSE per address family.
  */
-import { GossipPeerResponse, GossipVerificationResponse, MessageType } from '../../../generated/index.js';
+import { GossipPeerResponse, GossipVerificationResponse, MessageType } from '../../generated/index.js';
 import { disprove, nonceAt, prove } from '../peer.js';
 import { pass, skip, type ConformanceCase } from '../types.js';
 import { bootstrappedOrSkip, greetedLink, handshakeFailed, isOutcome, mustClose } from './p2p-common.js';

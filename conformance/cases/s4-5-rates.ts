@@ -4,8 +4,8 @@
  * solve PEER RESPONSE proofs back to back). The interval is the one the suite is told
  * (`--set peer_request_interval=…`, default 60 s).
  */
-import { GossipPeerRequest, MessageType } from '../../../generated/index.js';
-import { DEFAULT_PEER_REQUEST_INTERVAL_S } from '../../../runtime/constants.js';
+import { GossipPeerRequest, MessageType } from '../../generated/index.js';
+import { DEFAULT_PEER_REQUEST_INTERVAL_S } from '../../runtime/constants.js';
 import { proofAllowanceMs, randomNonce } from '../peer.js';
 import { fail, skip, type ConformanceCase } from '../types.js';
 import { activeLink, isOutcome, mustClose } from './p2p-common.js';

@@ -2,8 +2,8 @@
  * Observing a node through its API: subscribers that record every NOTIFICATION and answer
  * it as a case asks (valid, invalid, a raw 16-bit word, or not at all), and announcers.
  */
-import type { GossipNotification } from '../../generated/index.js';
-import { ApiClient } from '../../runtime/api/api-client.js';
+import { GossipNotification, GossipNotify, GossipValidation, MessageType } from '../generated/index.js';
+import { ApiClient, FramedSocket, frameType } from '../runtime/api/api-client.js';
 import { equalBytes, sleep, validationWord } from './bytes.js';
 import type { CaseContext, NodeInfo } from './types.js';
 
@@ -102,14 +102,79 @@ export async function connect(context: CaseContext, node: NodeInfo): Promise<Api
   return context.track(await ApiClient.connect(node.api));
 }
 
+interface Announcer {
+  readonly client: ApiClient;
+  /** Set when the node closed the connection: ms after the ANNOUNCE. */
+  closedAfterMs: number | null;
+}
+
+/** Per case: the connection each item was announced on (to say what happened when it was not delivered). */
+const announcers = new WeakMap<CaseContext, Map<string, Announcer>>();
+
+/** The connection `data` was announced on in this case, if announceFrom sent it. */
+export function announcerOf(context: CaseContext, data: Uint8Array): Announcer | undefined {
+  return announcers.get(context)?.get(Buffer.from(data).toString('hex'));
+}
+
+/**
+ * What an announcing connection sends before its ANNOUNCEs: nothing, or (when the node closes
+ * announcers not subscribed to the type, see CaseContext.announcerSubscribes) a NOTIFY per type.
+ */
+export function announcerPreamble(context: CaseContext, dataTypes: readonly number[]): Uint8Array {
+  if (!context.announcerSubscribes) return new Uint8Array(0);
+  return Buffer.concat(dataTypes.map((dataType) => GossipNotify.encode({ dataType })));
+}
+
+/** Subscribes an announcing client to `dataTypes` when the node requires it (see announcerPreamble). */
+export function prepareAnnouncer(context: CaseContext, client: ApiClient, dataTypes: readonly number[]): ApiClient {
+  if (context.announcerSubscribes) {
+    for (const dataType of dataTypes) client.notify(dataType);
+    answerValid(client.transport);
+  }
+  return client;
+}
+
+/**
+ * Answers valid=1 to every NOTIFICATION on `socket` until it closes: an announcer that had to
+ * subscribe must not become a silent subscriber that holds up other items' validation.
+ */
+export function answerValid(socket: FramedSocket): void {
+  void (async () => {
+    while (!socket.isClosed) {
+      const frame = await socket.take(60_000, (f) => frameType(f) === MessageType.GOSSIP_NOTIFICATION);
+      if (!frame) continue;
+      try {
+        socket.write(GossipValidation.encode({ messageId: GossipNotification.decode(frame).messageId, valid: true }));
+      } catch {
+        // Not a NOTIFICATION laid out as §3 says: other cases report that.
+      }
+    }
+  })();
+}
+
+/** Writes the announcer preamble on a raw socket, and answers what it is then notified of. */
+export function preparePreamble(context: CaseContext, socket: FramedSocket, dataTypes: readonly number[]): void {
+  const preamble = announcerPreamble(context, dataTypes);
+  if (preamble.length === 0) return;
+  socket.write(preamble);
+  answerValid(socket);
+}
+
 /** Announces one item from a new connection to `node` (kept open until the case ends). */
 export async function announceFrom(
   context: CaseContext,
   node: NodeInfo,
   item: { ttl: number; dataType: number; data: Uint8Array },
 ): Promise<ApiClient> {
-  const client = await connect(context, node);
+  const client = prepareAnnouncer(context, await connect(context, node), [item.dataType]);
+  const sentAt = performance.now();
   client.announce(item);
+  const announcer: Announcer = { client, closedAfterMs: null };
+  void client.waitClosed(60_000).then((closed) => {
+    if (closed) announcer.closedAfterMs = Math.round(performance.now() - sentAt);
+  });
+  if (!announcers.has(context)) announcers.set(context, new Map());
+  announcers.get(context)!.set(Buffer.from(item.data).toString('hex'), announcer);
   return client;
 }
 

@@ -4,9 +4,9 @@
  * peers; an altered PEER RESPONSE (its proof binds every entry through the list digest, runtime/pow/preimage.ts) closes the connection.
  * The last two need a node that dials the suite, so they run with --spawn only.
  */
-import { GossipPeerRequest, GossipPeerResponse, MessageType } from '../../../generated/index.js';
-import { formatEndpoint } from '../../../runtime/api/api-client.js';
-import { hasProofOfWork } from '../../../runtime/pow/verify.js';
+import { GossipPeerRequest, GossipPeerResponse, MessageType } from '../../generated/index.js';
+import { formatEndpoint } from '../../runtime/api/api-client.js';
+import { hasProofOfWork } from '../../runtime/pow/verify.js';
 import { hex } from '../bytes.js';
 import { nonceAt, proofAllowanceMs, prove, randomNonce } from '../peer.js';
 import { fail, pass, type ConformanceCase } from '../types.js';

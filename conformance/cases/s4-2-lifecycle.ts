@@ -2,7 +2,7 @@
  * docs/protocol.md §4.2 Connection life cycle: the accepting side asks for a proof, the link
  * becomes active after both proofs, and before that only HELLO, 506 and 507 are accepted.
  */
-import { GossipAnnounce, GossipPeerRequest, MessageType } from '../../../generated/index.js';
+import { GossipAnnounce, GossipPeerRequest, MessageType } from '../../generated/index.js';
 import { describeItem, settle, Subscriber } from '../observe.js';
 import { randomNonce } from '../peer.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';

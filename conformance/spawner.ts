@@ -12,7 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { formatEndpoint, type Endpoint } from '../../runtime/api/api-client.js';
+import { formatEndpoint, type Endpoint } from '../runtime/api/api-client.js';
 import type { ExtraNode, NodeInfo } from './types.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -30,6 +30,8 @@ export interface SpawnOptions {
   readonly nodes: number;
   /** Extra keys: `key` goes to [gossip], `section.key` to [section]; they win over ours. */
   readonly set: Readonly<Record<string, string>>;
+  /** `--set-node I:key=value`: extra keys for node I only, winning over `set`. */
+  readonly setNode?: Readonly<Record<number, Readonly<Record<string, string>>>>;
   /** RSA hostkey size (§5 asks for 4096; smaller keys start faster). */
   readonly hostkeyBits: number;
   readonly startupTimeoutMs: number;
@@ -38,9 +40,35 @@ export interface SpawnOptions {
 }
 
 interface Running {
-  readonly child: ChildProcess;
+  child: ChildProcess;
   readonly logPath: string;
+  readonly command: string;
   exited: boolean;
+  exitCode: number | null;
+  exitSignal: string | null;
+  restarts: number;
+}
+
+/** One node's files and addresses, all fixed before the first node starts (nodes.json). */
+export interface NodeFiles {
+  readonly index: number;
+  readonly api: string;
+  readonly p2p: string;
+  readonly config: string;
+  readonly hostkey: string;
+  /** The hostkey's public half (SPKI PEM), for implementations with pre-shared identities. */
+  readonly publicKey: string;
+  readonly log: string;
+  readonly bootstrapper: string | null;
+}
+
+/** How a spawned node ended (or that it still runs), for the JSON report. */
+export interface NodeStatus {
+  readonly index: number;
+  readonly running: boolean;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly restarts: number;
 }
 
 export class Cluster {
@@ -57,21 +85,105 @@ export class Cluster {
     process.once('exit', this.killOnExit);
   }
 
-  /** Starts node 0, waits for it, then the others (which bootstrap from node 0). */
+  /**
+   * Writes every hostkey, config and nodes.json first (so that an implementation with
+   * pre-shared identities can learn its peers), then starts node 0, waits for its API port,
+   * then the others (which bootstrap from node 0).
+   */
   async start(): Promise<void> {
-    const keys = await Promise.all(Array.from({ length: this.options.nodes }, () => this.makeHostkey()));
-    const first = await this.startNode(0, keys[0]!, null, {});
-    this.nodes.push(first);
-    const others = await Promise.all(
-      keys.slice(1).map((key, offset) => this.startNode(offset + 1, key, first.p2p, {})),
-    );
-    this.nodes.push(...others);
+    const count = this.options.nodes;
+    const keys = await Promise.all(Array.from({ length: count }, () => this.makeHostkey()));
+    const ports = await freePorts(2 * count);
+    const files: NodeFiles[] = keys.map((_, index) => ({
+      index,
+      api: formatEndpoint({ host: HOST, port: ports[2 * index]! }),
+      p2p: formatEndpoint({ host: HOST, port: ports[2 * index + 1]! }),
+      config: join(this.workDir, `node-${index}.ini`),
+      hostkey: join(this.workDir, `node-${index}.pem`),
+      publicKey: join(this.workDir, `node-${index}.pub.pem`),
+      log: join(this.workDir, `node-${index}.log`),
+      bootstrapper: index === 0 ? null : formatEndpoint({ host: HOST, port: ports[1]! }),
+    }));
+    for (const [index, node] of files.entries()) {
+      writeFileSync(node.hostkey, keys[index]!.privateKey, { mode: 0o600 });
+      writeFileSync(node.publicKey, keys[index]!.publicKey);
+    }
+    writeFileSync(join(this.workDir, 'nodes.json'), `${JSON.stringify(files, null, 2)}\n`);
+    for (const node of files) {
+      const set = { ...this.options.set, ...(this.options.setNode?.[node.index] ?? {}) };
+      const peers = files.filter((other) => other.index !== node.index).map((other) => other.p2p).join(',');
+      const filled = Object.fromEntries(Object.entries(set).map(([key, value]) => [key, fillPlaceholders(value, { index: node.index, dir: this.workDir, peers })]));
+      writeFileSync(node.config, nodeConfig({ hostkeyPath: node.hostkey, api: parseHostPort(node.api), p2p: parseHostPort(node.p2p), bootstrapper: node.bootstrapper ? parseHostPort(node.bootstrapper) : null, set: filled }));
+    }
+    this.files = files;
+    this.nodes.push(await this.launch(files[0]!));
+    this.nodes.push(...(await Promise.all(files.slice(1).map((node) => this.launch(node)))));
+  }
+
+  /** Every node's files and addresses (what nodes.json holds). */
+  files: NodeFiles[] = [];
+
+  /** Whether node `index`'s process has exited. */
+  hasExited(index: number): boolean {
+    return this.running[index]?.exited ?? false;
+  }
+
+  /** How each of the N nodes ended, or that it runs. */
+  statuses(): NodeStatus[] {
+    return this.running.slice(0, this.options.nodes).map((running, index) => ({
+      index,
+      running: !running.exited,
+      exitCode: running.exitCode,
+      signal: running.exitSignal,
+      restarts: running.restarts,
+    }));
+  }
+
+  /** Stops node `index` (if it still runs) and starts it again with the same config and ports. */
+  async restart(index: number): Promise<void> {
+    const running = this.running[index];
+    const node = this.files[index];
+    if (!running || !node) throw new Error(`node ${index} was not started by the suite`);
+    await this.stopOne(running);
+    // The command's shell may exit before the node it started lets go of its ports: wait
+    // until the old API port refuses, so that the new node's port is not mistaken for it.
+    const api = parseHostPort(node.api);
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (Date.now() < deadline && (await canConnect(api))) await new Promise((resolve) => setTimeout(resolve, PORT_POLL_MS));
+    const restarts = running.restarts + 1;
+    const again = this.spawnCommand(running.command, running.logPath);
+    again.restarts = restarts;
+    this.running[index] = again;
+    await this.waitForPort(api, again, index);
+  }
+
+  private async launch(node: NodeFiles): Promise<NodeInfo> {
+    const command = this.options.command.replaceAll('{config}', shellQuote(node.config)).replaceAll('{index}', String(node.index)).replaceAll('{dir}', shellQuote(this.workDir));
+    const running = this.spawnCommand(command, node.log);
+    this.running[node.index] = running;
+    const api = parseHostPort(node.api);
+    await this.waitForPort(api, running, node.index);
+    return { index: node.index, api, p2p: parseHostPort(node.p2p) };
+  }
+
+  private spawnCommand(command: string, logPath: string): Running {
+    const log = openSync(logPath, 'a');
+    // Own process group (detached) so that stopping kills the whole tree the command made.
+    const child = spawn('/bin/sh', ['-c', command], { cwd: this.options.cwd, detached: true, stdio: ['ignore', log, log] });
+    closeSync(log);
+    const running: Running = { child, logPath, command, exited: false, exitCode: null, exitSignal: null, restarts: 0 };
+    child.once('exit', (code, signal) => {
+      running.exited = true;
+      running.exitCode = code;
+      running.exitSignal = signal;
+    });
+    return running;
   }
 
   /** One more node with `overrides` in its config (used by p2p cases where the suite must be dialed). */
   async spawnExtra(overrides: Record<string, string>): Promise<ExtraNode> {
     const index = this.options.nodes + this.extraCount++;
-    const node = await this.startNode(index, await this.makeHostkey(), null, overrides);
+    const node = await this.startNode(index, (await this.makeHostkey()).privateKey, null, overrides);
     const running = this.running[this.running.length - 1]!;
     return { ...node, stop: () => this.stopOne(running) };
   }
@@ -93,13 +205,12 @@ export class Cluster {
     }
   }
 
-  private async makeHostkey(): Promise<string> {
-    const { privateKey } = await generateKeyPairAsync('rsa', {
+  private async makeHostkey(): Promise<{ privateKey: string; publicKey: string }> {
+    return generateKeyPairAsync('rsa', {
       modulusLength: this.options.hostkeyBits,
       publicKeyEncoding: { type: 'spki', format: 'pem' },
       privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
     });
-    return privateKey;
   }
 
   private async startNode(index: number, hostkeyPem: string, bootstrapper: Endpoint | null, overrides: Record<string, string>): Promise<NodeInfo> {
@@ -111,15 +222,8 @@ export class Cluster {
     const configPath = join(this.workDir, `node-${index}.ini`);
     writeFileSync(configPath, nodeConfig({ hostkeyPath, api, p2p, bootstrapper, set: { ...this.options.set, ...overrides } }));
     const logPath = join(this.workDir, `node-${index}.log`);
-    const log = openSync(logPath, 'a');
-    const command = this.options.command.replaceAll('{config}', shellQuote(configPath)).replaceAll('{index}', String(index));
-    // Own process group (detached) so that stopping kills the whole tree the command made.
-    const child = spawn('/bin/sh', ['-c', command], { cwd: this.options.cwd, detached: true, stdio: ['ignore', log, log] });
-    closeSync(log);
-    const running: Running = { child, logPath, exited: false };
-    child.once('exit', () => {
-      running.exited = true;
-    });
+    const command = this.options.command.replaceAll('{config}', shellQuote(configPath)).replaceAll('{index}', String(index)).replaceAll('{dir}', shellQuote(this.workDir));
+    const running = this.spawnCommand(command, logPath);
     this.running[index] = running;
     await this.waitForPort(api, running, index);
     return { index, api, p2p };
@@ -206,6 +310,16 @@ export function nodeConfig(input: {
     lines.push(`[${section}]`, ...Object.entries(values).map(([key, value]) => `${key} = ${value}`), '');
   }
   return lines.join('\n');
+}
+
+/** `{index}`, `{dir}` and `{peers}` (the other nodes' P2P addresses, comma-separated) in a --set value. */
+export function fillPlaceholders(value: string, fill: { index: number; dir: string; peers: string }): string {
+  return value.replaceAll('{index}', String(fill.index)).replaceAll('{dir}', fill.dir).replaceAll('{peers}', fill.peers);
+}
+
+function parseHostPort(text: string): Endpoint {
+  const colon = text.lastIndexOf(':');
+  return { host: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
 }
 
 /** `count` distinct free TCP ports on the loopback host. */
