@@ -38,7 +38,11 @@ const SUBSCRIBER_COUNTS = (option('subscribers') ?? '1,10,50').split(',').map(Nu
 const FIXED_RATE_SECONDS = Number(option('seconds') ?? 3);
 const CPU_PROFILE_DIR = option('cpu-prof');
 const MODES = (option('modes') ?? 'throughput,fixed').split(',');
-if (SUBSCRIBER_COUNTS.some((n) => !Number.isInteger(n) || n < 1) || !(FIXED_RATE_SECONDS > 0) || MODES.some((m) => m !== 'throughput' && m !== 'fixed')) {
+if (
+  SUBSCRIBER_COUNTS.some((n) => !Number.isInteger(n) || n < 1) ||
+  !(FIXED_RATE_SECONDS > 0) ||
+  MODES.some((m) => m !== 'throughput' && m !== 'fixed')
+) {
   throw new Error('usage: bench:api [-- --subscribers 1,10,50 --seconds 3 --modes throughput,fixed --cpu-prof DIR]');
 }
 
@@ -128,7 +132,11 @@ async function quiesce(subscribers: Subscriber[]): Promise<void> {
   for (const subscriber of subscribers) subscriber.reset();
 }
 
-async function throughputRun(announcer: net.Socket, subscribers: Subscriber[], itemBytes: 64 | 4096): Promise<RunResult> {
+async function throughputRun(
+  announcer: net.Socket,
+  subscribers: Subscriber[],
+  itemBytes: 64 | 4096,
+): Promise<RunResult> {
   const items = Math.ceil(THROUGHPUT_NOTIFICATIONS[itemBytes] / subscribers.length);
   await quiesce(subscribers);
   const started = performance.now();
@@ -146,7 +154,7 @@ async function fixedRateRun(announcer: net.Socket, subscribers: Subscriber[], it
   await quiesce(subscribers);
   const started = performance.now();
   // Paced by the clock, one item per write, catching up if a timer fires late.
-  for (let sent = 0; sent < items; ) {
+  for (let sent = 0; sent < items;) {
     const due = Math.floor(((performance.now() - started) / 1000) * FIXED_RATE_PER_S) + 1;
     while (sent < Math.min(due, items)) {
       announcer.write(announceFrame(itemBytes));
@@ -158,7 +166,13 @@ async function fixedRateRun(announcer: net.Socket, subscribers: Subscriber[], it
   return summarise(`${FIXED_RATE_PER_S}/s`, subscribers, itemBytes, items, (finished - started) / 1000);
 }
 
-function summarise(mode: RunResult['mode'], subscribers: Subscriber[], itemBytes: number, items: number, seconds: number): RunResult {
+function summarise(
+  mode: RunResult['mode'],
+  subscribers: Subscriber[],
+  itemBytes: number,
+  items: number,
+  seconds: number,
+): RunResult {
   const latencies = subscribers.flatMap((s) => s.latenciesMs).sort((a, b) => a - b);
   return {
     subscribers: subscribers.length,
@@ -225,8 +239,12 @@ function writeLatencyPlot(runs: RunResult[]): string {
 async function main(): Promise<void> {
   const cores = availableParallelism();
   // The load average says how much other work shared the cores: latency tails follow it.
-  const load = loadavg().map((value) => value.toFixed(2)).join(' ');
-  console.log(`bench:api: ${cores} cores (${cpus()[0]?.model ?? 'unknown cpu'}), load average ${load}, node ${process.version}; daemon spawned from the CLI, clients in this process, loopback`);
+  const load = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+  console.log(
+    `bench:api: ${cores} cores (${cpus()[0]?.model ?? 'unknown cpu'}), load average ${load}, node ${process.version}; daemon spawned from the CLI, clients in this process, loopback`,
+  );
   const results: RunResult[] = [];
   const total = SUBSCRIBER_COUNTS.length * ITEM_SIZES.length * MODES.length;
   for (const count of SUBSCRIBER_COUNTS) {
@@ -242,7 +260,10 @@ async function main(): Promise<void> {
       await sleep(200); // the NOTIFYs are handled
       for (const itemBytes of ITEM_SIZES) {
         for (const mode of MODES) {
-          const result = mode === 'throughput' ? await throughputRun(announcer, subscribers, itemBytes) : await fixedRateRun(announcer, subscribers, itemBytes);
+          const result =
+            mode === 'throughput'
+              ? await throughputRun(announcer, subscribers, itemBytes)
+              : await fixedRateRun(announcer, subscribers, itemBytes);
           results.push(result);
           progress(`[${results.length}/${total}] ${describe(result)}`);
         }
@@ -255,13 +276,22 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\n${table(results)}\n`);
-  if (MODES.includes('fixed')) console.log(`latency plot: ${writeLatencyPlot(results.filter((r) => r.mode !== 'throughput'))}`);
-  console.log(`load average at the end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+  if (MODES.includes('fixed'))
+    console.log(`latency plot: ${writeLatencyPlot(results.filter((r) => r.mode !== 'throughput'))}`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
+  );
   if (!MODES.includes('throughput') || !MODES.includes('fixed')) return;
-  const best64 = Math.max(...results.filter((r) => r.itemBytes === 64 && r.mode === 'throughput').map((r) => r.delivered / r.seconds));
+  const best64 = Math.max(
+    ...results.filter((r) => r.itemBytes === 64 && r.mode === 'throughput').map((r) => r.delivered / r.seconds),
+  );
   const worstP99 = Math.max(...results.filter((r) => r.mode !== 'throughput').map((r) => r.p99));
-  console.log(`targets: >= 50,000 notifications/s with 64 B items: ${best64 >= 50_000 ? 'met' : 'MISSED'} (best ${Math.round(best64)}/s);`
-    + ` p99 < 5 ms at ${FIXED_RATE_PER_S} items/s: ${worstP99 < 5 ? 'met' : 'MISSED'} (worst ${worstP99.toFixed(2)} ms)`);
+  console.log(
+    `targets: >= 50,000 notifications/s with 64 B items: ${best64 >= 50_000 ? 'met' : 'MISSED'} (best ${Math.round(best64)}/s);` +
+      ` p99 < 5 ms at ${FIXED_RATE_PER_S} items/s: ${worstP99 < 5 ? 'met' : 'MISSED'} (worst ${worstP99.toFixed(2)} ms)`,
+  );
 }
 
 await main();

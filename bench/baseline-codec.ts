@@ -14,7 +14,13 @@ export type BaselineMessage =
   | { type: typeof ANNOUNCE; ttl: number; dataType: number; data: Uint8Array }
   | { type: typeof NOTIFY; dataType: number }
   | { type: typeof VALIDATION; messageId: number; valid: boolean }
-  | { type: typeof PEER_RESPONSE; nonce: bigint; challenge: bigint; isIpv6: boolean; entries: { addr: Uint8Array; port: number }[] };
+  | {
+      type: typeof PEER_RESPONSE;
+      nonce: bigint;
+      challenge: bigint;
+      isIpv6: boolean;
+      entries: { addr: Uint8Array; port: number }[];
+    };
 
 export function baselineDecode(frame: Uint8Array): BaselineMessage {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);

@@ -42,7 +42,8 @@ function number(name: string, fallback: number, minimum: number): number {
 
 function numbers(name: string, fallback: string, minimum: number): number[] {
   const values = option(name, fallback).split(',').map(Number);
-  if (values.some((v) => !Number.isInteger(v) || v < minimum)) throw new Error(`--${name} needs integers ≥ ${minimum}, comma-separated`);
+  if (values.some((v) => !Number.isInteger(v) || v < minimum))
+    throw new Error(`--${name} needs integers ≥ ${minimum}, comma-separated`);
   return values;
 }
 
@@ -73,7 +74,9 @@ async function formNetwork(
 ): Promise<{ cluster: BenchCluster; workload: Workload; attempts: number; reach: number }> {
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
-    progress(`${name}: starting daemons, waiting for ≥ ${settings.degree} links per node (attempt ${attempt}/${FORM_ATTEMPTS})`);
+    progress(
+      `${name}: starting daemons, waiting for ≥ ${settings.degree} links per node (attempt ${attempt}/${FORM_ATTEMPTS})`,
+    );
     const cluster: BenchCluster =
       mode === 'in-process'
         ? await startInProcessCluster(settings, FORM_TIMEOUT_MS)
@@ -99,7 +102,9 @@ async function formNetwork(
       return { cluster, workload, attempts: attempt, reach };
     }
     // Rotation is off, so nothing would ever join the parts: start a fresh network.
-    progress(`${name}: ${formed} but PARTITIONED: the second warm-up item reached ${reach}/${settings.nodes} subscribers; retrying`);
+    progress(
+      `${name}: ${formed} but PARTITIONED: the second warm-up item reached ${reach}/${settings.nodes} subscribers; retrying`,
+    );
     workload.close();
     await cluster.close();
   }
@@ -127,7 +132,14 @@ async function measure(mode: ClusterMode, settings: ClusterSettings, random: () 
     };
     await new Promise((resolve) => setTimeout(resolve, 300)); // duplicates still in flight
     const after = await cluster.counters();
-    const identity = { mode, nodes: settings.nodes, degree: settings.degree, formationAttempts: attempts, warmUpReach: reach, benchProcess };
+    const identity = {
+      mode,
+      nodes: settings.nodes,
+      degree: settings.degree,
+      formationAttempts: attempts,
+      warmUpReach: reach,
+      benchProcess,
+    };
     const summary = summarise(identity, result, before, after, (performance.now() - runStarted) / 1000);
     progress(
       `${name}: delivery ${(summary.deliveryRatio * 100).toFixed(2)} %, last p99 ${summary.last.p99.toFixed(1)} ms, ` +
@@ -145,8 +157,11 @@ async function main(): Promise<void> {
   const benchStarted = performance.now();
   const random = seededRandom(SEED);
   const plan: [ClusterMode, ClusterSettings][] = [];
-  for (const nodes of NODES) for (const degree of DEGREES) plan.push(['in-process', { nodes, degree, powDifficulty: POW_DIFFICULTY }]);
-  if (PROCESS_NODES > 0) for (const degree of PROCESS_DEGREES) plan.push(['processes', { nodes: PROCESS_NODES, degree, powDifficulty: POW_DIFFICULTY }]);
+  for (const nodes of NODES)
+    for (const degree of DEGREES) plan.push(['in-process', { nodes, degree, powDifficulty: POW_DIFFICULTY }]);
+  if (PROCESS_NODES > 0)
+    for (const degree of PROCESS_DEGREES)
+      plan.push(['processes', { nodes: PROCESS_NODES, degree, powDifficulty: POW_DIFFICULTY }]);
   const setup =
     `${ITEMS} items per configuration, one every ${INTERVAL_MS} ms at a random node (seed ${SEED}), ttl 0, 64-byte data; ` +
     `pow_difficulty ${POW_DIFFICULTY}; rotation off; max_peers = 2 × degree; ` +
@@ -156,8 +171,17 @@ async function main(): Promise<void> {
   for (const [mode, settings] of plan) summaries.push(await measure(mode, settings, random));
 
   const table = resultsTable(summaries);
-  const gossipsub = `GossipSub: about ${GOSSIPSUB_DUPLICATES_AT_D8} duplicates per node per item at mesh degree 8 (ProbeLab 2024, (k − 2)/2); ` +
-    `flooding here: ${summaries.filter((s) => s.degree === 8).map((s) => `${s.duplicatesPerNodeItem.toFixed(2)} (${s.mode} N=${s.nodes}, ${s.links.mean.toFixed(1)} links/node)`).join(', ') || 'no degree-8 run'}.`;
+  const gossipsub =
+    `GossipSub: about ${GOSSIPSUB_DUPLICATES_AT_D8} duplicates per node per item at mesh degree 8 (ProbeLab 2024, (k − 2)/2); ` +
+    `flooding here: ${
+      summaries
+        .filter((s) => s.degree === 8)
+        .map(
+          (s) =>
+            `${s.duplicatesPerNodeItem.toFixed(2)} (${s.mode} N=${s.nodes}, ${s.links.mean.toFixed(1)} links/node)`,
+        )
+        .join(', ') || 'no degree-8 run'
+    }.`;
   process.stdout.write(`\nbench:net — ${setup}\n\n${table}\n\n${gossipsub}\n`);
   if (JSON_FILE) writeFileSync(JSON_FILE, `${JSON.stringify(summaries)}\n`);
   // --no-doc leaves the committed plots alone too: they must match the doc's tables.
@@ -184,7 +208,11 @@ async function main(): Promise<void> {
       '',
       ...plots.map((p) => `![${p}](img/${p})`),
     ].join('\n');
-    progress(updateDoc(DOC, section) ? `results written into ${relative(ROOT, DOC)}` : `${relative(ROOT, DOC)} has no results markers: not updated`);
+    progress(
+      updateDoc(DOC, section)
+        ? `results written into ${relative(ROOT, DOC)}`
+        : `${relative(ROOT, DOC)} has no results markers: not updated`,
+    );
   }
   progress(`done in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
 }

@@ -14,7 +14,12 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { promisify } from 'node:util';
-import { CHALLENGE_OFFSET, GossipPeerResponse, GossipVerificationResponse, MAX_FRAME_SIZE } from '../generated/index.js';
+import {
+  CHALLENGE_OFFSET,
+  GossipPeerResponse,
+  GossipVerificationResponse,
+  MAX_FRAME_SIZE,
+} from '../generated/index.js';
 import { ChallengeSearch } from '../runtime/pow/kernel.js';
 import { PowPool } from '../runtime/pow/pool.js';
 import { proofPreimage } from '../runtime/pow/preimage.js';
@@ -49,7 +54,10 @@ function peerResponse(entries: number, isIpv6: boolean): Uint8Array {
     nonce: randomNonce(),
     challenge: 0n,
     isIpv6,
-    entries: Array.from({ length: entries }, () => ({ addr: randomBytes(isIpv6 ? 16 : 4), port: 1 + (randomBytes(2).readUInt16BE() % 65535) })),
+    entries: Array.from({ length: entries }, () => ({
+      addr: randomBytes(isIpv6 ? 16 : 4),
+      port: 1 + (randomBytes(2).readUInt16BE() % 65535),
+    })),
   });
 }
 
@@ -97,7 +105,15 @@ function kernelRate(frame: Uint8Array, seconds = SECONDS): number {
 async function opensslRate(): Promise<{ rate: number; version: string } | null> {
   try {
     const run = promisify(execFile);
-    const { stdout } = await run('openssl', ['speed', '-evp', 'sha256', '-bytes', '16', '-seconds', String(Math.round(SECONDS))]);
+    const { stdout } = await run('openssl', [
+      'speed',
+      '-evp',
+      'sha256',
+      '-bytes',
+      '16',
+      '-seconds',
+      String(Math.round(SECONDS)),
+    ]);
     const version = (await run('openssl', ['version'])).stdout.trim();
     // Result line: "sha256   110610.70k" (thousands of bytes per second for 16-byte inputs).
     const match = /^sha256\s+([\d.]+)k\s*$/m.exec(stdout);
@@ -124,7 +140,11 @@ interface SolveStats {
  * Solves `runs` proofs of `bits` per kind on one pool, alternating the kinds so that load
  * from other work hits them alike; each kind's solve times (sorted, ms) and attempts.
  */
-async function poolSolves(kinds: { label: string; makeFrame: () => Uint8Array }[], bits: number, runs: number): Promise<SolveStats[]> {
+async function poolSolves(
+  kinds: { label: string; makeFrame: () => Uint8Array }[],
+  bits: number,
+  runs: number,
+): Promise<SolveStats[]> {
   const pool = new PowPool();
   const stats: SolveStats[] = kinds.map((kind) => ({ ...kind, times: [], hashes: 0 }));
   try {
@@ -159,7 +179,10 @@ function responseCases(): ResponseCase[] {
   const cases: ResponseCase[] = [{ label: 'VERIFICATION RESPONSE', frame: verificationResponse() }];
   for (const isIpv6 of [false, true]) {
     for (const entries of [1, 30, 100, mostEntries(isIpv6)]) {
-      cases.push({ label: `PEER RESPONSE, ${entries} ${isIpv6 ? 'IPv6' : 'IPv4'}`, frame: peerResponse(entries, isIpv6) });
+      cases.push({
+        label: `PEER RESPONSE, ${entries} ${isIpv6 ? 'IPv6' : 'IPv4'}`,
+        frame: peerResponse(entries, isIpv6),
+      });
     }
   }
   return cases;
@@ -181,10 +204,18 @@ async function main(): Promise<void> {
   // kept: load from other work on a shared machine then hits all rows alike and shows least.
   progress('warming the kernel up (WebAssembly tier-up) …');
   kernelRate(verificationResponse(), 1);
-  const cases = responseCases().map(({ label, frame }) => ({ label, frame, preimage: proofPreimage(frame), whole: 0, current: 0 }));
+  const cases = responseCases().map(({ label, frame }) => ({
+    label,
+    frame,
+    preimage: proofPreimage(frame),
+    whole: 0,
+    current: 0,
+  }));
   const sliceSeconds = SECONDS / SLICES;
   for (let slice = 0; slice < SLICES; slice++) {
-    progress(`kernel, round ${slice + 1}/${SLICES}: every response, whole frame then current rule, ${sliceSeconds.toFixed(1)} s each …`);
+    progress(
+      `kernel, round ${slice + 1}/${SLICES}: every response, whole frame then current rule, ${sliceSeconds.toFixed(1)} s each …`,
+    );
     for (const c of cases) {
       c.whole = Math.max(c.whole, kernelRate(c.frame, sliceSeconds));
       c.current = Math.max(c.current, kernelRate(c.preimage, sliceSeconds));
@@ -196,7 +227,9 @@ async function main(): Promise<void> {
     const started = performance.now();
     for (let i = 0; i < 200; i++) proofPreimage(frame);
     const digestUs = ((performance.now() - started) * 1000) / 200;
-    progress(`  ${label} (${frame.length} B): ${mega(whole)} → ${mega(current)}, list digest ${digestUs.toFixed(1)} µs`);
+    progress(
+      `  ${label} (${frame.length} B): ${mega(whole)} → ${mega(current)}, list digest ${digestUs.toFixed(1)} µs`,
+    );
     return { label, bytes: frame.length, wholeBlocks: blocksOf(frame.length), whole, current, digestUs };
   });
 
@@ -214,7 +247,11 @@ async function main(): Promise<void> {
   const rows = [
     ['node:crypto createHash per attempt (20 B)', mega(baseline), vsOpenssl(baseline)],
     ['WebAssembly SIMD kernel (20 B, 1 block)', mega(kernel), vsOpenssl(kernel)],
-    [`openssl speed -evp sha256, 16 B${openssl ? ` (${openssl.version.split(' ').slice(0, 2).join(' ')})` : ''}`, openssl ? mega(openssl.rate) : 'n/a', openssl ? '1.00x' : 'n/a'],
+    [
+      `openssl speed -evp sha256, 16 B${openssl ? ` (${openssl.version.split(' ').slice(0, 2).join(' ')})` : ''}`,
+      openssl ? mega(openssl.rate) : 'n/a',
+      openssl ? '1.00x' : 'n/a',
+    ],
   ];
   console.log(`\nSHA-256 hashes/s on one core (${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version})\n`);
   console.log('| hasher | hashes/s per core | vs openssl |');
@@ -224,21 +261,33 @@ async function main(): Promise<void> {
 
   // The VERIFICATION RESPONSE's two columns hash the same bytes: the better is the reference.
   const reference = Math.max(perResponse[0]!.whole, perResponse[0]!.current);
-  console.log(`\nProof attempts/s on one core (WebAssembly kernel, best of ${SLICES} rounds): before-style (SHA-256 of the whole frame) vs current rule`);
-  console.log('(PEER RESPONSE: SHA-256 of frame[0..20) ‖ SHA-256(frame[20..end)), 52 bytes; the list digest is made once per solve)\n');
-  console.log('| response | bytes | whole frame: blocks | whole frame: attempts/s | current rule: attempts/s | current / VERIFICATION | list digest per solve |');
+  console.log(
+    `\nProof attempts/s on one core (WebAssembly kernel, best of ${SLICES} rounds): before-style (SHA-256 of the whole frame) vs current rule`,
+  );
+  console.log(
+    '(PEER RESPONSE: SHA-256 of frame[0..20) ‖ SHA-256(frame[20..end)), 52 bytes; the list digest is made once per solve)\n',
+  );
+  console.log(
+    '| response | bytes | whole frame: blocks | whole frame: attempts/s | current rule: attempts/s | current / VERIFICATION | list digest per solve |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (const r of perResponse) {
-    console.log(`| ${r.label} | ${r.bytes} | ${r.wholeBlocks} | ${mega(r.whole)} | ${mega(r.current)} | ${(r.current / reference).toFixed(2)}x | ${r.label.startsWith('PEER') ? `${r.digestUs.toFixed(1)} µs` : '-'} |`);
+    console.log(
+      `| ${r.label} | ${r.bytes} | ${r.wholeBlocks} | ${mega(r.whole)} | ${mega(r.current)} | ${(r.current / reference).toFixed(2)}x | ${r.label.startsWith('PEER') ? `${r.digestUs.toFixed(1)} µs` : '-'} |`,
+    );
   }
 
-  console.log(`\n24-bit proofs with PowPool, ${availableParallelism()} workers, ${RUNS} runs each, kinds alternating (random nonces):\n`);
+  console.log(
+    `\n24-bit proofs with PowPool, ${availableParallelism()} workers, ${RUNS} runs each, kinds alternating (random nonces):\n`,
+  );
   console.log('| response | attempts/s, all workers | median | p90 | min | max |');
   console.log('|---|---|---|---|---|---|');
   for (const { label, times, hashes } of solves) {
     const seconds = times.reduce((sum, t) => sum + t, 0) / 1000;
     const ms = (t: number): string => `${t.toFixed(0)} ms`;
-    console.log(`| ${label} | ${mega(hashes / seconds)} | ${ms(percentile(times, 50))} | ${ms(percentile(times, 90))} | ${ms(times[0]!)} | ${ms(times.at(-1)!)} |`);
+    console.log(
+      `| ${label} | ${mega(hashes / seconds)} | ${ms(percentile(times, 50))} | ${ms(percentile(times, 90))} | ${ms(times[0]!)} | ${ms(times.at(-1)!)} |`,
+    );
   }
 }
 

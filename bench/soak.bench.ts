@@ -20,7 +20,14 @@ import { parseArgs } from 'node:util';
 import { percentile, ascending } from './net/stats.js';
 import { linePlotSvg } from './net/svg-plot.js';
 import { sleep } from '../test/support/network.js';
-import { CountingSubscriber, CrashingClients, Flooder, nonReadingSubscriber, startProbeProcess, type ProbeResult } from './soak/clients.js';
+import {
+  CountingSubscriber,
+  CrashingClients,
+  Flooder,
+  nonReadingSubscriber,
+  startProbeProcess,
+  type ProbeResult,
+} from './soak/clients.js';
 import { metricsOf, rssOf, startSoakCluster, sumOf, type SoakCluster } from './soak/daemons.js';
 
 const FLOOD_TYPE = 41_000;
@@ -71,7 +78,9 @@ class RssSampler {
 async function waitForMesh(cluster: SoakCluster): Promise<void> {
   const want = cluster.daemons.length - 1;
   for (let waited = 0; waited < 60_000; waited += MESH_POLL_MS) {
-    const links = await Promise.all(cluster.daemons.map(async (d) => sumOf(await metricsOf(d.index), 'gossip_peers', { state: 'active' })));
+    const links = await Promise.all(
+      cluster.daemons.map(async (d) => sumOf(await metricsOf(d.index), 'gossip_peers', { state: 'active' })),
+    );
     if (links.every((n) => n >= want)) return log(`mesh formed: active links ${links.join(' ')}`);
     await sleep(MESH_POLL_MS);
   }
@@ -83,7 +92,8 @@ async function queueLine(cluster: SoakCluster): Promise<string> {
   const parts = await Promise.all(
     cluster.daemons.map(async (d) => {
       const s = await metricsOf(d.index).catch(() => []);
-      const kib = (server: string, queue: string) => (sumOf(s, 'gossip_queue_bytes', { server, queue }) / 1024).toFixed(0);
+      const kib = (server: string, queue: string) =>
+        (sumOf(s, 'gossip_queue_bytes', { server, queue }) / 1024).toFixed(0);
       return `n${d.index} rq ${kib('api', 'receive')}/${kib('p2p', 'receive')} KiB, p2p sq ${kib('p2p', 'send')} KiB, gate shut ${sumOf(s, 'gossip_flow_gate_shut_total')}`;
     }),
   );
@@ -110,12 +120,20 @@ async function dropsByReason(cluster: SoakCluster): Promise<Map<string, number[]
     const samples = await metricsOf(daemon.index).catch(() => []);
     for (const s of samples.filter((x) => x.name === 'gossip_items_dropped_total')) {
       const reason = s.labels.reason ?? '?';
-      if (!byReason.has(reason)) byReason.set(reason, cluster.daemons.map(() => 0));
+      if (!byReason.has(reason))
+        byReason.set(
+          reason,
+          cluster.daemons.map(() => 0),
+        );
       byReason.get(reason)![daemon.index] = s.value;
     }
     const stalls = sumOf(samples, 'gossip_send_stalls_total');
     if (stalls > 0) {
-      if (!byReason.has('(links closed: send stalled)')) byReason.set('(links closed: send stalled)', cluster.daemons.map(() => 0));
+      if (!byReason.has('(links closed: send stalled)'))
+        byReason.set(
+          '(links closed: send stalled)',
+          cluster.daemons.map(() => 0),
+        );
       byReason.get('(links closed: send stalled)')![daemon.index] = stalls;
     }
   }
@@ -129,13 +147,20 @@ benchLoopDelay.enable();
 function printProbes(probes: ProbeResult): void {
   const sorted = ascending(probes.latencies);
   const expected = probes.sent * probes.receivers;
-  log(`honest probes: ${sorted.length} of ${expected} delivered (${probes.sent} sent x ${probes.receivers} subscribers)`);
+  log(
+    `honest probes: ${sorted.length} of ${expected} delivered (${probes.sent} sent x ${probes.receivers} subscribers)`,
+  );
   if (sorted.length > 0) {
-    log(`probe latency ms: p50 ${percentile(sorted, 50).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)!.toFixed(1)}`);
+    log(
+      `probe latency ms: p50 ${percentile(sorted, 50).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)!.toFixed(1)}`,
+    );
   }
-  if (probes.slowest.length > 0) log(`slowest probes [ms, to receiver #, sent at s]: ${JSON.stringify(probes.slowest.slice(0, 6))}`);
+  if (probes.slowest.length > 0)
+    log(`slowest probes [ms, to receiver #, sent at s]: ${JSON.stringify(probes.slowest.slice(0, 6))}`);
   log(`probes slower than 50 ms: ${probes.latencies.filter((ms) => ms > 50).length}`);
-  log(`(event-loop delay ms of the probe process: p99 ${probes.loopDelayP99Ms.toFixed(1)}, max ${probes.loopDelayMaxMs.toFixed(1)}; of the bench process: p99 ${(benchLoopDelay.percentile(99) / 1e6).toFixed(1)}, max ${(benchLoopDelay.max / 1e6).toFixed(1)})`);
+  log(
+    `(event-loop delay ms of the probe process: p99 ${probes.loopDelayP99Ms.toFixed(1)}, max ${probes.loopDelayMaxMs.toFixed(1)}; of the bench process: p99 ${(benchLoopDelay.percentile(99) / 1e6).toFixed(1)}, max ${(benchLoopDelay.max / 1e6).toFixed(1)})`,
+  );
 }
 
 async function printDrops(cluster: SoakCluster): Promise<void> {
@@ -147,10 +172,12 @@ async function printRss(sampler: RssSampler, baseline: number[]): Promise<void> 
   for (const [i, points] of sampler.series.entries()) {
     const max = Math.max(...points.map(([, v]) => v));
     const heap = sumOf(await metricsOf(i).catch(() => []), 'nodejs_heap_size_used_bytes') / 2 ** 20;
-    log(`node ${i} RSS MB: before traffic ${baseline[i]!.toFixed(0)}  max ${max.toFixed(0)}  end ${sampler.latest(i).toFixed(0)} (V8 heap used at end ${heap.toFixed(0)})`);
+    log(
+      `node ${i} RSS MB: before traffic ${baseline[i]!.toFixed(0)}  max ${max.toFixed(0)}  end ${sampler.latest(i).toFixed(0)} (V8 heap used at end ${heap.toFixed(0)})`,
+    );
   }
   writeFileSync(
-    args.svg!,
+    args.svg,
     linePlotSvg({
       title: `bench:soak (${mode}): resident memory per daemon`,
       xLabel: 'seconds',
@@ -185,11 +212,15 @@ async function flood(cluster: SoakCluster, sampler: RssSampler, baseline: number
   await flooder.run(endpoints[0]!, items);
   clearInterval(watch);
   const writtenMs = Date.now() - started;
-  log(`flood: ${items} items written in ${writtenMs} ms (${Math.round((items / writtenMs) * 1000)}/s as TCP let the client)`);
+  log(
+    `flood: ${items} items written in ${writtenMs} ms (${Math.round((items / writtenMs) * 1000)}/s as TCP let the client)`,
+  );
   await untilStable(subscribers, 60);
   const probes = await prober.stop();
   const accepted = sumOf(await metricsOf(0), 'gossip_items_announced_total');
-  log(`node 0 accepted ${accepted} of ${items}; delivered to the subscribers on nodes 1..${nodes - 1}: ${subscribers.map((s) => s.seen.size).join(', ')}`);
+  log(
+    `node 0 accepted ${accepted} of ${items}; delivered to the subscribers on nodes 1..${nodes - 1}: ${subscribers.map((s) => s.seen.size).join(', ')}`,
+  );
   printProbes(probes);
   await printDrops(cluster);
   await printRss(sampler, baseline);
@@ -219,7 +250,9 @@ async function soak(cluster: SoakCluster, sampler: RssSampler, baseline: number[
     if (Math.round(elapsed) % 10 === 0) {
       log(`  ${await stateLine(cluster)}`);
       const rss = cluster.daemons.map((_, i) => sampler.latest(i).toFixed(0)).join(' ');
-      log(`t=${elapsed.toFixed(0)}s RSS MB ${rss} | flood written ${flooder.written} | crashes ${crashers.crashes} | node ${stalled.index} ${stopped ? 'stopped' : 'running'}`);
+      log(
+        `t=${elapsed.toFixed(0)}s RSS MB ${rss} | flood written ${flooder.written} | crashes ${crashers.crashes} | node ${stalled.index} ${stopped ? 'stopped' : 'running'}`,
+      );
     }
     await sleep(1_000);
   }
@@ -229,7 +262,9 @@ async function soak(cluster: SoakCluster, sampler: RssSampler, baseline: number[
   stalled.process.kill('SIGCONT');
   await untilStable(floodSubscribers, 20);
   const accepted = sumOf(await metricsOf(0), 'gossip_items_announced_total', {});
-  log(`flood: ${flooder.written} items written by the client, ${accepted} announced at node 0 (flood + probes' none: probes are on node 1); flood subscribers got ${floodSubscribers.map((s) => s.seen.size).join(', ')}`);
+  log(
+    `flood: ${flooder.written} items written by the client, ${accepted} announced at node 0 (flood + probes' none: probes are on node 1); flood subscribers got ${floodSubscribers.map((s) => s.seen.size).join(', ')}`,
+  );
   printProbes(probes);
   await printDrops(cluster);
   await printRss(sampler, baseline);

@@ -6,7 +6,9 @@ import { HEADER_SIZE, MessageType, writeFrameHeader } from '../generated/index.j
 
 /** Hex with a space every 4 bytes; long inputs are cut after `limit` bytes. */
 export function hex(bytes: Uint8Array, limit = 64): string {
-  const shown = Buffer.from(bytes.subarray(0, limit)).toString('hex').replace(/(.{8})(?=.)/g, '$1 ');
+  const shown = Buffer.from(bytes.subarray(0, limit))
+    .toString('hex')
+    .replace(/(.{8})(?=.)/g, '$1 ');
   return bytes.length > limit ? `${shown} … (${bytes.length} bytes)` : shown;
 }
 

@@ -39,27 +39,35 @@ export class NodeHealth {
   async check(facts: ReadonlyMap<Fact, FactState>): Promise<{ index: number; what: string }[]> {
     const hasLocal = facts.get('path:local')?.ok === true;
     const hasLeafToHub = facts.get('path:leaf-to-hub')?.ok === true;
-    const problems = await Promise.all(this.nodes.map(async (node) => {
-      if (this.cluster?.hasExited(node.index)) return { index: node.index, what: 'exited' };
-      let client: ApiClient;
-      try {
-        client = await ApiClient.connect(node.api, this.waitMs);
-      } catch (error) {
-        return { index: node.index, what: `no longer accepts API connections (${error instanceof Error ? error.message : String(error)})` };
-      }
-      client.destroy();
-      let route: { from: NodeInfo; to: NodeInfo; name: string } | null = null;
-      if (hasLocal) route = { from: node, to: node, name: 'locally' };
-      else if (hasLeafToHub && node.index > 0) route = { from: node, to: this.nodes[0]!, name: 'to node 0' };
-      if (!route) return null;
-      const delivered = await this.roundTrip(route.from.api, route.to.api);
-      if (delivered) {
-        this.answeredBefore.add(node.index);
-        return null;
-      }
-      if (!this.answeredBefore.has(node.index)) return null;
-      return { index: node.index, what: `stopped answering: a probe item announced on it was not delivered ${route.name} within ${this.waitMs} ms (it was before)` };
-    }));
+    const problems = await Promise.all(
+      this.nodes.map(async (node) => {
+        if (this.cluster?.hasExited(node.index)) return { index: node.index, what: 'exited' };
+        let client: ApiClient;
+        try {
+          client = await ApiClient.connect(node.api, this.waitMs);
+        } catch (error) {
+          return {
+            index: node.index,
+            what: `no longer accepts API connections (${error instanceof Error ? error.message : String(error)})`,
+          };
+        }
+        client.destroy();
+        let route: { from: NodeInfo; to: NodeInfo; name: string } | null = null;
+        if (hasLocal) route = { from: node, to: node, name: 'locally' };
+        else if (hasLeafToHub && node.index > 0) route = { from: node, to: this.nodes[0]!, name: 'to node 0' };
+        if (!route) return null;
+        const delivered = await this.roundTrip(route.from.api, route.to.api);
+        if (delivered) {
+          this.answeredBefore.add(node.index);
+          return null;
+        }
+        if (!this.answeredBefore.has(node.index)) return null;
+        return {
+          index: node.index,
+          what: `stopped answering: a probe item announced on it was not delivered ${route.name} within ${this.waitMs} ms (it was before)`,
+        };
+      }),
+    );
     const found = problems.filter((problem): problem is { index: number; what: string } => problem !== null);
     // The cross-node path the cases observe on (leaf → node 0): a node whose API still answers
     // locally may have wedged its link (e.g. on an item it cannot forward).
@@ -68,7 +76,10 @@ export class NodeHealth {
       const delivered = await this.roundTrip(leaf.api, hub.api);
       if (delivered) this.pathAnsweredBefore = true;
       else if (this.pathAnsweredBefore) {
-        found.push({ index: leaf.index, what: `and node 0 stopped delivering along leaf → node 0: a probe item announced on node 1 did not reach node 0 within ${this.waitMs} ms (it did before)` });
+        found.push({
+          index: leaf.index,
+          what: `and node 0 stopped delivering along leaf → node 0: a probe item announced on node 1 did not reach node 0 within ${this.waitMs} ms (it did before)`,
+        });
       }
     }
     return found;
@@ -95,7 +106,11 @@ export class NodeHealth {
       let done = false;
       void arrived.then(() => (done = true));
       while (!done && Date.now() < deadline && !announcer.isClosed) {
-        announcer.announce({ ttl: 0, dataType: HEALTH_DATA_TYPE, data: Buffer.from(`conformance health ${process.pid} ${this.counter++}`) });
+        announcer.announce({
+          ttl: 0,
+          dataType: HEALTH_DATA_TYPE,
+          data: Buffer.from(`conformance health ${process.pid} ${this.counter++}`),
+        });
         await Promise.race([sleep(REANNOUNCE_MS), arrived]);
       }
       return await arrived;

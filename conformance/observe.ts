@@ -30,7 +30,12 @@ export class Subscriber {
   }
 
   /** Connects to `node`, subscribes to every type in `dataTypes`. Call settle() after. */
-  static async open(context: CaseContext, node: NodeInfo, dataTypes: number[], answer: Answer = 'valid'): Promise<Subscriber> {
+  static async open(
+    context: CaseContext,
+    node: NodeInfo,
+    dataTypes: number[],
+    answer: Answer = 'valid',
+  ): Promise<Subscriber> {
     const client = context.track(await ApiClient.connect(node.api));
     for (const dataType of dataTypes) client.notify(dataType);
     return new Subscriber(client, answer);

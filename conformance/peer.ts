@@ -137,8 +137,17 @@ export class SuitePeer {
     const response = await this.expect(MessageType.GOSSIP_VERIFICATION_RESPONSE, waitMs);
     const expected = `VERIFICATION RESPONSE (507, size 20) with nonce ${this.ourNonce?.toString(16)} and ≥ ${this.settings.powDifficulty} leading zero bits`;
     if (!response) return this.failure(`the node sent no VERIFICATION RESPONSE within ${waitMs} ms`, expected);
-    const isRight = response.length === 20 && nonceAt(response) === this.ourNonce && hasProofOfWork(response, this.settings.powDifficulty);
-    if (!isRight) return { message: 'the VERIFICATION RESPONSE does not prove our request', sent: this.sent.join('; '), expected, got: hex(response) };
+    const isRight =
+      response.length === 20 &&
+      nonceAt(response) === this.ourNonce &&
+      hasProofOfWork(response, this.settings.powDifficulty);
+    if (!isRight)
+      return {
+        message: 'the VERIFICATION RESPONSE does not prove our request',
+        sent: this.sent.join('; '),
+        expected,
+        got: hex(response),
+      };
     return { response };
   }
 
@@ -152,7 +161,14 @@ export class SuitePeer {
   }
 
   failure(message: string, expected: string): HandshakeFailure {
-    const got = this.socket.isClosed ? `connection closed (${this.socket.closeReason})` : `frames ${this.socket.pending().map((f) => hex(f, 24)).join(', ') || 'none'}`;
+    const got = this.socket.isClosed
+      ? `connection closed (${this.socket.closeReason})`
+      : `frames ${
+          this.socket
+            .pending()
+            .map((f) => hex(f, 24))
+            .join(', ') || 'none'
+        }`;
     return { message, sent: this.sent.join('; ') || 'nothing', expected, got };
   }
 }

@@ -15,7 +15,13 @@ export interface Summary {
 
 export function summarise(results: readonly CaseResult[], durationMs: number): Summary {
   const count = (status: string): number => results.filter((result) => result.outcome.status === status).length;
-  return { passed: count('pass'), failed: count('fail'), skipped: count('skip'), blocked: count('blocked'), durationMs };
+  return {
+    passed: count('pass'),
+    failed: count('fail'),
+    skipped: count('skip'),
+    blocked: count('blocked'),
+    durationMs,
+  };
 }
 
 /** One case as console lines: status, id, section, requirement, then the details. */
@@ -38,13 +44,24 @@ export function formatSummary(summary: Summary): string {
   return `${summary.passed} passed, ${summary.failed} failed, ${summary.blocked} blocked, ${summary.skipped} skipped in ${(summary.durationMs / 1000).toFixed(1)} s`;
 }
 
-export function toJson(results: readonly CaseResult[], summary: Summary, target: Record<string, unknown>, run: Record<string, unknown> = {}): string {
-  return JSON.stringify({ suite: 'voidphone-gossip-conformance', protocol: 'docs/protocol.md', target, ...run, summary, cases: results }, null, 2);
+export function toJson(
+  results: readonly CaseResult[],
+  summary: Summary,
+  target: Record<string, unknown>,
+  run: Record<string, unknown> = {},
+): string {
+  return JSON.stringify(
+    { suite: 'voidphone-gossip-conformance', protocol: 'docs/protocol.md', target, ...run, summary, cases: results },
+    null,
+    2,
+  );
 }
 
 const escapeXml = (text: string): string =>
-  text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
+  text
+    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
     // XML 1.0 forbids most control characters even when escaped.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '?');
 
 /** JUnit XML: one <testsuite> per group, one <testcase> per case. */
@@ -57,13 +74,17 @@ export function toJunit(results: readonly CaseResult[], summary: Summary): strin
       const open = `    <testcase classname="conformance.${group}.s${result.section}" name="${escapeXml(name)}" time="${(result.durationMs / 1000).toFixed(3)}"`;
       const outcome = result.outcome;
       if (outcome.status === 'pass') return `${open}/>`;
-      if (outcome.status === 'skip') return `${open}>\n      <skipped message="${escapeXml(outcome.reason)}"/>\n    </testcase>`;
-      if (outcome.status === 'blocked') return `${open}>\n      <skipped message="${escapeXml(`BLOCKED by ${outcome.by}: ${outcome.reason}`)}"/>\n    </testcase>`;
+      if (outcome.status === 'skip')
+        return `${open}>\n      <skipped message="${escapeXml(outcome.reason)}"/>\n    </testcase>`;
+      if (outcome.status === 'blocked')
+        return `${open}>\n      <skipped message="${escapeXml(`BLOCKED by ${outcome.by}: ${outcome.reason}`)}"/>\n    </testcase>`;
       const details = formatResult(result);
       return `${open}>\n      <failure message="${escapeXml(outcome.message)}">${escapeXml(details)}</failure>\n    </testcase>`;
     });
     const failures = members.filter((result) => result.outcome.status === 'fail').length;
-    const skipped = members.filter((result) => result.outcome.status === 'skip' || result.outcome.status === 'blocked').length;
+    const skipped = members.filter(
+      (result) => result.outcome.status === 'skip' || result.outcome.status === 'blocked',
+    ).length;
     const time = members.reduce((sum, result) => sum + result.durationMs, 0) / 1000;
     return `  <testsuite name="conformance.${group}" tests="${members.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time.toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>`;
   });

@@ -5,7 +5,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { proofAllowanceMs } from './peer.js';
-import { blocked, fail, skip, type CaseContext, type CaseResult, type ConformanceCase, type ExtraNode, type Fact, type Need, type NodeInfo, type ObservationPath, type Outcome, type SuiteSettings } from './types.js';
+import {
+  blocked,
+  fail,
+  skip,
+  type CaseContext,
+  type CaseResult,
+  type ConformanceCase,
+  type ExtraNode,
+  type Fact,
+  type Need,
+  type NodeInfo,
+  type ObservationPath,
+  type Outcome,
+  type SuiteSettings,
+} from './types.js';
 
 /** A case that has not finished after this long fails as hung. */
 export const DEFAULT_CASE_TIMEOUT_MS = 20_000;
@@ -16,7 +30,12 @@ export interface RunOptions {
   readonly settings: SuiteSettings;
   readonly spawnNode: ((overrides: Record<string, string>) => Promise<ExtraNode>) | null;
   /** Called before each case starts and after it ends. */
-  readonly onProgress?: (event: { done: number; total: number; running: ConformanceCase | null; last: CaseResult | null }) => void;
+  readonly onProgress?: (event: {
+    done: number;
+    total: number;
+    running: ConformanceCase | null;
+    last: CaseResult | null;
+  }) => void;
   /**
    * Between cases: which nodes no longer answer (index and what was seen). `facts` are the
    * preconditions established so far (a probe uses a path shown to work).
@@ -49,7 +68,9 @@ export function pathOf(fact: Fact, nodes: readonly NodeInfo[]): ObservationPath 
     case 'path:hub-to-leaves':
       return n1 ? { fact, name: 'node 0 → leaves (node 0 → node 1)', from: n0, to: n1 } : null;
     case 'path:leaf-to-leaf':
-      return n2 && n1 ? { fact, name: 'leaf → leaf through node 0 (node 1 → node 0 → node 2)', from: n1, to: n2 } : null;
+      return n2 && n1
+        ? { fact, name: 'leaf → leaf through node 0 (node 1 → node 0 → node 2)', from: n1, to: n2 }
+        : null;
     case 'path:peer-to-peer':
       return { fact, name: 'suite peer → node 0 → suite peer (§4 links)', from: n0, to: n0 };
     default:
@@ -60,7 +81,11 @@ export function pathOf(fact: Fact, nodes: readonly NodeInfo[]): ObservationPath 
 type Resolved = { path: ObservationPath; twoHop: ObservationPath | null } | Outcome;
 
 /** The paths a case gets, or BLOCKED / SKIP when what it needs was not shown to work. */
-function resolveNeeds(conformanceCase: ConformanceCase, facts: ReadonlyMap<Fact, FactState>, nodes: readonly NodeInfo[]): Resolved {
+function resolveNeeds(
+  conformanceCase: ConformanceCase,
+  facts: ReadonlyMap<Fact, FactState>,
+  nodes: readonly NodeInfo[],
+): Resolved {
   const local = pathOf('path:local', nodes)!;
   let path = local;
   let twoHop: ObservationPath | null = null;
@@ -71,7 +96,10 @@ function resolveNeeds(conformanceCase: ConformanceCase, facts: ReadonlyMap<Fact,
     const tried = order.map((fact) => facts.get(fact)).filter((state): state is FactState => state !== undefined);
     if (tried.length === 0) return null;
     const roots = [...new Set(tried.map((state) => state.by))];
-    return blocked(roots.join(', '), `no ${what} was shown to work (${tried.map((state) => `${state.by}: ${state.reason}`).join('; ')})`);
+    return blocked(
+      roots.join(', '),
+      `no ${what} was shown to work (${tried.map((state) => `${state.by}: ${state.reason}`).join('; ')})`,
+    );
   };
   for (const need of conformanceCase.needs ?? []) {
     if (need === 'delivery') {
@@ -89,7 +117,10 @@ function resolveNeeds(conformanceCase: ConformanceCase, facts: ReadonlyMap<Fact,
         const outcome = blockedBy(TWO_HOP_ORDER, 'two-hop path');
         if (outcome) return outcome;
         twoHop = pathOf('path:leaf-to-leaf', nodes);
-        if (!twoHop) return skip(`needs a two-hop path: 3 nodes (use --nodes 3), or links from the suite to node 0 over our §4 wire protocol`);
+        if (!twoHop)
+          return skip(
+            `needs a two-hop path: 3 nodes (use --nodes 3), or links from the suite to node 0 over our §4 wire protocol`,
+          );
       }
     } else if (need === 'announce-unsubscribed') {
       // Worked around, never blocking: announcers then subscribe first (context.announcerSubscribes).
@@ -106,7 +137,10 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const total = options.cases.length;
   // Preconditions first, in their order; then the others in theirs.
-  const ordered = [...preconditionOrder(options.cases.filter((c) => c.provides)), ...options.cases.filter((c) => !c.provides)];
+  const ordered = [
+    ...preconditionOrder(options.cases.filter((c) => c.provides)),
+    ...options.cases.filter((c) => !c.provides),
+  ];
   const facts = new Map<Fact, FactState>();
   /** Nodes that stopped answering and could not be restarted: index → the case that did it. */
   const lost = new Map<number, { by: string; what: string }>();
@@ -126,7 +160,10 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
     const resolved = resolveNeeds(conformanceCase, facts, options.nodes);
     const gone = [...lost.entries()][0];
     if (gone) {
-      outcome = blocked(gone[1].by, `node ${gone[0]} stopped answering after ${gone[1].by} (${gone[1].what}) and could not be restarted`);
+      outcome = blocked(
+        gone[1].by,
+        `node ${gone[0]} stopped answering after ${gone[1].by} (${gone[1].what}) and could not be restarted`,
+      );
     } else if (isOutcome(resolved)) {
       outcome = resolved;
     } else {
@@ -166,7 +203,8 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
     if (conformanceCase.provides) {
       const ok = outcome.status === 'pass';
       const by = outcome.status === 'blocked' ? outcome.by : conformanceCase.id;
-      const reason = outcome.status === 'fail' ? outcome.message : outcome.status === 'pass' ? 'shown to work' : outcome.reason;
+      const reason =
+        outcome.status === 'fail' ? outcome.message : outcome.status === 'pass' ? 'shown to work' : outcome.reason;
       // A precondition that could not run (too few nodes) establishes nothing.
       if (outcome.status !== 'skip') facts.set(conformanceCase.provides, { ok, by, reason });
     }
@@ -179,14 +217,20 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
         const what = problems.map((p) => `node ${p.index} ${p.what}`).join('; ');
         const culprit = results[lastRan]!;
         for (const problem of problems) {
-          if (!(await options.restartNode?.(problem.index))) lost.set(problem.index, { by: culprit.id, what: problem.what });
+          if (!(await options.restartNode?.(problem.index)))
+            lost.set(problem.index, { by: culprit.id, what: problem.what });
         }
         const previous = culprit.outcome;
         results[lastRan] = {
           ...culprit,
-          outcome: previous.status === 'fail'
-            ? { ...previous, message: `${previous.message}; shortly after this case ${what}` }
-            : fail({ message: `shortly after this case ${what} (found after the next case, which sent nothing)`, expected: 'every node still answers after the case', got: what }),
+          outcome:
+            previous.status === 'fail'
+              ? { ...previous, message: `${previous.message}; shortly after this case ${what}` }
+              : fail({
+                  message: `shortly after this case ${what} (found after the next case, which sent nothing)`,
+                  expected: 'every node still answers after the case',
+                  got: what,
+                }),
         };
       } else if (problems.length > 0) {
         const what = problems.map((p) => `node ${p.index} ${p.what}`).join('; ');
@@ -196,9 +240,14 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
           else lost.set(problem.index, { by: conformanceCase.id, what: problem.what });
         }
         const after = restarted.length ? ` (restarted node ${restarted.join(', ')})` : '';
-        outcome = outcome.status === 'fail'
-          ? { ...outcome, message: `${outcome.message}; after this case ${what}${after}` }
-          : fail({ message: `after this case ${what}${after}`, expected: 'every node still answers after the case', got: what });
+        outcome =
+          outcome.status === 'fail'
+            ? { ...outcome, message: `${outcome.message}; after this case ${what}${after}` }
+            : fail({
+                message: `after this case ${what}${after}`,
+                expected: 'every node still answers after the case',
+                got: what,
+              });
       }
     }
     const result: CaseResult = {
@@ -232,7 +281,8 @@ function preconditionOrder(providers: readonly ConformanceCase[]): ConformanceCa
     visiting.add(c);
     for (const need of c.needs ?? []) {
       const facts: readonly Need[] = need === 'delivery' ? DELIVERY_ORDER : need === 'two-hop' ? TWO_HOP_ORDER : [need];
-      for (const other of providers) if (other.provides !== undefined && facts.includes(other.provides)) place(other, visiting);
+      for (const other of providers)
+        if (other.provides !== undefined && facts.includes(other.provides)) place(other, visiting);
     }
     placed.add(c);
     ordered.push(c);
@@ -247,7 +297,10 @@ function isOutcome(value: object): value is Outcome {
 
 async function runOne(conformanceCase: ConformanceCase, context: CaseContext, nodeCount: number): Promise<Outcome> {
   if (nodeCount < conformanceCase.minNodes) {
-    return { status: 'skip', reason: `needs ${conformanceCase.minNodes} nodes, the run has ${nodeCount} (use --nodes ${conformanceCase.minNodes})` };
+    return {
+      status: 'skip',
+      reason: `needs ${conformanceCase.minNodes} nodes, the run has ${nodeCount} (use --nodes ${conformanceCase.minNodes})`,
+    };
   }
   // p2p cases solve proofs of work: each gets time for a few on top (§4.1 difficulty).
   const proofTimeMs = conformanceCase.group === 'p2p' ? 3 * proofAllowanceMs(context.settings.powDifficulty) : 0;
@@ -255,7 +308,11 @@ async function runOne(conformanceCase: ConformanceCase, context: CaseContext, no
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<Outcome>((resolve) => {
     timer = setTimeout(
-      () => resolve({ status: 'fail', message: `case did not finish within ${timeoutMs} ms (the implementation never answered)` }),
+      () =>
+        resolve({
+          status: 'fail',
+          message: `case did not finish within ${timeoutMs} ms (the implementation never answered)`,
+        }),
       timeoutMs,
     );
   });
@@ -272,7 +329,13 @@ async function runOne(conformanceCase: ConformanceCase, context: CaseContext, no
 export function selectCases(cases: readonly ConformanceCase[], patterns: readonly string[]): ConformanceCase[] {
   if (patterns.length === 0) return [...cases];
   const regexes = patterns.map(
-    (pattern) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}($|/)`),
+    (pattern) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+          .join('.*')}($|/)`,
+      ),
   );
   return cases.filter((conformanceCase) => regexes.some((regex) => regex.test(conformanceCase.id)));
 }

@@ -111,9 +111,26 @@ export class Cluster {
     writeFileSync(join(this.workDir, 'nodes.json'), `${JSON.stringify(files, null, 2)}\n`);
     for (const node of files) {
       const set = { ...this.options.set, ...(this.options.setNode?.[node.index] ?? {}) };
-      const peers = files.filter((other) => other.index !== node.index).map((other) => other.p2p).join(',');
-      const filled = Object.fromEntries(Object.entries(set).map(([key, value]) => [key, fillPlaceholders(value, { index: node.index, dir: this.workDir, peers })]));
-      writeFileSync(node.config, nodeConfig({ hostkeyPath: node.hostkey, api: parseHostPort(node.api), p2p: parseHostPort(node.p2p), bootstrapper: node.bootstrapper ? parseHostPort(node.bootstrapper) : null, set: filled }));
+      const peers = files
+        .filter((other) => other.index !== node.index)
+        .map((other) => other.p2p)
+        .join(',');
+      const filled = Object.fromEntries(
+        Object.entries(set).map(([key, value]) => [
+          key,
+          fillPlaceholders(value, { index: node.index, dir: this.workDir, peers }),
+        ]),
+      );
+      writeFileSync(
+        node.config,
+        nodeConfig({
+          hostkeyPath: node.hostkey,
+          api: parseHostPort(node.api),
+          p2p: parseHostPort(node.p2p),
+          bootstrapper: node.bootstrapper ? parseHostPort(node.bootstrapper) : null,
+          set: filled,
+        }),
+      );
     }
     this.files = files;
     this.nodes.push(await this.launch(files[0]!));
@@ -149,7 +166,8 @@ export class Cluster {
     // until the old API port refuses, so that the new node's port is not mistaken for it.
     const api = parseHostPort(node.api);
     const deadline = Date.now() + STOP_GRACE_MS;
-    while (Date.now() < deadline && (await canConnect(api))) await new Promise((resolve) => setTimeout(resolve, PORT_POLL_MS));
+    while (Date.now() < deadline && (await canConnect(api)))
+      await new Promise((resolve) => setTimeout(resolve, PORT_POLL_MS));
     const restarts = running.restarts + 1;
     const again = this.spawnCommand(running.command, running.logPath);
     again.restarts = restarts;
@@ -158,7 +176,10 @@ export class Cluster {
   }
 
   private async launch(node: NodeFiles): Promise<NodeInfo> {
-    const command = this.options.command.replaceAll('{config}', shellQuote(node.config)).replaceAll('{index}', String(node.index)).replaceAll('{dir}', shellQuote(this.workDir));
+    const command = this.options.command
+      .replaceAll('{config}', shellQuote(node.config))
+      .replaceAll('{index}', String(node.index))
+      .replaceAll('{dir}', shellQuote(this.workDir));
     const running = this.spawnCommand(command, node.log);
     this.running[node.index] = running;
     const api = parseHostPort(node.api);
@@ -169,7 +190,11 @@ export class Cluster {
   private spawnCommand(command: string, logPath: string): Running {
     const log = openSync(logPath, 'a');
     // Own process group (detached) so that stopping kills the whole tree the command made.
-    const child = spawn('/bin/sh', ['-c', command], { cwd: this.options.cwd, detached: true, stdio: ['ignore', log, log] });
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: this.options.cwd,
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
     closeSync(log);
     const running: Running = { child, logPath, command, exited: false, exitCode: null, exitSignal: null, restarts: 0 };
     child.once('exit', (code, signal) => {
@@ -213,16 +238,27 @@ export class Cluster {
     });
   }
 
-  private async startNode(index: number, hostkeyPem: string, bootstrapper: Endpoint | null, overrides: Record<string, string>): Promise<NodeInfo> {
+  private async startNode(
+    index: number,
+    hostkeyPem: string,
+    bootstrapper: Endpoint | null,
+    overrides: Record<string, string>,
+  ): Promise<NodeInfo> {
     const [apiPort, p2pPort] = await freePorts(2);
     const api = { host: HOST, port: apiPort! };
     const p2p = { host: HOST, port: p2pPort! };
     const hostkeyPath = join(this.workDir, `node-${index}.pem`);
     writeFileSync(hostkeyPath, hostkeyPem, { mode: 0o600 });
     const configPath = join(this.workDir, `node-${index}.ini`);
-    writeFileSync(configPath, nodeConfig({ hostkeyPath, api, p2p, bootstrapper, set: { ...this.options.set, ...overrides } }));
+    writeFileSync(
+      configPath,
+      nodeConfig({ hostkeyPath, api, p2p, bootstrapper, set: { ...this.options.set, ...overrides } }),
+    );
     const logPath = join(this.workDir, `node-${index}.log`);
-    const command = this.options.command.replaceAll('{config}', shellQuote(configPath)).replaceAll('{index}', String(index)).replaceAll('{dir}', shellQuote(this.workDir));
+    const command = this.options.command
+      .replaceAll('{config}', shellQuote(configPath))
+      .replaceAll('{index}', String(index))
+      .replaceAll('{dir}', shellQuote(this.workDir));
     const running = this.spawnCommand(command, logPath);
     this.running[index] = running;
     await this.waitForPort(api, running, index);
@@ -233,12 +269,16 @@ export class Cluster {
     const deadline = Date.now() + this.options.startupTimeoutMs;
     while (Date.now() < deadline) {
       if (running.exited) {
-        throw new Error(`node ${index} exited before opening its API port ${formatEndpoint(api)}; its log (${running.logPath}):\n${this.logTail(index)}`);
+        throw new Error(
+          `node ${index} exited before opening its API port ${formatEndpoint(api)}; its log (${running.logPath}):\n${this.logTail(index)}`,
+        );
       }
       if (await canConnect(api)) return;
       await new Promise((resolve) => setTimeout(resolve, PORT_POLL_MS));
     }
-    throw new Error(`node ${index} did not open its API port ${formatEndpoint(api)} within ${this.options.startupTimeoutMs} ms; its log (${running.logPath}):\n${this.logTail(index)}`);
+    throw new Error(
+      `node ${index} did not open its API port ${formatEndpoint(api)} within ${this.options.startupTimeoutMs} ms; its log (${running.logPath}):\n${this.logTail(index)}`,
+    );
   }
 
   private stopOne(running: Running): Promise<void> {
@@ -269,7 +309,9 @@ export class Cluster {
 
 export async function spawnCluster(options: SpawnOptions): Promise<Cluster> {
   if (!options.command.includes('{config}')) {
-    throw new Error(`--spawn command must contain {config} (where the config path goes), got ${JSON.stringify(options.command)}`);
+    throw new Error(
+      `--spawn command must contain {config} (where the config path goes), got ${JSON.stringify(options.command)}`,
+    );
   }
   const cluster = new Cluster(options, mkdtempSync(join(tmpdir(), 'gossip-conformance-')));
   try {
@@ -314,7 +356,10 @@ export function nodeConfig(input: {
 
 /** `{index}`, `{dir}` and `{peers}` (the other nodes' P2P addresses, comma-separated) in a --set value. */
 export function fillPlaceholders(value: string, fill: { index: number; dir: string; peers: string }): string {
-  return value.replaceAll('{index}', String(fill.index)).replaceAll('{dir}', fill.dir).replaceAll('{peers}', fill.peers);
+  return value
+    .replaceAll('{index}', String(fill.index))
+    .replaceAll('{dir}', fill.dir)
+    .replaceAll('{peers}', fill.peers);
 }
 
 function parseHostPort(text: string): Endpoint {
@@ -325,12 +370,14 @@ function parseHostPort(text: string): Endpoint {
 /** `count` distinct free TCP ports on the loopback host. */
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<net.Server>((resolve, reject) => {
-        const server = net.createServer();
-        server.once('error', reject);
-        server.listen(0, HOST, () => resolve(server));
-      }),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.once('error', reject);
+          server.listen(0, HOST, () => resolve(server));
+        }),
     ),
   );
   const ports = servers.map((server) => (server.address() as net.AddressInfo).port);

@@ -58,7 +58,11 @@ export interface SuiteRun {
  * Cases of the chosen groups matching `--only` and not `--exclude`, in file order, plus the
  * precondition cases they need (a precondition always runs when a chosen case needs it).
  */
-export function chooseCases(groups: readonly Group[], only: readonly string[], exclude: readonly string[] = []): ConformanceCase[] {
+export function chooseCases(
+  groups: readonly Group[],
+  only: readonly string[],
+  exclude: readonly string[] = [],
+): ConformanceCase[] {
   const inGroups = allCases.filter((c) => groups.includes(c.group));
   const excluded = new Set(exclude.length ? selectCases(inGroups, exclude).map((c) => c.id) : []);
   const chosen = selectCases(inGroups, only).filter((c) => !excluded.has(c.id));
@@ -123,7 +127,8 @@ export async function runSuite(options: SuiteOptions, output: Output): Promise<S
       if (!options.force) {
         output.err(`error: ${text}; give --force to run the cases anyway\n`);
         const summary = summarise([], Math.round(performance.now() - started));
-        if (options.json) output.out(`${toJson([], summary, targetOf(options, nodes), { error: text, ...runInfo(cluster) })}\n`);
+        if (options.json)
+          output.out(`${toJson([], summary, targetOf(options, nodes), { error: text, ...runInfo(cluster) })}\n`);
         return { results: [], summary, exitCode: 2 };
       }
       output.err(`warning: ${text}; running anyway (--force)\n`);
@@ -144,10 +149,15 @@ export async function runSuite(options: SuiteOptions, output: Output): Promise<S
               await activeCluster.restart(index);
               output.err(`node ${index} stopped answering: restarted\n`);
               const again = await waitUntilConnected(nodes, options.readyTimeoutMs);
-              if (again.ms === null) output.err(`warning: after restarting node ${index}, node 0's items did not reach ${describeNodes(again.missing)}\n`);
+              if (again.ms === null)
+                output.err(
+                  `warning: after restarting node ${index}, node 0's items did not reach ${describeNodes(again.missing)}\n`,
+                );
               return true;
             } catch (error) {
-              output.err(`node ${index} could not be restarted: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
+              output.err(
+                `node ${index} could not be restarted: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`,
+              );
               return false;
             }
           }
@@ -189,8 +199,13 @@ function describeNodes(indices: readonly number[]): string {
 
 function givenNodes(api: readonly string[], p2p: readonly string[]): NodeInfo[] {
   if (api.length === 0) throw new Error('give --spawn COMMAND or --api host:port[,host:port…]');
-  if (p2p.length > 0 && p2p.length !== api.length) throw new Error(`--p2p names ${p2p.length} addresses but --api ${api.length}: give one per node, same order`);
-  return api.map((text, index) => ({ index, api: parseEndpoint(text), p2p: p2p[index] ? parseEndpoint(p2p[index]) : null }));
+  if (p2p.length > 0 && p2p.length !== api.length)
+    throw new Error(`--p2p names ${p2p.length} addresses but --api ${api.length}: give one per node, same order`);
+  return api.map((text, index) => ({
+    index,
+    api: parseEndpoint(text),
+    p2p: p2p[index] ? parseEndpoint(p2p[index]) : null,
+  }));
 }
 
 /** Probe items' data type: far from the range cases use. */
@@ -205,7 +220,10 @@ const MIN_CONNECT_TIMEOUT_MS = 500;
  * The announcing connection subscribes to the probe type first: some implementations close
  * an announcer that has not (api/3.1/announce-without-subscription tells).
  */
-async function waitUntilConnected(nodes: readonly NodeInfo[], timeoutMs: number): Promise<{ ms: number | null; reached: number[]; missing: number[] }> {
+async function waitUntilConnected(
+  nodes: readonly NodeInfo[],
+  timeoutMs: number,
+): Promise<{ ms: number | null; reached: number[]; missing: number[] }> {
   const started = Date.now();
   const deadline = started + timeoutMs;
   const first = await connectWithin(nodes[0]!.api, deadline);
@@ -226,7 +244,11 @@ async function waitUntilConnected(nodes: readonly NodeInfo[], timeoutMs: number)
   });
   let counter = 0;
   while (reached.size < others.length && Date.now() < deadline) {
-    first.announce({ ttl: 0, dataType: PROBE_DATA_TYPE, data: Buffer.from(`conformance probe ${process.pid} ${counter++}`) });
+    first.announce({
+      ttl: 0,
+      dataType: PROBE_DATA_TYPE,
+      data: Buffer.from(`conformance probe ${process.pid} ${counter++}`),
+    });
     await sleep(PROBE_INTERVAL_MS);
   }
   for (const client of [first, ...others]) client.destroy();
@@ -242,7 +264,10 @@ async function waitUntilConnected(nodes: readonly NodeInfo[], timeoutMs: number)
 async function connectWithin(endpoint: Endpoint, deadline: number): Promise<ApiClient> {
   for (;;) {
     try {
-      return await ApiClient.connect(endpoint, Math.max(MIN_CONNECT_TIMEOUT_MS, Math.min(5_000, deadline - Date.now())));
+      return await ApiClient.connect(
+        endpoint,
+        Math.max(MIN_CONNECT_TIMEOUT_MS, Math.min(5_000, deadline - Date.now())),
+      );
     } catch (error) {
       if (Date.now() >= deadline) throw error;
       await sleep(PROBE_INTERVAL_MS);

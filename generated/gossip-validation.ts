@@ -38,7 +38,7 @@ export const GossipValidation = {
     writeU16(frame, 0, size);
     writeU16(frame, 2, 503);
     writeU16(frame, 4, messageId);
-    writeU16(frame, 6, (valid ? 1 : 0));
+    writeU16(frame, 6, valid ? 1 : 0);
     return frame;
   },
 

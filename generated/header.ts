@@ -29,14 +29,29 @@ export function writeFrameHeader(frame: Uint8Array, size: number, type: number, 
 /** Checks that a buffer holds exactly one frame of a plausible size; returns the size. */
 export function checkFrameSize(frame: Uint8Array, title: string): number {
   if (frame.length < HEADER_SIZE) {
-    throw new DecodeError('truncated', 'size', frame.length, `${title}: ${frame.length} bytes cannot hold the ${HEADER_SIZE}-byte header`);
+    throw new DecodeError(
+      'truncated',
+      'size',
+      frame.length,
+      `${title}: ${frame.length} bytes cannot hold the ${HEADER_SIZE}-byte header`,
+    );
   }
   const size = readU16(frame, 0);
   if (size < HEADER_SIZE) {
-    throw new DecodeError('size-too-small', 'size', 0, `${title}: size ${size} is smaller than the ${HEADER_SIZE}-byte header`);
+    throw new DecodeError(
+      'size-too-small',
+      'size',
+      0,
+      `${title}: size ${size} is smaller than the ${HEADER_SIZE}-byte header`,
+    );
   }
   if (size !== frame.length) {
-    throw new DecodeError('size-mismatch', 'size', 0, `${title}: size field says ${size} bytes, buffer holds ${frame.length}`);
+    throw new DecodeError(
+      'size-mismatch',
+      'size',
+      0,
+      `${title}: size field says ${size} bytes, buffer holds ${frame.length}`,
+    );
   }
   return size;
 }
@@ -46,7 +61,12 @@ export function checkHeader(frame: Uint8Array, expectedType: number, title: stri
   const size = checkFrameSize(frame, title);
   const type = readU16(frame, 2);
   if (type !== expectedType) {
-    throw new DecodeError('wrong-type', 'type', 2, `${title} decoder got a frame of type ${type}, expected ${expectedType}`);
+    throw new DecodeError(
+      'wrong-type',
+      'type',
+      2,
+      `${title} decoder got a frame of type ${type}, expected ${expectedType}`,
+    );
   }
   return size;
 }

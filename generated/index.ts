@@ -76,13 +76,9 @@ export const HANDSHAKE_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
   MessageType.GOSSIP_HELLO,
 ]);
 /** Message types served ahead of the others (`-gossip: priority`). */
-export const PRIORITY_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
-  MessageType.GOSSIP_VALIDATION,
-]);
+export const PRIORITY_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([MessageType.GOSSIP_VALIDATION]);
 /** Message types that may be dropped under load (`-gossip: droppable`). */
-export const DROPPABLE_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
-  MessageType.GOSSIP_ANNOUNCE,
-]);
+export const DROPPABLE_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([MessageType.GOSSIP_ANNOUNCE]);
 
 /** A decoded frame: its type number and the message, discriminated on `type`. */
 export type Frame =

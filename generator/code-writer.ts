@@ -18,8 +18,14 @@ export class Imported {
 }
 
 /** The named exports of one module, each an `Imported` under its own name. */
-export function exportsOf<const Names extends string>(specifier: string, names: readonly Names[], typeOnly: readonly Names[] = []): Record<Names, Imported> {
-  return Object.fromEntries(names.map((name) => [name, new Imported(specifier, name, typeOnly.includes(name))])) as Record<Names, Imported>;
+export function exportsOf<const Names extends string>(
+  specifier: string,
+  names: readonly Names[],
+  typeOnly: readonly Names[] = [],
+): Record<Names, Imported> {
+  return Object.fromEntries(
+    names.map((name) => [name, new Imported(specifier, name, typeOnly.includes(name))]),
+  ) as Record<Names, Imported>;
 }
 
 type Part = string | number | Imported;
@@ -80,12 +86,14 @@ export class CodeWriter {
 
   /** Import declarations of everything used, modules and names sorted. */
   imports(): OptionalKind<ImportDeclarationStructure>[] {
-    return [...this.used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([moduleSpecifier, names]) => ({
-      moduleSpecifier,
-      namedImports: [...names]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([name, isTypeOnly]) => (isTypeOnly ? { name, isTypeOnly } : name)),
-    }));
+    return [...this.used]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([moduleSpecifier, names]) => ({
+        moduleSpecifier,
+        namedImports: [...names]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, isTypeOnly]) => (isTypeOnly ? { name, isTypeOnly } : name)),
+      }));
   }
 
   toString(): string {

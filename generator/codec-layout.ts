@@ -25,7 +25,11 @@ function sizeCode(size: SizeExpr): string {
 }
 
 /** Locals holding each variable-size entry field's size, the entry size, and each field's size as code. */
-export function entrySizes(item: ItemModel): { declarations: string[]; entrySize: string; sizeOf: (field: ItemField) => string } {
+export function entrySizes(item: ItemModel): {
+  declarations: string[];
+  entrySize: string;
+  sizeOf: (field: ItemField) => string;
+} {
   const declarations: string[] = [];
   let constant = 0;
   const variable: string[] = [];
@@ -39,6 +43,10 @@ export function entrySizes(item: ItemModel): { declarations: string[]; entrySize
   }
   const entrySize = [...variable, ...(constant > 0 || variable.length === 0 ? [String(constant)] : [])].join(' + ');
   const sizeOf = (field: ItemField): string =>
-    field.kind === 'uint' ? String(field.bytes) : field.size.kind === 'const' ? String(field.size.value) : `${field.name}Size`;
+    field.kind === 'uint'
+      ? String(field.bytes)
+      : field.size.kind === 'const'
+        ? String(field.size.value)
+        : `${field.name}Size`;
   return { declarations, entrySize, sizeOf };
 }

@@ -18,7 +18,12 @@ export function emitCodec(project: Project, path: string, message: MessageModel,
     file.addVariableStatement({
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
-      declarations: [{ name: enumModel.name, initializer: `{ ${enumModel.members.map((m) => `${m.name}: ${m.value}`).join(', ')} } as const` }],
+      declarations: [
+        {
+          name: enumModel.name,
+          initializer: `{ ${enumModel.members.map((m) => `${m.name}: ${m.value}`).join(', ')} } as const`,
+        },
+      ],
     });
   }
   for (const field of message.fields) {
@@ -30,30 +35,47 @@ export function emitCodec(project: Project, path: string, message: MessageModel,
     docs: [jsDoc(`${message.title} (type ${message.typeNumber}): ${message.doc}`, message.docRef)],
     properties: message.fields
       .filter((field) => !field.isReserved)
-      .map((field) => ({ name: field.name, type: tsType(field), isReadonly: false, docs: [jsDoc(field.doc, field.docRef)] })),
+      .map((field) => ({
+        name: field.name,
+        type: tsType(field),
+        isReadonly: false,
+        docs: [jsDoc(field.doc, field.docRef)],
+      })),
   });
 
   if (message.minSize !== message.maxSize) {
     file.addVariableStatement({
       declarationKind: VariableDeclarationKind.Const,
       docs: ['Fixed fields with their byte ranges, to name the field a short frame cuts off.'],
-      declarations: [{
-        name: 'FIXED_FIELDS',
-        type: `readonly ${w.use(wire.FieldSpan)}[]`,
-        initializer: `[\n${fixedSpans(message).map((s) => `  { name: '${s.name}', offset: ${s.offset}, end: ${s.end} },`).join('\n')}\n]`,
-      }],
+      declarations: [
+        {
+          name: 'FIXED_FIELDS',
+          type: `readonly ${w.use(wire.FieldSpan)}[]`,
+          initializer: `[\n${fixedSpans(message)
+            .map((s) => `  { name: '${s.name}', offset: ${s.offset}, end: ${s.end} },`)
+            .join('\n')}\n]`,
+        },
+      ],
     });
   }
 
   const codec = w.fork();
-  codec.block('{', () => {
-    codec.raw('/** Type number in the frame header. */').raw(`type: ${message.typeNumber},`);
-    codec.raw('/** Name in the message registry. */').raw(`title: '${message.title}',`).blank();
-    codec.raw('/** Encodes one whole frame of exactly the needed size; throws EncodeError if a value does not fit. */');
-    codec.block(`encode(message: ${message.name}): Uint8Array {`, () => emitEncode(codec, message, header), '},').blank();
-    codec.raw('/** Decodes one whole frame; throws DecodeError naming the rule, field and offset. */');
-    codec.block(`decode(frame: Uint8Array): ${message.name} {`, () => emitDecode(codec, message), '},');
-  }, '} as const');
+  codec.block(
+    '{',
+    () => {
+      codec.raw('/** Type number in the frame header. */').raw(`type: ${message.typeNumber},`);
+      codec.raw('/** Name in the message registry. */').raw(`title: '${message.title}',`).blank();
+      codec.raw(
+        '/** Encodes one whole frame of exactly the needed size; throws EncodeError if a value does not fit. */',
+      );
+      codec
+        .block(`encode(message: ${message.name}): Uint8Array {`, () => emitEncode(codec, message, header), '},')
+        .blank();
+      codec.raw('/** Decodes one whole frame; throws DecodeError naming the rule, field and offset. */');
+      codec.block(`decode(frame: Uint8Array): ${message.name} {`, () => emitDecode(codec, message), '},');
+    },
+    '} as const',
+  );
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
@@ -71,7 +93,11 @@ function emitItemInterface(file: SourceFile, item: ItemModel): void {
     name: item.name,
     isExported: true,
     docs: [jsDoc(item.doc, undefined)],
-    properties: item.fields.map((field) => ({ name: field.name, type: field.kind === 'uint' ? uintType(field.bytes) : 'Uint8Array', docs: [jsDoc(field.doc, field.docRef)] })),
+    properties: item.fields.map((field) => ({
+      name: field.name,
+      type: field.kind === 'uint' ? uintType(field.bytes) : 'Uint8Array',
+      docs: [jsDoc(field.doc, field.docRef)],
+    })),
   });
 }
 

@@ -13,8 +13,19 @@ export function jsDoc(doc: string, docRef: string | undefined): OptionalKind<JSD
 
 /** generated/header.ts: the header's layout and checks, from the header spec. */
 export const header = exportsOf('./header.js', [
-  'HEADER_SIZE', 'MAX_FRAME_SIZE', 'SIZE_FIELD_END', 'checkFrameSize', 'checkHeader', 'frameSizeOf', 'frameTypeOf', 'writeFrameHeader',
+  'HEADER_SIZE',
+  'MAX_FRAME_SIZE',
+  'SIZE_FIELD_END',
+  'checkFrameSize',
+  'checkHeader',
+  'frameSizeOf',
+  'frameTypeOf',
+  'writeFrameHeader',
 ]);
 
 /** generated/errors.ts (a copy of generator/templates/errors.ts). */
-export const errors = exportsOf('./errors.js', ['DecodeError', 'EncodeError', 'DecodeErrorCode', 'EncodeErrorCode'], ['DecodeErrorCode', 'EncodeErrorCode']);
+export const errors = exportsOf(
+  './errors.js',
+  ['DecodeError', 'EncodeError', 'DecodeErrorCode', 'EncodeErrorCode'],
+  ['DecodeErrorCode', 'EncodeErrorCode'],
+);

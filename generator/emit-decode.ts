@@ -13,12 +13,16 @@ export function emitDecode(w: CodeWriter, message: MessageModel): void {
     w.line`if (size !== ${message.minSize}) throw ${wire.wrongFixedSize}(${title}, size, ${message.minSize});`;
   } else {
     w.line`if (size < ${message.minSize}) throw ${wire.truncated}(${title}, size, FIXED_FIELDS);`;
-    if (!tail(message)) w.line`if (size > ${message.minSize}) throw ${wire.trailingBytes}(${title}, size, ${message.minSize});`;
+    if (!tail(message))
+      w.line`if (size > ${message.minSize}) throw ${wire.trailingBytes}(${title}, size, ${message.minSize});`;
   }
   const visible = message.fields.filter((field) => !field.isReserved);
   for (const field of visible) {
     if (field.kind === 'repeat-eos') readEntries(w, message, field.name, field.offset, field.item);
-    else w.raw(`const ${field.name} = ${field.kind === 'bits' ? readBits(w, field) : readValue(w, messageValue(field), String(field.offset))};`);
+    else
+      w.raw(
+        `const ${field.name} = ${field.kind === 'bits' ? readBits(w, field) : readValue(w, messageValue(field), String(field.offset))};`,
+      );
   }
   w.raw(`return { ${visible.map((field) => field.name).join(', ')} };`);
 }

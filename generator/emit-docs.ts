@@ -9,7 +9,7 @@ export function emitMessagesDoc(model: ProtocolModel): string {
     '',
     'Every frame is `size:u16 | type:u16 | body`, big-endian; `size` counts the whole frame,',
     'header included. Offsets are bytes from the start of the frame; bit numbers count from the',
-    'least significant bit of the field\'s word. Reserved fields are sent as 0 and ignored on',
+    "least significant bit of the field's word. Reserved fields are sent as 0 and ignored on",
     'input (docs/protocol.md §1).',
     '',
     'The "accepted on" column is the spec\'s `meta: -gossip:` (generated/index.ts exports it as',
@@ -17,11 +17,18 @@ export function emitMessagesDoc(model: ProtocolModel): string {
     '',
     '| type | message | size | accepted on | spec |',
     '|---|---|---|---|---|',
-    ...model.messages.map((m) => `| ${m.typeNumber} | [${m.title}](#${anchor(m)}) | ${sizeText(m)} | ${acceptedText(m)} | \`${m.file}\` |`),
+    ...model.messages.map(
+      (m) => `| ${m.typeNumber} | [${m.title}](#${anchor(m)}) | ${sizeText(m)} | ${acceptedText(m)} | \`${m.file}\` |`,
+    ),
     '',
   ];
   for (const message of model.messages) {
-    out.push(`## ${message.typeNumber} ${message.title}`, '', oneLine(message.doc) + (message.docRef ? ` (${message.docRef})` : ''), '');
+    out.push(
+      `## ${message.typeNumber} ${message.title}`,
+      '',
+      oneLine(message.doc) + (message.docRef ? ` (${message.docRef})` : ''),
+      '',
+    );
     out.push(`Size: ${sizeText(message)}. Accepted on: ${acceptedText(message)}.`, '');
     out.push('| offset | bits | field | meaning |', '|---|---|---|---|');
     const { size, type } = model.header;
@@ -49,7 +56,10 @@ function rows(field: MessageField): string[] {
     case 'bytes-eos':
       return [`| ${field.offset} | size − ${field.offset} bytes | ${name} | ${meaning} |`];
     case 'repeat-eos':
-      return [`| ${field.offset} | to end of frame | ${name} | ${meaning} Each entry is a ${field.item.name}: |`, ...itemRows(field.item, field.offset)];
+      return [
+        `| ${field.offset} | to end of frame | ${name} | ${meaning} Each entry is a ${field.item.name}: |`,
+        ...itemRows(field.item, field.offset),
+      ];
   }
 }
 
@@ -57,23 +67,40 @@ function itemRows(item: ItemModel, start: number): string[] {
   const rows: string[] = [];
   let position = '';
   for (const field of item.fields) {
-    const width = field.kind === 'uint' ? `${field.bytes * 8}` : field.size.kind === 'const' ? `${field.size.value * 8}` : `${field.size.ifTrue * 8} if ${field.size.param}, else ${field.size.ifFalse * 8}`;
+    const width =
+      field.kind === 'uint'
+        ? `${field.bytes * 8}`
+        : field.size.kind === 'const'
+          ? `${field.size.value * 8}`
+          : `${field.size.ifTrue * 8} if ${field.size.param}, else ${field.size.ifFalse * 8}`;
     rows.push(`| ${start} + n·entry${position} | ${width} | ↳ \`${field.name}\` | ${cell(field.doc)} |`);
-    const bytes = field.kind === 'uint' ? `${field.bytes}` : field.size.kind === 'const' ? `${field.size.value}` : `(${field.size.ifTrue} or ${field.size.ifFalse})`;
+    const bytes =
+      field.kind === 'uint'
+        ? `${field.bytes}`
+        : field.size.kind === 'const'
+          ? `${field.size.value}`
+          : `(${field.size.ifTrue} or ${field.size.ifFalse})`;
     position += ` + ${bytes}`;
   }
   return rows;
 }
 
 function acceptedText(message: MessageModel): string {
-  const ports = message.ports.length > 0 ? message.ports.map((port) => port.toUpperCase()).join(', ') : 'none (sent only)';
-  const traits = [message.isHandshake && 'before verification', message.isPriority && 'served first', message.isDroppable && 'droppable under load'];
+  const ports =
+    message.ports.length > 0 ? message.ports.map((port) => port.toUpperCase()).join(', ') : 'none (sent only)';
+  const traits = [
+    message.isHandshake && 'before verification',
+    message.isPriority && 'served first',
+    message.isDroppable && 'droppable under load',
+  ];
   const notes = traits.filter((trait) => trait !== false);
   return notes.length > 0 ? `${ports}; ${notes.join(', ')}` : ports;
 }
 
 function sizeText(message: MessageModel): string {
-  return message.minSize === message.maxSize ? `${message.minSize} bytes` : `${message.minSize}–${message.maxSize} bytes`;
+  return message.minSize === message.maxSize
+    ? `${message.minSize} bytes`
+    : `${message.minSize}–${message.maxSize} bytes`;
 }
 
 function anchor(message: MessageModel): string {

@@ -60,7 +60,8 @@ function writeEntries(w: CodeWriter, name: string, start: number, item: ItemMode
   w.block(`for (let index = 0; index < ${name}.length; index++) {`, () => {
     w.raw(`const entry = ${name}[index]!;`);
     const members = item.fields.map((member) => ({ member, type: itemValue(member, sizes.sizeOf(member)) }));
-    for (const { member, type } of members) checkValue(w, type, `entry.${member.name}`, `\`${name}[\${index}].${member.name}\``);
+    for (const { member, type } of members)
+      checkValue(w, type, `entry.${member.name}`, `\`${name}[\${index}].${member.name}\``);
     let position: string[] = [];
     for (const { member, type } of members) {
       writeValue(w, type, plus('offset', ...position), `entry.${member.name}`);

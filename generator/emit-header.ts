@@ -12,20 +12,42 @@ export function emitHeader(project: Project, path: string, header: HeaderModel):
   const w = new CodeWriter();
   const { size, type } = header;
   const constant = (name: string, value: number, doc: string): void => {
-    file.addVariableStatement({ isExported: true, declarationKind: VariableDeclarationKind.Const, docs: [doc], declarations: [{ name, initializer: String(value) }] });
+    file.addVariableStatement({
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: [doc],
+      declarations: [{ name, initializer: String(value) }],
+    });
   };
-  constant('HEADER_SIZE', header.bytes, `Bytes of the frame header (${fieldsText(header)}): where a message's own fields start.`);
-  constant('MAX_FRAME_SIZE', header.maxFrameSize, 'Largest frame: the largest value of the size field, which counts the whole frame, header included.');
-  constant('SIZE_FIELD_END', size.offset + size.bytes, "Bytes from a frame's start up to the end of its size field: enough to judge the size before the rest arrives.");
+  constant(
+    'HEADER_SIZE',
+    header.bytes,
+    `Bytes of the frame header (${fieldsText(header)}): where a message's own fields start.`,
+  );
+  constant(
+    'MAX_FRAME_SIZE',
+    header.maxFrameSize,
+    'Largest frame: the largest value of the size field, which counts the whole frame, header included.',
+  );
+  constant(
+    'SIZE_FIELD_END',
+    size.offset + size.bytes,
+    "Bytes from a frame's start up to the end of its size field: enough to judge the size before the rest arrives.",
+  );
 
   const reader = (name: string, field: typeof size, needs: string, doc: string): void => {
     const body = w.fork();
-    body.raw(`return ${readValue(body, headerValue(field), plus('offset', String(field.offset)), { bytes: 'bytes' })};`);
+    body.raw(
+      `return ${readValue(body, headerValue(field), plus('offset', String(field.offset)), { bytes: 'bytes' })};`,
+    );
     file.addFunction({
       isExported: true,
       name,
       docs: [`${doc} of the frame that starts at \`offset\` in \`bytes\`; the caller guarantees ${needs} bytes there.`],
-      parameters: [{ name: 'bytes', type: 'Uint8Array' }, { name: 'offset', initializer: '0' }],
+      parameters: [
+        { name: 'bytes', type: 'Uint8Array' },
+        { name: 'offset', initializer: '0' },
+      ],
       returnType: 'number',
       statements: body.toString(),
     });
@@ -39,8 +61,15 @@ export function emitHeader(project: Project, path: string, header: HeaderModel):
   file.addFunction({
     isExported: true,
     name: 'writeFrameHeader',
-    docs: ['Writes a header at `offset` in `frame`, unchecked (tools that build frames by hand, malformed ones included); codecs write their own.'],
-    parameters: [{ name: 'frame', type: 'Uint8Array' }, { name: 'size', type: 'number' }, { name: 'type', type: 'number' }, { name: 'offset', initializer: '0' }],
+    docs: [
+      'Writes a header at `offset` in `frame`, unchecked (tools that build frames by hand, malformed ones included); codecs write their own.',
+    ],
+    parameters: [
+      { name: 'frame', type: 'Uint8Array' },
+      { name: 'size', type: 'number' },
+      { name: 'type', type: 'number' },
+      { name: 'offset', initializer: '0' },
+    ],
     returnType: 'void',
     statements: writer.toString(),
   });
@@ -62,7 +91,10 @@ export function emitHeader(project: Project, path: string, header: HeaderModel):
     isExported: true,
     name: 'checkFrameSize',
     docs: ['Checks that a buffer holds exactly one frame of a plausible size; returns the size.'],
-    parameters: [{ name: 'frame', type: 'Uint8Array' }, { name: 'title', type: 'string' }],
+    parameters: [
+      { name: 'frame', type: 'Uint8Array' },
+      { name: 'title', type: 'string' },
+    ],
     returnType: 'number',
     statements: check.toString(),
   });
@@ -78,7 +110,11 @@ export function emitHeader(project: Project, path: string, header: HeaderModel):
     isExported: true,
     name: 'checkHeader',
     docs: ["Checks a frame's header against its buffer and the expected type; returns the size."],
-    parameters: [{ name: 'frame', type: 'Uint8Array' }, { name: 'expectedType', type: 'number' }, { name: 'title', type: 'string' }],
+    parameters: [
+      { name: 'frame', type: 'Uint8Array' },
+      { name: 'expectedType', type: 'number' },
+      { name: 'title', type: 'string' },
+    ],
     returnType: 'number',
     statements: typeCheck.toString(),
   });
@@ -89,5 +125,8 @@ export function emitHeader(project: Project, path: string, header: HeaderModel):
 }
 
 function fieldsText(header: HeaderModel): string {
-  return [header.size, header.type].sort((a, b) => a.offset - b.offset).map((field) => `${field.id}:u${field.bytes * 8}`).join(' | ');
+  return [header.size, header.type]
+    .sort((a, b) => a.offset - b.offset)
+    .map((field) => `${field.id}:u${field.bytes * 8}`)
+    .join(' | ');
 }

@@ -5,11 +5,31 @@ import { CodeWriter, exportsOf } from './code-writer.js';
 import type { HeaderField, ItemField, MessageField } from './model.js';
 
 /** The helpers of generated/wire.ts (a copy of generator/templates/wire.ts). */
-export const wire = exportsOf('./wire.js', [
-  'FieldSpan', 'isU64', 'isUint', 'outOfRange', 'partialEntry', 'readU16', 'readU24', 'readU32', 'readU64',
-  'tooLarge', 'trailingBytes', 'truncated', 'u64OutOfRange', 'writeU16', 'writeU24', 'writeU32', 'writeU64',
-  'wrongFixedSize', 'wrongLength',
-], ['FieldSpan']);
+export const wire = exportsOf(
+  './wire.js',
+  [
+    'FieldSpan',
+    'isU64',
+    'isUint',
+    'outOfRange',
+    'partialEntry',
+    'readU16',
+    'readU24',
+    'readU32',
+    'readU64',
+    'tooLarge',
+    'trailingBytes',
+    'truncated',
+    'u64OutOfRange',
+    'writeU16',
+    'writeU24',
+    'writeU32',
+    'writeU64',
+    'wrongFixedSize',
+    'wrongLength',
+  ],
+  ['FieldSpan'],
+);
 
 /** How one value sits on the wire. */
 export type WireValue =
@@ -40,7 +60,9 @@ export function messageValue(field: Exclude<MessageField, { kind: 'repeat-eos' }
     case 'uint':
       return uintValue(field.bytes);
     case 'bits':
-      return field.width === 1 ? { kind: 'bool' } : { kind: 'uint', bytes: field.groupBytes, max: uintMax(field.width) };
+      return field.width === 1
+        ? { kind: 'bool' }
+        : { kind: 'uint', bytes: field.groupBytes, max: uintMax(field.width) };
     case 'bytes':
       return { kind: 'bytes', size: String(field.size) };
     case 'bytes-eos':
@@ -106,7 +128,12 @@ export function writeValue(w: CodeWriter, type: WireValue, at: string, value: st
  * `subarray`, or with `viewOfBuffer` a view made from `buffer` and `base` (locals of the
  * decoder), which costs less than subarray() when made once per entry.
  */
-export function readValue(w: CodeWriter, type: WireValue, at: string, options: { bytes?: string; viewOfBuffer?: boolean } = {}): string {
+export function readValue(
+  w: CodeWriter,
+  type: WireValue,
+  at: string,
+  options: { bytes?: string; viewOfBuffer?: boolean } = {},
+): string {
   const bytes = options.bytes ?? 'frame';
   switch (type.kind) {
     case 'u64':
@@ -114,7 +141,9 @@ export function readValue(w: CodeWriter, type: WireValue, at: string, options: {
     case 'uint':
       return type.bytes === 1 ? `${bytes}[${at}]!` : w.expr`${READ[type.bytes]}(${bytes}, ${at})`;
     case 'bytes':
-      return options.viewOfBuffer ? `new Uint8Array(buffer, ${plus('base', at)}, ${type.size})` : `${bytes}.subarray(${at}, ${plus(at, type.size)})`;
+      return options.viewOfBuffer
+        ? `new Uint8Array(buffer, ${plus('base', at)}, ${type.size})`
+        : `${bytes}.subarray(${at}, ${plus(at, type.size)})`;
     case 'bytes-eos':
       return `${bytes}.subarray(${at})`;
     case 'bool':

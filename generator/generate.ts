@@ -1,5 +1,6 @@
 // The whole pipeline as a pure function: spec directory in, map of output files out.
 // main.ts writes or checks the map; tests call this directly on fixture specs.
+import { formatTypeScript } from './format.js';
 import { readFileSync } from 'node:fs';
 import { IndentationText, Project, QuoteKind } from 'ts-morph';
 import { emitCodec } from './emit-codec.js';
@@ -64,10 +65,17 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   files.set(`${outDir}/index.ts`, emitIndex(project, `${outDir}/index.ts`, model).getFullText());
 
   // Kaitai's UMD parsers are CommonJS; the package.json keeps Node from reading them as ESM.
-  files.set(`${outDir}/kaitai/package.json`, '{\n  "//": "DO NOT EDIT: written by `npm run generate`. Kaitai\'s parsers are CommonJS.",\n  "type": "commonjs"\n}\n');
+  files.set(
+    `${outDir}/kaitai/package.json`,
+    '{\n  "//": "DO NOT EDIT: written by `npm run generate`. Kaitai\'s parsers are CommonJS.",\n  "type": "commonjs"\n}\n',
+  );
   for (const [name, source] of [...kaitai.files].sort(([a], [b]) => a.localeCompare(b))) {
-    files.set(`${outDir}/kaitai/${name}`, `${doHeader(`${specDir}/*.ksy by kaitai-struct-compiler`).trimEnd()}\n${source}`);
+    files.set(
+      `${outDir}/kaitai/${name}`,
+      `${doHeader(`${specDir}/*.ksy by kaitai-struct-compiler`).trimEnd()}\n${source}`,
+    );
   }
   files.set(docsFile, emitMessagesDoc(model));
+  await formatTypeScript(files, options.root);
   return { model, files };
 }

@@ -15,7 +15,8 @@ export async function compileSpecs(root: string, language: string): Promise<Map<
   const loaded = loadSpecs(root, 'spec');
   const compiled = await compileWithKaitai(loaded.specs, language);
   const problems = [...loaded.problems, ...compiled.problems];
-  if (problems.length > 0) throw new Error(`${problems.length} problem(s) in spec/:\n${problems.map(formatProblem).join('\n')}`);
+  if (problems.length > 0)
+    throw new Error(`${problems.length} problem(s) in spec/:\n${problems.map(formatProblem).join('\n')}`);
   return compiled.files;
 }
 
@@ -27,7 +28,10 @@ export async function runKaitaiExport(argv: readonly string[], defaultRoot: stri
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[i + 1];
-    if ((arg === '--kaitai' || arg === '--out' || arg === '--root') && (value === undefined || value.startsWith('--'))) {
+    if (
+      (arg === '--kaitai' || arg === '--out' || arg === '--root') &&
+      (value === undefined || value.startsWith('--'))
+    ) {
       console.error(`generate: ${arg} needs a value (${USAGE})`);
       return 2;
     }
@@ -50,7 +54,9 @@ export async function runKaitaiExport(argv: readonly string[], defaultRoot: stri
       mkdirSync(dirname(join(target, name)), { recursive: true });
       writeFileSync(join(target, name), source);
     }
-    console.log(`generate: ${files.size} ${language} parser file(s) from Kaitai ${KAITAI_VERSION} written to ${target}`);
+    console.log(
+      `generate: ${files.size} ${language} parser file(s) from Kaitai ${KAITAI_VERSION} written to ${target}`,
+    );
     return 0;
   } catch (error) {
     console.error(`generate: ${error instanceof Error ? error.message : String(error)}`);

@@ -12,7 +12,12 @@ interface KaitaiImporter {
 interface KaitaiCompiler {
   version: string;
   languages: string[];
-  compile(language: string, ksy: unknown, importer: KaitaiImporter, debugMode: boolean): Promise<Record<string, string>>;
+  compile(
+    language: string,
+    ksy: unknown,
+    importer: KaitaiImporter,
+    debugMode: boolean,
+  ): Promise<Record<string, string>>;
 }
 
 const require = createRequire(import.meta.url);
@@ -33,15 +38,23 @@ export interface KaitaiOutput {
  * Compiles every spec to `language`; a compiler error becomes one problem line. Imports are
  * served from `specs` (plus `imports`: specs that are only imported, never compiled here).
  */
-export async function compileWithKaitai(specs: readonly SpecFile[], language = 'javascript', imports: readonly SpecFile[] = []): Promise<KaitaiOutput> {
+export async function compileWithKaitai(
+  specs: readonly SpecFile[],
+  language = 'javascript',
+  imports: readonly SpecFile[] = [],
+): Promise<KaitaiOutput> {
   if (!KAITAI_LANGUAGES.includes(language)) {
-    throw new Error(`unknown Kaitai target ${JSON.stringify(language)}; the compiler ${KAITAI_VERSION} knows ${KAITAI_LANGUAGES.join(', ')}`);
+    throw new Error(
+      `unknown Kaitai target ${JSON.stringify(language)}; the compiler ${KAITAI_VERSION} knows ${KAITAI_LANGUAGES.join(', ')}`,
+    );
   }
   const byId = new Map([...imports, ...specs].map((spec) => [spec.ksy.meta.id, spec]));
   const importer: KaitaiImporter = {
     importYaml: (name) => {
       const spec = byId.get(name);
-      return spec ? Promise.resolve(structuredClone(spec.ksy)) : Promise.reject(new Error(`cannot import '${name}': no spec/${name}.ksy`));
+      return spec
+        ? Promise.resolve(structuredClone(spec.ksy))
+        : Promise.reject(new Error(`cannot import '${name}': no spec/${name}.ksy`));
     },
   };
   const files = new Map<string, string>();
@@ -62,5 +75,7 @@ function toProblem(file: string, error: unknown): SpecProblem {
   const text = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
   // Kaitai reports "<type>: /seq/0/type: error: <what>".
   const match = /^(?:io\.kaitai\.\S+: )?(?:\S+: )?(\/\S*): error: (.*)$/.exec(text);
-  return match ? { file, path: match[1] ?? '', message: `Kaitai: ${match[2] ?? ''}` } : { file, path: '', message: `Kaitai: ${text}` };
+  return match
+    ? { file, path: match[1] ?? '', message: `Kaitai: ${match[2] ?? ''}` }
+    : { file, path: '', message: `Kaitai: ${text}` };
 }

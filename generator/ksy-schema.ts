@@ -34,7 +34,11 @@ const validSpec = {
     {
       type: 'object',
       additionalProperties: false,
-      properties: { eq: { type: ['integer', 'string'] }, min: { type: ['integer', 'string'] }, max: { type: ['integer', 'string'] } },
+      properties: {
+        eq: { type: ['integer', 'string'] },
+        min: { type: ['integer', 'string'] },
+        max: { type: ['integer', 'string'] },
+      },
     },
   ],
 } as const;
@@ -120,5 +124,7 @@ export const KNOWN_KEYS: readonly string[] = [
   ...Object.keys(typeBody.properties),
   ...Object.keys(gossipMeta.properties),
   ...Object.keys(gossipField.properties),
-  'eq', 'min', 'max',
+  'eq',
+  'min',
+  'max',
 ];

@@ -23,7 +23,9 @@ export interface LoadedSpecs {
 /** Loads `<root>/<specDir>/*.ksy`, in file-name order. */
 export function loadSpecs(root: string, specDir: string): LoadedSpecs {
   const dir = join(root, specDir);
-  const names = readdirSync(dir).filter((name) => name.endsWith('.ksy')).sort();
+  const names = readdirSync(dir)
+    .filter((name) => name.endsWith('.ksy'))
+    .sort();
   const specs: SpecFile[] = [];
   const problems: SpecProblem[] = [];
   const broken = new Set<string>();

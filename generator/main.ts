@@ -37,7 +37,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const existing = listFiles(root, join(root, OUT_DIR));
   const extra = existing.filter((path) => !files.has(path));
-  const stale = [...files].filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== content).map(([path]) => path);
+  const stale = [...files]
+    .filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== content)
+    .map(([path]) => path);
 
   if (isCheck) {
     if (stale.length === 0 && extra.length === 0) {
@@ -54,7 +56,9 @@ async function main(argv: readonly string[]): Promise<number> {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), files.get(path) ?? '');
   }
-  console.log(`generate: ${stale.length} file(s) written, ${extra.length} removed, ${files.size - stale.length} unchanged`);
+  console.log(
+    `generate: ${stale.length} file(s) written, ${extra.length} removed, ${files.size - stale.length} unchanged`,
+  );
   return 0;
 }
 

@@ -10,19 +10,37 @@ export function buildHeader(spec: SpecFile, problems: SpecProblem[]): HeaderMode
   const { ksy, file } = spec;
   const before = problems.length;
   if ((ksy.params ?? []).length !== 3) {
-    problems.push({ file, path: '/params', message: 'the header takes exactly three params: expected type, min size, max size' });
+    problems.push({
+      file,
+      path: '/params',
+      message: 'the header takes exactly three params: expected type, min size, max size',
+    });
   }
   if (ksy.seq.length !== 2) {
-    problems.push({ file, path: '/seq', message: 'the header has exactly two fields: size and msg_type (u1, u2 or u4)' });
+    problems.push({
+      file,
+      path: '/seq',
+      message: 'the header has exactly two fields: size and msg_type (u1, u2 or u4)',
+    });
   }
-  if (ksy.meta['-gossip']) problems.push({ file, path: '/meta/-gossip', message: 'the header spec takes no -gossip (it is no message)' });
+  if (ksy.meta['-gossip'])
+    problems.push({ file, path: '/meta/-gossip', message: 'the header spec takes no -gossip (it is no message)' });
   const fields: HeaderField[] = [];
   let offset = 0;
   ksy.seq.forEach((attribute, index) => {
-    if (attribute['-gossip']) problems.push({ file, path: `/seq/${index}/-gossip`, message: 'header fields export no offset: read them with frameSizeOf / frameTypeOf' });
+    if (attribute['-gossip'])
+      problems.push({
+        file,
+        path: `/seq/${index}/-gossip`,
+        message: 'header fields export no offset: read them with frameSizeOf / frameTypeOf',
+      });
     const bytes = HEADER_UINTS[attribute.type ?? ''];
     if (bytes === undefined) {
-      problems.push({ file, path: `/seq/${index}/type`, message: `header fields are u1, u2 or u4, not '${attribute.type ?? 'bytes'}'` });
+      problems.push({
+        file,
+        path: `/seq/${index}/type`,
+        message: `header fields are u1, u2 or u4, not '${attribute.type ?? 'bytes'}'`,
+      });
       return;
     }
     fields.push({ id: attribute.id, offset, bytes, doc: attribute.doc });
@@ -30,7 +48,8 @@ export function buildHeader(spec: SpecFile, problems: SpecProblem[]): HeaderMode
   });
   const size = fields.find((field) => field.id === 'size');
   const type = fields.find((field) => field.id === 'msg_type');
-  if (!size || !type) problems.push({ file, path: '/seq', message: "the header's fields are named 'size' and 'msg_type'" });
+  if (!size || !type)
+    problems.push({ file, path: '/seq', message: "the header's fields are named 'size' and 'msg_type'" });
   if (problems.length > before || !size || !type) return undefined;
   return {
     file,

@@ -10,7 +10,12 @@ import type { SpecProblem } from './spec-error.js';
 
 const BITS_TYPE = /^b([0-9]+)$/;
 
-export function buildMessage(spec: SpecFile, header: HeaderModel, byId: ReadonlyMap<string, SpecFile>, problems: SpecProblem[]): MessageModel | undefined {
+export function buildMessage(
+  spec: SpecFile,
+  header: HeaderModel,
+  byId: ReadonlyMap<string, SpecFile>,
+  problems: SpecProblem[],
+): MessageModel | undefined {
   const { ksy, file } = spec;
   const before = problems.length;
   const report = (path: string, message: string) => problems.push({ file, path, message });
@@ -23,12 +28,26 @@ export function buildMessage(spec: SpecFile, header: HeaderModel, byId: Readonly
     report('/seq/0/type', `the header type '${headerAttribute?.type ?? ''}' must be an imported spec`);
     return undefined;
   }
-  if (headerArgs.length !== 3 || typeNumber === undefined || minSize === undefined || maxSize === undefined || headerArgs.some(Number.isNaN)) {
-    report('/seq/0/type', `write the header as ${headerRef.name}(<type number>, <min size>, <max size>) with integer arguments`);
+  if (
+    headerArgs.length !== 3 ||
+    typeNumber === undefined ||
+    minSize === undefined ||
+    maxSize === undefined ||
+    headerArgs.some(Number.isNaN)
+  ) {
+    report(
+      '/seq/0/type',
+      `write the header as ${headerRef.name}(<type number>, <min size>, <max size>) with integer arguments`,
+    );
     return undefined;
   }
-  if (typeNumber > header.maxType) report('/seq/0/type', `type number ${typeNumber} does not fit the header's ${header.type.bytes * 8}-bit type field`);
-  if (maxSize > header.maxFrameSize || minSize > maxSize) report('/seq/0/type', `size limits ${minSize}..${maxSize} must satisfy min <= max <= ${header.maxFrameSize}`);
+  if (typeNumber > header.maxType)
+    report(
+      '/seq/0/type',
+      `type number ${typeNumber} does not fit the header's ${header.type.bytes * 8}-bit type field`,
+    );
+  if (maxSize > header.maxFrameSize || minSize > maxSize)
+    report('/seq/0/type', `size limits ${minSize}..${maxSize} must satisfy min <= max <= ${header.maxFrameSize}`);
   const gossip = gossipMeta(ksy, report);
 
   const enums = buildEnums(ksy, file, problems);
@@ -40,12 +59,22 @@ export function buildMessage(spec: SpecFile, header: HeaderModel, byId: Readonly
     if (!pendingBits) return;
     const { total } = pendingBits;
     if (total % 8 !== 0 || total > 32) {
-      report(path, `bit fields must fill exactly 8, 16, 24 or 32 bits before the next byte-aligned field; these fill ${total}`);
+      report(
+        path,
+        `bit fields must fill exactly 8, 16, 24 or 32 bits before the next byte-aligned field; these fill ${total}`,
+      );
     } else {
       let shift = total;
       for (const { attribute, width } of pendingBits.fields) {
         shift -= width; // big-endian bit order: the first field takes the most significant bits
-        fields.push({ ...fieldBase(attribute), kind: 'bits', offset, groupBytes: (total / 8) as 1 | 2 | 3 | 4, shift, width });
+        fields.push({
+          ...fieldBase(attribute),
+          kind: 'bits',
+          offset,
+          groupBytes: (total / 8) as 1 | 2 | 3 | 4,
+          shift,
+          width,
+        });
       }
       offset += total / 8;
     }
@@ -58,7 +87,10 @@ export function buildMessage(spec: SpecFile, header: HeaderModel, byId: Readonly
     const isLast = index === ksy.seq.length - 1;
     if (attribute.valid !== undefined) report(`${path}/valid`, "'valid' is supported only in the header spec");
     if (attribute.enum !== undefined && !enums.some((e) => e.id === attribute.enum)) {
-      report(`${path}/enum`, `unknown enum '${attribute.enum}' (${enums.length ? `declared: ${enums.map((e) => e.id).join(', ')}` : 'this spec declares no enums'})`);
+      report(
+        `${path}/enum`,
+        `unknown enum '${attribute.enum}' (${enums.length ? `declared: ${enums.map((e) => e.id).join(', ')}` : 'this spec declares no enums'})`,
+      );
     }
     const bits = attribute.type ? BITS_TYPE.exec(attribute.type) : null;
     if (bits) {
@@ -90,25 +122,44 @@ export function buildMessage(spec: SpecFile, header: HeaderModel, byId: Readonly
     if (bytes !== undefined) {
       if (attribute.enum && bytes === 8) report(`${path}/enum`, 'enums are supported on u1/u2/u4 fields only');
       if (attribute.repeat) report(`${path}/repeat`, "'repeat' is supported on user types only");
-      fields.push({ ...fieldBase(attribute), kind: 'uint', offset, bytes, enumName: attribute.enum ? pascalCase(attribute.enum) : undefined });
+      fields.push({
+        ...fieldBase(attribute),
+        kind: 'uint',
+        offset,
+        bytes,
+        enumName: attribute.enum ? pascalCase(attribute.enum) : undefined,
+      });
       offset += bytes;
       return;
     }
     const ref = parseTypeRef(attribute.type);
     const body = ref ? ksy.types?.[ref.name] : undefined;
     if (!ref || !body) {
-      report(`${path}/type`, `unknown type '${attribute.type}' (supported: u1, u2, u4, u8, b1..b32, or a type under 'types')`);
+      report(
+        `${path}/type`,
+        `unknown type '${attribute.type}' (supported: u1, u2, u4, u8, b1..b32, or a type under 'types')`,
+      );
       return;
     }
     if (attribute.repeat !== 'eos') {
       report(`${path}/repeat`, "a user type is supported only as the last field with 'repeat: eos'");
       return;
     }
-    const item = buildItem(ref.name, body.doc, body.params ?? [], body.seq, ref.args, fields, `/types/${ref.name}`, report);
+    const item = buildItem(
+      ref.name,
+      body.doc,
+      body.params ?? [],
+      body.seq,
+      ref.args,
+      fields,
+      `/types/${ref.name}`,
+      report,
+    );
     if (item) fields.push({ ...fieldBase(attribute), kind: 'repeat-eos', offset, item, args: ref.args.map(camelCase) });
   });
 
-  if (minSize !== offset) report('/seq/0/type', `min size ${minSize} disagrees with the layout: the fixed fields end at byte ${offset}`);
+  if (minSize !== offset)
+    report('/seq/0/type', `min size ${minSize} disagrees with the layout: the fixed fields end at byte ${offset}`);
   // Without a variable tail, max > min means "bytes after the last field are an error"
   // (trailing-bytes); max = min makes it a fixed-size message (wrong-fixed-size).
   if (problems.length > before) return undefined;
@@ -130,13 +181,13 @@ export function buildMessage(spec: SpecFile, header: HeaderModel, byId: Readonly
   };
 }
 
-
 function buildEnums(ksy: Ksy, file: string, problems: SpecProblem[]): EnumModel[] {
   return Object.entries(ksy.enums ?? {}).map(([id, members]) => ({
     id,
     name: pascalCase(id),
     members: Object.entries(members).map(([value, name]) => {
-      if (Number(value) > 0xffffffff) problems.push({ file, path: `/enums/${id}/${value}`, message: 'enum value does not fit 32 bits' });
+      if (Number(value) > 0xffffffff)
+        problems.push({ file, path: `/enums/${id}/${value}`, message: 'enum value does not fit 32 bits' });
       return { name: name.toUpperCase(), value: Number(value) };
     }),
   }));

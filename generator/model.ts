@@ -11,8 +11,7 @@ import type { SpecProblem } from './spec-error.js';
 
 /** Size of a byte field: a constant, or chosen by a boolean parameter. */
 export type SizeExpr =
-  | { kind: 'const'; value: number }
-  | { kind: 'choice'; param: string; ifTrue: number; ifFalse: number };
+  { kind: 'const'; value: number } | { kind: 'choice'; param: string; ifTrue: number; ifFalse: number };
 
 export interface FieldBase {
   /** The .ksy id (lower_snake). */
@@ -35,8 +34,7 @@ export type MessageField =
   | (FieldBase & { kind: 'repeat-eos'; offset: number; item: ItemModel; args: string[] });
 
 export type ItemField =
-  | (FieldBase & { kind: 'uint'; bytes: UintBytes })
-  | (FieldBase & { kind: 'bytes'; size: SizeExpr });
+  (FieldBase & { kind: 'uint'; bytes: UintBytes }) | (FieldBase & { kind: 'bytes'; size: SizeExpr });
 
 /** A user type repeated inside a message (e.g. one PEER RESPONSE entry). */
 export interface ItemModel {
@@ -127,7 +125,10 @@ export interface ProtocolModel {
  * Builds the model; returns problems instead of a model when any spec is wrong. `broken` names
  * specs that failed to load: messages whose header is among them are not checked further.
  */
-export function buildModel(specs: readonly SpecFile[], broken: ReadonlySet<string> = new Set()): { model?: ProtocolModel; problems: SpecProblem[] } {
+export function buildModel(
+  specs: readonly SpecFile[],
+  broken: ReadonlySet<string> = new Set(),
+): { model?: ProtocolModel; problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
   const byId = new Map(specs.map((spec) => [spec.ksy.meta.id, spec]));
   const headerIdOf = (spec: SpecFile): string => parseTypeRef(spec.ksy.seq[0]?.type ?? '')?.name ?? '';
@@ -140,7 +141,12 @@ export function buildModel(specs: readonly SpecFile[], broken: ReadonlySet<strin
   const headerSpecs = specs.filter((spec) => headerIds.has(spec.ksy.meta.id));
   for (const spec of specs) {
     if (!messageSpecs.includes(spec) && !headerSpecs.includes(spec)) {
-      problems.push({ file: spec.file, path: '/seq/0', message: "a message spec must start with 'id: header' (the shared frame header); this spec is neither a message nor the header" });
+      problems.push({
+        file: spec.file,
+        path: '/seq/0',
+        message:
+          "a message spec must start with 'id: header' (the shared frame header); this spec is neither a message nor the header",
+      });
     }
   }
   if (headerSpecs.length !== 1 || !headerSpecs[0]) {
@@ -169,13 +175,22 @@ function checkRegistry(messages: readonly MessageModel[], problems: SpecProblem[
   const byType = new Map<number, MessageModel>();
   for (const message of messages) {
     const other = byType.get(message.typeNumber);
-    if (other) problems.push({ file: message.file, path: '/seq/0/type', message: `type number ${message.typeNumber} is already used by ${other.file}` });
+    if (other)
+      problems.push({
+        file: message.file,
+        path: '/seq/0/type',
+        message: `type number ${message.typeNumber} is already used by ${other.file}`,
+      });
     byType.set(message.typeNumber, message);
   }
 }
 
 /** The `-gossip: export-offset` names: one offset per name, whichever messages name it. */
-function collectOffsets(specs: readonly SpecFile[], messages: readonly MessageModel[], problems: SpecProblem[]): OffsetModel[] {
+function collectOffsets(
+  specs: readonly SpecFile[],
+  messages: readonly MessageModel[],
+  problems: SpecProblem[],
+): OffsetModel[] {
   const byName = new Map<string, OffsetModel & { file: string }>();
   for (const message of messages) {
     const spec = specs.find((candidate) => candidate.file === message.file);
@@ -190,7 +205,11 @@ function collectOffsets(specs: readonly SpecFile[], messages: readonly MessageMo
       }
       const known = byName.get(name);
       if (known && known.offset !== field.offset) {
-        problems.push({ file: message.file, path, message: `${name} is ${known.offset} in ${known.file} but ${field.offset} here; one name, one offset` });
+        problems.push({
+          file: message.file,
+          path,
+          message: `${name} is ${known.offset} in ${known.file} but ${field.offset} here; one name, one offset`,
+        });
         return;
       }
       const entry = known ?? { name, offset: field.offset, fields: [], file: message.file };
@@ -198,5 +217,7 @@ function collectOffsets(specs: readonly SpecFile[], messages: readonly MessageMo
       byName.set(name, entry);
     });
   }
-  return [...byName.values()].map(({ name, offset, fields }) => ({ name, offset, fields })).sort((a, b) => a.name.localeCompare(b.name));
+  return [...byName.values()]
+    .map(({ name, offset, fields }) => ({ name, offset, fields }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -20,9 +20,14 @@ const BUILT_IN = '(built-in config)';
  * Apply defaults and units to checked values. `hostkeyPath` (absolute, or null) is needed
  * first: the default peers_file lives beside it.
  */
-export function buildConfig(path: string | null, values: SectionValues, hostkeyPath: string | null = null): GossipConfig {
+export function buildConfig(
+  path: string | null,
+  values: SectionValues,
+  hostkeyPath: string | null = null,
+): GossipConfig {
   const where = path ?? BUILT_IN;
-  const number = (key: GossipKey, fallback: number): number => (typeof values[key] === 'number' ? values[key] : fallback);
+  const number = (key: GossipKey, fallback: number): number =>
+    typeof values[key] === 'number' ? values[key] : fallback;
   const address = (key: GossipKey, listen = true): HostPort | null => {
     const text = values[key];
     if (typeof text !== 'string') return null;
@@ -53,7 +58,9 @@ export function buildConfig(path: string | null, values: SectionValues, hostkeyP
     subnetCapV4: number('subnet_cap_v4', defaults.DEFAULT_SUBNET_CAP_V4_PEERS),
     subnetCapV6: number('subnet_cap_v6', defaults.DEFAULT_SUBNET_CAP_V6_PEERS),
     subnetCapExemptLoopback:
-      typeof values.subnet_cap_exempt_loopback === 'boolean' ? values.subnet_cap_exempt_loopback : defaults.DEFAULT_SUBNET_CAP_EXEMPT_LOOPBACK,
+      typeof values.subnet_cap_exempt_loopback === 'boolean'
+        ? values.subnet_cap_exempt_loopback
+        : defaults.DEFAULT_SUBNET_CAP_EXEMPT_LOOPBACK,
     maxHandshakesPerAddress: number('max_handshakes_per_address', defaults.DEFAULT_MAX_HANDSHAKES_PER_ADDRESS),
     maxHandshakesPerSubnet: number('max_handshakes_per_subnet', defaults.DEFAULT_MAX_HANDSHAKES_PER_SUBNET),
     seenSetSize: number('seen_set_size', defaults.DEFAULT_SEEN_SET_SIZE_ITEMS),
@@ -85,11 +92,21 @@ function peersFile(path: string | null, value: unknown, hostkeyPath: string | nu
 function checkRelations(path: string, config: GossipConfig): void {
   if (config.maxPeers <= config.degree) {
     // Inbound slots are max_peers - degree: with none, no newcomer could ever join this node.
-    throw configFail(path, 'max_peers', 'out-of-range', `must be greater than degree (${config.degree}) so that inbound slots (max_peers - degree) are at least 1, got ${config.maxPeers}`);
+    throw configFail(
+      path,
+      'max_peers',
+      'out-of-range',
+      `must be greater than degree (${config.degree}) so that inbound slots (max_peers - degree) are at least 1, got ${config.maxPeers}`,
+    );
   }
   if (config.seenSetSize < config.cacheSize) {
     // A cached item whose id left the seen-set would be accepted again as new (docs/protocol.md §4.4).
-    throw configFail(path, 'seen_set_size', 'out-of-range', `must be at least cache_size (${config.cacheSize}), got ${config.seenSetSize}`);
+    throw configFail(
+      path,
+      'seen_set_size',
+      'out-of-range',
+      `must be at least cache_size (${config.cacheSize}), got ${config.seenSetSize}`,
+    );
   }
   const listeners: Array<[GossipKey, HostPort | null]> = [
     ['p2p_address', config.p2pAddress],
@@ -101,7 +118,8 @@ function checkRelations(path: string, config: GossipConfig): void {
     if (address === null || address.port === 0) continue; // port 0: the kernel picks a different free port each time
     const id = formatHostPort(address).toLowerCase();
     const other = taken.get(id);
-    if (other !== undefined) throw configFail(path, key, 'bad-address', `${formatHostPort(address)} is already used by ${other}`);
+    if (other !== undefined)
+      throw configFail(path, key, 'bad-address', `${formatHostPort(address)} is already used by ${other}`);
     taken.set(id, key);
   }
   checkPeersFile(path, config);
@@ -120,7 +138,12 @@ function checkPeersFile(path: string, config: GossipConfig): void {
     return; // e.g. a parent that is not a directory: the daemon reports it when it writes
   }
   if (stats !== undefined && !stats.isFile()) {
-    throw configFail(path, 'peers_file', 'bad-value', `${file} is ${stats.isDirectory() ? 'a directory' : 'not a regular file'}`);
+    throw configFail(
+      path,
+      'peers_file',
+      'bad-value',
+      `${file} is ${stats.isDirectory() ? 'a directory' : 'not a regular file'}`,
+    );
   }
 }
 
@@ -131,10 +154,14 @@ export function checkHostkey(path: string, hostkeyPath: string): string[] {
   if (!parsed.ok) throw problem(parsed.reason);
   const { bits } = parsed.key;
   if (bits < defaults.HOSTKEY_MIN_BITS) {
-    throw problem(`${hostkeyPath}: RSA key of ${bits} bits is too small (at least ${defaults.HOSTKEY_MIN_BITS}, ${defaults.HOSTKEY_EXPECTED_BITS} expected)`);
+    throw problem(
+      `${hostkeyPath}: RSA key of ${bits} bits is too small (at least ${defaults.HOSTKEY_MIN_BITS}, ${defaults.HOSTKEY_EXPECTED_BITS} expected)`,
+    );
   }
   if (bits < defaults.HOSTKEY_EXPECTED_BITS) {
-    return [`${path}: hostkey: ${hostkeyPath} is a ${bits}-bit RSA key, ${defaults.HOSTKEY_EXPECTED_BITS} bits expected`];
+    return [
+      `${path}: hostkey: ${hostkeyPath} is a ${bits}-bit RSA key, ${defaults.HOSTKEY_EXPECTED_BITS} bits expected`,
+    ];
   }
   return [];
 }

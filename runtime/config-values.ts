@@ -4,7 +4,13 @@
  * `<file>: [gossip] <key>: <problem>`.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { CONFIG_FILE_SCHEMA, GOSSIP_KEYS, GOSSIP_SECTION_SCHEMA, REQUIRED_GOSSIP_KEYS, type GossipKey } from './config-schema.js';
+import {
+  CONFIG_FILE_SCHEMA,
+  GOSSIP_KEYS,
+  GOSSIP_SECTION_SCHEMA,
+  REQUIRED_GOSSIP_KEYS,
+  type GossipKey,
+} from './config-schema.js';
 import { CONFIG_SECTION, LOG_LEVELS } from './constants.js';
 import { ConfigError, type ConfigErrorCode } from './errors.js';
 import { parseHostPort, show } from './host-port.js';
@@ -28,7 +34,8 @@ export function coerceSection(section: Record<string, unknown>): SectionValues {
     const isRequired = (REQUIRED_GOSSIP_KEYS as readonly string[]).includes(key);
     if (value === '' && !isRequired && !EMPTY_IS_A_VALUE.has(key)) continue; // empty optional key: the default
     const type = GOSSIP_SECTION_SCHEMA.properties[key].type;
-    if ((type === 'integer' || type === 'number') && typeof value === 'string' && NUMBER.test(value)) value = Number(value);
+    if ((type === 'integer' || type === 'number') && typeof value === 'string' && NUMBER.test(value))
+      value = Number(value);
     if (type === 'boolean' && typeof value === 'string') value = BOOLEAN_WORDS[value.toLowerCase()] ?? value;
     if (type === 'string' && typeof value === 'boolean') value = String(value);
     values[key] = value;
@@ -37,7 +44,16 @@ export function coerceSection(section: Record<string, unknown>): SectionValues {
 }
 
 const NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
-const BOOLEAN_WORDS: Record<string, boolean> = { true: true, yes: true, on: true, '1': true, false: false, no: false, off: false, '0': false };
+const BOOLEAN_WORDS: Record<string, boolean> = {
+  true: true,
+  yes: true,
+  on: true,
+  '1': true,
+  false: false,
+  no: false,
+  off: false,
+  '0': false,
+};
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 ajv.addFormat('host-port', { type: 'string', validate: (text: string) => parseHostPort(text).ok });
@@ -55,7 +71,8 @@ export function validateValues(path: string, hostkey: string | undefined, values
 function firstError(errors: ErrorObject[]): ErrorObject | undefined {
   const rank = (error: ErrorObject): number => {
     if (error.instancePath === '') return -1;
-    const key = error.keyword === 'required' ? String(error.params.missingProperty) : error.instancePath.split('/').pop() ?? '';
+    const key =
+      error.keyword === 'required' ? String(error.params.missingProperty) : (error.instancePath.split('/').pop() ?? '');
     return GOSSIP_KEYS.indexOf(key as GossipKey);
   };
   return [...errors].sort((a, b) => rank(a) - rank(b))[0];
@@ -72,7 +89,8 @@ function describeSchemaError(path: string, error: ErrorObject | undefined, value
     return configFail(path, missing, 'missing-key', 'missing (required)');
   }
   const key = error.instancePath.split('/').pop() ?? '';
-  if (error.instancePath === '/hostkey') return new ConfigError('bad-value', 'hostkey', `${path}: hostkey: must be a file path`);
+  if (error.instancePath === '/hostkey')
+    return new ConfigError('bad-value', 'hostkey', `${path}: hostkey: must be a file path`);
   const value = values[key as GossipKey];
   const shown = value === '' ? 'an empty value' : Array.isArray(value) ? 'a list' : show(value);
   const property = GOSSIP_SECTION_SCHEMA.properties[key as GossipKey];
@@ -84,7 +102,8 @@ function describeSchemaError(path: string, error: ErrorObject | undefined, value
       if (error.params.type === 'integer' || error.params.type === 'number') {
         return configFail(path, key, 'not-a-number', `must be a number, got ${shown}`);
       }
-      if (error.params.type === 'boolean') return configFail(path, key, 'not-a-boolean', `must be true or false, got ${shown}`);
+      if (error.params.type === 'boolean')
+        return configFail(path, key, 'not-a-boolean', `must be true or false, got ${shown}`);
       return configFail(path, key, 'bad-value', `must be a single value, got ${shown}`);
     case 'minimum':
     case 'maximum':
@@ -103,7 +122,8 @@ function describeSchemaError(path: string, error: ErrorObject | undefined, value
 
 function rangeText(property: object | undefined): string {
   const range = (property ?? {}) as { minimum?: number; maximum?: number; exclusiveMinimum?: number };
-  const lower = range.exclusiveMinimum !== undefined ? `greater than ${range.exclusiveMinimum}` : `at least ${range.minimum}`;
+  const lower =
+    range.exclusiveMinimum !== undefined ? `greater than ${range.exclusiveMinimum}` : `at least ${range.minimum}`;
   if (range.minimum !== undefined && range.maximum !== undefined) return `${range.minimum}..${range.maximum}`;
   return range.maximum === undefined ? lower : `${lower} and at most ${range.maximum}`;
 }

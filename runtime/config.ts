@@ -127,4 +127,3 @@ export function describeConfig(config: GossipConfig): string {
     `metrics_address = ${address(config.metricsAddress)}`,
   ].join('\n');
 }
-

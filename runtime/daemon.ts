@@ -27,7 +27,6 @@ const MAX_QUEUED_PER_CONNECTION = 256;
 /** SIGINT/SIGTERM: everything closed within this, or the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 2_000;
 
-
 export interface Daemon {
   readonly api: AddressInfo;
   readonly p2p: AddressInfo;
@@ -140,7 +139,8 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
     // Port 0 in the config means "any free port": peers must learn the real one.
     // Our other listening ports are never dialed as candidates (docs/protocol.md §4.3).
     const otherListening = [{ host: apiBound.address, port: apiBound.port }];
-    if (config.metricsAddress) otherListening.push({ host: config.metricsAddress.host, port: config.metricsAddress.port });
+    if (config.metricsAddress)
+      otherListening.push({ host: config.metricsAddress.host, port: config.metricsAddress.port });
     overlay.join(p2p, p2pBound.port, otherListening);
     logger.info(
       {

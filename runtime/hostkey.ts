@@ -51,7 +51,10 @@ export function parseHostKeyPem(pem: string): HostKeyParse {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const encrypted = code === 'ERR_MISSING_PASSPHRASE' || /passphrase/i.test(String(error));
-    return { ok: false, reason: encrypted ? 'private key is encrypted (a passphrase is not supported)' : 'not a private key PEM' };
+    return {
+      ok: false,
+      reason: encrypted ? 'private key is encrypted (a passphrase is not supported)' : 'not a private key PEM',
+    };
   }
   if (privateKey.asymmetricKeyType !== 'rsa') {
     return { ok: false, reason: `not an RSA key (found ${privateKey.asymmetricKeyType ?? 'unknown type'})` };

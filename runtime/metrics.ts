@@ -31,16 +31,26 @@ export class GossipMetrics {
   /** Frames written, by server and message type number. */
   readonly framesSent = this.counter('gossip_frames_sent_total', 'Frames sent', ['server', 'type']);
   /** Connections closed for malformed input, by reason (docs/protocol.md §1). */
-  readonly malformedCloses = this.counter('gossip_malformed_closes_total', 'Connections closed for malformed input', ['server', 'reason']);
+  readonly malformedCloses = this.counter('gossip_malformed_closes_total', 'Connections closed for malformed input', [
+    'server',
+    'reason',
+  ]);
   /** Frames a server dropped instead of queueing (best-effort gossip), by reason. */
-  readonly framesDropped = this.counter('gossip_frames_dropped_total', 'Frames dropped before the handler saw them', ['server', 'reason']);
+  readonly framesDropped = this.counter('gossip_frames_dropped_total', 'Frames dropped before the handler saw them', [
+    'server',
+    'reason',
+  ]);
 
   /** Items announced by local API clients (docs/protocol.md §3.1). */
   readonly itemsAnnounced = this.counter('gossip_items_announced_total', 'Items announced by local modules', []);
   /** New items received from peers (docs/protocol.md §4.4). */
   readonly itemsReceived = this.counter('gossip_items_received_total', 'New items received from peers', []);
   /** NOTIFICATIONs written to subscribed API clients. */
-  readonly itemsDelivered = this.counter('gossip_items_delivered_total', 'Notifications delivered to local modules', []);
+  readonly itemsDelivered = this.counter(
+    'gossip_items_delivered_total',
+    'Notifications delivered to local modules',
+    [],
+  );
   /** Items seen before and dropped, by where the copy came from (`local` or `peer`). */
   readonly itemsDuplicate = this.counter('gossip_items_duplicate_total', 'Duplicate items dropped', ['source']);
   /** Items a local module called invalid (VALIDATION bit 0). */
@@ -54,13 +64,26 @@ export class GossipMetrics {
    */
   readonly itemsDropped = this.counter('gossip_items_dropped_total', 'Items dropped', ['reason']);
   /** Connections closed because their send queue stayed full past `send_stall_timeout` (§7.3). */
-  readonly sendStalls = this.counter('gossip_send_stalls_total', 'Connections closed for a stalled send queue', ['server']);
+  readonly sendStalls = this.counter('gossip_send_stalls_total', 'Connections closed for a stalled send queue', [
+    'server',
+  ]);
   /** Listener errors by errno code; EMFILE/ENFILE: out of descriptors (§7.5). */
-  readonly acceptErrors = this.counter('gossip_accept_errors_total', 'Connections the listener failed to accept', ['server', 'code']);
+  readonly acceptErrors = this.counter('gossip_accept_errors_total', 'Connections the listener failed to accept', [
+    'server',
+    'code',
+  ]);
   /** Times the API stopped being read because a P2P send queue was congested (§7.3). */
-  readonly flowGateShut = this.counter('gossip_flow_gate_shut_total', 'Times announcers were paused for congested peers', []);
+  readonly flowGateShut = this.counter(
+    'gossip_flow_gate_shut_total',
+    'Times announcers were paused for congested peers',
+    [],
+  );
   /** Once-a-second checks that found the process at its descriptor limit (§7.5; runtime/core/descriptor-watch.ts). */
-  readonly descriptorsExhausted = this.counter('gossip_descriptors_exhausted_total', 'Checks that found no file descriptor free', []);
+  readonly descriptorsExhausted = this.counter(
+    'gossip_descriptors_exhausted_total',
+    'Checks that found no file descriptor free',
+    [],
+  );
 
   /** Frames waiting, by server and queue (`receive` | `send`); receive depths sampled at scrape. */
   readonly queueDepth: Gauge<'server' | 'queue'>;
@@ -144,7 +167,8 @@ export class GossipMetrics {
 
   /** A frame a full send queue refused; subscriber drops are counted by LocalModules. */
   sendRefused(server: ServerLabel, type: number): void {
-    if (server === 'p2p' && DROPPABLE_TYPES.has(type as MessageType)) this.itemsDropped.inc({ reason: 'peer-send-queue-full' });
+    if (server === 'p2p' && DROPPABLE_TYPES.has(type as MessageType))
+      this.itemsDropped.inc({ reason: 'peer-send-queue-full' });
   }
 
   stalled(server: ServerLabel, framesLost: number): void {
@@ -218,7 +242,9 @@ export class GossipMetrics {
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/metrics') return void response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return void response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return void response
+        .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' })
+        .end('method not allowed\n');
     }
     try {
       const body = await this.text();

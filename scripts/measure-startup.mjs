@@ -37,7 +37,9 @@ function timeOnce(args) {
         child.kill('SIGTERM');
       }
     });
-    child.once('exit', (code) => (ms === null ? reject(new Error(`exited (${code}) before listening:\n${text}`)) : resolve(ms)));
+    child.once('exit', (code) =>
+      ms === null ? reject(new Error(`exited (${code}) before listening:\n${text}`)) : resolve(ms),
+    );
   });
 }
 
@@ -54,11 +56,16 @@ try {
   for (const [name, args] of Object.entries(modes)) {
     const times = [];
     for (let i = 0; i <= runs; i++) {
-      writeFileSync(config, `[gossip]\ncache_size = 50\ndegree = 8\napi_address = 127.0.0.1:${await freePort()}\np2p_address = 127.0.0.1:${await freePort()}\n`);
+      writeFileSync(
+        config,
+        `[gossip]\ncache_size = 50\ndegree = 8\napi_address = 127.0.0.1:${await freePort()}\np2p_address = 127.0.0.1:${await freePort()}\n`,
+      );
       const ms = await timeOnce(args);
       if (i > 0) times.push(ms); // the first run warms caches (tsx's transform cache, the OS's)
     }
-    console.log(`${name.padEnd(18)} median ${median(times).toFixed(0)} ms, min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)} (${runs} runs after 1 warm-up)`);
+    console.log(
+      `${name.padEnd(18)} median ${median(times).toFixed(0)} ms, min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)} (${runs} runs after 1 warm-up)`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

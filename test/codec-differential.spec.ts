@@ -6,8 +6,16 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import {
-  DecodeError, GossipAnnounce, GossipHello, GossipNotification, GossipNotify, GossipPeerRequest, GossipPeerResponse,
-  GossipValidation, GossipVerificationRequest, GossipVerificationResponse,
+  DecodeError,
+  GossipAnnounce,
+  GossipHello,
+  GossipNotification,
+  GossipNotify,
+  GossipPeerRequest,
+  GossipPeerResponse,
+  GossipValidation,
+  GossipVerificationRequest,
+  GossipVerificationResponse,
 } from '../generated/index.js';
 import { VALID_VECTORS, fromHex } from './vectors/messages.js';
 
@@ -51,38 +59,86 @@ const u16 = fc.integer({ min: 0, max: 0xffff });
 const u64 = fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn });
 
 const CASES: { codec: Codec; parser: string; messages: fc.Arbitrary<Uint8Array> }[] = [
-  { codec: GossipAnnounce, parser: 'GossipAnnounce', messages: fc.record({ ttl: fc.integer({ min: 0, max: 255 }), dataType: u16, data: bytesArb(200) }).map((m) => GossipAnnounce.encode(m)) },
-  { codec: GossipNotify, parser: 'GossipNotify', messages: fc.record({ dataType: u16 }).map((m) => GossipNotify.encode(m)) },
-  { codec: GossipNotification, parser: 'GossipNotification', messages: fc.record({ messageId: u16, dataType: u16, data: bytesArb(200) }).map((m) => GossipNotification.encode(m)) },
-  { codec: GossipValidation, parser: 'GossipValidation', messages: fc.record({ messageId: u16, valid: fc.boolean() }).map((m) => GossipValidation.encode(m)) },
-  { codec: GossipPeerRequest, parser: 'GossipPeerRequest', messages: fc.record({ limit: fc.integer({ min: 0, max: 255 }), nonce: u64 }).map((m) => GossipPeerRequest.encode(m)) },
+  {
+    codec: GossipAnnounce,
+    parser: 'GossipAnnounce',
+    messages: fc
+      .record({ ttl: fc.integer({ min: 0, max: 255 }), dataType: u16, data: bytesArb(200) })
+      .map((m) => GossipAnnounce.encode(m)),
+  },
+  {
+    codec: GossipNotify,
+    parser: 'GossipNotify',
+    messages: fc.record({ dataType: u16 }).map((m) => GossipNotify.encode(m)),
+  },
+  {
+    codec: GossipNotification,
+    parser: 'GossipNotification',
+    messages: fc
+      .record({ messageId: u16, dataType: u16, data: bytesArb(200) })
+      .map((m) => GossipNotification.encode(m)),
+  },
+  {
+    codec: GossipValidation,
+    parser: 'GossipValidation',
+    messages: fc.record({ messageId: u16, valid: fc.boolean() }).map((m) => GossipValidation.encode(m)),
+  },
+  {
+    codec: GossipPeerRequest,
+    parser: 'GossipPeerRequest',
+    messages: fc
+      .record({ limit: fc.integer({ min: 0, max: 255 }), nonce: u64 })
+      .map((m) => GossipPeerRequest.encode(m)),
+  },
   {
     codec: GossipPeerResponse,
     parser: 'GossipPeerResponse',
-    messages: fc.boolean().chain((isIpv6) =>
-      fc.record({
-        nonce: u64,
-        challenge: u64,
-        isIpv6: fc.constant(isIpv6),
-        entries: fc.array(fc.record({ addr: fc.uint8Array({ minLength: isIpv6 ? 16 : 4, maxLength: isIpv6 ? 16 : 4 }), port: u16 }), { maxLength: 40 }),
-      }),
-    ).map((m) => GossipPeerResponse.encode(m)),
+    messages: fc
+      .boolean()
+      .chain((isIpv6) =>
+        fc.record({
+          nonce: u64,
+          challenge: u64,
+          isIpv6: fc.constant(isIpv6),
+          entries: fc.array(
+            fc.record({ addr: fc.uint8Array({ minLength: isIpv6 ? 16 : 4, maxLength: isIpv6 ? 16 : 4 }), port: u16 }),
+            { maxLength: 40 },
+          ),
+        }),
+      )
+      .map((m) => GossipPeerResponse.encode(m)),
   },
-  { codec: GossipVerificationRequest, parser: 'GossipVerificationRequest', messages: fc.record({ nonce: u64 }).map((m) => GossipVerificationRequest.encode(m)) },
-  { codec: GossipVerificationResponse, parser: 'GossipVerificationResponse', messages: fc.record({ nonce: u64, challenge: u64 }).map((m) => GossipVerificationResponse.encode(m)) },
-  { codec: GossipHello, parser: 'GossipHello', messages: fc.record({ listenPort: u16 }).map((m) => GossipHello.encode(m)) },
+  {
+    codec: GossipVerificationRequest,
+    parser: 'GossipVerificationRequest',
+    messages: fc.record({ nonce: u64 }).map((m) => GossipVerificationRequest.encode(m)),
+  },
+  {
+    codec: GossipVerificationResponse,
+    parser: 'GossipVerificationResponse',
+    messages: fc.record({ nonce: u64, challenge: u64 }).map((m) => GossipVerificationResponse.encode(m)),
+  },
+  {
+    codec: GossipHello,
+    parser: 'GossipHello',
+    messages: fc.record({ listenPort: u16 }).map((m) => GossipHello.encode(m)),
+  },
 ];
 
 /** Mutations that hit every rule: flipped bytes, cut, extended, rewritten size or type. */
 function mutated(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
   return fc.oneof(
-    fc.tuple(valid, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })).map(([bytes, edits]) => {
-      const copy = bytes.slice();
-      for (const [at, value] of edits) copy[at % copy.length] = value;
-      return copy;
-    }),
+    fc
+      .tuple(valid, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }))
+      .map(([bytes, edits]) => {
+        const copy = bytes.slice();
+        for (const [at, value] of edits) copy[at % copy.length] = value;
+        return copy;
+      }),
     fc.tuple(valid, fc.nat()).map(([bytes, cut]) => bytes.slice(0, cut % (bytes.length + 1))),
-    fc.tuple(valid, fc.uint8Array({ minLength: 1, maxLength: 20 })).map(([bytes, extra]) => Uint8Array.from([...bytes, ...extra])),
+    fc
+      .tuple(valid, fc.uint8Array({ minLength: 1, maxLength: 20 }))
+      .map(([bytes, extra]) => Uint8Array.from([...bytes, ...extra])),
     fc.tuple(valid, fc.integer({ min: 0, max: 0xffff })).map(([bytes, size]) => withU16(bytes, 0, size)),
     fc.tuple(valid, fc.uint8Array({ minLength: 1, maxLength: 20 })).map(([bytes, extra]) => {
       const longer = Uint8Array.from([...bytes, ...extra]);
@@ -120,7 +176,8 @@ function kaitaiParse(parserName: string, bytes: Uint8Array): Record<string, unkn
 /** Kaitai's object reduced to the properties our message has (Kaitai names them the same). */
 function project(ours: unknown, theirs: unknown): unknown {
   if (ours instanceof Uint8Array) return theirs instanceof Uint8Array ? Uint8Array.from(theirs) : theirs;
-  if (Array.isArray(ours)) return Array.isArray(theirs) ? theirs.map((item, i) => project(ours[i] ?? ours[0], item)) : theirs;
+  if (Array.isArray(ours))
+    return Array.isArray(theirs) ? theirs.map((item, i) => project(ours[i] ?? ours[0], item)) : theirs;
   if (typeof ours === 'object' && ours !== null && typeof theirs === 'object' && theirs !== null) {
     const record = theirs as Record<string, unknown>;
     return Object.fromEntries(Object.entries(ours).map(([key, value]) => [key, project(value, record[key])]));
@@ -131,7 +188,8 @@ function project(ours: unknown, theirs: unknown): unknown {
 function normalise(value: unknown): unknown {
   if (value instanceof Uint8Array) return Uint8Array.from(value);
   if (Array.isArray(value)) return value.map(normalise);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]));
   return value;
 }
 
@@ -181,11 +239,21 @@ function compare(codec: Codec, parser: string, bytes: Uint8Array): void {
     assert.deepEqual(normalise(ours), project(ours, theirs), `${codec.title}: fields differ for ${hex}`);
     return;
   }
-  assert.ok(ourError instanceof DecodeError, `${codec.title}: decoder threw a non-DecodeError for ${hex}: ${String(ourError)}`);
-  assert.ok(ruleHolds(ourError, bytes, codec.type), `${codec.title}: rejected ${hex} with ${ourError.message}, but that rule does not hold`);
+  assert.ok(
+    ourError instanceof DecodeError,
+    `${codec.title}: decoder threw a non-DecodeError for ${hex}: ${String(ourError)}`,
+  );
+  assert.ok(
+    ruleHolds(ourError, bytes, codec.type),
+    `${codec.title}: rejected ${hex} with ${ourError.message}, but that rule does not hold`,
+  );
   if (theirs) {
     // Kaitai checks the header's size against the type's limits, not against the buffer.
-    assert.equal(ourError.code, 'size-mismatch', `${codec.title}: Kaitai accepts ${hex}, we reject: ${ourError.message}`);
+    assert.equal(
+      ourError.code,
+      'size-mismatch',
+      `${codec.title}: Kaitai accepts ${hex}, we reject: ${ourError.message}`,
+    );
   }
 }
 

@@ -2,9 +2,25 @@
 // decode and encode rule.
 import assert from 'node:assert/strict';
 import {
-  CHALLENGE_OFFSET, DecodeError, EncodeError, GossipAnnounce, GossipHello, GossipNotification, GossipNotify,
-  GossipPeerRequest, GossipPeerResponse, GossipValidation, GossipVerificationRequest, GossipVerificationResponse,
-  HEADER_SIZE, MAX_FRAME_SIZE, MessageType, decodeFrame, encodeFrame, type DecodeErrorCode, type Frame,
+  CHALLENGE_OFFSET,
+  DecodeError,
+  EncodeError,
+  GossipAnnounce,
+  GossipHello,
+  GossipNotification,
+  GossipNotify,
+  GossipPeerRequest,
+  GossipPeerResponse,
+  GossipValidation,
+  GossipVerificationRequest,
+  GossipVerificationResponse,
+  HEADER_SIZE,
+  MAX_FRAME_SIZE,
+  MessageType,
+  decodeFrame,
+  encodeFrame,
+  type DecodeErrorCode,
+  type Frame,
 } from '../generated/index.js';
 import { INVALID_VECTORS, VALID_VECTORS, fromHex, toHex } from './vectors/messages.js';
 
@@ -40,9 +56,15 @@ describe('generated codecs', () => {
   describe('registry', () => {
     it('has the nine Gossip types of docs/protocol.md §2 and the header constants', () => {
       assert.deepEqual(MessageType, {
-        GOSSIP_ANNOUNCE: 500, GOSSIP_NOTIFY: 501, GOSSIP_NOTIFICATION: 502, GOSSIP_VALIDATION: 503,
-        GOSSIP_PEER_REQUEST: 504, GOSSIP_PEER_RESPONSE: 505, GOSSIP_VERIFICATION_REQUEST: 506,
-        GOSSIP_VERIFICATION_RESPONSE: 507, GOSSIP_HELLO: 508,
+        GOSSIP_ANNOUNCE: 500,
+        GOSSIP_NOTIFY: 501,
+        GOSSIP_NOTIFICATION: 502,
+        GOSSIP_VALIDATION: 503,
+        GOSSIP_PEER_REQUEST: 504,
+        GOSSIP_PEER_RESPONSE: 505,
+        GOSSIP_VERIFICATION_REQUEST: 506,
+        GOSSIP_VERIFICATION_RESPONSE: 507,
+        GOSSIP_HELLO: 508,
       });
       assert.equal(HEADER_SIZE, 4);
       assert.equal(MAX_FRAME_SIZE, 65535);
@@ -52,7 +74,12 @@ describe('generated codecs', () => {
       assert.equal(CHALLENGE_OFFSET, 12);
       const response = GossipVerificationResponse.encode({ nonce: 0n, challenge: 0x0102030405060708n });
       assert.equal(toHex(response.subarray(CHALLENGE_OFFSET, CHALLENGE_OFFSET + 8)), '0102030405060708');
-      const peers = GossipPeerResponse.encode({ nonce: 0n, challenge: 0x0102030405060708n, isIpv6: false, entries: [] });
+      const peers = GossipPeerResponse.encode({
+        nonce: 0n,
+        challenge: 0x0102030405060708n,
+        isIpv6: false,
+        entries: [],
+      });
       assert.equal(toHex(peers.subarray(CHALLENGE_OFFSET, CHALLENGE_OFFSET + 8)), '0102030405060708');
     });
   });
@@ -93,7 +120,10 @@ describe('generated codecs', () => {
 
     it('NOTIFICATION with empty and maximal data', () => {
       for (const length of [0, MAX_FRAME_SIZE - 8]) {
-        const frame: Frame = { type: 502, message: { messageId: 0xffff, dataType: 0, data: new Uint8Array(length).fill(7) } };
+        const frame: Frame = {
+          type: 502,
+          message: { messageId: 0xffff, dataType: 0, data: new Uint8Array(length).fill(7) },
+        };
         assert.deepEqual(roundTrip(frame), frame);
       }
     });
@@ -114,7 +144,10 @@ describe('generated codecs', () => {
         const addrSize = isIpv6 ? 16 : 4;
         const most = Math.floor((MAX_FRAME_SIZE - 24) / (addrSize + 2));
         for (const count of [0, 1, 30, most]) {
-          const entries = Array.from({ length: count }, (_, i) => ({ addr: new Uint8Array(addrSize).fill(i & 0xff), port: (i * 7919) & 0xffff }));
+          const entries = Array.from({ length: count }, (_, i) => ({
+            addr: new Uint8Array(addrSize).fill(i & 0xff),
+            port: (i * 7919) & 0xffff,
+          }));
           const frame: Frame = { type: 505, message: { nonce: U64_MAX, challenge: 3n, isIpv6, entries } };
           assert.deepEqual(roundTrip(frame), frame);
         }
@@ -139,7 +172,14 @@ describe('generated codecs', () => {
     });
 
     it('rejects every fixed-size message one byte longer or shorter with wrong-fixed-size', () => {
-      const codecs = [GossipNotify, GossipValidation, GossipPeerRequest, GossipVerificationRequest, GossipVerificationResponse, GossipHello];
+      const codecs = [
+        GossipNotify,
+        GossipValidation,
+        GossipPeerRequest,
+        GossipVerificationRequest,
+        GossipVerificationResponse,
+        GossipHello,
+      ];
       for (const codec of codecs) {
         for (const delta of [-1, 1]) {
           const good = encodeFrame(decodeFrame(goodFrameOf(codec.type)));
@@ -168,37 +208,109 @@ describe('generated codecs', () => {
 
   describe('encode rules', () => {
     it('rejects values that do not fit their field instead of masking them', () => {
-      assertEncodeError(() => GossipAnnounce.encode({ ttl: 256, dataType: 0, data: new Uint8Array(0) }), 'out-of-range', 'ttl');
-      assertEncodeError(() => GossipAnnounce.encode({ ttl: -1, dataType: 0, data: new Uint8Array(0) }), 'out-of-range', 'ttl');
-      assertEncodeError(() => GossipAnnounce.encode({ ttl: 1.5, dataType: 0, data: new Uint8Array(0) }), 'out-of-range', 'ttl');
+      assertEncodeError(
+        () => GossipAnnounce.encode({ ttl: 256, dataType: 0, data: new Uint8Array(0) }),
+        'out-of-range',
+        'ttl',
+      );
+      assertEncodeError(
+        () => GossipAnnounce.encode({ ttl: -1, dataType: 0, data: new Uint8Array(0) }),
+        'out-of-range',
+        'ttl',
+      );
+      assertEncodeError(
+        () => GossipAnnounce.encode({ ttl: 1.5, dataType: 0, data: new Uint8Array(0) }),
+        'out-of-range',
+        'ttl',
+      );
       assertEncodeError(() => GossipNotify.encode({ dataType: 65536 }), 'out-of-range', 'dataType');
-      assertEncodeError(() => GossipNotification.encode({ messageId: 2 ** 32, dataType: 0, data: new Uint8Array(0) }), 'out-of-range', 'messageId');
-      assertEncodeError(() => GossipValidation.encode({ messageId: Number.NaN, valid: true }), 'out-of-range', 'messageId');
+      assertEncodeError(
+        () => GossipNotification.encode({ messageId: 2 ** 32, dataType: 0, data: new Uint8Array(0) }),
+        'out-of-range',
+        'messageId',
+      );
+      assertEncodeError(
+        () => GossipValidation.encode({ messageId: Number.NaN, valid: true }),
+        'out-of-range',
+        'messageId',
+      );
       assertEncodeError(() => GossipPeerRequest.encode({ limit: 300, nonce: 0n }), 'out-of-range', 'limit');
       assertEncodeError(() => GossipPeerRequest.encode({ limit: 1, nonce: 2n ** 64n }), 'out-of-range', 'nonce');
       assertEncodeError(() => GossipVerificationRequest.encode({ nonce: -1n }), 'out-of-range', 'nonce');
-      assertEncodeError(() => GossipVerificationResponse.encode({ nonce: 0n, challenge: U64_MAX + 1n }), 'out-of-range', 'challenge');
+      assertEncodeError(
+        () => GossipVerificationResponse.encode({ nonce: 0n, challenge: U64_MAX + 1n }),
+        'out-of-range',
+        'challenge',
+      );
       assertEncodeError(() => GossipHello.encode({ listenPort: 70000 }), 'out-of-range', 'listenPort');
     });
 
     it('rejects a PEER RESPONSE entry whose address length does not match the family, or whose port does not fit', () => {
       const v4 = { addr: Uint8Array.of(127, 0, 0, 1), port: 1 };
-      assertEncodeError(() => GossipPeerResponse.encode({ nonce: 0n, challenge: 0n, isIpv6: true, entries: [v4] }), 'out-of-range', 'entries[0].addr');
-      assertEncodeError(() => GossipPeerResponse.encode({ nonce: 0n, challenge: 0n, isIpv6: false, entries: [v4, { addr: new Uint8Array(16), port: 1 }] }), 'out-of-range', 'entries[1].addr');
-      assertEncodeError(() => GossipPeerResponse.encode({ nonce: 0n, challenge: 0n, isIpv6: false, entries: [{ addr: v4.addr, port: 65536 }] }), 'out-of-range', 'entries[0].port');
+      assertEncodeError(
+        () => GossipPeerResponse.encode({ nonce: 0n, challenge: 0n, isIpv6: true, entries: [v4] }),
+        'out-of-range',
+        'entries[0].addr',
+      );
+      assertEncodeError(
+        () =>
+          GossipPeerResponse.encode({
+            nonce: 0n,
+            challenge: 0n,
+            isIpv6: false,
+            entries: [v4, { addr: new Uint8Array(16), port: 1 }],
+          }),
+        'out-of-range',
+        'entries[1].addr',
+      );
+      assertEncodeError(
+        () =>
+          GossipPeerResponse.encode({
+            nonce: 0n,
+            challenge: 0n,
+            isIpv6: false,
+            entries: [{ addr: v4.addr, port: 65536 }],
+          }),
+        'out-of-range',
+        'entries[0].port',
+      );
     });
 
     it('rejects a message that would exceed 65535 bytes with too-large', () => {
-      assertEncodeError(() => GossipAnnounce.encode({ ttl: 0, dataType: 0, data: new Uint8Array(MAX_FRAME_SIZE - 7) }), 'too-large', 'data');
-      assertEncodeError(() => GossipNotification.encode({ messageId: 0, dataType: 0, data: new Uint8Array(MAX_FRAME_SIZE) }), 'too-large', 'data');
-      const entries = Array.from({ length: Math.floor((MAX_FRAME_SIZE - 24) / 6) + 1 }, () => ({ addr: new Uint8Array(4), port: 0 }));
-      assertEncodeError(() => GossipPeerResponse.encode({ nonce: 0n, challenge: 0n, isIpv6: false, entries }), 'too-large', 'entries');
+      assertEncodeError(
+        () => GossipAnnounce.encode({ ttl: 0, dataType: 0, data: new Uint8Array(MAX_FRAME_SIZE - 7) }),
+        'too-large',
+        'data',
+      );
+      assertEncodeError(
+        () => GossipNotification.encode({ messageId: 0, dataType: 0, data: new Uint8Array(MAX_FRAME_SIZE) }),
+        'too-large',
+        'data',
+      );
+      const entries = Array.from({ length: Math.floor((MAX_FRAME_SIZE - 24) / 6) + 1 }, () => ({
+        addr: new Uint8Array(4),
+        port: 0,
+      }));
+      assertEncodeError(
+        () => GossipPeerResponse.encode({ nonce: 0n, challenge: 0n, isIpv6: false, entries }),
+        'too-large',
+        'entries',
+      );
     });
 
     it('writes reserved fields and bits as 0', () => {
-      assert.equal(toHex(GossipAnnounce.encode({ ttl: 9, dataType: 2, data: new Uint8Array(0) })), '000801f4' + '09000002');
-      assert.equal(toHex(GossipPeerRequest.encode({ limit: 1, nonce: 0n })), '001001f8' + '01000000' + '0000000000000000');
-      assert.equal(toHex(GossipPeerResponse.encode({ nonce: 0n, challenge: 0n, isIpv6: true, entries: [] }).subarray(20)), '80000000');
+      assert.equal(
+        toHex(GossipAnnounce.encode({ ttl: 9, dataType: 2, data: new Uint8Array(0) })),
+        '000801f4' + '09000002',
+      );
+      assert.equal(
+        toHex(GossipPeerRequest.encode({ limit: 1, nonce: 0n })),
+        '001001f8' + '01000000' + '0000000000000000',
+      );
+      assert.equal(
+        toHex(GossipPeerResponse.encode({ nonce: 0n, challenge: 0n, isIpv6: true, entries: [] }).subarray(20)),
+        '80000000',
+      );
       assert.equal(toHex(GossipHello.encode({ listenPort: 1 })), '000801fc' + '00010000');
     });
   });

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig, loadConfig, readConfig, type GossipConfig } from '../runtime/config.js';
@@ -121,8 +131,24 @@ describe('config', () => {
       assert.equal(config.verificationTimeoutMs, builtIn.verificationTimeoutMs);
       assert.equal(config.seenSetSize, builtIn.seenSetSize);
       assert.equal(config.bootstrapper, null);
-      const { configPath: _path, maxPeers: _max, cacheSize: _cache, degree: _degree, p2pAddress: _p2p, apiAddress: _api, ...optional } = config;
-      const { configPath: _p, maxPeers: _m, cacheSize: _c, degree: _d, p2pAddress: _p2, apiAddress: _a, ...builtInOptional } = builtIn;
+      const {
+        configPath: _path,
+        maxPeers: _max,
+        cacheSize: _cache,
+        degree: _degree,
+        p2pAddress: _p2p,
+        apiAddress: _api,
+        ...optional
+      } = config;
+      const {
+        configPath: _p,
+        maxPeers: _m,
+        cacheSize: _c,
+        degree: _d,
+        p2pAddress: _p2,
+        apiAddress: _a,
+        ...builtInOptional
+      } = builtIn;
       assert.deepEqual(optional, builtInOptional);
     });
   });
@@ -163,7 +189,7 @@ describe('config', () => {
       } satisfies GossipConfig);
     });
 
-    it('reads the docs/protocol.md §5 example, ignoring other modules\' sections, hostkey relative to the file', () => {
+    it("reads the docs/protocol.md §5 example, ignoring other modules' sections, hostkey relative to the file", () => {
       const seedDir = join(dir, 'seed');
       mkdirSync(seedDir);
       copyFileSync(join(FIXTURES, 'seed.ini'), join(seedDir, 'seed.ini'));
@@ -209,7 +235,12 @@ describe('config', () => {
     it('100,000 unknown keys give one warning line with the count and the first five, quickly', function () {
       this.timeout(10_000);
       const keys = Array.from({ length: 100_000 }, (_, i) => `k${i.toString(36)}=1`).join('\n');
-      const path = rawIni('unknown-many.ini', `[gossip]\n${Object.entries(REQUIRED_LINES).map(([k, v]) => `${k} = ${v}`).join('\n')}\n${keys}\n`);
+      const path = rawIni(
+        'unknown-many.ini',
+        `[gossip]\n${Object.entries(REQUIRED_LINES)
+          .map(([k, v]) => `${k} = ${v}`)
+          .join('\n')}\n${keys}\n`,
+      );
       const started = performance.now();
       const { warnings } = readConfig(path);
       assert.ok(performance.now() - started < 5_000, 'took 5 s or more');
@@ -217,7 +248,9 @@ describe('config', () => {
     });
 
     it('accepts a file of exactly 1 MiB', () => {
-      const head = `[gossip]\n${Object.entries(REQUIRED_LINES).map(([k, v]) => `${k} = ${v}`).join('\n')}\n; `;
+      const head = `[gossip]\n${Object.entries(REQUIRED_LINES)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join('\n')}\n; `;
       const path = rawIni('one-mib.ini', head + 'x'.repeat(1024 * 1024 - head.length));
       assert.equal(statSync(path).size, 1024 * 1024);
       assert.equal(loadConfig(path).degree, 8);
@@ -245,31 +278,51 @@ describe('config', () => {
       });
 
       it('an empty value turns it off, even with a hostkey', () => {
-        assert.equal(loadConfig(writeIni('peers-off.ini', { peers_file: '' }, 'hostkey = keys/hostkey.pem')).peersFile, null);
+        assert.equal(
+          loadConfig(writeIni('peers-off.ini', { peers_file: '' }, 'hostkey = keys/hostkey.pem')).peersFile,
+          null,
+        );
       });
 
       it('a relative path is relative to the config file', () => {
-        assert.equal(loadConfig(writeIni('peers-rel.ini', { peers_file: 'state/p.json' })).peersFile, join(dir, 'state/p.json'));
-        assert.equal(loadConfig(writeIni('peers-abs.ini', { peers_file: '/var/lib/gossip/p.json' })).peersFile, '/var/lib/gossip/p.json');
+        assert.equal(
+          loadConfig(writeIni('peers-rel.ini', { peers_file: 'state/p.json' })).peersFile,
+          join(dir, 'state/p.json'),
+        );
+        assert.equal(
+          loadConfig(writeIni('peers-abs.ini', { peers_file: '/var/lib/gossip/p.json' })).peersFile,
+          '/var/lib/gossip/p.json',
+        );
       });
     });
 
     it('treats an empty optional key as absent', () => {
-      const config = loadConfig(writeIni('empty-optional.ini', { bootstrapper: '', pow_difficulty: '', metrics_address: '' }));
+      const config = loadConfig(
+        writeIni('empty-optional.ini', { bootstrapper: '', pow_difficulty: '', metrics_address: '' }),
+      );
       assert.equal(config.bootstrapper, null);
       assert.equal(config.powDifficulty, defaults.DEFAULT_POW_DIFFICULTY_BITS);
       assert.equal(config.metricsAddress, null);
     });
 
     it('accepts yes/no/on/off/1/0 for booleans', () => {
-      for (const [word, value] of [['no', false], ['on', true], ['0', false], ['TRUE', true]] as const) {
+      for (const [word, value] of [
+        ['no', false],
+        ['on', true],
+        ['0', false],
+        ['TRUE', true],
+      ] as const) {
         const config = loadConfig(writeIni('bool.ini', { subnet_cap_exempt_loopback: word }));
         assert.equal(config.subnetCapExemptLoopback, value, word);
       }
     });
 
     it('warns about an RSA hostkey smaller than 4096 bits but accepts it', () => {
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+      const { privateKey } = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
       writeFileSync(join(dir, 'small.pem'), privateKey);
       const path = writeIni('small-key.ini', {}, 'hostkey = small.pem');
       const { config, warnings } = readConfig(path);
@@ -296,11 +349,21 @@ describe('config', () => {
     });
 
     it('a broken section header', () => {
-      assertRejects(rawIni('header.ini', '[gossip\ncache_size = 1\n'), null, 'malformed-ini', /line 1: malformed section header "\[gossip"$/);
+      assertRejects(
+        rawIni('header.ini', '[gossip\ncache_size = 1\n'),
+        null,
+        'malformed-ini',
+        /line 1: malformed section header "\[gossip"$/,
+      );
     });
 
     it('a line in [gossip] that is not key = value', () => {
-      assertRejects(rawIni('no-equals.ini', '[gossip]\ncache_size = 1\ndegree 8\n'), null, 'malformed-ini', /line 3: expected "key = value", got "degree 8"$/);
+      assertRejects(
+        rawIni('no-equals.ini', '[gossip]\ncache_size = 1\ndegree 8\n'),
+        null,
+        'malformed-ini',
+        /line 3: expected "key = value", got "degree 8"$/,
+      );
     });
 
     it('a key given twice', () => {
@@ -309,12 +372,22 @@ describe('config', () => {
     });
 
     it('a file without a [gossip] section', () => {
-      assertRejects(rawIni('no-section.ini', '[onion]\nhops = 2\n'), null, 'missing-section', /missing section \[gossip\]$/);
+      assertRejects(
+        rawIni('no-section.ini', '[onion]\nhops = 2\n'),
+        null,
+        'missing-section',
+        /missing section \[gossip\]$/,
+      );
     });
 
     for (const key of Object.keys(REQUIRED_LINES)) {
       it(`a missing ${key}`, () => {
-        assertRejects(writeIni(`missing-${key}.ini`, { [key]: null }), `gossip.${key}`, 'missing-key', /missing \(required\)$/);
+        assertRejects(
+          writeIni(`missing-${key}.ini`, { [key]: null }),
+          `gossip.${key}`,
+          'missing-key',
+          /missing \(required\)$/,
+        );
       });
     }
 
@@ -385,11 +458,21 @@ describe('config', () => {
     });
 
     it('peers_file naming a directory', () => {
-      assertRejects(writeIni('peers-dir.ini', { peers_file: '.' }), 'gossip.peers_file', 'bad-value', /is a directory$/);
+      assertRejects(
+        writeIni('peers-dir.ini', { peers_file: '.' }),
+        'gossip.peers_file',
+        'bad-value',
+        /is a directory$/,
+      );
     });
 
     it('peers_file naming a device', () => {
-      assertRejects(writeIni('peers-dev.ini', { peers_file: '/dev/null' }), 'gossip.peers_file', 'bad-value', /\/dev\/null is not a regular file$/);
+      assertRejects(
+        writeIni('peers-dev.ini', { peers_file: '/dev/null' }),
+        'gossip.peers_file',
+        'bad-value',
+        /\/dev\/null is not a regular file$/,
+      );
     });
 
     describe('files that are not small regular files are refused at once, unread', () => {
@@ -410,7 +493,12 @@ describe('config', () => {
       });
 
       it('-c /dev/zero', () => {
-        assertQuickReject('/dev/zero', null, 'unreadable-file', /cannot read config file: not a regular file \(a character device\)$/);
+        assertQuickReject(
+          '/dev/zero',
+          null,
+          'unreadable-file',
+          /cannot read config file: not a regular file \(a character device\)$/,
+        );
       });
 
       it('a config that is a FIFO (no writer: opening must not wait)', function () {
@@ -419,30 +507,58 @@ describe('config', () => {
       });
 
       it('a config of 100 MB', () => {
-        assertQuickReject(big, null, 'unreadable-file', /cannot read config file: larger than 1 MiB \(100000000 bytes\)$/);
+        assertQuickReject(
+          big,
+          null,
+          'unreadable-file',
+          /cannot read config file: larger than 1 MiB \(100000000 bytes\)$/,
+        );
       });
 
       it('a config of 1 MiB + 1 byte', () => {
         const path = rawIni('one-mib-plus.ini', `[gossip]\n;${'x'.repeat(1024 * 1024 - 10)}\n`);
-        assertQuickReject(path, null, 'unreadable-file', /cannot read config file: larger than 1 MiB \(1048577 bytes\)$/);
+        assertQuickReject(
+          path,
+          null,
+          'unreadable-file',
+          /cannot read config file: larger than 1 MiB \(1048577 bytes\)$/,
+        );
       });
 
       it('hostkey = /dev/zero', () => {
-        assertQuickReject(writeIni('hostkey-zero.ini', {}, 'hostkey = /dev/zero'), 'hostkey', 'bad-hostkey', /hostkey: cannot read \/dev\/zero: not a regular file \(a character device\)$/);
+        assertQuickReject(
+          writeIni('hostkey-zero.ini', {}, 'hostkey = /dev/zero'),
+          'hostkey',
+          'bad-hostkey',
+          /hostkey: cannot read \/dev\/zero: not a regular file \(a character device\)$/,
+        );
       });
 
       it('a hostkey that is a FIFO', function () {
         if (fifo === null) this.skip();
-        assertQuickReject(writeIni('hostkey-fifo.ini', {}, 'hostkey = fifo'), 'hostkey', 'bad-hostkey', /hostkey: cannot read .*fifo: not a regular file \(a FIFO\)$/);
+        assertQuickReject(
+          writeIni('hostkey-fifo.ini', {}, 'hostkey = fifo'),
+          'hostkey',
+          'bad-hostkey',
+          /hostkey: cannot read .*fifo: not a regular file \(a FIFO\)$/,
+        );
       });
 
       it('a hostkey of 100 MB', () => {
-        assertQuickReject(writeIni('hostkey-big.ini', {}, 'hostkey = big.ini'), 'hostkey', 'bad-hostkey', /hostkey: cannot read .*big\.ini: larger than 64 KiB \(100000000 bytes\)$/);
+        assertQuickReject(
+          writeIni('hostkey-big.ini', {}, 'hostkey = big.ini'),
+          'hostkey',
+          'bad-hostkey',
+          /hostkey: cannot read .*big\.ini: larger than 64 KiB \(100000000 bytes\)$/,
+        );
       });
 
       it('loadHostKey (the daemon reads the key again) is bounded too', () => {
         const started = performance.now();
-        assert.throws(() => loadHostKey('/dev/zero'), /^Error: cannot read \/dev\/zero: not a regular file \(a character device\)$/);
+        assert.throws(
+          () => loadHostKey('/dev/zero'),
+          /^Error: cannot read \/dev\/zero: not a regular file \(a character device\)$/,
+        );
         assert.throws(() => loadHostKey(big), /larger than 64 KiB/);
         assert.ok(performance.now() - started < 1_000);
       });
@@ -450,7 +566,12 @@ describe('config', () => {
 
     it('a hostkey file that does not exist', () => {
       const path = writeIni('hostkey-missing.ini', {}, 'hostkey = keys/absent.pem');
-      assertRejects(path, 'hostkey', 'bad-hostkey', new RegExp(`cannot read ${join(dir, 'keys/absent.pem')}: no such file$`));
+      assertRejects(
+        path,
+        'hostkey',
+        'bad-hostkey',
+        new RegExp(`cannot read ${join(dir, 'keys/absent.pem')}: no such file$`),
+      );
     });
 
     it('a hostkey path that is a directory', () => {
@@ -459,19 +580,42 @@ describe('config', () => {
 
     it('a hostkey that is not PEM', () => {
       writeFileSync(join(dir, 'garbage.pem'), 'hello');
-      assertRejects(writeIni('hostkey-garbage.ini', {}, 'hostkey = garbage.pem'), 'hostkey', 'bad-hostkey', /not a PEM file$/);
+      assertRejects(
+        writeIni('hostkey-garbage.ini', {}, 'hostkey = garbage.pem'),
+        'hostkey',
+        'bad-hostkey',
+        /not a PEM file$/,
+      );
     });
 
     it('a hostkey that is a public key, not a private key', () => {
-      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+      const { publicKey } = generateKeyPairSync('rsa', {
+        modulusLength: 1024,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      });
       writeFileSync(join(dir, 'public.pem'), publicKey);
-      assertRejects(writeIni('hostkey-public.ini', {}, 'hostkey = public.pem'), 'hostkey', 'bad-hostkey', /not a private key PEM$/);
+      assertRejects(
+        writeIni('hostkey-public.ini', {}, 'hostkey = public.pem'),
+        'hostkey',
+        'bad-hostkey',
+        /not a private key PEM$/,
+      );
     });
 
     it('a hostkey that is not RSA', () => {
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+      const { privateKey } = generateKeyPairSync('ec', {
+        namedCurve: 'P-256',
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      });
       writeFileSync(join(dir, 'ec.pem'), privateKey);
-      assertRejects(writeIni('hostkey-ec.ini', {}, 'hostkey = ec.pem'), 'hostkey', 'bad-hostkey', /not an RSA key \(found ec\)$/);
+      assertRejects(
+        writeIni('hostkey-ec.ini', {}, 'hostkey = ec.pem'),
+        'hostkey',
+        'bad-hostkey',
+        /not an RSA key \(found ec\)$/,
+      );
     });
 
     it('a hostkey encrypted with a passphrase', () => {
@@ -481,18 +625,33 @@ describe('config', () => {
         privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'secret' },
       });
       writeFileSync(join(dir, 'encrypted.pem'), privateKey);
-      assertRejects(writeIni('hostkey-encrypted.ini', {}, 'hostkey = encrypted.pem'), 'hostkey', 'bad-hostkey', /encrypted/);
+      assertRejects(
+        writeIni('hostkey-encrypted.ini', {}, 'hostkey = encrypted.pem'),
+        'hostkey',
+        'bad-hostkey',
+        /encrypted/,
+      );
     });
 
     it('an RSA hostkey below 2048 bits', () => {
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
+      const { privateKey } = generateKeyPairSync('rsa', {
+        modulusLength: 1024,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      });
       writeFileSync(join(dir, 'tiny.pem'), privateKey);
-      assertRejects(writeIni('hostkey-tiny.ini', {}, 'hostkey = tiny.pem'), 'hostkey', 'bad-hostkey', /RSA key of 1024 bits is too small/);
+      assertRejects(
+        writeIni('hostkey-tiny.ini', {}, 'hostkey = tiny.pem'),
+        'hostkey',
+        'bad-hostkey',
+        /RSA key of 1024 bits is too small/,
+      );
     });
   });
 
   it('docs/configuration.md documents every key this module reads', () => {
     const docs = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
-    for (const key of ['hostkey', ...GOSSIP_KEYS]) assert.ok(docs.includes(`\`${key}\``), `docs/configuration.md misses ${key}`);
+    for (const key of ['hostkey', ...GOSSIP_KEYS])
+      assert.ok(docs.includes(`\`${key}\``), `docs/configuration.md misses ${key}`);
   });
 });

@@ -27,13 +27,26 @@ function options(overrides: Partial<SuiteOptions>): SuiteOptions {
     nodes: 3,
     api: [],
     p2p: [],
-    set: { pow_difficulty: '6', validation_timeout: '1', verification_timeout: '2', rejoin_interval: '0', max_peers: '16', log_level: 'warn' },
+    set: {
+      pow_difficulty: '6',
+      validation_timeout: '1',
+      verification_timeout: '2',
+      rejoin_interval: '0',
+      max_peers: '16',
+      log_level: 'warn',
+    },
     groups: ['api', 'p2p'],
     only: [],
     hostkeyBits: 2048,
     startupTimeoutMs: 30_000,
     readyTimeoutMs: 20_000,
-    settings: { powDifficulty: 6, validationTimeoutMs: 1_000, verificationTimeoutMs: 2_000, waitMs: 2_000, quietMs: 600 },
+    settings: {
+      powDifficulty: 6,
+      validationTimeoutMs: 1_000,
+      verificationTimeoutMs: 2_000,
+      waitMs: 2_000,
+      quietMs: 600,
+    },
     json: false,
     junitPath: null,
     progress: false,
@@ -43,13 +56,25 @@ function options(overrides: Partial<SuiteOptions>): SuiteOptions {
 }
 
 const silent = { out: () => undefined, err: () => undefined };
-const failedIds = (results: CaseResult[]): string[] => results.filter((r) => r.outcome.status === 'fail').map((r) => r.id).sort();
-const withStatus = (results: CaseResult[], status: string): string[] => results.filter((r) => r.outcome.status === status).map((r) => r.id).sort();
+const failedIds = (results: CaseResult[]): string[] =>
+  results
+    .filter((r) => r.outcome.status === 'fail')
+    .map((r) => r.id)
+    .sort();
+const withStatus = (results: CaseResult[], status: string): string[] =>
+  results
+    .filter((r) => r.outcome.status === status)
+    .map((r) => r.id)
+    .sort();
 /** The one precondition that SKIPs on 3 nodes by design: the suite-peer path is for fewer nodes. */
 const PEER_PATH = 'api/3.1/forward-between-suite-peers';
 /** The 42 api cases of the first edition (issue: at least 34 of them must run on one node). */
 const FIRST_EDITION_API = 42;
-const explain = (results: CaseResult[]): string => results.filter((r) => r.outcome.status !== 'pass').map(formatResult).join('\n');
+const explain = (results: CaseResult[]): string =>
+  results
+    .filter((r) => r.outcome.status !== 'pass')
+    .map(formatResult)
+    .join('\n');
 
 describe('conformance suite', function () {
   this.timeout(120_000);
@@ -61,36 +86,68 @@ describe('conformance suite', function () {
     assert.equal(run.exitCode, 0);
     assert.equal(run.results.length, allCases.length);
     const paths = new Set(run.results.map((r) => r.path).filter(Boolean));
-    assert.ok(paths.has('leaf → node 0 (node 1 → node 0)') && paths.has('leaf → leaf through node 0 (node 1 → node 0 → node 2)'), [...paths].join(', '));
+    assert.ok(
+      paths.has('leaf → node 0 (node 1 → node 0)') &&
+        paths.has('leaf → leaf through node 0 (node 1 → node 0 → node 2)'),
+      [...paths].join(', '),
+    );
   });
 
   it('runs the api group on ONE node of our daemon: local delivery, and suite peers for the two-hop rules', async () => {
     const run = await runSuite(options({ nodes: 1, groups: ['api'] }), silent);
     assert.equal(run.summary.failed + run.summary.blocked, 0, explain(run.results));
     const skipped = withStatus(run.results, 'skip');
-    assert.deepEqual(skipped, ['api/3.1/cross-node-delivery', 'api/3.1/forward-after-valid', 'api/3.1/leaf-to-hub-delivery'], explain(run.results));
+    assert.deepEqual(
+      skipped,
+      ['api/3.1/cross-node-delivery', 'api/3.1/forward-after-valid', 'api/3.1/leaf-to-hub-delivery'],
+      explain(run.results),
+    );
     // Of the first edition's 42 api cases only cross-node-delivery and forward-after-valid need 2 or 3 nodes.
     assert.ok(FIRST_EDITION_API - 2 >= 34);
-    assert.equal(run.results.find((r) => r.id === 'api/3.1/ttl-2-two-hops')?.path, 'suite peer → node 0 → suite peer (§4 links)');
+    assert.equal(
+      run.results.find((r) => r.id === 'api/3.1/ttl-2-two-hops')?.path,
+      'suite peer → node 0 → suite peer (§4 links)',
+    );
   });
 
   it('runs against nodes someone else started (--api, --p2p), skipping only what needs --spawn', async () => {
     const base = options({});
-    const cluster = await spawnCluster({ command: OUR_DAEMON, nodes: 3, set: base.set, hostkeyBits: 2048, startupTimeoutMs: 30_000, cwd: ROOT });
+    const cluster = await spawnCluster({
+      command: OUR_DAEMON,
+      nodes: 3,
+      set: base.set,
+      hostkeyBits: 2048,
+      startupTimeoutMs: 30_000,
+      cwd: ROOT,
+    });
     try {
-      const only = ['api/3.1/forward-after-valid', 'api/1/size-below-header', 'p2p/4.2/handshake-completes', 'p2p/4.3/bootstrap-dials-and-asks'];
+      const only = [
+        'api/3.1/forward-after-valid',
+        'api/1/size-below-header',
+        'p2p/4.2/handshake-completes',
+        'p2p/4.3/bootstrap-dials-and-asks',
+      ];
       const run = await runSuite(
-        options({ spawn: null, api: cluster.nodes.map((n) => formatEndpoint(n.api)), p2p: cluster.nodes.map((n) => formatEndpoint(n.p2p!)), only }),
+        options({
+          spawn: null,
+          api: cluster.nodes.map((n) => formatEndpoint(n.api)),
+          p2p: cluster.nodes.map((n) => formatEndpoint(n.p2p!)),
+          only,
+        }),
         silent,
       );
       // Preconditions first (forward-after-valid is one, and needs announce-without-subscription).
-      assert.deepEqual(run.results.map((r) => `${r.id}=${r.outcome.status}`), [
-        'api/3.1/announce-without-subscription=pass',
-        'api/3.1/forward-after-valid=pass',
-        'api/1/size-below-header=pass',
-        'p2p/4.2/handshake-completes=pass',
-        'p2p/4.3/bootstrap-dials-and-asks=skip',
-      ], explain(run.results));
+      assert.deepEqual(
+        run.results.map((r) => `${r.id}=${r.outcome.status}`),
+        [
+          'api/3.1/announce-without-subscription=pass',
+          'api/3.1/forward-after-valid=pass',
+          'api/1/size-below-header=pass',
+          'p2p/4.2/handshake-completes=pass',
+          'p2p/4.3/bootstrap-dials-and-asks=skip',
+        ],
+        explain(run.results),
+      );
       assert.match(formatResult(run.results[4]!), /run with --spawn/);
     } finally {
       await cluster.stop();
@@ -105,7 +162,10 @@ describe('conformance suite', function () {
         spawn: BROKEN_NODE,
         groups: ['api'],
         set: { broken_bugs: everywhere, validation_timeout: '1' },
-        setNode: { 0: { broken_bugs: `${everywhere},splits-frames` }, 1: { broken_bugs: `${everywhere},echo-to-announcer` } },
+        setNode: {
+          0: { broken_bugs: `${everywhere},splits-frames` },
+          1: { broken_bugs: `${everywhere},echo-to-announcer` },
+        },
       }),
       silent,
     );
@@ -129,12 +189,23 @@ describe('conformance suite', function () {
 
   it('catches the bugs one node can show on ONE node, in their own cases', async () => {
     const run = await runSuite(
-      options({ spawn: BROKEN_NODE, nodes: 1, groups: ['api'], set: { ...options({}).set, broken_bugs: 'echo-to-announcer,splits-frames,ignores-invalid,degree-as-fanout' } }),
+      options({
+        spawn: BROKEN_NODE,
+        nodes: 1,
+        groups: ['api'],
+        set: { ...options({}).set, broken_bugs: 'echo-to-announcer,splits-frames,ignores-invalid,degree-as-fanout' },
+      }),
       silent,
     );
     assert.deepEqual(
       failedIds(run.results),
-      ['api/1/frames-written-whole', 'api/3.1/invalid-stops-spreading', 'api/3.1/no-echo-to-announcer', 'api/3.1/one-invalid-among-valid', 'api/3.1/validation-lowest-bit-only'],
+      [
+        'api/1/frames-written-whole',
+        'api/3.1/invalid-stops-spreading',
+        'api/3.1/no-echo-to-announcer',
+        'api/3.1/one-invalid-among-valid',
+        'api/3.1/validation-lowest-bit-only',
+      ],
       explain(run.results),
     );
     assert.equal(run.summary.blocked, 0, explain(run.results));
@@ -142,21 +213,37 @@ describe('conformance suite', function () {
 
   it('reports a node that closes unsubscribed announcers in that case only, and checks every other rule by subscribing announcers first', async () => {
     const run = await runSuite(
-      options({ spawn: BROKEN_NODE, nodes: 1, groups: ['api'], set: { ...options({}).set, broken_bugs: 'closes-unsubscribed-announcer' } }),
+      options({
+        spawn: BROKEN_NODE,
+        nodes: 1,
+        groups: ['api'],
+        set: { ...options({}).set, broken_bugs: 'closes-unsubscribed-announcer' },
+      }),
       silent,
     );
     assert.deepEqual(failedIds(run.results), ['api/3.1/announce-without-subscription'], explain(run.results));
     assert.equal(run.summary.blocked, 0, explain(run.results));
-    assert.match(formatResult(run.results.find((r) => r.id === 'api/3.1/announce-without-subscription')!), /closed the announcing connection \d+ ms after the ANNOUNCE/);
+    assert.match(
+      formatResult(run.results.find((r) => r.id === 'api/3.1/announce-without-subscription')!),
+      /closed the announcing connection \d+ ms after the ANNOUNCE/,
+    );
   });
 
   it('names the case after which a node stopped answering, restarts it, and goes on', async () => {
     const run = await runSuite(
-      options({ spawn: BROKEN_NODE, nodes: 1, groups: ['api'], set: { ...options({}).set, broken_bugs: 'wedges-on-largest-frame' } }),
+      options({
+        spawn: BROKEN_NODE,
+        nodes: 1,
+        groups: ['api'],
+        set: { ...options({}).set, broken_bugs: 'wedges-on-largest-frame' },
+      }),
       silent,
     );
     assert.deepEqual(failedIds(run.results), ['api/1/largest-frame'], explain(run.results));
-    assert.match(formatResult(run.results.find((r) => r.id === 'api/1/largest-frame')!), /node 0 stopped answering[\s\S]*restarted node 0/);
+    assert.match(
+      formatResult(run.results.find((r) => r.id === 'api/1/largest-frame')!),
+      /node 0 stopped answering[\s\S]*restarted node 0/,
+    );
     assert.equal(run.summary.blocked, 0, explain(run.results));
   });
 
@@ -166,8 +253,22 @@ describe('conformance suite', function () {
         spawn: BROKEN_NODE,
         groups: ['p2p'],
         // It has no peer exchange (§4.3), so the cases needing a PEER REQUEST from it are left out.
-        only: ['p2p/1', 'p2p/4.2', 'p2p/4.4', ...['proves-our-request', 'wrong-nonce-closes', 'too-few-zero-bits-closes', 'replayed-nonce-closes', 'no-proof-in-time-closes'].map((slug) => `p2p/4.1/${slug}`)],
-        set: { ...options({}).set, broken_bugs: 'accepts-any-nonce,skips-proof-check,gossip-before-verification,solves-before-proof' },
+        only: [
+          'p2p/1',
+          'p2p/4.2',
+          'p2p/4.4',
+          ...[
+            'proves-our-request',
+            'wrong-nonce-closes',
+            'too-few-zero-bits-closes',
+            'replayed-nonce-closes',
+            'no-proof-in-time-closes',
+          ].map((slug) => `p2p/4.1/${slug}`),
+        ],
+        set: {
+          ...options({}).set,
+          broken_bugs: 'accepts-any-nonce,skips-proof-check,gossip-before-verification,solves-before-proof',
+        },
       }),
       silent,
     );
@@ -187,22 +288,49 @@ describe('conformance suite', function () {
 
   it('passes the broken node with no bug switched on (the failures above are the bugs)', async () => {
     const caught = [
-      'api/1/frames-written-whole', 'api/3.1/local-delivery', 'api/3.1/no-echo-to-announcer', 'api/3.1/invalid-stops-spreading', 'api/3.1/one-invalid-among-valid',
-      'api/3.1/validation-lowest-bit-only', 'api/3.1/announce-without-subscription', 'api/3.1/cross-node-delivery', 'api/1/largest-frame', 'p2p/4.1/replayed-nonce-closes', 'p2p/4.1/too-few-zero-bits-closes', 'p2p/4.1/wrong-nonce-closes',
-      'p2p/4.2/acceptor-waits-for-dialer-proof', 'p2p/4.2/announce-before-verification-closes',
+      'api/1/frames-written-whole',
+      'api/3.1/local-delivery',
+      'api/3.1/no-echo-to-announcer',
+      'api/3.1/invalid-stops-spreading',
+      'api/3.1/one-invalid-among-valid',
+      'api/3.1/validation-lowest-bit-only',
+      'api/3.1/announce-without-subscription',
+      'api/3.1/cross-node-delivery',
+      'api/1/largest-frame',
+      'p2p/4.1/replayed-nonce-closes',
+      'p2p/4.1/too-few-zero-bits-closes',
+      'p2p/4.1/wrong-nonce-closes',
+      'p2p/4.2/acceptor-waits-for-dialer-proof',
+      'p2p/4.2/announce-before-verification-closes',
     ];
     const run = await runSuite(options({ spawn: BROKEN_NODE, only: caught }), silent);
     assert.deepEqual(failedIds(run.results), [], explain(run.results));
     // The preconditions the chosen cases need run too.
-    for (const id of caught) assert.ok(run.results.some((r) => r.id === id), id);
+    for (const id of caught)
+      assert.ok(
+        run.results.some((r) => r.id === id),
+        id,
+      );
   });
 });
 
 describe('conformance runner', () => {
-  const context = { nodes: [{ index: 0, api: { host: '127.0.0.1', port: 1 }, p2p: null }], settings: options({}).settings, spawnNode: null };
-  const make = (id: string, run: ConformanceCase['run'], extra: Partial<ConformanceCase> = {}): ConformanceCase => ({ id, group: 'api', section: '1', requirement: 'r', minNodes: 1, run, ...extra });
+  const context = {
+    nodes: [{ index: 0, api: { host: '127.0.0.1', port: 1 }, p2p: null }],
+    settings: options({}).settings,
+    spawnNode: null,
+  };
+  const make = (id: string, run: ConformanceCase['run'], extra: Partial<ConformanceCase> = {}): ConformanceCase => ({
+    id,
+    group: 'api',
+    section: '1',
+    requirement: 'r',
+    minNodes: 1,
+    run,
+    ...extra,
+  });
 
-  it('fails a hung case on its timeout, turns a throw into that case\'s FAIL, and closes what a case tracked', async () => {
+  it("fails a hung case on its timeout, turns a throw into that case's FAIL, and closes what a case tracked", async () => {
     let destroyed = 0;
     const results = await runCases({
       ...context,
@@ -215,7 +343,10 @@ describe('conformance runner', () => {
         make('a/passes', async () => pass()),
       ],
     });
-    assert.deepEqual(results.map((r) => r.outcome.status), ['fail', 'fail', 'pass']);
+    assert.deepEqual(
+      results.map((r) => r.outcome.status),
+      ['fail', 'fail', 'pass'],
+    );
     assert.match(formatResult(results[0]!), /did not finish within 50 ms/);
     assert.match(formatResult(results[1]!), /boom/);
     assert.equal(destroyed, 1);
@@ -234,7 +365,9 @@ describe('conformance runner', () => {
       cases: [
         make('a/uses-ttl', async () => (order.push('uses'), pass()), { needs: ['ttl-1-delivery'] }),
         make('a/ttl1', async () => (order.push('ttl1'), pass()), { provides: 'ttl-1-delivery', needs: ['path:local'] }),
-        make('a/local', async () => (order.push('local'), fail({ message: 'not delivered' })), { provides: 'path:local' }),
+        make('a/local', async () => (order.push('local'), fail({ message: 'not delivered' })), {
+          provides: 'path:local',
+        }),
         make('a/independent', async () => (order.push('independent'), pass())),
       ],
     });
@@ -251,10 +384,15 @@ describe('conformance runner', () => {
       ...context,
       cases: [
         make('a/announce', async () => fail({ message: 'closed' }), { provides: 'announce-unsubscribed' }),
-        make('a/uses', async (c) => ((subscribes = c.announcerSubscribes), pass()), { needs: ['announce-unsubscribed'] }),
+        make('a/uses', async (c) => ((subscribes = c.announcerSubscribes), pass()), {
+          needs: ['announce-unsubscribed'],
+        }),
       ],
     });
-    assert.deepEqual(results.map((r) => r.outcome.status), ['fail', 'pass']);
+    assert.deepEqual(
+      results.map((r) => r.outcome.status),
+      ['fail', 'pass'],
+    );
     assert.equal(subscribes, true);
   });
 
@@ -267,7 +405,9 @@ describe('conformance runner', () => {
       cases: [
         make('a/leaf-to-hub', async () => fail({ message: 'no' }), { provides: 'path:leaf-to-hub' }),
         make('a/local', async () => pass(), { provides: 'path:local' }),
-        make('a/uses', async (c) => ((seen = `${c.path.from.index}->${c.path.to.index}`), pass()), { needs: ['delivery'] }),
+        make('a/uses', async (c) => ((seen = `${c.path.from.index}->${c.path.to.index}`), pass()), {
+          needs: ['delivery'],
+        }),
       ],
     });
     assert.equal(seen, '0->0');
@@ -283,7 +423,10 @@ describe('conformance runner', () => {
       checkNodes: async () => (calls++ === 0 ? [{ index: 0, what: 'stopped answering' }] : []),
       restartNode: async (index) => (restarted.push(index), true),
     });
-    assert.deepEqual(results.map((r) => r.outcome.status), ['fail', 'pass']);
+    assert.deepEqual(
+      results.map((r) => r.outcome.status),
+      ['fail', 'pass'],
+    );
     assert.match(formatResult(results[0]!), /after this case node 0 stopped answering \(restarted node 0\)/);
     assert.deepEqual(restarted, [0]);
   });
@@ -292,11 +435,18 @@ describe('conformance runner', () => {
     let calls = 0;
     const results = await runCases({
       ...context,
-      cases: [make('a/ran', async () => pass()), make('a/skipped', async () => skip('nothing to do')), make('a/next', async () => pass())],
+      cases: [
+        make('a/ran', async () => pass()),
+        make('a/skipped', async () => skip('nothing to do')),
+        make('a/next', async () => pass()),
+      ],
       checkNodes: async () => (calls++ === 1 ? [{ index: 0, what: 'stopped answering' }] : []),
       restartNode: async () => true,
     });
-    assert.deepEqual(results.map((r) => `${r.id}=${r.outcome.status}`), ['a/ran=fail', 'a/skipped=skip', 'a/next=pass']);
+    assert.deepEqual(
+      results.map((r) => `${r.id}=${r.outcome.status}`),
+      ['a/ran=fail', 'a/skipped=skip', 'a/next=pass'],
+    );
     assert.match(formatResult(results[0]!), /shortly after this case node 0 stopped answering/);
   });
 
@@ -306,13 +456,21 @@ describe('conformance runner', () => {
       cases: [make('a/kills', async () => pass()), make('a/next', async () => pass())],
       checkNodes: async () => [{ index: 0, what: 'exited' }],
     });
-    assert.deepEqual(results.map((r) => r.outcome.status), ['fail', 'blocked']);
+    assert.deepEqual(
+      results.map((r) => r.outcome.status),
+      ['fail', 'blocked'],
+    );
     assert.equal(results[1]!.outcome.status === 'blocked' && results[1]!.outcome.by, 'a/kills');
   });
 
   it('adds the preconditions a chosen case needs, and leaves out --exclude', () => {
     const ids = chooseCases(['api'], ['api/3.1/ttl-1-neighbours-only']).map((c) => c.id);
-    assert.ok(ids.includes('api/3.1/announce-without-subscription') && ids.includes('api/3.1/forward-after-valid') && ids.includes('api/3.1/ttl-1-neighbours-only'), ids.join(' '));
+    assert.ok(
+      ids.includes('api/3.1/announce-without-subscription') &&
+        ids.includes('api/3.1/forward-after-valid') &&
+        ids.includes('api/3.1/ttl-1-neighbours-only'),
+      ids.join(' '),
+    );
     const without = chooseCases(['api'], [], ['api/1']).map((c) => c.id);
     assert.ok(without.length > 0 && without.every((id) => !id.startsWith('api/1/')), without.join(' '));
   });
@@ -321,18 +479,21 @@ describe('conformance runner', () => {
     const seen = new Set<string>();
     await runCases({
       ...context,
-      cases: [1, 2].map((n) => make(`a/${n}`, async (c) => {
-        seen.add(`t${c.freshDataType()}`).add(`t${c.freshDataType()}`);
-        seen.add(Buffer.from(c.freshData()).toString('hex')).add(Buffer.from(c.freshData()).toString('hex'));
-        return pass();
-      })),
+      cases: [1, 2].map((n) =>
+        make(`a/${n}`, async (c) => {
+          seen.add(`t${c.freshDataType()}`).add(`t${c.freshDataType()}`);
+          seen.add(Buffer.from(c.freshData()).toString('hex')).add(Buffer.from(c.freshData()).toString('hex'));
+          return pass();
+        }),
+      ),
     });
     assert.equal(seen.size, 8);
   });
 
   it('CONFORMANCE.md lists every case with its section and requirement', () => {
     const doc = readFileSync(join(ROOT, 'CONFORMANCE.md'), 'utf8');
-    for (const c of allCases) assert.ok(doc.includes(`| \`${c.id}\` | §${c.section} | ${c.requirement} |`), `CONFORMANCE.md lacks ${c.id}`);
+    for (const c of allCases)
+      assert.ok(doc.includes(`| \`${c.id}\` | §${c.section} | ${c.requirement} |`), `CONFORMANCE.md lacks ${c.id}`);
   });
 
   it('selects cases by id, prefix and wildcard', () => {
@@ -355,9 +516,30 @@ describe('conformance runner', () => {
 describe('conformance reports and configs', () => {
   const results: CaseResult[] = [
     { id: 'api/1/x', group: 'api', section: '1', requirement: 'ok <rule>', outcome: pass(), durationMs: 5 },
-    { id: 'api/3.1/y', group: 'api', section: '3.1', requirement: 'bad & wrong', outcome: fail({ message: 'closed', sent: '0004 01f4', expected: 'open', got: 'closed' }), durationMs: 7 },
-    { id: 'p2p/4.1/z', group: 'p2p', section: '4.1', requirement: 'skipped', outcome: skip('no p2p address'), durationMs: 0 },
-    { id: 'p2p/4.1/w', group: 'p2p', section: '4.1', requirement: 'blocked', outcome: blocked('api/1/x', 'it closed'), durationMs: 0 },
+    {
+      id: 'api/3.1/y',
+      group: 'api',
+      section: '3.1',
+      requirement: 'bad & wrong',
+      outcome: fail({ message: 'closed', sent: '0004 01f4', expected: 'open', got: 'closed' }),
+      durationMs: 7,
+    },
+    {
+      id: 'p2p/4.1/z',
+      group: 'p2p',
+      section: '4.1',
+      requirement: 'skipped',
+      outcome: skip('no p2p address'),
+      durationMs: 0,
+    },
+    {
+      id: 'p2p/4.1/w',
+      group: 'p2p',
+      section: '4.1',
+      requirement: 'blocked',
+      outcome: blocked('api/1/x', 'it closed'),
+      durationMs: 0,
+    },
   ];
 
   it('writes JUnit XML with one testsuite per group, failures and skips, escaped', () => {
@@ -372,20 +554,36 @@ describe('conformance reports and configs', () => {
   });
 
   it('shows sent, expected and got under a FAIL', () => {
-    assert.match(formatResult(results[1]!), /FAIL {2}api\/3\.1\/y[\s\S]*sent: +0004 01f4\n +expected: open\n +got: +closed/);
+    assert.match(
+      formatResult(results[1]!),
+      /FAIL {2}api\/3\.1\/y[\s\S]*sent: +0004 01f4\n +expected: open\n +got: +closed/,
+    );
   });
 
   it('writes node 0 without bootstrapper, others with it, and --set keys (section.key too) winning', () => {
-    const base = { hostkeyPath: '/k.pem', api: { host: '127.0.0.1', port: 7001 }, p2p: { host: '127.0.0.1', port: 6001 } };
+    const base = {
+      hostkeyPath: '/k.pem',
+      api: { host: '127.0.0.1', port: 7001 },
+      p2p: { host: '127.0.0.1', port: 6001 },
+    };
     const first = nodeConfig({ ...base, bootstrapper: null, set: { degree: '4', 'other.key': 'v' } });
     assert.doesNotMatch(first, /bootstrapper/);
-    assert.match(first, /hostkey = \/k\.pem\n[\s\S]*\[gossip\]\ncache_size = 50\ndegree = 4\np2p_address = 127\.0\.0\.1:6001\napi_address = 127\.0\.0\.1:7001/);
+    assert.match(
+      first,
+      /hostkey = \/k\.pem\n[\s\S]*\[gossip\]\ncache_size = 50\ndegree = 4\np2p_address = 127\.0\.0\.1:6001\napi_address = 127\.0\.0\.1:7001/,
+    );
     assert.match(first, /\[other\]\nkey = v/);
-    assert.match(nodeConfig({ ...base, bootstrapper: { host: '127.0.0.1', port: 6000 }, set: {} }), /bootstrapper = 127\.0\.0\.1:6000/);
+    assert.match(
+      nodeConfig({ ...base, bootstrapper: { host: '127.0.0.1', port: 6000 }, set: {} }),
+      /bootstrapper = 127\.0\.0\.1:6000/,
+    );
   });
 
   it('fills {index}, {dir} and {peers} in --set values', () => {
-    assert.equal(fillPlaceholders('{dir}/ids-{index}:{peers}', { index: 2, dir: '/w', peers: 'a:1,b:2' }), '/w/ids-2:a:1,b:2');
+    assert.equal(
+      fillPlaceholders('{dir}/ids-{index}:{peers}', { index: 2, dir: '/w', peers: 'a:1,b:2' }),
+      '/w/ids-2:a:1,b:2',
+    );
   });
 });
 
@@ -413,11 +611,25 @@ describe('gossip conformance (CLI)', function () {
   it('exits 1 with a JSON report and a JUnit file when a case fails, and stops its nodes', async () => {
     const junit = join(mkdtempSync(join(tmpdir(), 'conformance-cli-')), 'report.xml');
     const run = await gossip([
-      '--spawn', BROKEN_NODE, '--nodes', '2', '--set', 'broken_bugs=echo-to-announcer',
-      '--only', 'api/3.1/no-echo-to-announcer,api/3.1/local-delivery', '--json', '--junit', junit, '--hostkey-bits', '1024',
+      '--spawn',
+      BROKEN_NODE,
+      '--nodes',
+      '2',
+      '--set',
+      'broken_bugs=echo-to-announcer',
+      '--only',
+      'api/3.1/no-echo-to-announcer,api/3.1/local-delivery',
+      '--json',
+      '--junit',
+      junit,
+      '--hostkey-bits',
+      '1024',
     ]);
     assert.equal(run.code, 1, run.stderr);
-    const report = JSON.parse(run.stdout) as { summary: { passed: number; failed: number }; cases: { id: string; outcome: { status: string; got?: string } }[] };
+    const report = JSON.parse(run.stdout) as {
+      summary: { passed: number; failed: number };
+      cases: { id: string; outcome: { status: string; got?: string } }[];
+    };
     assert.deepEqual(report.summary.failed, 1);
     assert.equal(report.cases.find((c) => c.id === 'api/3.1/no-echo-to-announcer')?.outcome.status, 'fail');
     assert.match(readFileSync(junit, 'utf8'), /<failure message="the announcer on node 0 received its own item">/);
@@ -427,14 +639,35 @@ describe('gossip conformance (CLI)', function () {
     assert.deepEqual(pids, [], 'every spawned node has exited');
     const full = JSON.parse(run.stdout) as { workDir: string; nodes: { index: number; running: boolean }[] };
     assert.equal(full.workDir, workDir);
-    assert.deepEqual(full.nodes.map((n) => n.index), [0, 1]);
-    const nodesJson = JSON.parse(readFileSync(join(workDir, 'nodes.json'), 'utf8')) as { config: string; hostkey: string; publicKey: string; p2p: string }[];
+    assert.deepEqual(
+      full.nodes.map((n) => n.index),
+      [0, 1],
+    );
+    const nodesJson = JSON.parse(readFileSync(join(workDir, 'nodes.json'), 'utf8')) as {
+      config: string;
+      hostkey: string;
+      publicKey: string;
+      p2p: string;
+    }[];
     assert.equal(nodesJson.length, 2);
     assert.match(readFileSync(nodesJson[1]!.config, 'utf8'), new RegExp(`bootstrapper = ${nodesJson[0]!.p2p}`));
   });
 
   it('exits 2 saying which node reached which when the overlay does not form, unless --force', async () => {
-    const args = ['--spawn', BROKEN_NODE, '--nodes', '2', '--set-node', '1:bootstrapper=127.0.0.1:9', '--only', 'api/1/size-0', '--ready-timeout', '1', '--hostkey-bits', '1024'];
+    const args = [
+      '--spawn',
+      BROKEN_NODE,
+      '--nodes',
+      '2',
+      '--set-node',
+      '1:bootstrapper=127.0.0.1:9',
+      '--only',
+      'api/1/size-0',
+      '--ready-timeout',
+      '1',
+      '--hostkey-bits',
+      '1024',
+    ];
     const run = await gossip(args);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /error: node 0's items reached no node but not node 1 within 1000 ms/);
@@ -444,7 +677,22 @@ describe('gossip conformance (CLI)', function () {
   });
 
   it('stops every node it started when interrupted with Ctrl-C (SIGINT) mid-run', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/gossip.js'), 'conformance', '--spawn', BROKEN_NODE, '--nodes', '2', '--group', 'api', '--hostkey-bits', '1024'], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/gossip.js'),
+        'conformance',
+        '--spawn',
+        BROKEN_NODE,
+        '--nodes',
+        '2',
+        '--group',
+        'api',
+        '--hostkey-bits',
+        '1024',
+      ],
+      { cwd: ROOT },
+    );
     let stderr = '';
     let isInterrupted = false;
     child.stderr.on('data', (chunk: Buffer) => {

@@ -38,7 +38,11 @@ async function specErrorLines(root: string): Promise<string[]> {
 }
 
 function runGenerator(root: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'generator/main.ts'), '--root', root, ...args], { cwd: projectRoot, encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot, 'generator/main.ts'), '--root', root, ...args],
+    { cwd: projectRoot, encoding: 'utf8' },
+  );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -101,54 +105,105 @@ describe('generator', function () {
 
   it('generates exactly the committed files from spec/', async () => {
     const { files } = await generate({ root: projectRoot });
-    for (const [path, content] of files) assert.equal(readFileSync(join(projectRoot, path), 'utf8'), content, `${path} is stale`);
+    for (const [path, content] of files)
+      assert.equal(readFileSync(join(projectRoot, path), 'utf8'), content, `${path} is stale`);
   });
 
   it('reports a misspelled key as one line naming file, path and the key', async () => {
     const root = copyOfSpecs();
-    editSpec(root, 'gossip_hello.ksy', (text) => text.replace('    type: u2\n    doc: TCP port', '    tpye: u2\n    doc: TCP port'));
+    editSpec(root, 'gossip_hello.ksy', (text) =>
+      text.replace('    type: u2\n    doc: TCP port', '    tpye: u2\n    doc: TCP port'),
+    );
     const lines = await specErrorLines(root);
-    assert.ok(lines.includes("spec/gossip_hello.ksy: /seq/1: unknown key 'tpye' (did you mean 'type'?)"), lines.join('\n'));
+    assert.ok(
+      lines.includes("spec/gossip_hello.ksy: /seq/1: unknown key 'tpye' (did you mean 'type'?)"),
+      lines.join('\n'),
+    );
   });
 
   it('reports a missing type as one line naming file and path', async () => {
     const root = copyOfSpecs();
     editSpec(root, 'gossip_hello.ksy', (text) => text.replace('    type: u2\n    doc: TCP port', '    doc: TCP port'));
     const lines = await specErrorLines(root);
-    assert.ok(lines.some((line) => line.startsWith("spec/gossip_hello.ksy: /seq/1: missing 'type'")), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => line.startsWith("spec/gossip_hello.ksy: /seq/1: missing 'type'")),
+      lines.join('\n'),
+    );
   });
 
   it('reports an unknown enum as one line naming file, path and the enum', async () => {
     const root = copyOfSpecs();
-    editSpec(root, 'gossip_notify.ksy', (text) => text.replace('    doc: Data type to be notified of.', '    enum: data_kind\n    doc: Data type to be notified of.'));
+    editSpec(root, 'gossip_notify.ksy', (text) =>
+      text.replace(
+        '    doc: Data type to be notified of.',
+        '    enum: data_kind\n    doc: Data type to be notified of.',
+      ),
+    );
     const lines = await specErrorLines(root);
-    assert.ok(lines.some((line) => line.startsWith("spec/gossip_notify.ksy: /seq/2/enum: unknown enum 'data_kind'")), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => line.startsWith("spec/gossip_notify.ksy: /seq/2/enum: unknown enum 'data_kind'")),
+      lines.join('\n'),
+    );
   });
 
   it('reports an unknown type and a layout that disagrees with the header limits', async () => {
     const root = copyOfSpecs();
-    editSpec(root, 'gossip_hello.ksy', (text) => text.replace('type: gossip_header(508, 8, 8)', 'type: gossip_header(508, 9, 9)'));
-    editSpec(root, 'gossip_notify.ksy', (text) => text.replace('    type: u2\n    doc: Data type', '    type: u3\n    doc: Data type'));
+    editSpec(root, 'gossip_hello.ksy', (text) =>
+      text.replace('type: gossip_header(508, 8, 8)', 'type: gossip_header(508, 9, 9)'),
+    );
+    editSpec(root, 'gossip_notify.ksy', (text) =>
+      text.replace('    type: u2\n    doc: Data type', '    type: u3\n    doc: Data type'),
+    );
     const lines = await specErrorLines(root);
-    assert.ok(lines.some((line) => line.startsWith('spec/gossip_hello.ksy: /seq/0/type: min size 9 disagrees with the layout')), lines.join('\n'));
-    assert.ok(lines.some((line) => line.startsWith("spec/gossip_notify.ksy: /seq/2/type: unknown type 'u3'")), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => line.startsWith('spec/gossip_hello.ksy: /seq/0/type: min size 9 disagrees with the layout')),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((line) => line.startsWith("spec/gossip_notify.ksy: /seq/2/type: unknown type 'u3'")),
+      lines.join('\n'),
+    );
   });
 
   it('reports -gossip problems: missing, handshake off P2P, one offset name at two offsets', async () => {
     const root = copyOfSpecs();
     editSpec(root, 'gossip_notify.ksy', (text) => text.replace('  -gossip: { ports: [api] }\n', ''));
-    editSpec(root, 'gossip_hello.ksy', (text) => text.replace('ports: [p2p], handshake: true', 'ports: [api], handshake: true'));
-    editSpec(root, 'gossip_peer_request.ksy', (text) => text.replace('    type: u8\n', '    type: u8\n    -gossip: { export-offset: CHALLENGE_OFFSET }\n'));
+    editSpec(root, 'gossip_hello.ksy', (text) =>
+      text.replace('ports: [p2p], handshake: true', 'ports: [api], handshake: true'),
+    );
+    editSpec(root, 'gossip_peer_request.ksy', (text) =>
+      text.replace('    type: u8\n', '    type: u8\n    -gossip: { export-offset: CHALLENGE_OFFSET }\n'),
+    );
     const lines = await specErrorLines(root);
-    assert.ok(lines.some((line) => line.startsWith("spec/gossip_notify.ksy: /meta: missing key '-gossip'")), lines.join('\n'));
-    assert.ok(lines.includes('spec/gossip_hello.ksy: /meta/-gossip/handshake: a handshake message must be accepted on p2p'), lines.join('\n'));
-    assert.ok(lines.some((line) => /^spec\/gossip_(peer_request|peer_response)\.ksy: \/seq\/\d\/-gossip\/export-offset: CHALLENGE_OFFSET is \d+ in /.test(line)), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => line.startsWith("spec/gossip_notify.ksy: /meta: missing key '-gossip'")),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.includes('spec/gossip_hello.ksy: /meta/-gossip/handshake: a handshake message must be accepted on p2p'),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((line) =>
+        /^spec\/gossip_(peer_request|peer_response)\.ksy: \/seq\/\d\/-gossip\/export-offset: CHALLENGE_OFFSET is \d+ in /.test(
+          line,
+        ),
+      ),
+      lines.join('\n'),
+    );
   });
 
   it('reports every problem of every spec in one run: a schema error in one spec stops neither the checks nor the Kaitai compile of another', async () => {
     const root = copyOfSpecs();
-    editSpec(root, 'gossip_hello.ksy', (text) => text.replace('    type: u2\n    doc: TCP port', '    tpye: u2\n    doc: TCP port'));
-    editSpec(root, 'gossip_notify.ksy', (text) => text.replace('    doc: Data type to be notified of.', '    enum: data_kind\n    doc: Data type to be notified of.'));
+    editSpec(root, 'gossip_hello.ksy', (text) =>
+      text.replace('    type: u2\n    doc: TCP port', '    tpye: u2\n    doc: TCP port'),
+    );
+    editSpec(root, 'gossip_notify.ksy', (text) =>
+      text.replace(
+        '    doc: Data type to be notified of.',
+        '    enum: data_kind\n    doc: Data type to be notified of.',
+      ),
+    );
     const lines = await specErrorLines(root);
     assert.deepEqual(lines, [
       "spec/gossip_hello.ksy: /seq/1: unknown key 'tpye' (did you mean 'type'?)",
@@ -159,14 +214,18 @@ describe('generator', function () {
 
   it('reports a broken header once, without echoing it for every message', async () => {
     const root = copyOfSpecs();
-    editSpec(root, 'gossip_header.ksy', (text) => text.replace('  - id: msg_type\n    type: u2', '  - id: msg_type\n    typ: u2'));
+    editSpec(root, 'gossip_header.ksy', (text) =>
+      text.replace('  - id: msg_type\n    type: u2', '  - id: msg_type\n    typ: u2'),
+    );
     const lines = await specErrorLines(root);
     assert.ok(lines.length > 0 && lines.every((line) => line.startsWith('spec/gossip_header.ksy: ')), lines.join('\n'));
   });
 
   it('exits non-zero from the command line with one line per problem and no stack trace', () => {
     const root = copyOfSpecs();
-    editSpec(root, 'gossip_hello.ksy', (text) => text.replace('    type: u2\n    doc: TCP port', '    tpye: u2\n    doc: TCP port'));
+    editSpec(root, 'gossip_hello.ksy', (text) =>
+      text.replace('    type: u2\n    doc: TCP port', '    tpye: u2\n    doc: TCP port'),
+    );
     const { status, stderr } = runGenerator(root);
     assert.equal(status, 1);
     assert.match(stderr, /^spec\/gossip_hello\.ksy: \/seq\/1: unknown key 'tpye'/m);
@@ -183,19 +242,33 @@ describe('generator', function () {
     // The runtime consults only these sets: accepted by the P2P port, nowhere else; dropped under load.
     assert.ok(generated.P2P_ACCEPTED_TYPES.has(509));
     assert.ok(!generated.API_ACCEPTED_TYPES.has(509));
-    assert.ok(generated.DROPPABLE_TYPES.has(509) && !generated.PRIORITY_TYPES.has(509) && !generated.HANDSHAKE_TYPES.has(509));
+    assert.ok(
+      generated.DROPPABLE_TYPES.has(509) && !generated.PRIORITY_TYPES.has(509) && !generated.HANDSHAKE_TYPES.has(509),
+    );
     assert.equal(generated.PING_TOKEN_OFFSET, 8);
     assert.deepEqual(generated.Urgency, { LATER: 0, NOW: 1 });
     const bytes = Uint8Array.from(Buffer.from('000c01fd01fe00000000abcd', 'hex'));
-    assert.deepEqual(generated.decodeFrame(bytes), { type: 509, message: { urgency: 1, isEcho: true, hops: 0x7e, token: 0xabcd } });
-    assert.deepEqual(generated.GossipPing.encode({ urgency: 1, isEcho: true, hops: 0x7e, token: 0xabcd }), bytes);
-    assert.deepEqual(generated.decodeFrame(generated.GossipPing.encode({ urgency: 0, isEcho: false, hops: 1, token: 0xffff_ffff })), {
+    assert.deepEqual(generated.decodeFrame(bytes), {
       type: 509,
-      message: { urgency: 0, isEcho: false, hops: 1, token: 0xffff_ffff },
+      message: { urgency: 1, isEcho: true, hops: 0x7e, token: 0xabcd },
     });
-    assert.throws(() => generated.GossipPing.encode({ urgency: 1, isEcho: false, hops: 128, token: 0 }), /out-of-range at hops/);
+    assert.deepEqual(generated.GossipPing.encode({ urgency: 1, isEcho: true, hops: 0x7e, token: 0xabcd }), bytes);
+    assert.deepEqual(
+      generated.decodeFrame(generated.GossipPing.encode({ urgency: 0, isEcho: false, hops: 1, token: 0xffff_ffff })),
+      {
+        type: 509,
+        message: { urgency: 0, isEcho: false, hops: 1, token: 0xffff_ffff },
+      },
+    );
+    assert.throws(
+      () => generated.GossipPing.encode({ urgency: 1, isEcho: false, hops: 128, token: 0 }),
+      /out-of-range at hops/,
+    );
     const longer = Uint8Array.from(Buffer.from('000d01fd01fe00000000abcd00', 'hex'));
-    assert.throws(() => generated.decodeFrame(longer), (error: unknown) => error instanceof Error && 'code' in error && error.code === 'trailing-bytes');
+    assert.throws(
+      () => generated.decodeFrame(longer),
+      (error: unknown) => error instanceof Error && 'code' in error && error.code === 'trailing-bytes',
+    );
     assert.match(readFileSync(join(root, 'docs', 'messages.md'), 'utf8'), /## 509 GOSSIP PING/);
     assert.match(readFileSync(join(root, 'generated', 'kaitai', 'GossipPing.js'), 'utf8'), /GossipPing/);
   });

@@ -20,8 +20,15 @@ import { INVALID_VECTORS, VALID_VECTORS } from './vectors/messages.js';
 const ROOT = new URL('../', import.meta.url).pathname;
 
 const MODULE_BY_TYPE: Record<number, string> = {
-  500: 'gossip_announce', 501: 'gossip_notify', 502: 'gossip_notification', 503: 'gossip_validation', 504: 'gossip_peer_request',
-  505: 'gossip_peer_response', 506: 'gossip_verification_request', 507: 'gossip_verification_response', 508: 'gossip_hello',
+  500: 'gossip_announce',
+  501: 'gossip_notify',
+  502: 'gossip_notification',
+  503: 'gossip_validation',
+  504: 'gossip_peer_request',
+  505: 'gossip_peer_response',
+  506: 'gossip_verification_request',
+  507: 'gossip_verification_response',
+  508: 'gossip_hello',
 };
 
 /** Decodes each `{module, hex}` from stdin; prints fields as JSON (u64 as strings, bytes as hex). */
@@ -65,7 +72,9 @@ print(json.dumps({'mode': mode, 'results': out}))
 /** A python3 that can import kaitaistruct (PATH first, then the system one), or null. */
 function findPython(): { python: string; version: string } | null {
   for (const python of ['python3', '/usr/bin/python3']) {
-    const probe = spawnSync(python, ['-c', 'import kaitaistruct; print(kaitaistruct.__version__)'], { encoding: 'utf8' });
+    const probe = spawnSync(python, ['-c', 'import kaitaistruct; print(kaitaistruct.__version__)'], {
+      encoding: 'utf8',
+    });
     if (probe.status === 0) return { python, version: probe.stdout.trim() };
   }
   return null;
@@ -79,7 +88,8 @@ function expectedFields(message: object): Record<string, unknown> {
     if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
     if (typeof value === 'bigint' || typeof value === 'number') return String(value);
     if (Array.isArray(value)) return value.map(plain);
-    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), plain(v)]));
+    if (typeof value === 'object' && value !== null)
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), plain(v)]));
     return value;
   };
   return plain(message) as Record<string, unknown>;
@@ -91,11 +101,17 @@ describe('Kaitai export for other languages: Python parsers (generator/kaitai-ex
 
   before(function () {
     outDir = mkdtempSync(join(tmpdir(), 'kaitai-python-'));
-    execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'generator/main.ts'), '--kaitai', 'python', '--out', outDir], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'generator/main.ts'), '--kaitai', 'python', '--out', outDir],
+      { cwd: ROOT, stdio: 'pipe' },
+    );
   });
 
   it('writes one Python module per spec', () => {
-    const specs = readdirSync(join(ROOT, 'spec')).filter((name) => name.endsWith('.ksy')).map((name) => name.replace('.ksy', '.py'));
+    const specs = readdirSync(join(ROOT, 'spec'))
+      .filter((name) => name.endsWith('.ksy'))
+      .map((name) => name.replace('.ksy', '.py'));
     assert.deepEqual(readdirSync(outDir).sort(), specs.sort());
     assert.match(readFileSync(join(outDir, 'gossip_announce.py'), 'utf8'), /class GossipAnnounce\(KaitaiStruct\)/);
   });
@@ -104,22 +120,40 @@ describe('Kaitai export for other languages: Python parsers (generator/kaitai-ex
     const found = findPython();
     if (!found) {
       // mocha prints the reason beside the pending test.
-      this.test!.title += ' (SKIPPED: no python3 with the kaitaistruct module; apt-get install python3-kaitaistruct, or pip install kaitaistruct==0.11)';
+      this.test!.title +=
+        ' (SKIPPED: no python3 with the kaitaistruct module; apt-get install python3-kaitaistruct, or pip install kaitaistruct==0.11)';
       this.skip();
     }
     const driver = join(outDir, 'decode_vectors.py');
     writeFileSync(driver, DRIVER);
     // Not for a struct parser: an unknown type picks no parser, and a size that disagrees with
     // the buffer is the framer's business (a Kaitai parser reads the bytes it is given).
-    const invalid = INVALID_VECTORS.filter((v) => v.code !== 'unknown-type' && v.code !== 'size-mismatch' && MODULE_BY_TYPE[Number.parseInt(v.hex.replace(/ /g, '').slice(4, 8), 16)]);
+    const invalid = INVALID_VECTORS.filter(
+      (v) =>
+        v.code !== 'unknown-type' &&
+        v.code !== 'size-mismatch' &&
+        MODULE_BY_TYPE[Number.parseInt(v.hex.replace(/ /g, '').slice(4, 8), 16)],
+    );
     const jobs = [
       ...VALID_VECTORS.map((v) => ({ module: MODULE_BY_TYPE[v.frame.type]!, hex: v.hex.replace(/ /g, '') })),
-      ...invalid.map((v) => ({ module: MODULE_BY_TYPE[Number.parseInt(v.hex.replace(/ /g, '').slice(4, 8), 16)]!, hex: v.hex.replace(/ /g, '') })),
+      ...invalid.map((v) => ({
+        module: MODULE_BY_TYPE[Number.parseInt(v.hex.replace(/ /g, '').slice(4, 8), 16)]!,
+        hex: v.hex.replace(/ /g, ''),
+      })),
     ];
-    const parsers = readdirSync(outDir).filter((n) => n.startsWith('gossip_')).map((n) => join(outDir, n));
-    const run = spawnSync(found!.python, [driver, outDir, ...parsers], { input: JSON.stringify(jobs), encoding: 'utf8' });
+    const parsers = readdirSync(outDir)
+      .filter((n) => n.startsWith('gossip_'))
+      .map((n) => join(outDir, n));
+    const run = spawnSync(found.python, [driver, outDir, ...parsers], {
+      input: JSON.stringify(jobs),
+      encoding: 'utf8',
+    });
     assert.equal(run.status, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as { error?: string; mode: string; results: ({ ok: Record<string, unknown> } | { raised: string })[] };
+    const report = JSON.parse(run.stdout) as {
+      error?: string;
+      mode: string;
+      results: ({ ok: Record<string, unknown> } | { raised: string })[];
+    };
     assert.equal(report.error, undefined, report.error);
     VALID_VECTORS.forEach((vector, i) => {
       const result = report.results[i]!;
@@ -137,7 +171,10 @@ describe('Kaitai export for other languages: Python parsers (generator/kaitai-ex
       }
     });
     invalid.forEach((vector, i) => {
-      assert.ok('raised' in report.results[VALID_VECTORS.length + i]!, `python accepted the invalid vector "${vector.name}"`);
+      assert.ok(
+        'raised' in report.results[VALID_VECTORS.length + i]!,
+        `python accepted the invalid vector "${vector.name}"`,
+      );
     });
     assert.ok(report.mode === 'native' || report.mode.startsWith('compat-'), report.mode);
   });
@@ -148,18 +185,35 @@ describe('Kaitai export for other languages: any compiler target (generator/kait
 
   it('compiles every spec for go and java, naming the messages after the specs', async () => {
     const go = await compileSpecs(ROOT, 'go');
-    assert.ok([...go.keys()].some((name) => /gossip_announce\.go$/.test(name)), [...go.keys()].join(', '));
+    assert.ok(
+      [...go.keys()].some((name) => /gossip_announce\.go$/.test(name)),
+      [...go.keys()].join(', '),
+    );
     assert.match([...go.values()].join('\n'), /type GossipAnnounce struct/);
     const java = await compileSpecs(ROOT, 'java');
-    assert.ok([...java.keys()].some((name) => name.endsWith('GossipPeerResponse.java')), [...java.keys()].join(', '));
+    assert.ok(
+      [...java.keys()].some((name) => name.endsWith('GossipPeerResponse.java')),
+      [...java.keys()].join(', '),
+    );
   });
 
   it('names the known targets when asked for an unknown one, and the CLI exits non-zero', async () => {
-    await assert.rejects(compileSpecs(ROOT, 'cobol'), /unknown Kaitai target "cobol"; the compiler 0\.11\.0 knows .*python.*rust/);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'generator/main.ts'), '--kaitai', 'cobol', '--out', tmpdir()], { cwd: ROOT, encoding: 'utf8' });
+    await assert.rejects(
+      compileSpecs(ROOT, 'cobol'),
+      /unknown Kaitai target "cobol"; the compiler 0\.11\.0 knows .*python.*rust/,
+    );
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'generator/main.ts'), '--kaitai', 'cobol', '--out', tmpdir()],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     assert.equal(run.status, 1);
     assert.match(run.stderr, /^generate: unknown Kaitai target "cobol"/);
-    const noOut = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'generator/main.ts'), '--kaitai', 'python'], { cwd: ROOT, encoding: 'utf8' });
+    const noOut = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'generator/main.ts'), '--kaitai', 'python'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     assert.equal(noOut.status, 2);
     assert.match(noOut.stderr, /--kaitai needs both a language and --out DIR/);
   });

@@ -37,7 +37,14 @@ describe('createLogger', () => {
     logger.info('hidden');
     logger.debug('hidden too');
     logger.error('shown');
-    assert.deepEqual(out.text().trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg), ['shown']);
+    assert.deepEqual(
+      out
+        .text()
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { msg: string }).msg),
+      ['shown'],
+    );
   });
 
   it('refuses an unknown level', () => {

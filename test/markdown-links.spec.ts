@@ -53,8 +53,19 @@ describe('the Markdown link checker', () => {
 
     it('finds ATX and setext headings and HTML anchors, not headings inside code', () => {
       const anchors = anchorsOf(
-        ['# Title', '', 'Setext', '------', '', '```', '# not a heading', '```', '', '<a id="here"></a>', '## Title']
-          .join('\n'),
+        [
+          '# Title',
+          '',
+          'Setext',
+          '------',
+          '',
+          '```',
+          '# not a heading',
+          '```',
+          '',
+          '<a id="here"></a>',
+          '## Title',
+        ].join('\n'),
       );
       assert.deepEqual([...anchors].sort(), ['here', 'setext', 'title', 'title-1']);
     });

@@ -11,11 +11,20 @@ interface HttpReply {
 
 function httpGet(port: number, path: string, method = 'GET', freshConnection = false): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, ...(freshConnection ? { agent: false } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), body: Buffer.concat(chunks).toString() }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method, ...(freshConnection ? { agent: false } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type']),
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -46,15 +55,25 @@ describe('GossipMetrics', () => {
     const reply = await httpGet(stop.port, '/metrics');
     assert.equal(reply.status, 200);
     assert.match(reply.contentType, /^text\/plain; version=0\.0\.4/);
-    assert.equal(sample(reply.body, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_ANNOUNCE}"}`), 2);
-    assert.equal(sample(reply.body, `gossip_frames_received_total{server="p2p",type="${MessageType.GOSSIP_HELLO}"}`), 1);
-    assert.equal(sample(reply.body, `gossip_frames_sent_total{server="api",type="${MessageType.GOSSIP_NOTIFICATION}"}`), 1);
+    assert.equal(
+      sample(reply.body, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_ANNOUNCE}"}`),
+      2,
+    );
+    assert.equal(
+      sample(reply.body, `gossip_frames_received_total{server="p2p",type="${MessageType.GOSSIP_HELLO}"}`),
+      1,
+    );
+    assert.equal(
+      sample(reply.body, `gossip_frames_sent_total{server="api",type="${MessageType.GOSSIP_NOTIFICATION}"}`),
+      1,
+    );
     assert.equal(sample(reply.body, 'gossip_malformed_closes_total{server="api",reason="size-too-small"}'), 1);
     assert.equal(sample(reply.body, 'gossip_frames_dropped_total{server="p2p",reason="receive-queue-full"}'), 1);
   });
 
   it('counts each item event in its own series, duplicates by source and drops by reason', async () => {
-    for (const event of ['announced', 'received', 'received', 'delivered', 'invalid', 'forwarded'] as const) metrics.item(event);
+    for (const event of ['announced', 'received', 'received', 'delivered', 'invalid', 'forwarded'] as const)
+      metrics.item(event);
     metrics.item('duplicate', 'peer');
     metrics.item('dropped', 'validation-timeout');
     metrics.item('dropped', 'validation-timeout');
@@ -100,9 +119,15 @@ describe('GossipMetrics', () => {
     metrics.frameIn('api', MessageType.GOSSIP_VALIDATION);
     const mine = await metrics.text();
     const theirs = await other.text();
-    assert.equal(sample(mine, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_NOTIFY}"}`), undefined);
+    assert.equal(
+      sample(mine, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_NOTIFY}"}`),
+      undefined,
+    );
     assert.equal(sample(theirs, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_NOTIFY}"}`), 1);
-    assert.equal(sample(theirs, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_VALIDATION}"}`), undefined);
+    assert.equal(
+      sample(theirs, `gossip_frames_received_total{server="api",type="${MessageType.GOSSIP_VALIDATION}"}`),
+      undefined,
+    );
     assert.doesNotMatch(theirs, /nodejs_eventloop_lag_seconds/);
   });
 
@@ -115,6 +140,9 @@ describe('GossipMetrics', () => {
   });
 
   it('rejects when the address is taken', async () => {
-    await assert.rejects(new GossipMetrics({ processMetrics: false }).serve({ host: '127.0.0.1', port: stop.port, family: 4 }), /EADDRINUSE/);
+    await assert.rejects(
+      new GossipMetrics({ processMetrics: false }).serve({ host: '127.0.0.1', port: stop.port, family: 4 }),
+      /EADDRINUSE/,
+    );
   });
 });

@@ -98,15 +98,15 @@ describe('P2P life cycle (docs/protocol.md §4.2)', function () {
       await verifiedPeer('127.0.2.3', 40_023),
     ];
     const announce = GossipAnnounce.encode({ ttl: 0, dataType: 9, data: Buffer.from('two copies') });
-    first!.send(announce);
+    first.send(announce);
     const notification = await subscriber.nextNotification(3_000);
     assert.ok(notification, 'the subscriber is notified');
-    second!.send(announce); // a copy arrives while the item waits for validation
+    second.send(announce); // a copy arrives while the item waits for validation
     await sleep(100);
     subscriber.validate(notification.messageId, true);
-    const forwarded = await third!.expect(MessageType.GOSSIP_ANNOUNCE);
+    const forwarded = await third.expect(MessageType.GOSSIP_ANNOUNCE);
     assert.equal(Buffer.from(forwarded.frame.message.data).toString(), 'two copies');
-    for (const sender of [first!, second!]) {
+    for (const sender of [first, second]) {
       const echo = await sender.socket.take(300, (frame) => frameTypeOf(frame) === MessageType.GOSSIP_ANNOUNCE);
       assert.equal(echo, null, 'a peer that sent the item does not get it back');
     }
@@ -120,7 +120,10 @@ describe('P2P life cycle (docs/protocol.md §4.2)', function () {
     for (const peer of waiting) await peer.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
     const third = await dialNode('127.0.2.3');
     assert.equal(await third.isClosedWithin(2_000), true, 'a third unverified link is refused');
-    assert.equal(waiting.some((peer) => peer.socket.isClosed), false);
+    assert.equal(
+      waiting.some((peer) => peer.socket.isClosed),
+      false,
+    );
   });
 
   it('§4.1: disconnects a proof with too few zero bits and never lists it', async () => {

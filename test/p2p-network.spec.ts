@@ -38,7 +38,7 @@ describe('P2P overlay on loopback (docs/protocol.md §4)', function () {
   }
 
   describe('validation before forwarding (§3.1)', () => {
-    it('does not forward an item the middle node\'s subscriber calls invalid', async () => {
+    it("does not forward an item the middle node's subscriber calls invalid", async () => {
       const { daemons } = await line(3);
       clients.push((await subscribe(daemons[1]!, DATA_TYPE, false)).client);
       const { client: end, received } = await subscribe(daemons[2]!, DATA_TYPE);
@@ -47,12 +47,16 @@ describe('P2P overlay on loopback (docs/protocol.md §4)', function () {
       clients.push(announcer);
       await sleep(100);
       announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from('rejected in the middle') });
-      await waitFor('node 1 to judge the item invalid', async () => (await metricTotal(daemons[1]!.metrics.itemsInvalid)) === 1, 5_000);
+      await waitFor(
+        'node 1 to judge the item invalid',
+        async () => (await metricTotal(daemons[1]!.metrics.itemsInvalid)) === 1,
+        5_000,
+      );
       await sleep(500);
       assert.deepEqual(received, []);
     });
 
-    it('forwards it once the middle node\'s subscriber answers valid=1', async () => {
+    it("forwards it once the middle node's subscriber answers valid=1", async () => {
       const { daemons } = await line(3);
       clients.push((await subscribe(daemons[1]!, DATA_TYPE)).client);
       const { client: end, received } = await subscribe(daemons[2]!, DATA_TYPE);
@@ -115,7 +119,11 @@ describe('P2P overlay on loopback (docs/protocol.md §4)', function () {
     const started = await startNetwork({ nodes: 4, hostOf: () => '::1', config: { degree: 2 } });
     network = started;
     await waitFor('a connected overlay', () => isConnected(started.daemons), 10_000);
-    await waitFor('every node at degree 2', () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2), 10_000);
+    await waitFor(
+      'every node at degree 2',
+      () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2),
+      10_000,
+    );
     // Nodes 1-3 know each other only from IPv6 PEER RESPONSEs: a link between two of them
     // shows that the exchange worked.
     const bootstrapPort = started.daemons[0]!.p2p.port;
@@ -178,7 +186,11 @@ describe('P2P overlay on loopback (docs/protocol.md §4)', function () {
       const survivors = started.daemons.filter((d): d is Daemon => d !== null);
       // Healed: connected again, and every survivor back at `degree` links (replacements dialed).
       const connectedMs = await waitFor('the survivors to be connected', () => isConnected(started.daemons), 30_000);
-      await waitFor('every survivor back at degree 4', () => survivors.every((d) => d.overlay.activeLinks.length >= 4), 30_000);
+      await waitFor(
+        'every survivor back at degree 4',
+        () => survivors.every((d) => d.overlay.activeLinks.length >= 4),
+        30_000,
+      );
       const healedMs = Date.now() - killedAt;
       const inboxes: Buffer[][] = [];
       for (const daemon of survivors) {
@@ -189,9 +201,12 @@ describe('P2P overlay on loopback (docs/protocol.md §4)', function () {
       const announcer = await ApiClient.connect(apiOf(survivors[0]!));
       clients.push(announcer);
       await sleep(200);
-      for (let n = 0; n < 20; n++) announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from(`after the crash ${n}`) });
+      for (let n = 0; n < 20; n++)
+        announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from(`after the crash ${n}`) });
       await waitFor('every item at every survivor', () => inboxes.every((inbox) => inbox.length === 20), 10_000);
-      console.log(`      (killed nodes ${victims.join(', ')}: connected after ${connectedMs} ms, all back at degree after ${healedMs} ms)`);
+      console.log(
+        `      (killed nodes ${victims.join(', ')}: connected after ${connectedMs} ms, all back at degree after ${healedMs} ms)`,
+      );
     });
   });
 });

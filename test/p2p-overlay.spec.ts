@@ -29,7 +29,11 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
   it('dials up to degree and accepts no more than max_peers (§4.6 slots)', async () => {
     const started = await startNetwork({ nodes: 10, config: { degree: 2, maxPeers: 4 } });
     network = started;
-    await waitFor('every node at degree', () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2), 20_000);
+    await waitFor(
+      'every node at degree',
+      () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2),
+      20_000,
+    );
     await sleep(500);
     for (const daemon of started.daemons) {
       const links = daemon!.overlay.activeLinks;
@@ -56,7 +60,7 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     await peer.expectVerificationResponse();
     peer.send(GossipPeerRequest.encode({ limit: 10, nonce: 99n }));
     const { frame } = await peer.expect(MessageType.GOSSIP_PEER_RESPONSE);
-    assert.equal(frame.message.entries.length, 1, 'the newcomer learns the full node\'s peers');
+    assert.equal(frame.message.entries.length, 1, "the newcomer learns the full node's peers");
     assert.equal(await peer.isClosedWithin(2_000), true, 'then the full node closes the link');
     assert.equal(full.overlay.activeLinks.length, 1, 'no old link was given up for the newcomer');
     assert.equal(full.overlay.known.has({ host: '127.0.9.2', port: 41_001 }), false);
@@ -65,10 +69,16 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
   it('replaces a peer whose connection closed, and forgets it (§4.3)', async () => {
     const started = await startNetwork({ nodes: 6, config: { degree: 2 } });
     network = started;
-    await waitFor('every node at degree', () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2), 20_000);
+    await waitFor(
+      'every node at degree',
+      () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2),
+      20_000,
+    );
     const watcher = started.daemons[5]!;
     const neighbour = watcher.overlay.activeLinks[0]!.listenAddress!;
-    const victim = started.daemons.findIndex((d) => d!.p2p.port === neighbour.port && d!.p2p.address === neighbour.host);
+    const victim = started.daemons.findIndex(
+      (d) => d!.p2p.port === neighbour.port && d!.p2p.address === neighbour.host,
+    );
     await started.kill(victim);
     await waitFor('the dead peer to leave the known list', () => !watcher.overlay.known.has(neighbour), 2_000);
     await waitFor('a replacement link', () => watcher.overlay.activeLinks.length >= 2, 10_000);
@@ -130,7 +140,11 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
   it('eclipse defence (§4.6): rotation dials a fresh candidate, then closes another link; the overlay stays connected', async () => {
     const started = await startNetwork({ nodes: 6, config: { degree: 2, rejoinIntervalMs: 300 } });
     network = started;
-    await waitFor('every node at degree', () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2), 20_000);
+    await waitFor(
+      'every node at degree',
+      () => started.daemons.every((d) => d!.overlay.activeLinks.length >= 2),
+      20_000,
+    );
     const rotated = async () => {
       const values = (await started.daemons[5]!.metrics.linksClosed.get()).values;
       return values.filter((v) => String(v.labels.reason).startsWith('rotation')).reduce((sum, v) => sum + v.value, 0);
@@ -139,7 +153,7 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     await waitFor('the overlay to stay connected', () => isConnected(started.daemons), 5_000);
   });
 
-  it('answers a verified peer\'s first PEER REQUEST and closes the link on a second within the interval (§4.5)', async () => {
+  it("answers a verified peer's first PEER REQUEST and closes the link on a second within the interval (§4.5)", async () => {
     const started = await startNetwork({ nodes: 1, config: { degree: 2 } });
     network = started;
     const node = started.daemons[0]!;
@@ -153,7 +167,11 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     const first = await peer.expect(MessageType.GOSSIP_PEER_RESPONSE);
     assert.equal(first.frame.message.nonce, 1n);
     peer.send(GossipPeerRequest.encode({ limit: 10, nonce: 2n }));
-    assert.equal(await peer.isClosedWithin(2_000), true, 'a second PEER REQUEST well within the interval closes the link');
+    assert.equal(
+      await peer.isClosedWithin(2_000),
+      true,
+      'a second PEER REQUEST well within the interval closes the link',
+    );
     const extra = await peer.socket.take(100, (frame) => frameTypeOf(frame) === MessageType.GOSSIP_PEER_RESPONSE);
     assert.equal(extra, null, 'and is not answered');
   });

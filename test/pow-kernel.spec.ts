@@ -16,7 +16,10 @@ function referenceWord0(frame: Uint8Array, high: number, low: number): number {
 
 describe('SHA-256 search kernel (runtime/pow/kernel.ts + sha256-kernel.wasm)', () => {
   it('matches node:crypto on 3000 random frames of 20 bytes and 3000 of 21..400 bytes (4 lanes each)', () => {
-    const lengths = [...Array.from({ length: 3000 }, () => 20), ...Array.from({ length: 3000 }, () => randomInt(21, 401))];
+    const lengths = [
+      ...Array.from({ length: 3000 }, () => 20),
+      ...Array.from({ length: 3000 }, () => randomInt(21, 401)),
+    ];
     let cases = 0;
     for (const length of lengths) {
       const frame = randomBytes(length);
@@ -24,7 +27,11 @@ describe('SHA-256 search kernel (runtime/pow/kernel.ts + sha256-kernel.wasm)', (
       const low = randomInt(2 ** 32 - 4);
       const got = kernelDigestWord0(frame, high, low);
       for (let lane = 0; lane < 4; lane++) {
-        assert.equal(got[lane], referenceWord0(frame, high, low + lane), `length ${length}, challenge ${high}:${low + lane}`);
+        assert.equal(
+          got[lane],
+          referenceWord0(frame, high, low + lane),
+          `length ${length}, challenge ${high}:${low + lane}`,
+        );
         cases++;
       }
     }
@@ -36,7 +43,8 @@ describe('SHA-256 search kernel (runtime/pow/kernel.ts + sha256-kernel.wasm)', (
     for (const length of lengths) {
       const frame = randomBytes(length);
       const got = kernelDigestWord0(frame, 0xffffffff, 0xfffffffc);
-      for (let lane = 0; lane < 4; lane++) assert.equal(got[lane], referenceWord0(frame, 0xffffffff, 0xfffffffc + lane), `length ${length}`);
+      for (let lane = 0; lane < 4; lane++)
+        assert.equal(got[lane], referenceWord0(frame, 0xffffffff, 0xfffffffc + lane), `length ${length}`);
     }
   });
 
@@ -51,7 +59,7 @@ describe('SHA-256 search kernel (runtime/pow/kernel.ts + sha256-kernel.wasm)', (
     // Each call scans from `low` (any value, not only multiples of 4) in whole groups of 4,
     // so every challenge below end − 3 is covered; compare there.
     const end = 1 << 14;
-    for (let low = 0; ; ) {
+    for (let low = 0; ;) {
       const challenge = search.search(low, Math.floor((end - low) / 4), bits);
       if (challenge === null) break;
       assert.equal(challenge >> 32n, 7n);
@@ -70,14 +78,17 @@ describe('SHA-256 search kernel (runtime/pow/kernel.ts + sha256-kernel.wasm)', (
     assert.equal(search.search(0, 1 << 14, 40), null);
   });
 
-  it('is specialised for the protocol\'s challenge offset (the generated CHALLENGE_OFFSET)', () => {
+  it("is specialised for the protocol's challenge offset (the generated CHALLENGE_OFFSET)", () => {
     // A spec that moves the challenge needs a new kernel; until then proofs take the generic, slower search.
     assert.equal(KERNEL_CHALLENGE_OFFSET, CHALLENGE_OFFSET);
   });
 
   it('rejects a frame too short to hold a challenge at its offset', () => {
     const short = new Uint8Array(KERNEL_CHALLENGE_OFFSET + 7);
-    assert.throws(() => new ChallengeSearch(short), new RegExp(`no room for a challenge at offset ${KERNEL_CHALLENGE_OFFSET}`));
+    assert.throws(
+      () => new ChallengeSearch(short),
+      new RegExp(`no room for a challenge at offset ${KERNEL_CHALLENGE_OFFSET}`),
+    );
   });
 
   it('shares its memory layout and constant-word rule with the generator', () => {

@@ -3,7 +3,13 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CHALLENGE_OFFSET, GossipPeerResponse, GossipVerificationResponse, MessageType, writeFrameHeader } from '../generated/index.js';
+import {
+  CHALLENGE_OFFSET,
+  GossipPeerResponse,
+  GossipVerificationResponse,
+  MessageType,
+  writeFrameHeader,
+} from '../generated/index.js';
 import { PowError } from '../runtime/errors.js';
 import { PowPool } from '../runtime/pow/pool.js';
 import { PEER_RESPONSE_PREIMAGE_SIZE, proofPreimage } from '../runtime/pow/preimage.js';
@@ -20,8 +26,15 @@ function verificationResponse(nonce: bigint, challenge = 0n): Uint8Array {
 /** A PEER RESPONSE frame with `entries` addresses (IPv4: 6 bytes each, IPv6: 18). */
 function peerResponse(nonce: bigint, entries: number, isIpv6 = false): Uint8Array {
   const addr = (i: number): Uint8Array =>
-    isIpv6 ? Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, ...new Uint8Array(10), (i >> 8) & 255, i & 255]) : Uint8Array.from([127, 0, (i >> 8) & 255, i & 255]);
-  return GossipPeerResponse.encode({ nonce, challenge: 0n, isIpv6, entries: Array.from({ length: entries }, (_, i) => ({ addr: addr(i), port: 6001 + i })) });
+    isIpv6
+      ? Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, ...new Uint8Array(10), (i >> 8) & 255, i & 255])
+      : Uint8Array.from([127, 0, (i >> 8) & 255, i & 255]);
+  return GossipPeerResponse.encode({
+    nonce,
+    challenge: 0n,
+    isIpv6,
+    entries: Array.from({ length: entries }, (_, i) => ({ addr: addr(i), port: 6001 + i })),
+  });
 }
 
 function withChallenge(frame: Uint8Array, challenge: bigint, offset = CHALLENGE_OFFSET): Uint8Array {
@@ -55,7 +68,10 @@ describe('proof preimage (runtime/pow/preimage.ts, design "Constant proof cost")
       nonce: 0x0123456789abcdefn,
       challenge: 0x43en,
       isIpv6: false,
-      entries: [{ addr: Uint8Array.of(192, 0, 2, 1), port: 6001 }, { addr: Uint8Array.of(198, 51, 100, 7), port: 7001 }],
+      entries: [
+        { addr: Uint8Array.of(192, 0, 2, 1), port: 6001 },
+        { addr: Uint8Array.of(198, 51, 100, 7), port: 7001 },
+      ],
     });
     assert.equal(hex(encoded), VECTOR.frame);
   });
@@ -79,7 +95,8 @@ describe('proof preimage (runtime/pow/preimage.ts, design "Constant proof cost")
     assert.equal(leadingZeroBits(sha256(frame)), 5);
     // Challenge 0x43e has 13 bits by the new rule and 5 by the old; find one with ≥ 12 by the old rule only.
     let challenge = 0n;
-    const oldRuleOnly = (c: bigint): boolean => leadingZeroBits(sha256(withChallenge(frame, c))) >= 12 && !hasProofOfWork(withChallenge(frame, c), 12);
+    const oldRuleOnly = (c: bigint): boolean =>
+      leadingZeroBits(sha256(withChallenge(frame, c))) >= 12 && !hasProofOfWork(withChallenge(frame, c), 12);
     while (!oldRuleOnly(challenge)) challenge++;
     assert.equal(hasProofOfWork(withChallenge(frame, challenge), 12), false);
   });
@@ -134,7 +151,8 @@ describe('proof-of-work verification (runtime/pow/verify.ts, docs/protocol.md §
     };
     let challenge = 0n;
     const qualifies = (c: bigint): boolean =>
-      leadingZeroBits(sha256(verificationResponse(1n, c))) >= 8 && leadingZeroBits(sha256(retyped(verificationResponse(1n, c)))) < 8;
+      leadingZeroBits(sha256(verificationResponse(1n, c))) >= 8 &&
+      leadingZeroBits(sha256(retyped(verificationResponse(1n, c)))) < 8;
     while (!qualifies(challenge)) challenge++;
     const frame = verificationResponse(1n, challenge);
     assert.equal(hasProofOfWork(frame, 8), true);
@@ -147,7 +165,10 @@ describe('proof-of-work verification (runtime/pow/verify.ts, docs/protocol.md §
   it('accepts anything at difficulty 0 and rejects difficulties that are not 0..256', () => {
     assert.equal(hasProofOfWork(verificationResponse(5n), 0), true);
     for (const bad of [-1, 257, 1.5, Number.NaN]) {
-      assert.throws(() => hasProofOfWork(verificationResponse(5n), bad), (e: unknown) => e instanceof PowError && e.code === 'bad-difficulty');
+      assert.throws(
+        () => hasProofOfWork(verificationResponse(5n), bad),
+        (e: unknown) => e instanceof PowError && e.code === 'bad-difficulty',
+      );
     }
   });
 });
@@ -190,7 +211,10 @@ describe('PowPool (runtime/pow/pool.ts, docs/protocol.md §4.1)', function () {
   });
 
   it('refuses a PEER RESPONSE challenge offset outside its 20-byte head', async () => {
-    await assert.rejects(pool.solve(peerResponse(1n, 10), 20, 8), (e: unknown) => e instanceof PowError && e.code === 'bad-offset');
+    await assert.rejects(
+      pool.solve(peerResponse(1n, 10), 20, 8),
+      (e: unknown) => e instanceof PowError && e.code === 'bad-offset',
+    );
   });
 
   it('solves at another challenge offset too (node:crypto fallback)', async () => {
@@ -199,7 +223,7 @@ describe('PowPool (runtime/pow/pool.ts, docs/protocol.md §4.1)', function () {
     assert.equal(hasProofOfWork(withChallenge(frame, challenge, 4), 10), true);
   });
 
-  it('leaves the caller\'s frame untouched', async () => {
+  it("leaves the caller's frame untouched", async () => {
     const frame = verificationResponse(9n, 0xffffffffffffffffn);
     await pool.solve(frame, CHALLENGE_OFFSET, 8);
     assert.deepEqual(frame, verificationResponse(9n, 0xffffffffffffffffn));
@@ -215,11 +239,17 @@ describe('PowPool (runtime/pow/pool.ts, docs/protocol.md §4.1)', function () {
   });
 
   it('rejects a bad offset or difficulty with a one-line PowError', async () => {
-    await assert.rejects(pool.solve(new Uint8Array(CHALLENGE_OFFSET + 7), CHALLENGE_OFFSET, 8), (e: unknown) => e instanceof PowError && e.code === 'bad-offset' && !e.message.includes('\n'));
-    await assert.rejects(pool.solve(verificationResponse(1n), CHALLENGE_OFFSET, 300), (e: unknown) => e instanceof PowError && e.code === 'bad-difficulty');
+    await assert.rejects(
+      pool.solve(new Uint8Array(CHALLENGE_OFFSET + 7), CHALLENGE_OFFSET, 8),
+      (e: unknown) => e instanceof PowError && e.code === 'bad-offset' && !e.message.includes('\n'),
+    );
+    await assert.rejects(
+      pool.solve(verificationResponse(1n), CHALLENGE_OFFSET, 300),
+      (e: unknown) => e instanceof PowError && e.code === 'bad-difficulty',
+    );
   });
 
-  it('an abort rejects with the signal\'s reason, stops the workers, and the pool solves on', async () => {
+  it("an abort rejects with the signal's reason, stops the workers, and the pool solves on", async () => {
     const controller = new AbortController();
     const hopeless = pool.solve(verificationResponse(3n), CHALLENGE_OFFSET, 64, controller.signal);
     setTimeout(() => controller.abort(new Error('no longer needed')), 50);
@@ -232,7 +262,9 @@ describe('PowPool (runtime/pow/pool.ts, docs/protocol.md §4.1)', function () {
   });
 
   it('an already-aborted signal rejects at once; a queued solve can be aborted before it runs', async () => {
-    await assert.rejects(pool.solve(verificationResponse(1n), CHALLENGE_OFFSET, 8, AbortSignal.abort()), { name: 'AbortError' });
+    await assert.rejects(pool.solve(verificationResponse(1n), CHALLENGE_OFFSET, 8, AbortSignal.abort()), {
+      name: 'AbortError',
+    });
     const running = new AbortController();
     const queued = new AbortController();
     const first = pool.solve(verificationResponse(5n), CHALLENGE_OFFSET, 64, running.signal);
@@ -245,7 +277,9 @@ describe('PowPool (runtime/pow/pool.ts, docs/protocol.md §4.1)', function () {
 
   it('keeps the event loop responsive while every worker hashes (max timer gap < 250 ms, typically < 10)', async () => {
     const controller = new AbortController();
-    const solving = pool.solve(verificationResponse(11n), CHALLENGE_OFFSET, 64, controller.signal).catch(() => 'aborted');
+    const solving = pool
+      .solve(verificationResponse(11n), CHALLENGE_OFFSET, 64, controller.signal)
+      .catch(() => 'aborted');
     let last = performance.now();
     let maxGap = 0;
     let ticks = 0;
@@ -260,7 +294,10 @@ describe('PowPool (runtime/pow/pool.ts, docs/protocol.md §4.1)', function () {
     clearInterval(timer);
     controller.abort();
     assert.equal(await solving, 'aborted');
-    assert.ok(pool.hashes - hashesBefore > 1_000_000, `the workers were hashing meanwhile (${pool.hashes - hashesBefore})`);
+    assert.ok(
+      pool.hashes - hashesBefore > 1_000_000,
+      `the workers were hashing meanwhile (${pool.hashes - hashesBefore})`,
+    );
     assert.ok(ticks > 100, `${ticks} ticks in 1 s`);
     // A solver on the event loop would show one gap of the whole second; the slack above
     // typical single-digit gaps is for a machine whose cores are shared with other jobs.
@@ -269,15 +306,24 @@ describe('PowPool (runtime/pow/pool.ts, docs/protocol.md §4.1)', function () {
 
   it('close() rejects pending solves with PowError("closed") and refuses new ones', async () => {
     const own = new PowPool(1);
-    const pending = assert.rejects(own.solve(verificationResponse(8n), CHALLENGE_OFFSET, 64), (e: unknown) => e instanceof PowError && e.code === 'closed');
+    const pending = assert.rejects(
+      own.solve(verificationResponse(8n), CHALLENGE_OFFSET, 64),
+      (e: unknown) => e instanceof PowError && e.code === 'closed',
+    );
     await new Promise((resolve) => setTimeout(resolve, 20));
     await own.close();
     await pending;
-    await assert.rejects(own.solve(verificationResponse(8n), CHALLENGE_OFFSET, 1), (e: unknown) => e instanceof PowError && e.code === 'closed');
+    await assert.rejects(
+      own.solve(verificationResponse(8n), CHALLENGE_OFFSET, 1),
+      (e: unknown) => e instanceof PowError && e.code === 'closed',
+    );
   });
 
   it('rejects a thread count that is not a positive integer', () => {
-    assert.throws(() => new PowPool(0), (e: unknown) => e instanceof PowError && e.code === 'bad-threads');
+    assert.throws(
+      () => new PowPool(0),
+      (e: unknown) => e instanceof PowError && e.code === 'bad-threads',
+    );
   });
 });
 
@@ -304,14 +350,28 @@ describe('PowPool under other launch modes', function () {
   });
 
   it('works in a process started by the tsx command', async () => {
-    const { stdout } = await run(process.execPath, [fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url)), '--input-type=module', '-e', script], { cwd: REPO });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url)),
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { cwd: REPO },
+    );
     assert.equal(stdout.trim(), 'verified');
   });
 
   it('works compiled (dist/, plain node, as the gossip command runs it)', async () => {
     ensureBuilt();
-    const compiled = script.replace("'./runtime/pow/pool.ts'", "'./dist/runtime/pow/pool.js'").replace("'./runtime/pow/verify.ts'", "'./dist/runtime/pow/verify.js'");
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', compiled], { cwd: REPO, env: { ...process.env, NODE_OPTIONS: '' } });
+    const compiled = script
+      .replace("'./runtime/pow/pool.ts'", "'./dist/runtime/pow/pool.js'")
+      .replace("'./runtime/pow/verify.ts'", "'./dist/runtime/pow/verify.js'");
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', compiled], {
+      cwd: REPO,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     assert.equal(stdout.trim(), 'verified');
   });
 });

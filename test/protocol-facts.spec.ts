@@ -31,12 +31,25 @@ const NUMERIC_CALLS = /^(sleep|setTimeout|setInterval|delay|writeHead)$/;
 /** Names (variable, property, parameter) whose values are durations or sizes. */
 const UNIT_NAMES = /(Ms|_MS|Bytes|_BYTES|Batch|BATCH|Timeout|TIMEOUT)$/;
 
-const HEADER_READS = new Map([['getUint16', 0], ['readUInt16BE', 0], ['readU16', 1]]);
-const HEADER_WRITES = new Map([['setUint16', 0], ['writeUInt16BE', 1], ['writeU16', 1]]);
+const HEADER_READS = new Map([
+  ['getUint16', 0],
+  ['readUInt16BE', 0],
+  ['readU16', 1],
+]);
+const HEADER_WRITES = new Map([
+  ['setUint16', 0],
+  ['writeUInt16BE', 1],
+  ['writeU16', 1],
+]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile() && EXTENSIONS.some((extension) => entry.name.endsWith(extension)) && !entry.name.endsWith('.d.mts'))
+    .filter(
+      (entry) =>
+        entry.isFile() &&
+        EXTENSIONS.some((extension) => entry.name.endsWith(extension)) &&
+        !entry.name.endsWith('.d.mts'),
+    )
     .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)).split('\\').join('/'))
     .sort();
 }
@@ -57,7 +70,14 @@ function literalValue(node: ts.Node | undefined): number | undefined {
 /** The name a literal is bound to (variable, property or parameter default), if any. */
 function boundName(node: ts.Node): string {
   const parent = node.parent;
-  if ((ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isParameter(parent) || ts.isPropertyDeclaration(parent)) && parent.name && ts.isIdentifier(parent.name)) {
+  if (
+    (ts.isVariableDeclaration(parent) ||
+      ts.isPropertyAssignment(parent) ||
+      ts.isParameter(parent) ||
+      ts.isPropertyDeclaration(parent)) &&
+    parent.name &&
+    ts.isIdentifier(parent.name)
+  ) {
     return parent.name.text;
   }
   return '';
@@ -86,7 +106,10 @@ function findingsIn(file: string, text: string): string[] {
       const line = lines[source.getLineAndCharacterOfPosition(node.getStart(source)).line] ?? '';
       if (value >= TYPE_RANGE.min && value <= TYPE_RANGE.max && !isNumericUse(node, line)) {
         const name = typeNames.get(value);
-        report(node, `message type number ${node.text} spelled by hand: use ${name ? `MessageType.${name}` : 'MessageType'} (generated/index.ts)`);
+        report(
+          node,
+          `message type number ${node.text} spelled by hand: use ${name ? `MessageType.${name}` : 'MessageType'} (generated/index.ts)`,
+        );
       }
     }
     if (!isHeaderExempt && ts.isCallExpression(node)) {
@@ -95,14 +118,25 @@ function findingsIn(file: string, text: string): string[] {
       const writeAt = HEADER_WRITES.get(name);
       const offset = literalValue(node.arguments[readAt ?? writeAt ?? -1]);
       if (offset === 0 || offset === 2) {
-        report(node, `${readAt !== undefined ? 'reads' : 'writes'} a header field by hand (${name} at ${offset}): use frameSizeOf, frameTypeOf, writeFrameHeader or a codec (generated/index.ts)`);
+        report(
+          node,
+          `${readAt !== undefined ? 'reads' : 'writes'} a header field by hand (${name} at ${offset}): use frameSizeOf, frameTypeOf, writeFrameHeader or a codec (generated/index.ts)`,
+        );
       }
     }
-    if (!isHeaderExempt && ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.LessThanLessThanToken && literalValue(node.right) === 8) {
+    if (
+      !isHeaderExempt &&
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.LessThanLessThanToken &&
+      literalValue(node.right) === 8
+    ) {
       let byte: ts.Expression = node.left;
       while (ts.isParenthesizedExpression(byte) || ts.isNonNullExpression(byte)) byte = byte.expression;
       if (ts.isElementAccessExpression(byte)) {
-        report(node, 'assembles a big-endian u16 by hand: use frameSizeOf, frameTypeOf or a codec (generated/index.ts)');
+        report(
+          node,
+          'assembles a big-endian u16 by hand: use frameSizeOf, frameTypeOf or a codec (generated/index.ts)',
+        );
       }
     }
     ts.forEachChild(node, visit);
@@ -115,8 +149,14 @@ describe('protocol facts only in generated/', () => {
   const files = SCANNED.flatMap(sourceFiles);
 
   it('scans the hand-written sources that handle frames', () => {
-    assert.ok(files.includes('runtime/core/framer.ts') && files.includes('bench/codec.bench.ts') && files.includes('conformance/bytes.ts'), files.join('\n'));
-    for (const file of BY_HAND_ON_PURPOSE.keys()) assert.ok(files.includes(file), `${file} is exempt but no longer scanned: take it off the list`);
+    assert.ok(
+      files.includes('runtime/core/framer.ts') &&
+        files.includes('bench/codec.bench.ts') &&
+        files.includes('conformance/bytes.ts'),
+      files.join('\n'),
+    );
+    for (const file of BY_HAND_ON_PURPOSE.keys())
+      assert.ok(files.includes(file), `${file} is exempt but no longer scanned: take it off the list`);
   });
 
   it('finds no message type number and no header parsed by hand', () => {

@@ -23,7 +23,12 @@ export interface DaemonProcess {
 }
 
 /** Starts node `index` of the network on 127.0.`subnet`.(index+1); node 0 bootstraps nobody. */
-export function launchDaemon(directory: string, subnet: number, index: number, keys: Record<string, string | number>): DaemonProcess {
+export function launchDaemon(
+  directory: string,
+  subnet: number,
+  index: number,
+  keys: Record<string, string | number>,
+): DaemonProcess {
   const host = `127.0.${subnet}.${index + 1}`;
   const lines = [
     '[gossip]',
@@ -34,14 +39,19 @@ export function launchDaemon(directory: string, subnet: number, index: number, k
     `metrics_address = ${host}:${METRICS_PORT}`,
     index === 0 ? '' : `bootstrapper = 127.0.${subnet}.1:${P2P_PORT}`,
     'log_level = warn',
-    ...Object.entries(keys).filter(([key]) => key !== 'degree').map(([key, value]) => `${key} = ${value}`),
+    ...Object.entries(keys)
+      .filter(([key]) => key !== 'degree')
+      .map(([key, value]) => `${key} = ${value}`),
     '',
   ];
   const file = join(directory, `net${subnet}-node${index}.ini`);
   writeFileSync(file, lines.join('\n'));
   const spawned = spawn(process.execPath, [GOSSIP_BIN, 'daemon', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   const daemon: DaemonProcess = { host, process: spawned, exited: false, stderr: '' };
-  spawned.stderr?.on('data', (chunk: Buffer) => void (daemon.stderr = (daemon.stderr + chunk.toString()).slice(-4_000)));
+  spawned.stderr?.on(
+    'data',
+    (chunk: Buffer) => void (daemon.stderr = (daemon.stderr + chunk.toString()).slice(-4_000)),
+  );
   spawned.once('exit', () => void (daemon.exited = true));
   return daemon;
 }

@@ -14,10 +14,14 @@ import { sleep, waitFor } from '../../test/support/network.js';
 import { activeLinksOf, cpuSecondsOf, launchDaemon, stopDaemon, type DaemonProcess } from './daemons.js';
 
 const { values } = parseArgs({
-  options: { minutes: { type: 'string', default: '5' }, sizes: { type: 'string', default: '2,3,5' }, difficulty: { type: 'string', default: '24' } },
+  options: {
+    minutes: { type: 'string', default: '5' },
+    sizes: { type: 'string', default: '2,3,5' },
+    difficulty: { type: 'string', default: '24' },
+  },
 });
 const windowMs = Number(values.minutes) * 60_000;
-const sizes = values.sizes!.split(',').map(Number);
+const sizes = values.sizes.split(',').map(Number);
 const directory = mkdtempSync(join(tmpdir(), 'bench-idle-'));
 const networks: DaemonProcess[][] = [];
 process.once('exit', () => networks.flat().forEach((d) => d.exited || d.process.kill('SIGKILL')));
@@ -26,8 +30,9 @@ try {
   for (const [n, size] of sizes.entries()) {
     const nodes: DaemonProcess[] = [];
     for (let index = 0; index < size; index++) {
-      nodes.push(launchDaemon(directory, 40 + n, index, { pow_difficulty: values.difficulty! }));
-      if (index === 0) await waitFor('node 0 to serve metrics', async () => (await activeLinksOf(nodes[0]!)) !== null, 20_000);
+      nodes.push(launchDaemon(directory, 40 + n, index, { pow_difficulty: values.difficulty }));
+      if (index === 0)
+        await waitFor('node 0 to serve metrics', async () => (await activeLinksOf(nodes[0]!)) !== null, 20_000);
     }
     networks.push(nodes);
   }
@@ -37,7 +42,9 @@ try {
     async () => (await Promise.all(networks.flat().map(activeLinksOf))).every((links, i) => links === sizeOf(i) - 1),
     180_000,
   );
-  console.log(`formed after ${(formedMs / 1000).toFixed(1)} s; measuring ${values.minutes} min at difficulty ${values.difficulty}`);
+  console.log(
+    `formed after ${(formedMs / 1000).toFixed(1)} s; measuring ${values.minutes} min at difficulty ${values.difficulty}`,
+  );
   const before = networks.map((nodes) => nodes.map(cpuSecondsOf));
   const started = Date.now();
   await sleep(windowMs);
@@ -45,7 +52,9 @@ try {
   for (const [n, nodes] of networks.entries()) {
     const percents = nodes.map((d, i) => ((cpuSecondsOf(d) - before[n]![i]!) / seconds) * 100);
     const links = await Promise.all(nodes.map(activeLinksOf));
-    console.log(`${nodes.length} nodes: CPU per node ${percents.map((p) => `${p.toFixed(2)} %`).join(', ')} (links ${links.join(', ')})`);
+    console.log(
+      `${nodes.length} nodes: CPU per node ${percents.map((p) => `${p.toFixed(2)} %`).join(', ')} (links ${links.join(', ')})`,
+    );
   }
 } finally {
   await Promise.all(networks.flat().map(stopDaemon));

@@ -16,11 +16,15 @@ import { waitFor } from '../../test/support/network.js';
 import { activeLinksOf, launchDaemon, P2P_PORT, stopDaemon } from './daemons.js';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '3' }, sockets: { type: 'string', default: '2000' }, difficulty: { type: 'string', default: '24' } },
+  options: {
+    runs: { type: 'string', default: '3' },
+    sockets: { type: 'string', default: '2000' },
+    difficulty: { type: 'string', default: '24' },
+  },
 });
 const SUBNET = 63;
 const directory = mkdtempSync(join(tmpdir(), 'bench-lockout-'));
-const keys = { pow_difficulty: values.difficulty!, degree: 4 };
+const keys = { pow_difficulty: values.difficulty, degree: 4 };
 
 /** Holds `count` idle sockets from `from` against the target, re-opening each one that closes. */
 function idleSockets(count: number, from: string, port: number): { stop(): void; attempts(): number } {
@@ -74,8 +78,12 @@ try {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`join time (newcomer process start to an active link), difficulty ${values.difficulty}:`);
-  console.log(`  normal:                        ${normal.map((ms) => `${ms} ms`).join(', ')} (median ${median(normal)} ms)`);
-  console.log(`  ${values.sockets} idle sockets from one address: ${attacked.map((ms) => `${ms} ms`).join(', ')} (median ${median(attacked)} ms; ${attack.attempts()} connection attempts)`);
+  console.log(
+    `  normal:                        ${normal.map((ms) => `${ms} ms`).join(', ')} (median ${median(normal)} ms)`,
+  );
+  console.log(
+    `  ${values.sockets} idle sockets from one address: ${attacked.map((ms) => `${ms} ms`).join(', ')} (median ${median(attacked)} ms; ${attack.attempts()} connection attempts)`,
+  );
   console.log(`  ratio of medians: ${(median(attacked) / median(normal)).toFixed(2)} (target ≤ 2)`);
 } finally {
   await stopDaemon(target);

@@ -21,7 +21,9 @@ function componentSizes(daemons: Daemon[]): number[] {
   const indexOf = new Map(daemons.map((d, i) => [`${d.p2p.address}:${d.p2p.port}`, i]));
   const neighbours = daemons.map((d) =>
     d.overlay.activeLinks.flatMap((link) => {
-      const index = link.listenAddress ? indexOf.get(`${link.listenAddress.host}:${link.listenAddress.port}`) : undefined;
+      const index = link.listenAddress
+        ? indexOf.get(`${link.listenAddress.host}:${link.listenAddress.port}`)
+        : undefined;
       return index === undefined ? [] : [index];
     }),
   );
@@ -47,7 +49,10 @@ function componentSizes(daemons: Daemon[]): number[] {
 }
 
 for (let run = 1; run <= runs!; run++) {
-  const network = await startNetwork({ nodes: nodes!, config: { ...BENCH_NODE_SETTINGS, degree: degree!, powDifficulty: 6 } });
+  const network = await startNetwork({
+    nodes: nodes!,
+    config: { ...BENCH_NODE_SETTINGS, degree: degree!, powDifficulty: 6 },
+  });
   const daemons = network.daemons.filter((d): d is Daemon => d !== null);
   const started = Date.now();
   let previous = '';
@@ -65,7 +70,10 @@ for (let run = 1; run <= runs!; run++) {
       closedBy.set(reason, (closedBy.get(reason) ?? 0) + entry.value);
     }
   }
-  const closes = [...closedBy].sort((a, b) => b[1] - a[1]).map(([reason, count]) => `${count} ${reason}`).join(', ');
+  const closes = [...closedBy]
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, count]) => `${count} ${reason}`)
+    .join(', ');
   const sizes = componentSizes(daemons);
   process.stdout.write(
     `N=${nodes} degree=${degree} run ${run}: settled after ${Date.now() - started} ms, ` +

@@ -56,8 +56,14 @@ export async function startProcessCluster(
       // The first node must listen before the others bootstrap from it.
       if (index === 0) await waitFor('node 0 to serve its metrics', () => isServing(0, children[0]!), timeoutMs);
     }
-    await waitFor('every node to serve its metrics', async () => (await Promise.all(children.map((c, i) => isServing(i, c)))).every(Boolean), timeoutMs);
-    progress(`processes N=${settings.nodes}: ${settings.nodes} daemons up (pids ${children.map((c) => c.process.pid).join(' ')})`);
+    await waitFor(
+      'every node to serve its metrics',
+      async () => (await Promise.all(children.map((c, i) => isServing(i, c)))).every(Boolean),
+      timeoutMs,
+    );
+    progress(
+      `processes N=${settings.nodes}: ${settings.nodes} daemons up (pids ${children.map((c) => c.process.pid).join(' ')})`,
+    );
     await waitForStableLinks(cluster, settings.degree, timeoutMs);
   } catch (error) {
     const failed = children.find((c) => c.exited);
@@ -89,7 +95,9 @@ function iniFor(index: number, settings: ClusterSettings): string {
 }
 
 function launch(configFile: string): Child {
-  const spawned = spawn(process.execPath, [GOSSIP_BIN, 'daemon', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const spawned = spawn(process.execPath, [GOSSIP_BIN, 'daemon', '-c', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const child: Child = { process: spawned, stderr: '', exited: false };
   spawned.stderr?.on('data', (chunk: Buffer) => {
     child.stderr = (child.stderr + chunk.toString()).slice(-4_000);

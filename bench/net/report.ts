@@ -20,7 +20,18 @@ const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(1)
 export function resultsTable(summaries: readonly ConfigSummary[]): string {
   const identity = (s: ConfigSummary): string[] => [s.mode, String(s.nodes), String(s.degree)];
   const spreading = table(
-    ['mode', 'N', 'degree', 'overlay', 'links/node mean (min–max)', 'delivery', 'last p50 ms', 'last p99 ms', 'each p50 ms', 'each p99 ms'],
+    [
+      'mode',
+      'N',
+      'degree',
+      'overlay',
+      'links/node mean (min–max)',
+      'delivery',
+      'last p50 ms',
+      'last p99 ms',
+      'each p50 ms',
+      'each p99 ms',
+    ],
     summaries.map((s) => [
       ...identity(s),
       (s.warmUpReach === s.nodes ? 'connected' : `PARTITIONED (${s.warmUpReach}/${s.nodes} reachable from node 0)`) +
@@ -34,7 +45,19 @@ export function resultsTable(summaries: readonly ConfigSummary[]): string {
     ]),
   );
   const cost = table(
-    ['mode', 'N', 'degree', 'copies/node/item', 'predicted (2E−N+1)/N', 'duplicates/node/item', 'drops', 'bench loop busy', 'bench CPU ms/item', 'longest loop stall ms', 'load avg (1 min)'],
+    [
+      'mode',
+      'N',
+      'degree',
+      'copies/node/item',
+      'predicted (2E−N+1)/N',
+      'duplicates/node/item',
+      'drops',
+      'bench loop busy',
+      'bench CPU ms/item',
+      'longest loop stall ms',
+      'load avg (1 min)',
+    ],
     summaries.map((s) => [
       ...identity(s),
       s.copiesPerNodeItem.toFixed(2),
@@ -59,7 +82,7 @@ const COLOURS: Record<string, string> = { '10': '#1f77b4', '30': '#ff7f0e', '50'
 function styleOf(s: ConfigSummary): { color: string; dash?: string; label: string } {
   const processes = s.mode === 'processes';
   return {
-    color: processes ? '#9467bd' : COLOURS[String(s.nodes)] ?? '#555555',
+    color: processes ? '#9467bd' : (COLOURS[String(s.nodes)] ?? '#555555'),
     ...(s.degree >= 8 ? { dash: '2 3' } : s.degree >= 6 ? { dash: '8 4' } : {}),
     label: `N=${s.nodes} d=${s.degree}${processes ? ' procs' : ''}`,
   };
@@ -87,7 +110,10 @@ export function writePlots(directory: string, summaries: readonly ConfigSummary[
       xLabel: 'ms since announce',
       yLabel: 'fraction of subscribers reached',
       xRange: [0, Math.ceil(longest)],
-      series: summaries.map((s): Series => ({ ...styleOf(s), points: cdfOnGrid(eachDelivery(s), linearGrid, s.deliveryRatio) })),
+      series: summaries.map((s): Series => ({
+        ...styleOf(s),
+        points: cdfOnGrid(eachDelivery(s), linearGrid, s.deliveryRatio),
+      })),
     }),
     'net-latency-cdf.svg': linePlotSvg({
       title: 'Latency of each delivery (CDF)',

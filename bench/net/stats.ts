@@ -40,6 +40,8 @@ export function cdfOnGrid(sorted: readonly number[], xs: readonly number[], scal
 export function grid(from: number, to: number, count: number, scale: 'linear' | 'log'): number[] {
   return Array.from({ length: count }, (_, i) => {
     const t = i / (count - 1);
-    return scale === 'log' ? 10 ** (Math.log10(from) + t * (Math.log10(to) - Math.log10(from))) : from + t * (to - from);
+    return scale === 'log'
+      ? 10 ** (Math.log10(from) + t * (Math.log10(to) - Math.log10(from)))
+      : from + t * (to - from);
   });
 }

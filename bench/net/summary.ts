@@ -36,7 +36,12 @@ export interface ConfigSummary {
    * average at the end (other work on the shared cores shows up in the tail latencies). In-process that is all N daemons and the clients on ONE thread; with processes
    * it is the clients only.
    */
-  readonly benchProcess: { readonly eventLoopUtilisation: number; readonly cpuMsPerItem: number; readonly maxLoopDelayMs: number; readonly loadAverage: number };
+  readonly benchProcess: {
+    readonly eventLoopUtilisation: number;
+    readonly cpuMsPerItem: number;
+    readonly maxLoopDelayMs: number;
+    readonly loadAverage: number;
+  };
   /** Networks started until one was connected (or the last try, if none was). */
   readonly formationAttempts: number;
   /** Subscribers the warm-up item reached: N when the overlay is connected. */
@@ -44,7 +49,14 @@ export interface ConfigSummary {
 }
 
 export function summarise(
-  identity: { mode: ClusterMode; nodes: number; degree: number; formationAttempts: number; warmUpReach: number; benchProcess: ConfigSummary['benchProcess'] },
+  identity: {
+    mode: ClusterMode;
+    nodes: number;
+    degree: number;
+    formationAttempts: number;
+    warmUpReach: number;
+    benchProcess: ConfigSummary['benchProcess'];
+  },
   result: WorkloadResult,
   before: readonly NodeCounters[],
   after: readonly NodeCounters[],

@@ -64,10 +64,14 @@ export function linePlotSvg(options: PlotOptions): string {
   options.series.forEach((series, index) => {
     const coordinates = drawnPoints(series).map(([x, y]) => `${fixed(px(x))},${fixed(py(y))}`);
     const dash = series.dash ? ` stroke-dasharray="${series.dash}"` : '';
-    parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="1.8"${dash} points="${coordinates.join(' ')}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="${series.color}" stroke-width="1.8"${dash} points="${coordinates.join(' ')}"/>`,
+    );
     const legendY = MARGIN.top + 10 + index * 18;
     const legendX = MARGIN.left + plotWidth + 14;
-    parts.push(`<line x1="${legendX}" y1="${legendY}" x2="${legendX + 26}" y2="${legendY}" stroke="${series.color}" stroke-width="2"${dash}/>`);
+    parts.push(
+      `<line x1="${legendX}" y1="${legendY}" x2="${legendX + 26}" y2="${legendY}" stroke="${series.color}" stroke-width="2"${dash}/>`,
+    );
     parts.push(`<text x="${legendX + 32}" y="${legendY + 4}">${escape(series.label)}</text>`);
   });
   parts.push('</svg>');
@@ -93,7 +97,8 @@ function niceTicks(min: number, max: number): number[] {
   const magnitude = 10 ** Math.floor(Math.log10(rough));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= rough) ?? magnitude * 10;
   const ticks: number[] = [];
-  for (let tick = Math.ceil(min / step) * step; tick <= max + step / 1e6; tick += step) ticks.push(Number(tick.toPrecision(12)));
+  for (let tick = Math.ceil(min / step) * step; tick <= max + step / 1e6; tick += step)
+    ticks.push(Number(tick.toPrecision(12)));
   return ticks;
 }
 

@@ -72,7 +72,9 @@ export class Workload {
     this.startRun();
     this.announcers[0]!.announce({ ttl: 0, dataType: this.options.dataType, data: this.itemData(0) });
     const reached = (): number => this.subscribers.filter((s) => s.received.has(0)).length;
-    await waitFor('the warm-up item at every subscriber', () => reached() === this.subscribers.length, timeoutMs).catch(() => undefined);
+    await waitFor('the warm-up item at every subscriber', () => reached() === this.subscribers.length, timeoutMs).catch(
+      () => undefined,
+    );
     return reached();
   }
 
@@ -90,7 +92,9 @@ export class Workload {
     }
     const expected = items * this.subscribers.length;
     const delivered = (): number => this.subscribers.reduce((sum, s) => sum + s.received.size, 0);
-    await waitFor('every delivery', () => delivered() === expected, this.options.deliveryTimeoutMs).catch(() => undefined);
+    await waitFor('every delivery', () => delivered() === expected, this.options.deliveryTimeoutMs).catch(
+      () => undefined,
+    );
     const latenciesByItem = announcedAt.map((sentAt, n) =>
       this.subscribers
         .map((s) => s.received.get(n))

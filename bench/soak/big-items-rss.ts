@@ -20,7 +20,8 @@ async function announceAll(endpoint: { host: string; port: number }, dataType: n
     const data = Buffer.alloc(SIZE);
     data.writeUInt32BE(n);
     data.writeUInt16BE(dataType, 4);
-    if (!socket.write(GossipAnnounce.encode({ ttl: 1, dataType, data }))) await new Promise((resolve) => socket.once('drain', resolve));
+    if (!socket.write(GossipAnnounce.encode({ ttl: 1, dataType, data })))
+      await new Promise((resolve) => socket.once('drain', resolve));
   }
   await new Promise<void>((resolve) => socket.end(() => resolve()));
   return Date.now() - started;
@@ -36,13 +37,17 @@ try {
   console.log(`RSS at start: ${mb(rssOf(daemon.process.pid))} MB`);
   const alone = await announceAll(daemon.api, 1);
   await sleep(2_000);
-  console.log(`${ITEMS} x 64 KiB, no subscriber, in ${alone} ms: RSS max ${mb(maxRss)} MB, after ${mb(rssOf(daemon.process.pid))} MB`);
+  console.log(
+    `${ITEMS} x 64 KiB, no subscriber, in ${alone} ms: RSS max ${mb(maxRss)} MB, after ${mb(rssOf(daemon.process.pid))} MB`,
+  );
   maxRss = 0;
   const subscriber = await CountingSubscriber.start(daemon.api, 2);
   await sleep(200);
   const watched = await announceAll(daemon.api, 2);
   await sleep(3_000);
-  console.log(`${ITEMS} x 64 KiB, one validating subscriber (got ${subscriber.seen.size}), in ${watched} ms: RSS max ${mb(maxRss)} MB, after ${mb(rssOf(daemon.process.pid))} MB`);
+  console.log(
+    `${ITEMS} x 64 KiB, one validating subscriber (got ${subscriber.seen.size}), in ${watched} ms: RSS max ${mb(maxRss)} MB, after ${mb(rssOf(daemon.process.pid))} MB`,
+  );
   subscriber.close();
 } finally {
   clearInterval(sampler);

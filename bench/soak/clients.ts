@@ -8,7 +8,14 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { frameTypeOf, GossipAnnounce, GossipNotification, GossipNotify, GossipValidation, MessageType } from '../../generated/index.js';
+import {
+  frameTypeOf,
+  GossipAnnounce,
+  GossipNotification,
+  GossipNotify,
+  GossipValidation,
+  MessageType,
+} from '../../generated/index.js';
 import { FrameReader } from '../../runtime/core/framer.js';
 import { ApiClient, type Endpoint } from '../../runtime/api/api-client.js';
 import { sleep } from '../../test/support/network.js';
@@ -22,7 +29,11 @@ export class CountingSubscriber {
   readonly seen = new Set<string>();
   private constructor(private readonly socket: net.Socket) {}
 
-  static async start(endpoint: Endpoint, dataType: number, onItem?: (data: Uint8Array) => void): Promise<CountingSubscriber> {
+  static async start(
+    endpoint: Endpoint,
+    dataType: number,
+    onItem?: (data: Uint8Array) => void,
+  ): Promise<CountingSubscriber> {
     const socket = net.connect(endpoint.port, endpoint.host);
     socket.setNoDelay(true);
     socket.on('error', () => {});
@@ -66,12 +77,15 @@ export class Prober {
 
   async start(from: Endpoint, to: readonly Endpoint[], intervalMs: number): Promise<void> {
     for (const [index, endpoint] of to.entries()) {
-      this.receivers.push(await CountingSubscriber.start(endpoint, this.dataType, (data) => {
-        const sentAt = Buffer.from(data).readDoubleBE(8);
-        const latency = performance.now() - sentAt;
-        this.latencies.push(latency);
-        if (latency > 50) this.slowest.push([Math.round(latency), index, Math.round((sentAt - this.startedAt) / 1000)]);
-      }));
+      this.receivers.push(
+        await CountingSubscriber.start(endpoint, this.dataType, (data) => {
+          const sentAt = Buffer.from(data).readDoubleBE(8);
+          const latency = performance.now() - sentAt;
+          this.latencies.push(latency);
+          if (latency > 50)
+            this.slowest.push([Math.round(latency), index, Math.round((sentAt - this.startedAt) / 1000)]);
+        }),
+      );
     }
     this.announcer = await ApiClient.connect(from);
     await sleep(200); // the NOTIFYs are handled before the first probe
@@ -184,21 +198,30 @@ export interface ProbeResult {
 }
 
 /** Runs the probes in a child process; `stop` ends them and resolves with the result. */
-export async function startProbeProcess(from: Endpoint, to: readonly Endpoint[], intervalMs: number, dataType: number): Promise<{ stop(): Promise<ProbeResult> }> {
+export async function startProbeProcess(
+  from: Endpoint,
+  to: readonly Endpoint[],
+  intervalMs: number,
+  dataType: number,
+): Promise<{ stop(): Promise<ProbeResult> }> {
   const format = (e: Endpoint) => `${e.host}:${e.port}`;
   const script = fileURLToPath(new URL('./probe-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, format(from), to.map(format).join(','), String(intervalMs), String(dataType)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, format(from), to.map(format).join(','), String(intervalMs), String(dataType)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (output += text));
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
   while (!output.includes('started\n')) {
     if (child.exitCode !== null) throw new Error('the probe process exited early');
     await sleep(50);
   }
   return {
     async stop() {
-      child.stdin!.write('stop\n');
+      child.stdin.write('stop\n');
       await new Promise((resolve) => child.once('exit', resolve));
       return JSON.parse(output.split('\n').find((line) => line.startsWith('{'))!) as ProbeResult;
     },

@@ -24,7 +24,8 @@ function crash(endpoint: { host: string; port: number }, bytes: Uint8Array, rese
 const cluster = await startSoakCluster(1, 1, '127.0.3');
 const daemon = cluster.daemons[0]!;
 const mb = (): string => (rssOf(daemon.process.pid) / 2 ** 20).toFixed(0);
-const subscribed = async (): Promise<number> => sumOf(await metricsOf(0), 'gossip_state_size', { what: 'subscribed_connections' });
+const subscribed = async (): Promise<number> =>
+  sumOf(await metricsOf(0), 'gossip_state_size', { what: 'subscribed_connections' });
 try {
   await sleep(2_000);
   console.log(`RSS at start: ${mb()} MB`);

@@ -46,7 +46,13 @@ export async function startSoakCluster(nodes: number, degree: number, onSubnet =
     const file = join(directory, `node-${index}.ini`);
     writeFileSync(file, iniFor(index, degree));
     const child = spawn(process.execPath, [GOSSIP_BIN, 'daemon', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const daemon: SoakDaemon = { index, api: { host: hostOf(index), port: API_PORT }, process: child, stderr: '', exited: false };
+    const daemon: SoakDaemon = {
+      index,
+      api: { host: hostOf(index), port: API_PORT },
+      process: child,
+      stderr: '',
+      exited: false,
+    };
     child.stderr?.on('data', (chunk: Buffer) => (daemon.stderr = (daemon.stderr + chunk.toString()).slice(-4_000)));
     child.once('exit', () => (daemon.exited = true));
     daemons.push(daemon);
@@ -101,13 +107,19 @@ async function waitUntilServing(daemon: SoakDaemon): Promise<void> {
 
 /** Node i's metrics as samples (name, labels, value). */
 export async function metricsOf(index: number): Promise<ReturnType<typeof parsePrometheus>> {
-  const response = await fetch(`http://${hostOf(index)}:${METRICS_PORT}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  const response = await fetch(`http://${hostOf(index)}:${METRICS_PORT}/metrics`, {
+    signal: AbortSignal.timeout(5_000),
+  });
   if (!response.ok) throw new Error(`metrics of node ${index}: HTTP ${response.status}`);
   return parsePrometheus(await response.text());
 }
 
 /** Sum of a metric's samples whose labels include `labels`. */
-export function sumOf(samples: ReturnType<typeof parsePrometheus>, name: string, labels: Record<string, string> = {}): number {
+export function sumOf(
+  samples: ReturnType<typeof parsePrometheus>,
+  name: string,
+  labels: Record<string, string> = {},
+): number {
   return samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((total, s) => total + s.value, 0);

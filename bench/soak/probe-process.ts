@@ -15,16 +15,20 @@ loopDelay.enable();
 const prober = new Prober(Number(dataType));
 await prober.start(parseEndpoint(from!), to!.split(',').map(parseEndpoint), Number(intervalMs));
 process.stdout.write('started\n');
-process.stdin.once('data', async () => {
-  prober.stop();
-  await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last probes arrive
-  const result = {
-    sent: prober.sent,
-    receivers: to!.split(',').length,
-    latencies: [...prober.latencies].sort((a, b) => a - b),
-    slowest: prober.slowest.sort((a, b) => b[0] - a[0]).slice(0, 10),
-    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-    loopDelayMaxMs: loopDelay.max / 1e6,
-  };
-  process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
-});
+process.stdin.once(
+  'data',
+  () =>
+    void (async () => {
+      prober.stop();
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last probes arrive
+      const result = {
+        sent: prober.sent,
+        receivers: to!.split(',').length,
+        latencies: [...prober.latencies].sort((a, b) => a - b),
+        slowest: prober.slowest.sort((a, b) => b[0] - a[0]).slice(0, 10),
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        loopDelayMaxMs: loopDelay.max / 1e6,
+      };
+      process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
+    })(),
+);

@@ -23,17 +23,29 @@ export function describeClose(socket: FramedSocket, sinceMs: number, what: strin
  * --wait (§1), saying how. When it stays open, the suite half-closes its side and says
  * whether the node acted only then ("handled only after the client closed").
  */
-export async function expectClose(context: CaseContext, endpoint: NodeInfo['api'], bytes: Uint8Array, what = 'the frame'): Promise<Outcome> {
+export async function expectClose(
+  context: CaseContext,
+  endpoint: NodeInfo['api'],
+  bytes: Uint8Array,
+  what = 'the frame',
+): Promise<Outcome> {
   const socket = context.track(await FramedSocket.connect(endpoint));
   const sentAt = performance.now();
   socket.write(bytes);
   if (await socket.waitClosed(context.settings.waitMs)) return pass(describeClose(socket, sentAt, what));
-  const received = socket.pending().length ? `; received ${socket.pending().map((f) => hex(f)).join(', ')}` : '';
+  const received = socket.pending().length
+    ? `; received ${socket
+        .pending()
+        .map((f) => hex(f))
+        .join(', ')}`
+    : '';
   const finAt = performance.now();
   socket.socket.end();
   const afterFin = await socket.waitClosed(Math.min(context.settings.waitMs, 1_000));
   return fail({
-    message: afterFin ? `the connection stayed open until the client half-closed it (${what} was handled only after the client closed)` : 'the connection stayed open',
+    message: afterFin
+      ? `the connection stayed open until the client half-closed it (${what} was handled only after the client closed)`
+      : 'the connection stayed open',
     sent: hex(bytes),
     expected: `the node closes this connection within ${context.settings.waitMs} ms`,
     got: `still open after ${context.settings.waitMs} ms${received}; ${afterFin ? describeClose(socket, finAt, 'our FIN') : `still open ${Math.round(performance.now() - finAt)} ms after our FIN too`}`,
@@ -82,12 +94,16 @@ export function hopPath(context: CaseContext): ObservationPath {
 
 /** 'node 1' or 'suite peer A': where items enter the two-hop path. */
 export function sourceName(context: CaseContext): string {
-  return hopPath(context).fact === 'path:peer-to-peer' ? 'suite peer A (a §4 link to node 0)' : `node ${hopPath(context).from.index}`;
+  return hopPath(context).fact === 'path:peer-to-peer'
+    ? 'suite peer A (a §4 link to node 0)'
+    : `node ${hopPath(context).from.index}`;
 }
 
 /** 'node 2' or 'suite peer B': where a forwarded item is seen. */
 export function farName(context: CaseContext): string {
-  return hopPath(context).fact === 'path:peer-to-peer' ? 'suite peer B (a §4 link to node 0)' : `node ${hopPath(context).to.index}`;
+  return hopPath(context).fact === 'path:peer-to-peer'
+    ? 'suite peer B (a §4 link to node 0)'
+    : `node ${hopPath(context).to.index}`;
 }
 
 /** Watches the far end of the path for items of `dataType` (a suite peer sees every item). */
@@ -100,7 +116,11 @@ export async function farObserver(context: CaseContext, dataType: number): Promi
 }
 
 /** Subscribers for one fresh type: on node 0 (one per answer) and at the far end (valid). */
-export async function twoHop(context: CaseContext, hubAnswers: Answer[], dataType = context.freshDataType()): Promise<TwoHop> {
+export async function twoHop(
+  context: CaseContext,
+  hubAnswers: Answer[],
+  dataType = context.freshDataType(),
+): Promise<TwoHop> {
   const hubNode = context.nodes[0]!;
   const hub = await Promise.all(hubAnswers.map((answer) => Subscriber.open(context, hubNode, [dataType], answer)));
   const far = await farObserver(context, dataType);
@@ -109,7 +129,11 @@ export async function twoHop(context: CaseContext, hubAnswers: Answer[], dataTyp
 }
 
 /** Announces a fresh item of `dataType` where the two-hop path starts (node 1, or suite peer A); returns it. */
-export async function announceOnNode1(context: CaseContext, dataType: number, ttl = 0): Promise<{ ttl: number; dataType: number; data: Uint8Array }> {
+export async function announceOnNode1(
+  context: CaseContext,
+  dataType: number,
+  ttl = 0,
+): Promise<{ ttl: number; dataType: number; data: Uint8Array }> {
   const item = { ttl, dataType, data: context.freshData() };
   const path = hopPath(context);
   if (path.fact === 'path:peer-to-peer') {
@@ -135,7 +159,11 @@ export async function controlReaches(context: CaseContext, path: TwoHop): Promis
 }
 
 /** FAIL: the far end got an item that node 0 must not have forwarded. */
-export function forwardedAnyway(context: CaseContext, item: { ttl: number; dataType: number; data: Uint8Array }, why: string): Outcome {
+export function forwardedAnyway(
+  context: CaseContext,
+  item: { ttl: number; dataType: number; data: Uint8Array },
+  why: string,
+): Outcome {
   return fail({
     message: `${farName(context)} received the item although ${why}`,
     sent: `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}`,
@@ -162,7 +190,13 @@ export async function reachedFar(context: CaseContext, path: TwoHop, item: { dat
  * FAIL: `item` never reached the subscriber `where` (e.g. 'to node 1') within `ms`; says
  * whether the node closed the connection the item was announced on, and when.
  */
-export function notDelivered(context: CaseContext, where: string, item: { ttl: number; dataType: number; data: Uint8Array }, ms: number, sent: string): Outcome {
+export function notDelivered(
+  context: CaseContext,
+  where: string,
+  item: { ttl: number; dataType: number; data: Uint8Array },
+  ms: number,
+  sent: string,
+): Outcome {
   const announcer = announcerOf(context, item.data);
   const fate = announcer?.client.isClosed
     ? `; the node closed the announcing connection ${announcer.closedAfterMs ?? '?'} ms after the ANNOUNCE (${announcer.client.transport.closeReason})`

@@ -54,7 +54,12 @@ export function handshakeFailed(problem: HandshakeFailure): Outcome {
 }
 
 /** PASS-or-FAIL on "the node closes this P2P connection after `what`". */
-export async function mustClose(context: CaseContext, peer: SuitePeer, what: string, waitMs = context.settings.waitMs): Promise<Outcome> {
+export async function mustClose(
+  context: CaseContext,
+  peer: SuitePeer,
+  what: string,
+  waitMs = context.settings.waitMs,
+): Promise<Outcome> {
   if (await peer.socket.waitClosed(waitMs)) return { status: 'pass' };
   return fail({
     message: `the node kept the connection open after ${what}`,
@@ -75,15 +80,24 @@ export const NO_SPAWN = 'needs a node that bootstraps from the suite: run with -
  * Starts a node whose bootstrapper is the suite, accepts its dial, completes the handshake
  * and returns its PEER REQUEST; an Outcome when any step is missing.
  */
-export async function bootstrappedBy(context: CaseContext): Promise<{ peer: SuitePeer; request: Uint8Array } | Outcome> {
+export async function bootstrappedBy(
+  context: CaseContext,
+): Promise<{ peer: SuitePeer; request: Uint8Array } | Outcome> {
   if (!context.spawnNode) return skip(NO_SPAWN);
   const listener = await SuiteListener.open(context);
   const node = await context.spawnNode({ bootstrapper: `127.0.0.1:${listener.port}` });
   context.track({ destroy: () => void node.stop() });
   const allowance = context.settings.waitMs + proofAllowanceMs(context.settings.powDifficulty);
   const socket = await listener.next(context.settings.waitMs * 3);
-  const expected = 'the new node dials its bootstrapper (the suite), sends HELLO and a VERIFICATION REQUEST, proves our request, accepts our proof, then sends a PEER REQUEST';
-  if (!socket) return fail({ message: 'the node never dialed its bootstrapper', sent: `config bootstrapper = 127.0.0.1:${listener.port}`, expected, got: 'no connection' });
+  const expected =
+    'the new node dials its bootstrapper (the suite), sends HELLO and a VERIFICATION REQUEST, proves our request, accepts our proof, then sends a PEER REQUEST';
+  if (!socket)
+    return fail({
+      message: 'the node never dialed its bootstrapper',
+      sent: `config bootstrapper = 127.0.0.1:${listener.port}`,
+      expected,
+      got: 'no connection',
+    });
   const peer = new SuitePeer(context.track(socket), context.settings);
   const hello = await peer.expect(MessageType.GOSSIP_HELLO);
   if (!hello) return fail(peer.failure('the dialing node sent no HELLO', expected));
@@ -102,7 +116,9 @@ export async function bootstrappedBy(context: CaseContext): Promise<{ peer: Suit
  * `bootstrappedBy` for a case that tests something AFTER bootstrapping: a bootstrap failure
  * is p2p/4.3/bootstrap-dials-and-asks's to report, so here it is a SKIP (no cascade).
  */
-export async function bootstrappedOrSkip(context: CaseContext): Promise<{ peer: SuitePeer; request: Uint8Array } | Outcome> {
+export async function bootstrappedOrSkip(
+  context: CaseContext,
+): Promise<{ peer: SuitePeer; request: Uint8Array } | Outcome> {
   const outcome = await bootstrappedBy(context);
   if (!isOutcome(outcome) || outcome.status !== 'fail') return outcome;
   return skip(`bootstrapping failed (see p2p/4.3/bootstrap-dials-and-asks): ${outcome.message}`);

@@ -61,7 +61,13 @@ export const framingCases: ConformanceCase[] = [
       preparePreamble(context, socket, [dataType]);
       await writeInPieces(socket, frame, 1);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `to the announcing node, one byte per write: ${hex(frame)}`);
+      return notDelivered(
+        context,
+        'to the subscriber on the observing node',
+        item,
+        context.settings.waitMs,
+        `to the announcing node, one byte per write: ${hex(frame)}`,
+      );
     },
   },
   {
@@ -80,7 +86,13 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.path.from, item);
       if (await client.nextNotification(context.settings.waitMs)) return pass();
-      return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `NOTIFY to the observing node in 2-byte writes: ${hex(frame)}; ANNOUNCE to the announcing node`);
+      return notDelivered(
+        context,
+        'to the subscriber on the observing node',
+        item,
+        context.settings.waitMs,
+        `NOTIFY to the observing node in 2-byte writes: ${hex(frame)}; ANNOUNCE to the announcing node`,
+      );
     },
   },
   {
@@ -93,7 +105,10 @@ export const framingCases: ConformanceCase[] = [
     async run(context) {
       const [typeA, typeB] = [context.freshDataType(), context.freshDataType()];
       const client = await connect(context, context.path.to);
-      const notifies = Buffer.concat([GossipNotify.encode({ dataType: typeA }), GossipNotify.encode({ dataType: typeB })]);
+      const notifies = Buffer.concat([
+        GossipNotify.encode({ dataType: typeA }),
+        GossipNotify.encode({ dataType: typeB }),
+      ]);
       client.sendRaw(notifies);
       await settle();
       const items = [typeA, typeB].map((dataType) => ({ ttl: 0, dataType, data: context.freshData() }));
@@ -120,7 +135,8 @@ export const framingCases: ConformanceCase[] = [
     id: 'api/1/frames-written-whole',
     group: 'api',
     section: '1',
-    requirement: 'Each NOTIFICATION is written whole: every TCP read ends on a frame boundary (on every node the suite can feed).',
+    requirement:
+      'Each NOTIFICATION is written whole: every TCP read ends on a frame boundary (on every node the suite can feed).',
     minNodes: 1,
     needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
@@ -159,7 +175,10 @@ export const framingCases: ConformanceCase[] = [
               message: `TCP read ${index + 1} on node ${observer.index} ended inside a frame: node ${observer.index} split a NOTIFICATION across writes`,
               sent: `NOTIFY on node ${observer.index}, ${ITEMS} ANNOUNCEs of 208 bytes on node ${feeder.index}`,
               expected: 'every read to end where a frame ends',
-              got: `read lengths ${socket.chunkLengths.slice(0, 12).join(', ')}${socket.chunkLengths.length > 12 ? ', …' : ''}; frame sizes ${frames.slice(0, 6).map((f) => f.length).join(', ')}, …`,
+              got: `read lengths ${socket.chunkLengths.slice(0, 12).join(', ')}${socket.chunkLengths.length > 12 ? ', …' : ''}; frame sizes ${frames
+                .slice(0, 6)
+                .map((f) => f.length)
+                .join(', ')}, …`,
             });
           }
         }
@@ -182,7 +201,13 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData(MAX_FRAME_SIZE - 8) };
       await announceFrom(context, context.path.from, item);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `ANNOUNCE of ${MAX_FRAME_SIZE} bytes to the announcing node`);
+      return notDelivered(
+        context,
+        'to the subscriber on the observing node',
+        item,
+        context.settings.waitMs,
+        `ANNOUNCE of ${MAX_FRAME_SIZE} bytes to the announcing node`,
+      );
     },
   },
   {
@@ -202,7 +227,13 @@ export const framingCases: ConformanceCase[] = [
       preparePreamble(context, socket, [dataType]);
       socket.write(frame);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `to the announcing node: ${hex(frame)}`);
+      return notDelivered(
+        context,
+        'to the subscriber on the observing node',
+        item,
+        context.settings.waitMs,
+        `to the announcing node: ${hex(frame)}`,
+      );
     },
   },
   {
@@ -221,12 +252,30 @@ export const framingCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.path.from, item);
       if (await client.nextNotification(context.settings.waitMs)) return pass();
-      return notDelivered(context, 'to the subscriber on the observing node', item, context.settings.waitMs, `to the observing node: ${hex(frame)}`);
+      return notDelivered(
+        context,
+        'to the subscriber on the observing node',
+        item,
+        context.settings.waitMs,
+        `to the observing node: ${hex(frame)}`,
+      );
     },
   },
-  closes('size-below-header', 'A frame whose size is below 4 (here 2) closes the connection.', Uint8Array.from([0x00, 0x02, 0x01, 0xf5])),
-  closes('size-0', 'A frame whose size is 0 closes the connection (it must not wait for more bytes).', Uint8Array.from([0x00, 0x00, 0x01, 0xf5])),
-  closes('size-1', 'A frame whose size is 1 closes the connection (it must not wait for more bytes).', Uint8Array.from([0x00, 0x01, 0x01, 0xf5])),
+  closes(
+    'size-below-header',
+    'A frame whose size is below 4 (here 2) closes the connection.',
+    Uint8Array.from([0x00, 0x02, 0x01, 0xf5]),
+  ),
+  closes(
+    'size-0',
+    'A frame whose size is 0 closes the connection (it must not wait for more bytes).',
+    Uint8Array.from([0x00, 0x00, 0x01, 0xf5]),
+  ),
+  closes(
+    'size-1',
+    'A frame whose size is 1 closes the connection (it must not wait for more bytes).',
+    Uint8Array.from([0x00, 0x01, 0x01, 0xf5]),
+  ),
   closes('size-3', 'A frame whose size is 3 closes the connection.', Uint8Array.from([0x00, 0x03, 0x01, 0xf5])),
   closes('zeros-64k', '64 KiB of zero bytes (a size-0 header first) closes the connection.', new Uint8Array(65_536)),
   closes(
@@ -238,10 +287,16 @@ export const framingCases: ConformanceCase[] = [
     id: 'api/1/truncated-frame-then-close',
     group: 'api',
     section: '1',
-    requirement: 'A frame cut short by the client (header promises 100 bytes, 10 arrive, then FIN) is not handled, and the node closes its side.',
+    requirement:
+      'A frame cut short by the client (header promises 100 bytes, 10 arrive, then FIN) is not handled, and the node closes its side.',
     minNodes: 1,
     async run(context) {
-      const frame = rawFrame(MessageType.GOSSIP_ANNOUNCE, [0, 0, ...u16(context.freshDataType()), ...context.freshData(92)]);
+      const frame = rawFrame(MessageType.GOSSIP_ANNOUNCE, [
+        0,
+        0,
+        ...u16(context.freshDataType()),
+        ...context.freshData(92),
+      ]);
       const partial = frame.subarray(0, 10);
       const socket = context.track(await FramedSocket.connect(context.nodes[0]!.api));
       socket.write(partial);
@@ -260,7 +315,8 @@ export const framingCases: ConformanceCase[] = [
     id: 'api/1/half-closed-announcer',
     group: 'api',
     section: '1',
-    requirement: 'An ANNOUNCE followed at once by FIN (the client half-closes and keeps reading) is still handled and spread.',
+    requirement:
+      'An ANNOUNCE followed at once by FIN (the client half-closes and keeps reading) is still handled and spread.',
     minNodes: 1,
     needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
@@ -281,17 +337,37 @@ export const framingCases: ConformanceCase[] = [
       });
     },
   },
-  closes('notify-trailing-bytes', 'A NOTIFY longer than its fixed 8 bytes closes the connection.', rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0, 0x9c, 0x40, 0, 0])),
-  closes('notify-truncated', 'A NOTIFY shorter than its fixed 8 bytes closes the connection.', rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0])),
-  closes('validation-wrong-size', 'A VALIDATION whose size is not 8 closes the connection.', rawFrame(MessageType.GOSSIP_VALIDATION, [0, 1, 0, 1, 0, 0, 0, 0])),
-  closes('announce-truncated', 'An ANNOUNCE too short for ttl, reserved and data_type closes the connection.', rawFrame(MessageType.GOSSIP_ANNOUNCE, [1, 0])),
+  closes(
+    'notify-trailing-bytes',
+    'A NOTIFY longer than its fixed 8 bytes closes the connection.',
+    rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0, 0x9c, 0x40, 0, 0]),
+  ),
+  closes(
+    'notify-truncated',
+    'A NOTIFY shorter than its fixed 8 bytes closes the connection.',
+    rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0]),
+  ),
+  closes(
+    'validation-wrong-size',
+    'A VALIDATION whose size is not 8 closes the connection.',
+    rawFrame(MessageType.GOSSIP_VALIDATION, [0, 1, 0, 1, 0, 0, 0, 0]),
+  ),
+  closes(
+    'announce-truncated',
+    'An ANNOUNCE too short for ttl, reserved and data_type closes the connection.',
+    rawFrame(MessageType.GOSSIP_ANNOUNCE, [1, 0]),
+  ),
   closes('unknown-type', 'A frame of an unregistered type (999) closes the connection.', rawFrame(999, [0, 0, 0, 0])),
   closes(
     'reserved-gossip-type',
     `A frame of a reserved Gossip type (${UNREGISTERED_GOSSIP_TYPE}) closes the connection.`,
     rawFrame(UNREGISTERED_GOSSIP_TYPE, [0, 0, 0, 0]),
   ),
-  closes('other-module-type', "A frame of another module's type (650, DHT) closes the connection.", rawFrame(650, [0, 0, 0, 0])),
+  closes(
+    'other-module-type',
+    "A frame of another module's type (650, DHT) closes the connection.",
+    rawFrame(650, [0, 0, 0, 0]),
+  ),
   {
     id: 'api/1/others-still-served',
     group: 'api',
@@ -345,9 +421,21 @@ function p2pCloses(slug: string, requirement: string, bytes: Uint8Array): Confor
 }
 
 export const p2pFramingCases: ConformanceCase[] = [
-  p2pCloses('api-type-closes', 'An API type (NOTIFY, 501) sent to the P2P port closes the link.', rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0, 0x9c, 0x40])),
-  p2pCloses('notification-closes', 'A NOTIFICATION (502) sent to the P2P port closes the link.', rawFrame(MessageType.GOSSIP_NOTIFICATION, [0, 1, 0x9c, 0x40, 1])),
-  p2pCloses('unknown-type-closes', 'An unknown type (999) sent to the P2P port closes the link.', rawFrame(999, [0, 0, 0, 0])),
+  p2pCloses(
+    'api-type-closes',
+    'An API type (NOTIFY, 501) sent to the P2P port closes the link.',
+    rawFrame(MessageType.GOSSIP_NOTIFY, [0, 0, 0x9c, 0x40]),
+  ),
+  p2pCloses(
+    'notification-closes',
+    'A NOTIFICATION (502) sent to the P2P port closes the link.',
+    rawFrame(MessageType.GOSSIP_NOTIFICATION, [0, 1, 0x9c, 0x40, 1]),
+  ),
+  p2pCloses(
+    'unknown-type-closes',
+    'An unknown type (999) sent to the P2P port closes the link.',
+    rawFrame(999, [0, 0, 0, 0]),
+  ),
   p2pCloses(
     'partial-peer-entry-closes',
     'A PEER RESPONSE whose address bytes are not a whole number of entries closes the link.',

@@ -9,7 +9,19 @@
 import { sleep } from '../bytes.js';
 import { describeItem, settle } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
-import { announceOnNode1, arrivesWithin, controlReaches, farName, farObserver, forwardedAnyway, NO_PATH, notDelivered, reachedFar, sourceName, twoHop } from './common.js';
+import {
+  announceOnNode1,
+  arrivesWithin,
+  controlReaches,
+  farName,
+  farObserver,
+  forwardedAnyway,
+  NO_PATH,
+  notDelivered,
+  reachedFar,
+  sourceName,
+  twoHop,
+} from './common.js';
 import { suiteLinks } from './peer-path.js';
 
 export const forwardingCases: ConformanceCase[] = [
@@ -44,18 +56,23 @@ export const forwardingCases: ConformanceCase[] = [
     id: 'api/3.1/forward-between-suite-peers',
     group: 'api',
     section: '3.1',
-    requirement: 'On fewer than 3 nodes of our §4 wire protocol: an item a suite peer pushes to node 0, called valid=1 there, is forwarded to another suite peer.',
+    requirement:
+      'On fewer than 3 nodes of our §4 wire protocol: an item a suite peer pushes to node 0, called valid=1 there, is forwarded to another suite peer.',
     minNodes: 1,
     provides: 'path:peer-to-peer',
     timeoutMs: 60_000,
     async run(context) {
-      if (context.nodes.length >= 3) return skip('3 nodes or more: the two-hop cases use leaf → leaf (api/3.1/forward-after-valid)');
+      if (context.nodes.length >= 3)
+        return skip('3 nodes or more: the two-hop cases use leaf → leaf (api/3.1/forward-after-valid)');
       const links = await suiteLinks(context);
-      if (typeof links === 'string') return skip(`no two-hop path on ${context.nodes.length} node(s) without our §4 wire protocol: ${links}`);
+      if (typeof links === 'string')
+        return skip(`no two-hop path on ${context.nodes.length} node(s) without our §4 wire protocol: ${links}`);
       const path = await twoHop(context, ['valid']);
       const item = await announceOnNode1(context, path.dataType);
       if (await path.far.waitFor(item.data, context.settings.waitMs)) return pass();
-      const atHub = path.hub[0]!.find(item.data) ? 'node 0 notified its subscriber, who answered valid=1' : 'node 0 never notified its subscriber';
+      const atHub = path.hub[0]!.find(item.data)
+        ? 'node 0 notified its subscriber, who answered valid=1'
+        : 'node 0 never notified its subscriber';
       return fail({
         message: `${farName(context)} did not receive the item (${atHub})`,
         sent: `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; valid=1 on node 0`,
@@ -68,7 +85,8 @@ export const forwardingCases: ConformanceCase[] = [
     id: 'api/3.1/ttl-1-delivered',
     group: 'api',
     section: '3.1',
-    requirement: 'An item arriving from a peer with ttl 1 is delivered to local subscribers (precondition of the ttl cases: the last hop of any ttl).',
+    requirement:
+      'An item arriving from a peer with ttl 1 is delivered to local subscribers (precondition of the ttl cases: the last hop of any ttl).',
     minNodes: 1,
     needs: ['announce-unsubscribed', 'two-hop'],
     provides: 'ttl-1-delivery',
@@ -76,7 +94,13 @@ export const forwardingCases: ConformanceCase[] = [
       const path = await twoHop(context, ['valid']);
       const item = await announceOnNode1(context, path.dataType, 1);
       if (await path.hub[0]!.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(context, 'to the subscriber on node 0', item, context.settings.waitMs, `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}`);
+      return notDelivered(
+        context,
+        'to the subscriber on node 0',
+        item,
+        context.settings.waitMs,
+        `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}`,
+      );
     },
   },
   {
@@ -107,7 +131,8 @@ export const forwardingCases: ConformanceCase[] = [
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       path.hub[1]!.answerWith('invalid');
       const item = await announceOnNode1(context, path.dataType);
-      if (await reachedFar(context, path, item)) return forwardedAnyway(context, item, 'one of two subscribers on node 0 answered valid=0');
+      if (await reachedFar(context, path, item))
+        return forwardedAnyway(context, item, 'one of two subscribers on node 0 answered valid=0');
       return pass();
     },
   },
@@ -122,7 +147,8 @@ export const forwardingCases: ConformanceCase[] = [
       const path = await twoHop(context, [{ word: 0x8001 }]);
       const item = await announceOnNode1(context, path.dataType);
       if (await path.far.waitFor(item.data, context.settings.waitMs)) return pass();
-      if (!path.hub[0]!.find(item.data)) return skip('node 0 never notified its subscriber (see api/3.1/forward-after-valid)');
+      if (!path.hub[0]!.find(item.data))
+        return skip('node 0 never notified its subscriber (see api/3.1/forward-after-valid)');
       return fail({
         message: 'node 0 did not forward an item validated with reserved bits set',
         sent: `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; VALIDATION word 0x8001 on node 0`,
@@ -143,7 +169,8 @@ export const forwardingCases: ConformanceCase[] = [
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       path.hub[0]!.answerWith({ word: 0xfffe });
       const item = await announceOnNode1(context, path.dataType);
-      if (await reachedFar(context, path, item)) return forwardedAnyway(context, item, 'node 0 answered with word 0xfffe (valid bit 0)');
+      if (await reachedFar(context, path, item))
+        return forwardedAnyway(context, item, 'node 0 answered with word 0xfffe (valid bit 0)');
       return pass();
     },
   },
@@ -157,7 +184,10 @@ export const forwardingCases: ConformanceCase[] = [
     timeoutMs: 60_000,
     async run(context) {
       const timeoutMs = context.settings.validationTimeoutMs;
-      if (timeoutMs > 20_000) return skip(`validation_timeout is ${timeoutMs / 1000} s; pass --validation-timeout (and --set validation_timeout=…) of 20 s or less`);
+      if (timeoutMs > 20_000)
+        return skip(
+          `validation_timeout is ${timeoutMs / 1000} s; pass --validation-timeout (and --set validation_timeout=…) of 20 s or less`,
+        );
       const path = await twoHop(context, ['valid']);
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       path.hub[0]!.answerWith('none');
@@ -167,7 +197,11 @@ export const forwardingCases: ConformanceCase[] = [
       await sleep(timeoutMs + context.settings.quietMs);
       path.hub[0]!.client.validate(notified.messageId, true);
       if (await arrivesWithin(path.far, item.data, context.settings.quietMs)) {
-        return forwardedAnyway(context, item, `node 0's subscriber answered only after validation_timeout (${timeoutMs} ms)`);
+        return forwardedAnyway(
+          context,
+          item,
+          `node 0's subscriber answered only after validation_timeout (${timeoutMs} ms)`,
+        );
       }
       return pass();
     },
@@ -183,7 +217,8 @@ export const forwardingCases: ConformanceCase[] = [
       const path = await twoHop(context, ['valid', 'none']);
       const leaver = path.hub[1]!;
       const item = await announceOnNode1(context, path.dataType);
-      if (!(await leaver.waitFor(item.data, context.settings.waitMs))) return skip('node 0 did not notify its subscribers (see api/3.1/forward-after-valid)');
+      if (!(await leaver.waitFor(item.data, context.settings.waitMs)))
+        return skip('node 0 did not notify its subscribers (see api/3.1/forward-after-valid)');
       leaver.destroy();
       const waitMs = Math.min(context.settings.waitMs, Math.max(200, context.settings.validationTimeoutMs - 200));
       if (await path.far.waitFor(item.data, waitMs)) return pass();
@@ -209,7 +244,8 @@ export const forwardingCases: ConformanceCase[] = [
       const far = await farObserver(context, dataType);
       await settle();
       const item = await announceOnNode1(context, dataType);
-      if (await arrivesWithin(far, item.data, 2 * context.settings.quietMs)) return forwardedAnyway(context, item, 'no module on node 0 subscribed to its type');
+      if (await arrivesWithin(far, item.data, 2 * context.settings.quietMs))
+        return forwardedAnyway(context, item, 'no module on node 0 subscribed to its type');
       return pass();
     },
   },
@@ -217,7 +253,8 @@ export const forwardingCases: ConformanceCase[] = [
     id: 'api/3.1/subscription-ends-on-close',
     group: 'api',
     section: '3.1',
-    requirement: "A connection's subscriptions end when it closes (node 0 then has no subscriber and stops forwarding).",
+    requirement:
+      "A connection's subscriptions end when it closes (node 0 then has no subscriber and stops forwarding).",
     minNodes: 1,
     needs: ['announce-unsubscribed', 'two-hop'],
     async run(context) {
@@ -226,7 +263,8 @@ export const forwardingCases: ConformanceCase[] = [
       path.hub[0]!.destroy();
       await settle();
       const item = await announceOnNode1(context, path.dataType);
-      if (await arrivesWithin(path.far, item.data, 2 * context.settings.quietMs)) return forwardedAnyway(context, item, "node 0's only subscriber had disconnected");
+      if (await arrivesWithin(path.far, item.data, 2 * context.settings.quietMs))
+        return forwardedAnyway(context, item, "node 0's only subscriber had disconnected");
       return pass();
     },
   },
@@ -267,7 +305,13 @@ export const forwardingCases: ConformanceCase[] = [
       if (!(await controlReaches(context, path))) return skip(NO_PATH);
       const item = await announceOnNode1(context, path.dataType, 2);
       if (await path.far.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(context, `to ${farName(context)}`, item, context.settings.waitMs, `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; valid=1 on node 0 (the same with ttl 0 arrived)`);
+      return notDelivered(
+        context,
+        `to ${farName(context)}`,
+        item,
+        context.settings.waitMs,
+        `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}; valid=1 on node 0 (the same with ttl 0 arrived)`,
+      );
     },
   },
 ];

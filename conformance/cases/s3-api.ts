@@ -22,7 +22,14 @@ function decodeOrNull(frame: Uint8Array): GossipNotification | null {
 
 /** A type an API client must not send closes its connection (§3.1, §1). */
 function refused(slug: string, requirement: string, bytes: Uint8Array): ConformanceCase {
-  return { id: `api/3.1/${slug}`, group: 'api', section: '3.1', requirement, minNodes: 1, run: (c) => expectClose(c, c.nodes[0]!.api, bytes) };
+  return {
+    id: `api/3.1/${slug}`,
+    group: 'api',
+    section: '3.1',
+    requirement,
+    minNodes: 1,
+    run: (c) => expectClose(c, c.nodes[0]!.api, bytes),
+  };
 }
 
 export const apiCases: ConformanceCase[] = [
@@ -30,7 +37,8 @@ export const apiCases: ConformanceCase[] = [
     id: 'api/3.1/announce-without-subscription',
     group: 'api',
     section: '3.1',
-    requirement: 'An ANNOUNCE on a connection not subscribed to its type is accepted: the connection stays open (precondition).',
+    requirement:
+      'An ANNOUNCE on a connection not subscribed to its type is accepted: the connection stays open (precondition).',
     minNodes: 1,
     provides: 'announce-unsubscribed',
     async run(context) {
@@ -61,14 +69,21 @@ export const apiCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.nodes[0]!, item);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(context, 'to the other local subscriber on node 0', item, context.settings.waitMs, 'NOTIFY and ANNOUNCE on two connections to node 0');
+      return notDelivered(
+        context,
+        'to the other local subscriber on node 0',
+        item,
+        context.settings.waitMs,
+        'NOTIFY and ANNOUNCE on two connections to node 0',
+      );
     },
   },
   {
     id: 'api/3.1/leaf-to-hub-delivery',
     group: 'api',
     section: '3.1',
-    requirement: 'An item announced on a leaf (node 1) reaches a subscriber on node 0, its only link whatever degree means.',
+    requirement:
+      'An item announced on a leaf (node 1) reaches a subscriber on node 0, its only link whatever degree means.',
     minNodes: 2,
     needs: ['announce-unsubscribed'],
     provides: 'path:leaf-to-hub',
@@ -79,7 +94,13 @@ export const apiCases: ConformanceCase[] = [
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.nodes[1]!, item);
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(context, 'to node 0', item, context.settings.waitMs, `ANNOUNCE on node 1: ${describeItem(item)}`);
+      return notDelivered(
+        context,
+        'to node 0',
+        item,
+        context.settings.waitMs,
+        `ANNOUNCE on node 1: ${describeItem(item)}`,
+      );
     },
   },
   {
@@ -100,8 +121,17 @@ export const apiCases: ConformanceCase[] = [
       const got = await Promise.all(subscribers.map((s) => s.waitFor(item.data, context.settings.waitMs)));
       const lacking = others.filter((_, i) => !got[i]).map((node) => node.index);
       if (lacking.length === 0) return pass();
-      const hint = lacking.length < others.length ? ' (an implementation that reads degree as its push fanout sends to only some of its links)' : '';
-      return notDelivered(context, `to node(s) ${lacking.join(', ')}${hint}`, item, context.settings.waitMs, `ANNOUNCE on node 0: ${describeItem(item)}`);
+      const hint =
+        lacking.length < others.length
+          ? ' (an implementation that reads degree as its push fanout sends to only some of its links)'
+          : '';
+      return notDelivered(
+        context,
+        `to node(s) ${lacking.join(', ')}${hint}`,
+        item,
+        context.settings.waitMs,
+        `ANNOUNCE on node 0: ${describeItem(item)}`,
+      );
     },
   },
   {
@@ -137,7 +167,8 @@ export const apiCases: ConformanceCase[] = [
     id: 'api/3.1/no-echo-to-announcer',
     group: 'api',
     section: '3.1',
-    requirement: 'The connection that announced an item is not notified of it, even when subscribed to its type (on every node the suite can observe).',
+    requirement:
+      'The connection that announced an item is not notified of it, even when subscribed to its type (on every node the suite can observe).',
     minNodes: 1,
     needs: ['delivery'],
     async run(context) {
@@ -164,9 +195,15 @@ export const apiCases: ConformanceCase[] = [
             got: `NOTIFICATION message_id=${echoed.messageId}`,
           });
         }
-        checked.push(spread ? `node ${node.index}: no echo (witness on node ${witnessNode.index})` : `node ${node.index}: unconfirmed (the witness on node ${witnessNode.index} got nothing)`);
+        checked.push(
+          spread
+            ? `node ${node.index}: no echo (witness on node ${witnessNode.index})`
+            : `node ${node.index}: unconfirmed (the witness on node ${witnessNode.index} got nothing)`,
+        );
         if (!spread && announcing.length <= 1) {
-          return skip(`the item did not reach the witness on node ${witnessNode.index} either, so its processing could not be confirmed (the path was shown to work before)`);
+          return skip(
+            `the item did not reach the witness on node ${witnessNode.index} either, so its processing could not be confirmed (the path was shown to work before)`,
+          );
         }
       }
       return pass(checked.join('; '));
@@ -188,7 +225,13 @@ export const apiCases: ConformanceCase[] = [
       client.announce(item);
       client.close();
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(context, 'to the observing node', item, context.settings.waitMs, 'ANNOUNCE to the announcing node, then FIN at once');
+      return notDelivered(
+        context,
+        'to the observing node',
+        item,
+        context.settings.waitMs,
+        'ANNOUNCE to the announcing node, then FIN at once',
+      );
     },
   },
   {
@@ -211,7 +254,12 @@ export const apiCases: ConformanceCase[] = [
         message: 'not every subscribed type was notified',
         sent: `NOTIFY ${types.join(', ')} on one connection to the observing node; an ANNOUNCE of each on the announcing node`,
         expected: `NOTIFICATIONs of types ${types.join(', ')}`,
-        got: `types ${items.filter((_, i) => got[i]).map((item) => item.dataType).join(', ') || 'none'}`,
+        got: `types ${
+          items
+            .filter((_, i) => got[i])
+            .map((item) => item.dataType)
+            .join(', ') || 'none'
+        }`,
       });
     },
   },
@@ -231,7 +279,13 @@ export const apiCases: ConformanceCase[] = [
       const got = await Promise.all(subscribers.map((s) => s.waitFor(item.data, context.settings.waitMs)));
       const count = got.filter(Boolean).length;
       if (count === subscribers.length) return pass();
-      return notDelivered(context, `to all 3 subscribers on the observing node (only ${count} got it)`, item, context.settings.waitMs, `3 connections NOTIFY ${dataType} on the observing node; ANNOUNCE on the announcing node`);
+      return notDelivered(
+        context,
+        `to all 3 subscribers on the observing node (only ${count} got it)`,
+        item,
+        context.settings.waitMs,
+        `3 connections NOTIFY ${dataType} on the observing node; ANNOUNCE on the announcing node`,
+      );
     },
   },
   {
@@ -251,7 +305,8 @@ export const apiCases: ConformanceCase[] = [
       for (const item of items) announcer.announce(item);
       await Promise.all(items.map((item) => subscriber.waitFor(item.data, context.settings.waitMs)));
       const ids = subscriber.received.map((n) => n.messageId);
-      if (ids.length < 2) return skip('fewer than 2 NOTIFICATIONs arrived on the observing node (the path was shown to work before)');
+      if (ids.length < 2)
+        return skip('fewer than 2 NOTIFICATIONs arrived on the observing node (the path was shown to work before)');
       if (new Set(ids).size === ids.length) return pass();
       return fail({
         message: 'two pending NOTIFICATIONs share a message ID',
@@ -279,17 +334,43 @@ export const apiCases: ConformanceCase[] = [
       const got = await subscriber.waitFor(item.data, context.settings.waitMs);
       if (got && !subscriber.client.isClosed) return pass();
       return fail({
-        message: subscriber.client.isClosed ? 'the observing node closed the connection' : 'the subscription no longer worked',
+        message: subscriber.client.isClosed
+          ? 'the observing node closed the connection'
+          : 'the subscription no longer worked',
         sent: `NOTIFY ${dataType}, then ${hex(stray)} on the observing node; ANNOUNCE on the announcing node`,
         expected: 'the connection stays open and receives the item',
         got: subscriber.client.isClosed ? 'connection closed' : `no NOTIFICATION within ${context.settings.waitMs} ms`,
       });
     },
   },
-  refused('notification-from-client', 'A client sending NOTIFICATION (502) is disconnected.', rawFrame(MessageType.GOSSIP_NOTIFICATION, [0, 1, 0x9c, 0x40, 1, 2])),
-  refused('peer-request-from-client', 'A client sending PEER REQUEST (504, a P2P type) is disconnected.', rawFrame(MessageType.GOSSIP_PEER_REQUEST, [8, 0, 0, 0, ...u64(1n)])),
-  refused('peer-response-from-client', 'A client sending PEER RESPONSE (505, a P2P type) is disconnected.', rawFrame(MessageType.GOSSIP_PEER_RESPONSE, [...u64(1n), ...u64(2n), 0, 0, 0, 0])),
-  refused('verification-request-from-client', 'A client sending VERIFICATION REQUEST (506) is disconnected.', rawFrame(MessageType.GOSSIP_VERIFICATION_REQUEST, u64(7n))),
-  refused('verification-response-from-client', 'A client sending VERIFICATION RESPONSE (507) is disconnected.', rawFrame(MessageType.GOSSIP_VERIFICATION_RESPONSE, [...u64(7n), ...u64(9n)])),
-  refused('hello-from-client', 'A client sending HELLO (508, a P2P type) is disconnected.', rawFrame(MessageType.GOSSIP_HELLO, [...u16(6001), 0, 0])),
+  refused(
+    'notification-from-client',
+    'A client sending NOTIFICATION (502) is disconnected.',
+    rawFrame(MessageType.GOSSIP_NOTIFICATION, [0, 1, 0x9c, 0x40, 1, 2]),
+  ),
+  refused(
+    'peer-request-from-client',
+    'A client sending PEER REQUEST (504, a P2P type) is disconnected.',
+    rawFrame(MessageType.GOSSIP_PEER_REQUEST, [8, 0, 0, 0, ...u64(1n)]),
+  ),
+  refused(
+    'peer-response-from-client',
+    'A client sending PEER RESPONSE (505, a P2P type) is disconnected.',
+    rawFrame(MessageType.GOSSIP_PEER_RESPONSE, [...u64(1n), ...u64(2n), 0, 0, 0, 0]),
+  ),
+  refused(
+    'verification-request-from-client',
+    'A client sending VERIFICATION REQUEST (506) is disconnected.',
+    rawFrame(MessageType.GOSSIP_VERIFICATION_REQUEST, u64(7n)),
+  ),
+  refused(
+    'verification-response-from-client',
+    'A client sending VERIFICATION RESPONSE (507) is disconnected.',
+    rawFrame(MessageType.GOSSIP_VERIFICATION_RESPONSE, [...u64(7n), ...u64(9n)]),
+  ),
+  refused(
+    'hello-from-client',
+    'A client sending HELLO (508, a P2P type) is disconnected.',
+    rawFrame(MessageType.GOSSIP_HELLO, [...u16(6001), 0, 0]),
+  ),
 ];

@@ -35,9 +35,13 @@ export const proofCases: ConformanceCase[] = [
       const link = await greetedLink(context);
       if (isOutcome(link)) return link;
       const request = await link.peer.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
-      if (!request) return skip('the node sent no VERIFICATION REQUEST (see p2p/4.2/acceptor-sends-verification-request)');
+      if (!request)
+        return skip('the node sent no VERIFICATION REQUEST (see p2p/4.2/acceptor-sends-verification-request)');
       const wrongNonce = nonceAt(request) ^ 0x5a5an;
-      const proof = await prove(GossipVerificationResponse.encode({ nonce: wrongNonce, challenge: 0n }), context.settings.powDifficulty);
+      const proof = await prove(
+        GossipVerificationResponse.encode({ nonce: wrongNonce, challenge: 0n }),
+        context.settings.powDifficulty,
+      );
       link.peer.send('VERIFICATION RESPONSE (wrong nonce, valid proof)', proof);
       return mustClose(context, link.peer, 'a proof for a nonce it never sent');
     },
@@ -53,8 +57,12 @@ export const proofCases: ConformanceCase[] = [
       const link = await greetedLink(context);
       if (isOutcome(link)) return link;
       const request = await link.peer.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
-      if (!request) return skip('the node sent no VERIFICATION REQUEST (see p2p/4.2/acceptor-sends-verification-request)');
-      const bad = disprove(GossipVerificationResponse.encode({ nonce: nonceAt(request), challenge: 0n }), context.settings.powDifficulty);
+      if (!request)
+        return skip('the node sent no VERIFICATION REQUEST (see p2p/4.2/acceptor-sends-verification-request)');
+      const bad = disprove(
+        GossipVerificationResponse.encode({ nonce: nonceAt(request), challenge: 0n }),
+        context.settings.powDifficulty,
+      );
       link.peer.send('VERIFICATION RESPONSE (too few zero bits)', bad);
       return mustClose(context, link.peer, `a proof with fewer than ${context.settings.powDifficulty} zero bits`);
     },
@@ -85,17 +93,26 @@ export const proofCases: ConformanceCase[] = [
     timeoutMs: 60_000,
     async run(context) {
       const timeoutMs = context.settings.verificationTimeoutMs;
-      if (timeoutMs > 20_000) return skip(`verification_timeout is ${timeoutMs / 1000} s; pass --verification-timeout (and --set verification_timeout=…) of 20 s or less`);
+      if (timeoutMs > 20_000)
+        return skip(
+          `verification_timeout is ${timeoutMs / 1000} s; pass --verification-timeout (and --set verification_timeout=…) of 20 s or less`,
+        );
       const link = await greetedLink(context);
       if (isOutcome(link)) return link;
-      return mustClose(context, link.peer, `verification_timeout (${timeoutMs} ms) without our proof`, timeoutMs + context.settings.waitMs);
+      return mustClose(
+        context,
+        link.peer,
+        `verification_timeout (${timeoutMs} ms) without our proof`,
+        timeoutMs + context.settings.waitMs,
+      );
     },
   },
   {
     id: 'p2p/4.1/one-peer-response-per-family',
     group: 'p2p',
     section: '4.1',
-    requirement: 'A PEER REQUEST nonce accepts one response per address family: a second proven IPv4 response closes the connection.',
+    requirement:
+      'A PEER REQUEST nonce accepts one response per address family: a second proven IPv4 response closes the connection.',
     minNodes: 1,
     timeoutMs: 40_000,
     async run(context) {
@@ -104,12 +121,19 @@ export const proofCases: ConformanceCase[] = [
       const { peer, request } = outcome;
       const respond = (port: number): Promise<Uint8Array> =>
         prove(
-          GossipPeerResponse.encode({ nonce: nonceAt(request, 8), challenge: 0n, isIpv6: false, entries: [{ addr: Uint8Array.from([127, 0, 0, 1]), port }] }),
+          GossipPeerResponse.encode({
+            nonce: nonceAt(request, 8),
+            challenge: 0n,
+            isIpv6: false,
+            entries: [{ addr: Uint8Array.from([127, 0, 0, 1]), port }],
+          }),
           context.settings.powDifficulty,
         );
       peer.send('PEER RESPONSE (IPv4, proven)', await respond(9));
       if (await peer.socket.waitClosed(context.settings.quietMs)) {
-        return skip(`the node closed the link after a valid PEER RESPONSE (${peer.socket.closeReason}), so a second one cannot be tried`);
+        return skip(
+          `the node closed the link after a valid PEER RESPONSE (${peer.socket.closeReason}), so a second one cannot be tried`,
+        );
       }
       peer.send('a second PEER RESPONSE (IPv4, proven, same nonce)', await respond(10));
       return mustClose(context, peer, 'a second IPv4 PEER RESPONSE to one PEER REQUEST');

@@ -21,7 +21,9 @@ export const lifecycleCases: ConformanceCase[] = [
       if (isOutcome(link)) return link;
       const request = await link.peer.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
       if (request && request.length === 12) return pass();
-      return handshakeFailed(link.peer.failure('no well-formed VERIFICATION REQUEST came back', 'a 12-byte VERIFICATION REQUEST (506)'));
+      return handshakeFailed(
+        link.peer.failure('no well-formed VERIFICATION REQUEST came back', 'a 12-byte VERIFICATION REQUEST (506)'),
+      );
     },
   },
   {
@@ -68,7 +70,9 @@ export const lifecycleCases: ConformanceCase[] = [
         message: 'an item pushed over the verified link was not delivered',
         sent: peer.sent.join('; '),
         expected: `NOTIFICATION on node ${target.index} with ${describeItem(item)}`,
-        got: peer.socket.isClosed ? `connection closed (${peer.socket.closeReason})` : `nothing within ${context.settings.waitMs} ms`,
+        got: peer.socket.isClosed
+          ? `connection closed (${peer.socket.closeReason})`
+          : `nothing within ${context.settings.waitMs} ms`,
       });
     },
   },
@@ -91,7 +95,12 @@ export const lifecycleCases: ConformanceCase[] = [
       const closed = await mustClose(context, link.peer, 'an ANNOUNCE from an unverified peer');
       if (closed.status !== 'pass') return closed;
       if (subscriber.find(item.data)) {
-        return fail({ message: 'the unverified peer\'s item was delivered', sent: link.peer.sent.join('; '), expected: 'no NOTIFICATION', got: `NOTIFICATION of ${describeItem(item)}` });
+        return fail({
+          message: "the unverified peer's item was delivered",
+          sent: link.peer.sent.join('; '),
+          expected: 'no NOTIFICATION',
+          got: `NOTIFICATION of ${describeItem(item)}`,
+        });
       }
       return pass();
     },

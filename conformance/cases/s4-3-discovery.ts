@@ -34,8 +34,14 @@ export const discoveryCases: ConformanceCase[] = [
       } catch {
         isWhole = false;
       }
-      if (isWhole && nonceAt(response) === nonce && hasProofOfWork(response, context.settings.powDifficulty)) return pass();
-      return fail({ message: 'the PEER RESPONSE is not a proven answer to our request', sent: link.peer.sent.join('; '), expected, got: hex(response) });
+      if (isWhole && nonceAt(response) === nonce && hasProofOfWork(response, context.settings.powDifficulty))
+        return pass();
+      return fail({
+        message: 'the PEER RESPONSE is not a proven answer to our request',
+        sent: link.peer.sent.join('; '),
+        expected,
+        got: hex(response),
+      });
     },
   },
   {
@@ -61,15 +67,25 @@ export const discoveryCases: ConformanceCase[] = [
       const outcome = await bootstrappedOrSkip(context);
       if (isOutcome(outcome)) return outcome;
       const { peer, request } = outcome;
-      const entries = [{ addr: Uint8Array.from([127, 0, 0, 1]), port: 9 }, { addr: Uint8Array.from([127, 0, 0, 1]), port: 10 }];
-      const proven = await prove(GossipPeerResponse.encode({ nonce: nonceAt(request, 8), challenge: 0n, isIpv6: false, entries }), context.settings.powDifficulty);
+      const entries = [
+        { addr: Uint8Array.from([127, 0, 0, 1]), port: 9 },
+        { addr: Uint8Array.from([127, 0, 0, 1]), port: 10 },
+      ];
+      const proven = await prove(
+        GossipPeerResponse.encode({ nonce: nonceAt(request, 8), challenge: 0n, isIpv6: false, entries }),
+        context.settings.powDifficulty,
+      );
       // Raise the last port until the altered frame no longer happens to meet the difficulty.
       const altered = Uint8Array.from(proven);
       const view = new DataView(altered.buffer);
       do view.setUint16(altered.length - 2, view.getUint16(altered.length - 2) + 1);
       while (hasProofOfWork(altered, context.settings.powDifficulty));
       peer.send('PEER RESPONSE (proof made, then a port altered)', altered);
-      return mustClose(context, peer, `a PEER RESPONSE altered after its proof (last entry now ${formatEndpoint({ host: '127.0.0.1', port: view.getUint16(altered.length - 2) })})`);
+      return mustClose(
+        context,
+        peer,
+        `a PEER RESPONSE altered after its proof (last entry now ${formatEndpoint({ host: '127.0.0.1', port: view.getUint16(altered.length - 2) })})`,
+      );
     },
   },
 ];

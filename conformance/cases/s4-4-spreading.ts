@@ -15,11 +15,16 @@ type Item = { ttl: number; dataType: number; data: Uint8Array };
 
 /** The next ANNOUNCE carrying `data` on `peer`'s link, or null after `timeoutMs`. */
 function pushed(peer: SuitePeer, data: Uint8Array, timeoutMs: number): Promise<Uint8Array | null> {
-  return peer.socket.take(timeoutMs, (frame) => frameType(frame) === MessageType.GOSSIP_ANNOUNCE && equalBytes(frame.subarray(8), data));
+  return peer.socket.take(
+    timeoutMs,
+    (frame) => frameType(frame) === MessageType.GOSSIP_ANNOUNCE && equalBytes(frame.subarray(8), data),
+  );
 }
 
 /** Two active suite links to the target and a valid-answering subscriber there. */
-async function twoLinks(context: CaseContext): Promise<{ a: OpenLink; b: OpenLink; subscriber: Subscriber; dataType: number } | Outcome> {
+async function twoLinks(
+  context: CaseContext,
+): Promise<{ a: OpenLink; b: OpenLink; subscriber: Subscriber; dataType: number } | Outcome> {
   const a = await activeLink(context);
   if (isOutcome(a)) return a;
   const b = await activeLink(context);
@@ -47,9 +52,23 @@ export const spreadingCases: ConformanceCase[] = [
       await announceFrom(context, link.target, item);
       const frame = await pushed(link.peer, item.data, context.settings.waitMs);
       const expected = `ANNOUNCE with reserved 0, data_type ${item.dataType}, that data, ttl 3 or 2`;
-      if (!frame) return fail({ message: 'the locally announced item was not pushed to the suite', sent: `ANNOUNCE on node ${link.target.index}'s API: ${describeItem(item)}`, expected, got: `nothing within ${context.settings.waitMs} ms` });
-      const isRight = frame[5] === 0 && Buffer.from(frame).readUInt16BE(6) === item.dataType && (frame[4] === 3 || frame[4] === 2);
-      return isRight ? pass() : fail({ message: 'the pushed ANNOUNCE differs from the item', sent: describeItem(item), expected, got: hex(frame) });
+      if (!frame)
+        return fail({
+          message: 'the locally announced item was not pushed to the suite',
+          sent: `ANNOUNCE on node ${link.target.index}'s API: ${describeItem(item)}`,
+          expected,
+          got: `nothing within ${context.settings.waitMs} ms`,
+        });
+      const isRight =
+        frame[5] === 0 && Buffer.from(frame).readUInt16BE(6) === item.dataType && (frame[4] === 3 || frame[4] === 2);
+      return isRight
+        ? pass()
+        : fail({
+            message: 'the pushed ANNOUNCE differs from the item',
+            sent: describeItem(item),
+            expected,
+            got: hex(frame),
+          });
     },
   },
   {
@@ -66,7 +85,12 @@ export const spreadingCases: ConformanceCase[] = [
       const frame = await pushed(setup.b.peer, item.data, context.settings.waitMs);
       if (frame && frame[4] === 2) return pass();
       if (!frame && (gone(setup.a) || gone(setup.b))) return skip(LINK_CLOSED);
-      return fail({ message: frame ? 'the forwarded ttl is wrong' : 'the item was not forwarded to peer B', sent: `on link A: ${hex(GossipAnnounce.encode(item))}`, expected: 'ANNOUNCE on link B with ttl 2', got: frame ? hex(frame) : `nothing within ${context.settings.waitMs} ms` });
+      return fail({
+        message: frame ? 'the forwarded ttl is wrong' : 'the item was not forwarded to peer B',
+        sent: `on link A: ${hex(GossipAnnounce.encode(item))}`,
+        expected: 'ANNOUNCE on link B with ttl 2',
+        got: frame ? hex(frame) : `nothing within ${context.settings.waitMs} ms`,
+      });
     },
   },
   {
@@ -83,7 +107,12 @@ export const spreadingCases: ConformanceCase[] = [
       await setup.subscriber.waitFor(item.data, context.settings.waitMs);
       const frame = await pushed(setup.b.peer, item.data, context.settings.quietMs);
       if (!frame) return pass();
-      return fail({ message: 'an item that arrived with ttl 1 was forwarded', sent: `on link A: ${hex(GossipAnnounce.encode(item))}`, expected: 'nothing on link B', got: hex(frame) });
+      return fail({
+        message: 'an item that arrived with ttl 1 was forwarded',
+        sent: `on link A: ${hex(GossipAnnounce.encode(item))}`,
+        expected: 'nothing on link B',
+        got: hex(frame),
+      });
     },
   },
   {
@@ -99,8 +128,17 @@ export const spreadingCases: ConformanceCase[] = [
       setup.a.peer.send('ANNOUNCE from A', GossipAnnounce.encode(item));
       const atB = await pushed(setup.b.peer, item.data, context.settings.waitMs);
       const back = await pushed(setup.a.peer, item.data, context.settings.quietMs);
-      if (back) return fail({ message: 'the item was pushed back to the peer it came from', sent: `on link A: ${hex(GossipAnnounce.encode(item))}`, expected: 'nothing on link A', got: hex(back) });
-      if (!atB) return skip(gone(setup.b) ? LINK_CLOSED : 'the item was not forwarded to B either (see p2p/4.4/ttl-decremented)');
+      if (back)
+        return fail({
+          message: 'the item was pushed back to the peer it came from',
+          sent: `on link A: ${hex(GossipAnnounce.encode(item))}`,
+          expected: 'nothing on link A',
+          got: hex(back),
+        });
+      if (!atB)
+        return skip(
+          gone(setup.b) ? LINK_CLOSED : 'the item was not forwarded to B either (see p2p/4.4/ttl-decremented)',
+        );
       return pass();
     },
   },
@@ -116,13 +154,19 @@ export const spreadingCases: ConformanceCase[] = [
       const item: Item = { ttl: 0, dataType: setup.dataType, data: context.freshData() };
       const frame = GossipAnnounce.encode(item);
       setup.a.peer.send('ANNOUNCE from A', frame);
-      if (!(await setup.subscriber.waitFor(item.data, context.settings.waitMs))) return skip('the first copy was not delivered (see p2p/4.2/handshake-completes)');
+      if (!(await setup.subscriber.waitFor(item.data, context.settings.waitMs)))
+        return skip('the first copy was not delivered (see p2p/4.2/handshake-completes)');
       setup.b.peer.send('the same ANNOUNCE from B', frame);
       setup.a.peer.send('the same ANNOUNCE from A again', frame);
       await new Promise((resolve) => setTimeout(resolve, context.settings.quietMs));
       const count = setup.subscriber.count(item.data);
       if (count === 1) return pass();
-      return fail({ message: 'a duplicate item was notified again', sent: `${hex(frame)} from A, then from B and A again`, expected: '1 NOTIFICATION', got: `${count} NOTIFICATIONs` });
+      return fail({
+        message: 'a duplicate item was notified again',
+        sent: `${hex(frame)} from A, then from B and A again`,
+        expected: '1 NOTIFICATION',
+        got: `${count} NOTIFICATIONs`,
+      });
     },
   },
 ];

@@ -22,17 +22,35 @@ export const rateCases: ConformanceCase[] = [
       const link = await activeLink(context);
       if (isOutcome(link)) return link;
       const started = Date.now();
-      link.peer.send('PEER REQUEST (the first on this link)', GossipPeerRequest.encode({ limit: 16, nonce: randomNonce() }));
+      link.peer.send(
+        'PEER REQUEST (the first on this link)',
+        GossipPeerRequest.encode({ limit: 16, nonce: randomNonce() }),
+      );
       const waitMs = context.settings.waitMs + proofAllowanceMs(context.settings.powDifficulty);
       const response = await link.peer.expect(MessageType.GOSSIP_PEER_RESPONSE, waitMs);
-      if (!response) return fail(link.peer.failure(`no PEER RESPONSE to the first request within ${waitMs} ms`, 'the first PEER REQUEST on a link is always answered'));
+      if (!response)
+        return fail(
+          link.peer.failure(
+            `no PEER RESPONSE to the first request within ${waitMs} ms`,
+            'the first PEER REQUEST on a link is always answered',
+          ),
+        );
       const elapsed = Date.now() - started;
       // "Well within": half of the 0.9 x interval the node must enforce, so timer slack cannot matter.
       if (elapsed > 0.45 * intervalMs) {
-        return skip(`the first answer took ${elapsed} ms, too close to 0.9 x peer_request_interval (${intervalMs} ms): set a longer interval`);
+        return skip(
+          `the first answer took ${elapsed} ms, too close to 0.9 x peer_request_interval (${intervalMs} ms): set a longer interval`,
+        );
       }
-      link.peer.send('PEER REQUEST (the second, at once)', GossipPeerRequest.encode({ limit: 16, nonce: randomNonce() }));
-      return mustClose(context, link.peer, `a second PEER REQUEST ${elapsed} ms after the first (peer_request_interval ${intervalMs} ms)`);
+      link.peer.send(
+        'PEER REQUEST (the second, at once)',
+        GossipPeerRequest.encode({ limit: 16, nonce: randomNonce() }),
+      );
+      return mustClose(
+        context,
+        link.peer,
+        `a second PEER REQUEST ${elapsed} ms after the first (peer_request_interval ${intervalMs} ms)`,
+      );
     },
   },
 ];

@@ -60,13 +60,29 @@ export function wrongFixedSize(title: string, size: number, expected: number): D
 export function truncated(title: string, size: number, fields: readonly FieldSpan[]): DecodeError {
   const field = fields.find((span) => span.end > size) ?? fields[fields.length - 1]!;
   const needed = fields[fields.length - 1]!.end;
-  return new DecodeError('truncated', field.name, field.offset, `${title} needs at least ${needed} bytes, size is ${size}`);
+  return new DecodeError(
+    'truncated',
+    field.name,
+    field.offset,
+    `${title} needs at least ${needed} bytes, size is ${size}`,
+  );
 }
 
 /** The error for a variable tail that is not a whole number of entries. */
-export function partialEntry(title: string, field: string, start: number, size: number, entrySize: number): DecodeError {
+export function partialEntry(
+  title: string,
+  field: string,
+  start: number,
+  size: number,
+  entrySize: number,
+): DecodeError {
   const offset = start + Math.floor((size - start) / entrySize) * entrySize;
-  return new DecodeError('partial-entry', field, offset, `${title}: ${size - start} bytes of ${field} are not a whole number of ${entrySize}-byte entries`);
+  return new DecodeError(
+    'partial-entry',
+    field,
+    offset,
+    `${title}: ${size - start} bytes of ${field} are not a whole number of ${entrySize}-byte entries`,
+  );
 }
 
 /** The error for bytes after the last field of a message without a variable tail. */

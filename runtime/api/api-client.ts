@@ -63,7 +63,9 @@ export class FramedSocket {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('end', () => this.markClosed('remote closed the connection'));
     socket.on('close', () => this.markClosed('connection closed'));
-    socket.on('error', (error: NodeJS.ErrnoException) => this.markClosed(`socket error ${error.code ?? error.message}`));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      this.markClosed(`socket error ${error.code ?? error.message}`),
+    );
   }
 
   /** Connects to `endpoint` (optionally from `localHost`); rejects after `timeoutMs`. */

@@ -184,8 +184,8 @@ export class ValidationTracker<Context> {
     let ids = this.idsByConnection.get(connection);
     let issued = this.issuedByConnection.get(connection);
     if (!ids || !issued) {
-      this.idsByConnection.set(connection, (ids = new Map()));
-      this.issuedByConnection.set(connection, (issued = new Fifo()));
+      this.idsByConnection.set(connection, (ids = new Map<number, TrackedItem<Context>>()));
+      this.issuedByConnection.set(connection, (issued = new Fifo<IssuedId<Context>>()));
     }
     if (ids.size >= MAX_PENDING_IDS_PER_CONNECTION) this.giveUpOldest(connection, ids, issued);
     // At most a quarter of the ID space is in use, so a random draw hits a free ID
@@ -260,7 +260,10 @@ export class ValidationTracker<Context> {
 }
 
 /** The IDs of `issued` still pending in `ids`, oldest first. */
-function compactIssued<Context>(issued: Fifo<IssuedId<Context>>, ids: Map<number, TrackedItem<Context>>): Fifo<IssuedId<Context>> {
+function compactIssued<Context>(
+  issued: Fifo<IssuedId<Context>>,
+  ids: Map<number, TrackedItem<Context>>,
+): Fifo<IssuedId<Context>> {
   const live = new Fifo<IssuedId<Context>>();
   for (let entry = issued.shift(); entry !== undefined; entry = issued.shift()) {
     if (ids.get(entry.messageId) === entry.record) live.push(entry);

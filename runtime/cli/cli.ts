@@ -18,7 +18,12 @@ import { ConfigError, GossipError } from '../errors.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand, in `--help` order. */
-const COMMANDS: readonly RegisterCommand[] = [registerDaemonCommand, registerKeygenCommand, registerConformanceCommand, registerClientToolCommands];
+const COMMANDS: readonly RegisterCommand[] = [
+  registerDaemonCommand,
+  registerKeygenCommand,
+  registerConformanceCommand,
+  registerClientToolCommands,
+];
 
 /** This package's name (package.json). */
 const PACKAGE_NAME = 'voidphone-gossip';
@@ -47,7 +52,10 @@ function everyOption(program: Command): string {
       lines.push(`    ${option.flags.padEnd(22)} ${help.optionDescription(option)}`);
     }
   }
-  lines.push('', `Exit codes: 0 ok, ${EXIT_FAILURE} failure, ${EXIT_BAD_CONFIG} bad configuration. Set GOSSIP_DEBUG=1 for stack traces.`);
+  lines.push(
+    '',
+    `Exit codes: 0 ok, ${EXIT_FAILURE} failure, ${EXIT_BAD_CONFIG} bad configuration. Set GOSSIP_DEBUG=1 for stack traces.`,
+  );
   return lines.join('\n');
 }
 
@@ -72,7 +80,10 @@ function describeFailure(error: unknown): string {
 function packageVersion(): string {
   for (const relative of ['../../package.json', '../../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
       if (pkg.name === PACKAGE_NAME && typeof pkg.version === 'string') return pkg.version;
     } catch {
       // not there: try the next level

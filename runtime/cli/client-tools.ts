@@ -12,22 +12,34 @@ import { DEFAULT_API_ADDRESS } from '../constants.js';
 /** How long `announce` waits for its frame to leave before closing. */
 const FLUSH_TIMEOUT_MS = 2_000;
 
-const u16 = (name: string) => (text: string): number => {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value > 0xffff) throw new InvalidArgumentError(`${name} must be an integer 0..65535, got ${JSON.stringify(text)}`);
-  return value;
-};
-const u8 = (name: string) => (text: string): number => {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value > 0xff) throw new InvalidArgumentError(`${name} must be an integer 0..255, got ${JSON.stringify(text)}`);
-  return value;
-};
-const positive = (name: string) => (text: string): number => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return value;
-};
-const types = (text: string, previous: number[]): number[] => [...previous, ...text.split(',').map((part) => u16('--type')(part))];
+const u16 =
+  (name: string) =>
+  (text: string): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text.trim()) || value > 0xffff)
+      throw new InvalidArgumentError(`${name} must be an integer 0..65535, got ${JSON.stringify(text)}`);
+    return value;
+  };
+const u8 =
+  (name: string) =>
+  (text: string): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text.trim()) || value > 0xff)
+      throw new InvalidArgumentError(`${name} must be an integer 0..255, got ${JSON.stringify(text)}`);
+    return value;
+  };
+const positive =
+  (name: string) =>
+  (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+    return value;
+  };
+const types = (text: string, previous: number[]): number[] => [
+  ...previous,
+  ...text.split(',').map((part) => u16('--type')(part)),
+];
 
 /** Hex text (spaces, colons and 0x prefixes allowed) as bytes; throws a one-line Error. */
 export function parseHex(text: string): Uint8Array {
@@ -46,9 +58,23 @@ export function describeNotification(notification: GossipNotification): string {
   return `NOTIFICATION message_id=${notification.messageId} data_type=${notification.dataType} bytes=${data.length} data=${data.toString('hex')}${printable}`;
 }
 
-interface AnnounceOptions { api: string; type: number; ttl: number; hex?: boolean }
-interface SubscribeOptions { api: string; type: number[]; invalid?: boolean; none?: boolean; count?: number }
-interface SendRawOptions { api: string; wait: number }
+interface AnnounceOptions {
+  api: string;
+  type: number;
+  ttl: number;
+  hex?: boolean;
+}
+interface SubscribeOptions {
+  api: string;
+  type: number[];
+  invalid?: boolean;
+  none?: boolean;
+  count?: number;
+}
+interface SendRawOptions {
+  api: string;
+  wait: number;
+}
 
 export function registerClientToolCommands(program: Command): void {
   program
@@ -86,7 +112,9 @@ async function announce(data: string, options: AnnounceOptions): Promise<void> {
   client.announce({ ttl: options.ttl, dataType: options.type, data: bytes });
   client.close();
   if (!(await client.waitClosed(FLUSH_TIMEOUT_MS))) client.destroy();
-  process.stderr.write(`announced ${bytes.length} bytes, data_type ${options.type}, ttl ${options.ttl} to ${options.api}\n`);
+  process.stderr.write(
+    `announced ${bytes.length} bytes, data_type ${options.type}, ttl ${options.ttl} to ${options.api}\n`,
+  );
 }
 
 async function subscribe(options: SubscribeOptions): Promise<void> {
@@ -94,7 +122,9 @@ async function subscribe(options: SubscribeOptions): Promise<void> {
   const client = await ApiClient.connect(options.api);
   for (const dataType of options.type) client.notify(dataType);
   const answer = options.none ? 'no answer' : options.invalid ? 'valid=0' : 'valid=1';
-  process.stderr.write(`subscribed to ${options.type.join(', ')} on ${options.api}; answering ${answer}; Ctrl-C to stop\n`);
+  process.stderr.write(
+    `subscribed to ${options.type.join(', ')} on ${options.api}; answering ${answer}; Ctrl-C to stop\n`,
+  );
   process.once('SIGINT', () => client.destroy());
   let seen = 0;
   for await (const notification of client.notifications()) {
@@ -117,7 +147,10 @@ async function sendRaw(hex: string, options: SendRawOptions): Promise<void> {
   for (const frame of client.transport.pending()) {
     process.stdout.write(`received type ${frameType(frame)}: ${Buffer.from(frame).toString('hex')}\n`);
   }
-  if (client.transport.framingError) process.stdout.write(`the node sent a malformed frame: ${client.transport.framingError}\n`);
-  process.stdout.write(isClosed ? `the node closed the connection\n` : `the connection is still open after ${options.wait} ms\n`);
+  if (client.transport.framingError)
+    process.stdout.write(`the node sent a malformed frame: ${client.transport.framingError}\n`);
+  process.stdout.write(
+    isClosed ? `the node closed the connection\n` : `the connection is still open after ${options.wait} ms\n`,
+  );
   client.destroy();
 }

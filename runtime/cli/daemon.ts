@@ -18,7 +18,10 @@ export function registerDaemonCommand(program: Command): void {
   program
     .command('daemon')
     .description('run a Gossip node (API and P2P servers) until SIGINT or SIGTERM')
-    .option('-c, --config <file>', 'INI config file (docs/configuration.md); default: built-in config, API 127.0.0.1:7001, P2P 127.0.0.1:6001, no bootstrapper')
+    .option(
+      '-c, --config <file>',
+      'INI config file (docs/configuration.md); default: built-in config, API 127.0.0.1:7001, P2P 127.0.0.1:6001, no bootstrapper',
+    )
     .addOption(new Option('--log-level <level>', "override the config's log_level").choices(LOG_LEVELS))
     .option('--check-config', 'validate the config, print it as INI with every default filled in, and exit')
     .action((options: DaemonOptions) => runDaemonCommand(options));

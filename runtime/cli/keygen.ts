@@ -21,7 +21,9 @@ interface KeygenOptions {
 export function registerKeygenCommand(program: Command): void {
   program
     .command('keygen')
-    .description(`write a new ${HOSTKEY_EXPECTED_BITS}-bit RSA hostkey (PEM, mode 0600) and print its identity, the hex SHA-256 of the DER SubjectPublicKeyInfo public key`)
+    .description(
+      `write a new ${HOSTKEY_EXPECTED_BITS}-bit RSA hostkey (PEM, mode 0600) and print its identity, the hex SHA-256 of the DER SubjectPublicKeyInfo public key`,
+    )
     .option('-o, --output <file>', 'where to write the key', 'hostkey.pem')
     .option('-f, --force', 'overwrite the file if it exists')
     .action((options: KeygenOptions) => runKeygen(options));
@@ -37,7 +39,9 @@ async function runKeygen(options: KeygenOptions): Promise<void> {
     // An overwritten file keeps its old mode: set it explicitly.
     await file.chmod(HOSTKEY_FILE_MODE);
     const identity = hostIdentity(createPrivateKey(pem)).toString('hex');
-    process.stderr.write(`wrote ${options.output} (${HOSTKEY_EXPECTED_BITS}-bit RSA, mode 0600); identity (SHA-256 of the DER SPKI public key):\n`);
+    process.stderr.write(
+      `wrote ${options.output} (${HOSTKEY_EXPECTED_BITS}-bit RSA, mode 0600); identity (SHA-256 of the DER SPKI public key):\n`,
+    );
     process.stdout.write(`${identity}\n`);
   } finally {
     await file.close();
@@ -49,7 +53,11 @@ async function openOutput(options: KeygenOptions): Promise<FileHandle> {
     return await open(options.output, options.force === true ? 'w' : 'wx', HOSTKEY_FILE_MODE);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === 'EEXIST') throw new GossipError('output-exists', `keygen: ${options.output} already exists (use --force to overwrite)`);
-    throw new GossipError('output-unwritable', `keygen: cannot write ${options.output}: ${typeof code === 'string' ? code : String(error)}`);
+    if (code === 'EEXIST')
+      throw new GossipError('output-exists', `keygen: ${options.output} already exists (use --force to overwrite)`);
+    throw new GossipError(
+      'output-unwritable',
+      `keygen: cannot write ${options.output}: ${typeof code === 'string' ? code : String(error)}`,
+    );
   }
 }

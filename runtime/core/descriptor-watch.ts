@@ -65,7 +65,9 @@ function openDescriptors(): number | null {
 /** RLIMIT_NOFILE's soft limit from /proc/self/limits; null where there is no /proc. */
 function softDescriptorLimit(): number | null {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((text) => text.startsWith('Max open files'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((text) => text.startsWith('Max open files'));
     const soft = line?.split(/\s{2,}/)[1];
     return soft && /^\d+$/.test(soft) ? Number(soft) : null;
   } catch {

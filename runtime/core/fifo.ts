@@ -1,6 +1,6 @@
 /** A FIFO over a growable ring buffer: O(1) push and shift without Array#shift's copying. */
 export class Fifo<T> {
-  private items: (T | undefined)[] = new Array(64);
+  private items: (T | undefined)[] = new Array<T | undefined>(64);
   private head = 0;
   private count = 0;
 
@@ -29,7 +29,7 @@ export class Fifo<T> {
   }
 
   private grow(): void {
-    const bigger: (T | undefined)[] = new Array(this.items.length * 2);
+    const bigger = new Array<T | undefined>(this.items.length * 2);
     for (let i = 0; i < this.count; i++) bigger[i] = this.items[(this.head + i) % this.items.length];
     this.items = bigger;
     this.head = 0;

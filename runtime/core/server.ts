@@ -73,7 +73,10 @@ export class Server {
       // A host name resolves to the family of the address we bind (localhost may be ::1 first).
       const family = localHost ? net.isIP(localHost) : 0;
       const socket = net.connect({ host, port, localAddress: localHost, family, noDelay: true });
-      const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`)),
+        CONNECT_TIMEOUT_MS,
+      );
       socket.once('error', (error) => {
         clearTimeout(timer);
         reject(error);
@@ -151,7 +154,9 @@ export class Server {
     socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
     socket.on('end', () => connection.close('remote closed'));
     socket.on('close', () => connection.close('socket closed'));
-    socket.on('error', (error: NodeJS.ErrnoException) => connection.close(`socket error ${error.code ?? error.message}`));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      connection.close(`socket error ${error.code ?? error.message}`),
+    );
     this.options.consumer.opened(connection);
     return connection;
   }
@@ -200,7 +205,10 @@ export class Server {
       connection.close(refusal);
       return false;
     }
-    if (DROPPABLE_TYPES.has(frame.type) && mustDropGossip(this.options.overflow, this.receiveQueue as ReceiveQueue<unknown>)) {
+    if (
+      DROPPABLE_TYPES.has(frame.type) &&
+      mustDropGossip(this.options.overflow, this.receiveQueue as ReceiveQueue<unknown>)
+    ) {
       this.options.observer.dropped(this.options.name, 'receive-queue-full');
       return true;
     }
@@ -235,7 +243,8 @@ export class Server {
       this.resumeWhereRoom();
       return;
     }
-    for (const connection of this.connections) if (!connection.isPaused && !this.hasRoomFor(connection)) this.pause(connection);
+    for (const connection of this.connections)
+      if (!connection.isPaused && !this.hasRoomFor(connection)) this.pause(connection);
   }
 
   private pause(connection: Connection): void {

@@ -92,12 +92,19 @@ export async function startGossipDaemon(options: StartGossipDaemonOptions = {}):
   });
   const values = coerceSection(given);
   validateValues(where, options.hostkey, values);
-  const config = buildConfig(where, values, options.hostkey === undefined ? null : resolve(dirname(where), options.hostkey));
+  const config = buildConfig(
+    where,
+    values,
+    options.hostkey === undefined ? null : resolve(dirname(where), options.hostkey),
+  );
   if (anyPort.has('api_address')) config.apiAddress = { ...config.apiAddress, port: 0 };
   if (anyPort.has('p2p_address')) config.p2pAddress = { ...config.p2pAddress, port: 0 };
-  if (anyPort.has('metrics_address') && config.metricsAddress) config.metricsAddress = { ...config.metricsAddress, port: 0 };
+  if (anyPort.has('metrics_address') && config.metricsAddress)
+    config.metricsAddress = { ...config.metricsAddress, port: 0 };
   const logger =
-    typeof options.logger === 'object' ? options.logger : createLogger(options.logger ?? (options.config?.log_level === undefined ? 'silent' : config.logLevel));
+    typeof options.logger === 'object'
+      ? options.logger
+      : createLogger(options.logger ?? (options.config?.log_level === undefined ? 'silent' : config.logLevel));
   const daemon = await startDaemon(config, logger);
 
   const emitter = new EventEmitter<GossipDaemonEvents>();

@@ -77,7 +77,12 @@ export class Handshake {
 
   /** A connection we dialed: HELLO and our VERIFICATION REQUEST go out at once (§4.2). */
   dialed(connection: Connection, address: ListenAddress, isBootstrapper: boolean): PeerLink {
-    const link = new PeerLink(connection, 'outbound', { host: normaliseHost(connection.remoteHost), port: address.port }, this.clock);
+    const link = new PeerLink(
+      connection,
+      'outbound',
+      { host: normaliseHost(connection.remoteHost), port: address.port },
+      this.clock,
+    );
     link.isBootstrapLink = isBootstrapper;
     this.links.add(link);
     connection.send(GossipHello.encode({ listenPort: this.self.listen.port }));
@@ -109,7 +114,12 @@ export class Handshake {
   async solve(link: PeerLink, frame: Uint8Array, kind: 'verification' | 'peer-response'): Promise<boolean> {
     const started = performance.now();
     try {
-      const challenge = await this.solver.solve(frame, CHALLENGE_OFFSET, this.settings.powDifficulty, link.abort.signal);
+      const challenge = await this.solver.solve(
+        frame,
+        CHALLENGE_OFFSET,
+        this.settings.powDifficulty,
+        link.abort.signal,
+      );
       new DataView(frame.buffer, frame.byteOffset, frame.byteLength).setBigUint64(CHALLENGE_OFFSET, challenge);
     } catch (error) {
       if (!link.abort.signal.aborted) this.logger.warn({ err: error }, 'proof of work failed');
@@ -129,14 +139,17 @@ export class Handshake {
     }
     if (this.settings.subnetCapExemptLoopback && isLoopback(host)) return null;
     const subnet = subnetKey(host);
-    if (handshaking((link) => subnetKey(link.connection.remoteHost) === subnet) >= this.settings.maxHandshakesPerSubnet) {
+    if (
+      handshaking((link) => subnetKey(link.connection.remoteHost) === subnet) >= this.settings.maxHandshakesPerSubnet
+    ) {
       return 'too many handshakes from one subnet';
     }
     return null;
   }
 
   private sendRequest(link: PeerLink): void {
-    const ours = link.state.phase === 'awaiting-hello' || link.state.phase === 'awaiting-request' ? link.state.ours : null;
+    const ours =
+      link.state.phase === 'awaiting-hello' || link.state.phase === 'awaiting-request' ? link.state.ours : null;
     if (!ours) return;
     link.connection.send(GossipVerificationRequest.encode({ nonce: ours.value }));
     this.armDeadline(link);

@@ -95,7 +95,11 @@ export class KnownPeers {
    * flooding us with its friends is one source among several, and within a source prefers
    * subnets none of `linkedSubnets` (ours, and those already picked) is in.
    */
-  pickCandidates(count: number, isExcluded: (address: ListenAddress) => boolean, linkedSubnets: Set<string> = new Set()): ListenAddress[] {
+  pickCandidates(
+    count: number,
+    isExcluded: (address: ListenAddress) => boolean,
+    linkedSubnets: Set<string> = new Set(),
+  ): ListenAddress[] {
     const bySource = new Map<string, ListenAddress[]>();
     for (const { address, source } of this.candidates.values()) {
       if (isExcluded(address) || this.isSubnetFull(address)) continue;
@@ -107,7 +111,10 @@ export class KnownPeers {
       const sources = [...bySource.keys()];
       const source = sources[Math.floor(Math.random() * sources.length)]!;
       const pool = shuffle(bySource.get(source)!);
-      const index = Math.max(0, pool.findIndex((a) => !subnets.has(subnetKey(a.host))));
+      const index = Math.max(
+        0,
+        pool.findIndex((a) => !subnets.has(subnetKey(a.host))),
+      );
       const [pick] = pool.splice(index, 1);
       if (pool.length === 0) bySource.delete(source);
       subnets.add(subnetKey(pick!.host));

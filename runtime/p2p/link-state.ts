@@ -29,7 +29,12 @@ export type LinkState =
    * (`theirs`) unsolved until then; the dialer already solved the acceptor's (`theirs` null),
    * and measures the deadline from when it sent that proof (`since`).
    */
-  | { readonly phase: 'awaiting-proof'; readonly ours: SentNonce; readonly theirs: bigint | null; readonly since: number }
+  | {
+      readonly phase: 'awaiting-proof';
+      readonly ours: SentNonce;
+      readonly theirs: bigint | null;
+      readonly since: number;
+    }
   /** Solving the peer's request; for the dialer, our own nonce still waits for its proof. */
   | { readonly phase: 'proving'; readonly theirs: bigint; readonly ours: SentNonce | null }
   /** Both proofs done: the overlay decides between active and referral. */
@@ -61,7 +66,8 @@ export function onRequest(state: LinkState, direction: Direction, nonce: bigint)
   if (state.phase === 'awaiting-hello') return 'VERIFICATION REQUEST before HELLO';
   if (state.phase !== 'awaiting-request') return 'second VERIFICATION REQUEST';
   // The acceptor holds the dialer's request until the dialer's proof checked out.
-  if (direction === 'inbound') return { phase: 'awaiting-proof', ours: state.ours, theirs: nonce, since: state.ours.sentAt };
+  if (direction === 'inbound')
+    return { phase: 'awaiting-proof', ours: state.ours, theirs: nonce, since: state.ours.sentAt };
   return { phase: 'proving', theirs: nonce, ours: state.ours };
 }
 

@@ -106,7 +106,8 @@ export class Membership {
   start(): void {
     // §4.7: the kept peers are candidates from the start, dialed with the bootstrapper.
     for (const peer of this.keptPeers) if (!this.check.problemOf(peer)) this.known.addCandidate(peer);
-    if (this.settings.bootstrapper) void this.dial(this.settings.bootstrapper, { isBootstrapper: true, isRotation: false });
+    if (this.settings.bootstrapper)
+      void this.dial(this.settings.bootstrapper, { isBootstrapper: true, isRotation: false });
     this.maintain();
     this.every(MAINTAIN_INTERVAL_MS, () => this.maintain());
     if (this.settings.rejoinIntervalMs > 0) this.every(this.settings.rejoinIntervalMs, () => this.rotation.rotate());
@@ -209,13 +210,17 @@ export class Membership {
 
   private isBarren(link: PeerLink): boolean {
     const since = link.listenAddress ? this.barren.get(addressKey(link.listenAddress)) : undefined;
-    return since !== undefined && this.clock.now() - since < ASK_BACKOFF_CAP_FACTOR * this.settings.peerRequestIntervalMs;
+    return (
+      since !== undefined && this.clock.now() - since < ASK_BACKOFF_CAP_FACTOR * this.settings.peerRequestIntervalMs
+    );
   }
 
   /** §4.3, §4.5: short of candidates, ask one outbound peer (or the bootstrapper), with back-off. */
   private askForPeers(preferBootstrapper: boolean): void {
     if (!this.asking.isDue()) return;
-    const askable = this.links.active.filter((link) => !link.isInbound && !this.isBarren(link) && this.exchange.mayRequest(link));
+    const askable = this.links.active.filter(
+      (link) => !link.isInbound && !this.isBarren(link) && this.exchange.mayRequest(link),
+    );
     const bootstrapLink = askable.find((link) => link.isBootstrapLink);
     // The rotation asks the bootstrapper; the maintenance timer spreads asks over the others,
     // so that the bootstrapper of a small network is not the one that answers everybody.

@@ -41,7 +41,9 @@ export function isLoopback(host: string): boolean {
 /** The /24 (IPv4) or /48 (IPv6) the host belongs to, as a string key. */
 export function subnetKey(host: string): string {
   const bytes = ipaddr.process(host).toByteArray();
-  return bytes.length === 4 ? `v4:${bytes.slice(0, 3).join('.')}` : `v6:${Buffer.from(bytes.slice(0, 6)).toString('hex')}`;
+  return bytes.length === 4
+    ? `v4:${bytes.slice(0, 3).join('.')}`
+    : `v6:${Buffer.from(bytes.slice(0, 6)).toString('hex')}`;
 }
 
 /** Addresses nobody can be reached at: never dialed, never listed. */

@@ -42,7 +42,10 @@ export class PeerExchange {
 
   /** May we ask `link` now (§4.5: one PEER REQUEST per link per interval, none while one is open)? */
   mayRequest(link: PeerLink): boolean {
-    return !link.hasOpenPeerRequest && maySendRequest(link.lastPeerRequestSentAt, this.clock.now(), this.settings.peerRequestIntervalMs);
+    return (
+      !link.hasOpenPeerRequest &&
+      maySendRequest(link.lastPeerRequestSentAt, this.clock.now(), this.settings.peerRequestIntervalMs)
+    );
   }
 
   /** Sends a PEER REQUEST if §4.5 allows it now; true when it went out. */

@@ -11,7 +11,12 @@ import { addressKey, fromPeerAddress, isIpv6, isUsable, toPeerAddress, type List
  * `known`, at most `limit` addresses, never the requester's own. One frame per address
  * family (§4 errata: a response carries one family); an empty IPv4 one when there is nobody.
  */
-export function peerResponseFrames(nonce: bigint, known: ListenAddress[], requester: ListenAddress | null, limit: number): Uint8Array[] {
+export function peerResponseFrames(
+  nonce: bigint,
+  known: ListenAddress[],
+  requester: ListenAddress | null,
+  limit: number,
+): Uint8Array[] {
   const requesterKey = requester ? addressKey(requester) : '';
   const peers = shuffle(known.filter((address) => addressKey(address) !== requesterKey)).slice(0, limit);
   const v4 = peers.filter((address) => !isIpv6(address));

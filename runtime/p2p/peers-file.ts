@@ -34,7 +34,11 @@ export function readPeersFile(path: string, logger: Logger): ListenAddress[] {
     if (content.version !== 1 || !Array.isArray(content.peers)) throw new Error('not a version 1 peers file');
     return content.peers.slice(0, MAX_PEERS_KEPT).flatMap((entry) => {
       const isValid =
-        typeof entry?.host === 'string' && ipaddr.isValid(entry.host) && Number.isInteger(entry.port) && entry.port > 0 && entry.port < 65_536;
+        typeof entry?.host === 'string' &&
+        ipaddr.isValid(entry.host) &&
+        Number.isInteger(entry.port) &&
+        entry.port > 0 &&
+        entry.port < 65_536;
       return isValid ? [{ host: normaliseHost(entry.host), port: entry.port }] : [];
     });
   } catch (error) {
@@ -45,7 +49,10 @@ export function readPeersFile(path: string, logger: Logger): ListenAddress[] {
 
 /** Writes `peers` to `path` atomically: readers see the old file or the new one, never half. */
 export function writePeersFile(path: string, peers: readonly ListenAddress[]): void {
-  const content: PeersFileContent = { version: 1, peers: peers.slice(0, MAX_PEERS_KEPT).map(({ host, port }) => ({ host, port })) };
+  const content: PeersFileContent = {
+    version: 1,
+    peers: peers.slice(0, MAX_PEERS_KEPT).map(({ host, port }) => ({ host, port })),
+  };
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(content)}\n`, { mode: 0o600 });
   renameSync(temporary, path);

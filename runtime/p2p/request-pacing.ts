@@ -13,7 +13,9 @@ export const ASK_BACKOFF_CAP_FACTOR = 16;
 /** Why a PEER REQUEST arriving now on a link must close it, or null (the first is always allowed). */
 export function incomingRequestProblem(lastReceivedAt: number | null, now: number, intervalMs: number): string | null {
   if (lastReceivedAt === null) return null;
-  return now - lastReceivedAt < PEER_REQUEST_SLACK * intervalMs ? 'PEER REQUEST sooner than peer_request_interval' : null;
+  return now - lastReceivedAt < PEER_REQUEST_SLACK * intervalMs
+    ? 'PEER REQUEST sooner than peer_request_interval'
+    : null;
 }
 
 /** May this node send a PEER REQUEST on a link it last asked at `lastSentAt`? */

@@ -32,7 +32,8 @@ export class Rotation {
     if (fresh) return this.hooks.dial(fresh, { isBootstrapper: false, isRotation: true });
     const bootstrapper = this.settings.bootstrapper;
     const hasBootstrapLink = [...this.links.all()].some((link) => link.isBootstrapLink && !link.isInbound);
-    if (bootstrapper && !hasBootstrapLink) return this.hooks.dial(bootstrapper, { isBootstrapper: true, isRotation: true });
+    if (bootstrapper && !hasBootstrapLink)
+      return this.hooks.dial(bootstrapper, { isBootstrapper: true, isRotation: true });
     this.logger.debug('rotation: no fresh candidate; asking for peers');
     this.hooks.askForPeers(true);
   }
@@ -48,7 +49,10 @@ export class Rotation {
     const inbound = others.filter((link) => link.isInbound);
     const outbound = others.filter((link) => !link.isInbound);
     let victim: PeerLink | undefined;
-    if (counts.outboundActive > this.settings.degree + 1 || (inbound.length === 0 && counts.outboundActive > this.settings.degree)) {
+    if (
+      counts.outboundActive > this.settings.degree + 1 ||
+      (inbound.length === 0 && counts.outboundActive > this.settings.degree)
+    ) {
       victim = randomOf(outbound.filter((link) => !link.isBootstrapLink)) ?? randomOf(outbound);
     } else {
       victim = randomOf(inbound);

@@ -30,7 +30,6 @@ export function isConstantWord(t: number): boolean {
   return t < 19 && t !== 4;
 }
 
-
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const splatConst = (n: number): string => `(v128.const i32x4 ${hex(n)} ${hex(n)} ${hex(n)} ${hex(n)})`;
 const get = (name: string): string => `(local.get $${name})`;
@@ -104,7 +103,27 @@ function firstBlock(isOnlyBlock: boolean): { code: string; state: string[] } {
 /** The whole module text. */
 export function kernelWat(): string {
   const L = KERNEL_LAYOUT;
-  const locals = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 't1', 'w4', 'mask', 'h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7'];
+  const locals = [
+    'a',
+    'b',
+    'c',
+    'd',
+    'e',
+    'f',
+    'g',
+    'h',
+    't1',
+    'w4',
+    'mask',
+    'h0',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'h7',
+  ];
   for (let t = 19; t < 64; t++) locals.push(`w${t}`);
   const localDecls = locals.map((n) => `(local $${n} v128)`).join(' ');
 

@@ -39,7 +39,10 @@ function workerSource(): { source: string | URL; eval: boolean } {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return { source: new URL('./worker.js', here), eval: false };
   const worker = new URL('./worker.ts', here).href;
-  return { source: `import(${JSON.stringify(tsxApiUrl(here))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); });`, eval: true };
+  return {
+    source: `import(${JSON.stringify(tsxApiUrl(here))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); });`,
+    eval: true,
+  };
 }
 
 /**
@@ -49,9 +52,12 @@ function workerSource(): { source: string | URL; eval: boolean } {
  */
 function tsxApiUrl(from: string): string {
   const manifestPath = createRequire(from).resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
   const target = manifest.exports['./esm/api']?.import.default;
-  if (target === undefined) throw new PowError('worker-failed', 'tsx has no ./esm/api export: cannot start a TypeScript worker');
+  if (target === undefined)
+    throw new PowError('worker-failed', 'tsx has no ./esm/api export: cannot start a TypeScript worker');
   return new URL(target, pathToFileURL(manifestPath)).href;
 }
 
@@ -84,10 +90,16 @@ export class PowPool {
       if (this.#isClosed) throw new PowError('closed', 'proof-of-work pool is closed');
       assertDifficulty(difficultyBits);
       if (!Number.isInteger(challengeOffset) || challengeOffset < 0 || challengeOffset + 8 > frame.length) {
-        throw new PowError('bad-offset', `challenge offset ${challengeOffset} leaves no 8 bytes in a ${frame.length}-byte frame`);
+        throw new PowError(
+          'bad-offset',
+          `challenge offset ${challengeOffset} leaves no 8 bytes in a ${frame.length}-byte frame`,
+        );
       }
       if (hasDigestedTail(frame) && challengeOffset + 8 > PEER_RESPONSE_HEAD_SIZE) {
-        throw new PowError('bad-offset', `challenge offset ${challengeOffset} is not within the ${PEER_RESPONSE_HEAD_SIZE}-byte head of a PEER RESPONSE`);
+        throw new PowError(
+          'bad-offset',
+          `challenge offset ${challengeOffset} is not within the ${PEER_RESPONSE_HEAD_SIZE}-byte head of a PEER RESPONSE`,
+        );
       }
       signal?.throwIfAborted();
       const preimage = proofPreimage(frame);
@@ -184,7 +196,8 @@ export class PowPool {
   #onWorkerFailure(error: Error): void {
     const workers = this.#workers.splice(0);
     for (const worker of workers) void worker.terminate();
-    if (this.#running) this.#settle(this.#running, new PowError('worker-failed', `proof-of-work worker crashed: ${error.message}`));
+    if (this.#running)
+      this.#settle(this.#running, new PowError('worker-failed', `proof-of-work worker crashed: ${error.message}`));
     this.#running = null;
     this.#runNext();
   }
@@ -196,7 +209,7 @@ export class PowPool {
   }
 
   /** Resolves or rejects once; either way tells the workers to stop on this job. */
-  #settle(job: Job, outcome: bigint | unknown): void {
+  #settle(job: Job, outcome: unknown): void {
     Atomics.store(job.stop, 0, 1);
     if (job.isSettled) return;
     job.isSettled = true;

@@ -13,7 +13,10 @@ export const MAX_DIFFICULTY_BITS = 256;
 /** Throws PowError('bad-difficulty') unless 0 ≤ bits ≤ 256 is an integer. */
 export function assertDifficulty(difficultyBits: number): void {
   if (!Number.isInteger(difficultyBits) || difficultyBits < 0 || difficultyBits > MAX_DIFFICULTY_BITS) {
-    throw new PowError('bad-difficulty', `proof-of-work difficulty must be an integer 0..${MAX_DIFFICULTY_BITS}, got ${difficultyBits}`);
+    throw new PowError(
+      'bad-difficulty',
+      `proof-of-work difficulty must be an integer 0..${MAX_DIFFICULTY_BITS}, got ${difficultyBits}`,
+    );
   }
 }
 

@@ -77,9 +77,19 @@ function leadingZeroBitsOf(digest: Uint8Array): number {
   return bits;
 }
 
-function solve({ frame, challengeOffset, difficultyBits, highStart, highStep, stop, progress }: WorkerJob): WorkerReply {
+function solve({
+  frame,
+  challengeOffset,
+  difficultyBits,
+  highStart,
+  highStep,
+  stop,
+  progress,
+}: WorkerJob): WorkerReply {
   const searcher: Search =
-    challengeOffset === KERNEL_CHALLENGE_OFFSET ? new ChallengeSearch(frame) : new GenericSearch(frame, challengeOffset);
+    challengeOffset === KERNEL_CHALLENGE_OFFSET
+      ? new ChallengeSearch(frame)
+      : new GenericSearch(frame, challengeOffset);
   for (let high = highStart; high < LOW_SPACE; high += highStep) {
     searcher.setHigh(high);
     for (let low = 0; low < LOW_SPACE; low += BATCH) {

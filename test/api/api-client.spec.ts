@@ -6,7 +6,9 @@ import { fakeApiNode as fakeNode } from '../support/fake-api-node.js';
 
 describe('ApiClient (runtime/api/api-client.ts)', () => {
   it('frames on the byte stream: a NOTIFICATION split in 1-byte writes and two in one write all arrive (§1)', async () => {
-    const frames = [1, 2, 3].map((messageId) => GossipNotification.encode({ messageId, dataType: 9, data: Buffer.from(`item ${messageId}`) }));
+    const frames = [1, 2, 3].map((messageId) =>
+      GossipNotification.encode({ messageId, dataType: 9, data: Buffer.from(`item ${messageId}`) }),
+    );
     const node = await fakeNode(async (socket) => {
       for (const byte of frames[0]!) {
         await new Promise((resolve) => socket.write(Uint8Array.of(byte), resolve)); // each byte its own segment
@@ -27,7 +29,12 @@ describe('ApiClient (runtime/api/api-client.ts)', () => {
 
   it('ends notifications() when the node closes, even with a stray non-NOTIFICATION frame left over', async () => {
     const node = await fakeNode((socket) => {
-      socket.end(Buffer.concat([GossipNotification.encode({ messageId: 7, dataType: 9, data: Buffer.from('x') }), Buffer.from('000801f500000009', 'hex')]));
+      socket.end(
+        Buffer.concat([
+          GossipNotification.encode({ messageId: 7, dataType: 9, data: Buffer.from('x') }),
+          Buffer.from('000801f500000009', 'hex'),
+        ]),
+      );
     });
     const client = await ApiClient.connect(node.address);
     try {
@@ -43,7 +50,10 @@ describe('ApiClient (runtime/api/api-client.ts)', () => {
 
   it('names the address it could not reach in one line', async () => {
     const port = 1; // tcpmux: reserved, nothing listens there on a test machine, and no test can bind it
-    await assert.rejects(ApiClient.connect(`127.0.0.1:${port}`), new RegExp(`^Error: cannot connect to 127\\.0\\.0\\.1:${port}: ECONNREFUSED$`));
+    await assert.rejects(
+      ApiClient.connect(`127.0.0.1:${port}`),
+      new RegExp(`^Error: cannot connect to 127\\.0\\.0\\.1:${port}: ECONNREFUSED$`),
+    );
     await assert.rejects(ApiClient.connect('nowhere'), /bad address "nowhere": missing ":port"/);
   });
 });

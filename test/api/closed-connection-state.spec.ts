@@ -65,7 +65,11 @@ describe('API: no state outlives its connection (docs/protocol.md §7.1)', funct
 
   const cases: Array<[string, Uint8Array, 'reset' | 'wait-close']> = [
     ['NOTIFY then RST', GossipNotify.encode({ dataType: DATA_TYPE }), 'reset'],
-    ['NOTIFY plus a malformed frame in one write', Buffer.concat([GossipNotify.encode({ dataType: DATA_TYPE }), MALFORMED]), 'wait-close'],
+    [
+      'NOTIFY plus a malformed frame in one write',
+      Buffer.concat([GossipNotify.encode({ dataType: DATA_TYPE }), MALFORMED]),
+      'wait-close',
+    ],
   ];
   for (const [name, bytes, end] of cases) {
     it(`${name}, ${CONNECTIONS.toLocaleString('en')} times: no subscription left, heap back within 10 %`, async () => {
@@ -77,8 +81,12 @@ describe('API: no state outlives its connection (docs/protocol.md §7.1)', funct
       await waitFor('every subscription to end', () => subscriptions.connectionCount === 0, 10_000);
       assert.equal(subscriptions.hasSubscribers(DATA_TYPE), false);
       const after = heapAfterGc();
-      if (process.env.GOSSIP_TEST_VERBOSE) console.log(`      heap after GC: ${(before / 1e6).toFixed(1)} MB -> ${(after / 1e6).toFixed(1)} MB`);
-      assert.ok(after <= before * 1.1, `heap grew from ${(before / 1e6).toFixed(1)} MB to ${(after / 1e6).toFixed(1)} MB`);
+      if (process.env.GOSSIP_TEST_VERBOSE)
+        console.log(`      heap after GC: ${(before / 1e6).toFixed(1)} MB -> ${(after / 1e6).toFixed(1)} MB`);
+      assert.ok(
+        after <= before * 1.1,
+        `heap grew from ${(before / 1e6).toFixed(1)} MB to ${(after / 1e6).toFixed(1)} MB`,
+      );
 
       // A later item of that type costs no failed sends to dead subscribers.
       const droppedBefore = await metricTotal(daemon.metrics.itemsDropped);
@@ -86,7 +94,11 @@ describe('API: no state outlives its connection (docs/protocol.md §7.1)', funct
       announcer.announce({ ttl: 1, dataType: DATA_TYPE, data: Buffer.from(`after ${name}`) });
       await new Promise((resolve) => setTimeout(resolve, 100));
       announcer.destroy();
-      assert.equal(await metricTotal(daemon.metrics.itemsDropped), droppedBefore, 'an item was dropped toward a dead subscriber');
+      assert.equal(
+        await metricTotal(daemon.metrics.itemsDropped),
+        droppedBefore,
+        'an item was dropped toward a dead subscriber',
+      );
     });
   }
 });

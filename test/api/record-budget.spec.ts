@@ -35,7 +35,7 @@ describe('validation records within budget (docs/protocol.md §7.2)', () => {
     assert.equal(record.item.data.length, 0);
   });
 
-  it('lets go of a peer item\'s data once it is settled', () => {
+  it("lets go of a peer item's data once it is settled", () => {
     const subscriber = new FakeConnection('127.0.0.1', true);
     modules.subscribe(subscriber.asConnection(), 5);
     const record = modules.notify(makeItem(5, Buffer.alloc(1_000, 2)), null, null, true);

@@ -7,7 +7,12 @@
 import assert from 'node:assert/strict';
 import type { Connection } from '../../runtime/core/connection.js';
 import { makeItem } from '../../runtime/core/item.js';
-import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type TrackedItem, type ValidationOutcome } from '../../runtime/api/validation-tracker.js';
+import {
+  MAX_PENDING_IDS_PER_CONNECTION,
+  ValidationTracker,
+  type TrackedItem,
+  type ValidationOutcome,
+} from '../../runtime/api/validation-tracker.js';
 
 const connection = { label: 'api#1' } as unknown as Connection;
 let nextItem = 0;
@@ -27,10 +32,20 @@ describe('API message IDs at the pending bound (docs/protocol.md §3.1)', () => 
     const answered = tracker.track(freshItem(), 0, [connection], true);
     const oldestPending = tracker.track(freshItem(), 1, [connection], true);
     tracker.validate(connection, answered.messageIds.get(connection)!, true);
-    for (let n = tracker.pendingIdCount(connection); n < MAX_PENDING_IDS_PER_CONNECTION; n++) tracker.track(freshItem(), 2, [connection], true);
-    assert.deepEqual(outcomes.map(([record, outcome]) => [record.context, outcome]), [[0, 'valid']]);
+    for (let n = tracker.pendingIdCount(connection); n < MAX_PENDING_IDS_PER_CONNECTION; n++)
+      tracker.track(freshItem(), 2, [connection], true);
+    assert.deepEqual(
+      outcomes.map(([record, outcome]) => [record.context, outcome]),
+      [[0, 'valid']],
+    );
     tracker.track(freshItem(), 3, [connection], true);
-    assert.deepEqual(outcomes.map(([record, outcome]) => [record.context, outcome]), [[0, 'valid'], [1, 'timeout']]);
+    assert.deepEqual(
+      outcomes.map(([record, outcome]) => [record.context, outcome]),
+      [
+        [0, 'valid'],
+        [1, 'timeout'],
+      ],
+    );
     assert.equal(oldestPending.messageIds.has(connection), false);
     assert.equal(tracker.pendingIdCount(connection), MAX_PENDING_IDS_PER_CONNECTION);
   });
@@ -51,7 +66,13 @@ describe('API message IDs at the pending bound (docs/protocol.md §3.1)', () => 
     // Given-up items are exactly the oldest unanswered ones, in order.
     const timedOut = outcomes.filter(([, outcome]) => outcome === 'timeout').map(([record]) => record.context);
     assert.ok(timedOut.length > 0);
-    assert.deepEqual(timedOut, [...timedOut].sort((x, y) => x - y));
-    assert.ok(timedOut.every((context) => context % 3 !== 0), 'an answered item was given up');
+    assert.deepEqual(
+      timedOut,
+      [...timedOut].sort((x, y) => x - y),
+    );
+    assert.ok(
+      timedOut.every((context) => context % 3 !== 0),
+      'an answered item was given up',
+    );
   });
 });

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Connection } from '../../runtime/core/connection.js';
 import { makeItem } from '../../runtime/core/item.js';
-import { MAX_PENDING_IDS_PER_CONNECTION, ValidationTracker, type ValidationOutcome } from '../../runtime/api/validation-tracker.js';
+import {
+  MAX_PENDING_IDS_PER_CONNECTION,
+  ValidationTracker,
+  type ValidationOutcome,
+} from '../../runtime/api/validation-tracker.js';
 
 /** The tracker only uses connections as identities. */
 const fakeConnection = (name: string) => ({ label: name }) as unknown as Connection;
@@ -74,9 +78,13 @@ describe('ValidationTracker (docs/protocol.md §3.1)', () => {
     quick.close();
   });
 
-  it('hands out message IDs unique among a connection\'s pending IDs, even from a bad random source', () => {
+  it("hands out message IDs unique among a connection's pending IDs, even from a bad random source", () => {
     let calls = 0;
-    const collisions = new ValidationTracker<string>(10_000, () => {}, () => [7, 7, 7, 8, 7, 9][calls++ % 6]!);
+    const collisions = new ValidationTracker<string>(
+      10_000,
+      () => {},
+      () => [7, 7, 7, 8, 7, 9][calls++ % 6]!,
+    );
     const ids = [0, 1, 2].map((n) => collisions.track(makeItem(n, Buffer.of(n)), 'c', [a], true).messageIds.get(a));
     assert.equal(new Set(ids).size, 3);
     collisions.close();
@@ -84,7 +92,8 @@ describe('ValidationTracker (docs/protocol.md §3.1)', () => {
 
   it('bounds the pending IDs per connection, giving up the oldest', () => {
     const first = tracker.track(item, 'ctx', [a], true);
-    for (let n = 0; n < MAX_PENDING_IDS_PER_CONNECTION; n++) tracker.track(makeItem(2, Buffer.from(String(n))), 'x', [a], false);
+    for (let n = 0; n < MAX_PENDING_IDS_PER_CONNECTION; n++)
+      tracker.track(makeItem(2, Buffer.from(String(n))), 'x', [a], false);
     assert.equal(tracker.pendingIdCount(a), MAX_PENDING_IDS_PER_CONNECTION);
     assert.equal(first.isSettled, true);
     assert.deepEqual(outcomes, ['timeout']);

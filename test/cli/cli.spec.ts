@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConfig } from '../../runtime/config.js';
@@ -20,9 +30,16 @@ interface Run {
  * Run `node bin/gossip.js …` the way a user does; `onStdout` may act on the output so far.
  * `killAfterMs`: SIGKILL it then (a test expecting a quick exit must not hang on a daemon).
  */
-function gossip(args: string[], onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void, killAfterMs?: number): Promise<Run> {
+function gossip(
+  args: string[],
+  onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void,
+  killAfterMs?: number,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/gossip.js'), ...args], { cwd: ROOT, env: { ...process.env, GOSSIP_DEBUG: '' } });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/gossip.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, GOSSIP_DEBUG: '' },
+    });
     const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('close', () => clearTimeout(timer));
     let stdout = '';
@@ -66,7 +83,10 @@ describe('gossip CLI', function () {
 
     it('max_peers = degree (no inbound slot)', async () => {
       const path = join(dir, 'max-peers.ini');
-      writeFileSync(path, readFileSync(join(FIXTURES, 'minimal.ini'), 'utf8').replace('degree = 5', 'degree = 5\nmax_peers = 5'));
+      writeFileSync(
+        path,
+        readFileSync(join(FIXTURES, 'minimal.ini'), 'utf8').replace('degree = 5', 'degree = 5\nmax_peers = 5'),
+      );
       const run = await gossip(['daemon', '-c', path], undefined, 20_000);
       assert.equal(run.code, 2);
       assert.deepEqual(lines(run.stderr), [
@@ -77,7 +97,9 @@ describe('gossip CLI', function () {
     it('a config file that does not exist', async () => {
       const run = await gossip(['daemon', '--config', join(dir, 'absent.ini')]);
       assert.equal(run.code, 2);
-      assert.deepEqual(lines(run.stderr), [`gossip: ${join(dir, 'absent.ini')}: cannot read config file: no such file`]);
+      assert.deepEqual(lines(run.stderr), [
+        `gossip: ${join(dir, 'absent.ini')}: cannot read config file: no such file`,
+      ]);
     });
   });
 
@@ -129,21 +151,55 @@ describe('gossip CLI', function () {
       if (fifo === null) this.skip();
     };
 
-    it('-c /dev/zero', () => assertOneLine(() => '/dev/zero', () => 'cannot read config file: not a regular file (a character device)'));
+    it('-c /dev/zero', () =>
+      assertOneLine(
+        () => '/dev/zero',
+        () => 'cannot read config file: not a regular file (a character device)',
+      ));
     it('-c a FIFO', async function () {
       skipWithoutFifo.call(this);
-      await assertOneLine(() => fifo, () => 'cannot read config file: not a regular file (a FIFO)');
+      await assertOneLine(
+        () => fifo,
+        () => 'cannot read config file: not a regular file (a FIFO)',
+      );
     });
-    it('-c a directory', () => assertOneLine(() => dir, () => 'cannot read config file: is a directory'));
-    it('-c a 100 MB file', () => assertOneLine(() => sparse, () => 'cannot read config file: larger than 1 MiB (100000000 bytes)'));
-    it('-c a file of one 100 MB line', () => assertOneLine(() => longLine, () => 'cannot read config file: larger than 1 MiB (100000015 bytes)'));
-    it('hostkey = /dev/zero', () => assertOneLine(withHostkey('hk-zero.ini', () => '/dev/zero'), () => 'hostkey: cannot read /dev/zero: not a regular file (a character device)'));
+    it('-c a directory', () =>
+      assertOneLine(
+        () => dir,
+        () => 'cannot read config file: is a directory',
+      ));
+    it('-c a 100 MB file', () =>
+      assertOneLine(
+        () => sparse,
+        () => 'cannot read config file: larger than 1 MiB (100000000 bytes)',
+      ));
+    it('-c a file of one 100 MB line', () =>
+      assertOneLine(
+        () => longLine,
+        () => 'cannot read config file: larger than 1 MiB (100000015 bytes)',
+      ));
+    it('hostkey = /dev/zero', () =>
+      assertOneLine(
+        withHostkey('hk-zero.ini', () => '/dev/zero'),
+        () => 'hostkey: cannot read /dev/zero: not a regular file (a character device)',
+      ));
     it('hostkey = a FIFO', async function () {
       skipWithoutFifo.call(this);
-      await assertOneLine(withHostkey('hk-fifo.ini', () => fifo), () => `hostkey: cannot read ${fifo}: not a regular file (a FIFO)`);
+      await assertOneLine(
+        withHostkey('hk-fifo.ini', () => fifo),
+        () => `hostkey: cannot read ${fifo}: not a regular file (a FIFO)`,
+      );
     });
-    it('hostkey = a directory', () => assertOneLine(withHostkey('hk-dir.ini', () => dir), () => `hostkey: cannot read ${dir}: is a directory`));
-    it('hostkey = a 100 MB file', () => assertOneLine(withHostkey('hk-big.ini', () => sparse), () => `hostkey: cannot read ${sparse}: larger than 64 KiB (100000000 bytes)`));
+    it('hostkey = a directory', () =>
+      assertOneLine(
+        withHostkey('hk-dir.ini', () => dir),
+        () => `hostkey: cannot read ${dir}: is a directory`,
+      ));
+    it('hostkey = a 100 MB file', () =>
+      assertOneLine(
+        withHostkey('hk-big.ini', () => sparse),
+        () => `hostkey: cannot read ${sparse}: larger than 64 KiB (100000000 bytes)`,
+      ));
 
     it('100,000 unknown keys: --check-config prints one warning line, quickly', async () => {
       const path = join(dir, 'many-unknown.ini');
@@ -152,14 +208,19 @@ describe('gossip CLI', function () {
       const started = Date.now();
       const run = await gossip(['daemon', '-c', path, '--check-config'], undefined, 20_000);
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(lines(run.stderr), [`gossip: warning: ${path}: 100000 unknown keys in [gossip] ignored: k0, k1, k2, k3, k4, …`]);
+      assert.deepEqual(lines(run.stderr), [
+        `gossip: warning: ${path}: 100000 unknown keys in [gossip] ignored: k0, k1, k2, k3, k4, …`,
+      ]);
       assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
     });
   });
 
   it('--check-config prints the config with defaults filled in, unknown keys as warnings, and exits 0', async () => {
     const path = join(dir, 'check.ini');
-    writeFileSync(path, readFileSync(join(FIXTURES, 'minimal.ini'), 'utf8').replace('[gossip]', '[gossip]\nfrom_the_future = 1'));
+    writeFileSync(
+      path,
+      readFileSync(join(FIXTURES, 'minimal.ini'), 'utf8').replace('[gossip]', '[gossip]\nfrom_the_future = 1'),
+    );
     const run = await gossip(['daemon', '-c', path, '--check-config']);
     assert.equal(run.code, 0);
     assert.deepEqual(lines(run.stderr), [`gossip: warning: ${path}: [gossip] from_the_future: unknown key, ignored`]);
@@ -182,7 +243,10 @@ describe('gossip CLI', function () {
 
   it('runs the daemon from a config file, logs JSON lines when not on a terminal, and stops on SIGTERM', async () => {
     const path = join(dir, 'run.ini');
-    writeFileSync(path, `[gossip]\ncache_size = 10\ndegree = 1\nrejoin_interval = 0\np2p_address = 127.0.0.1:0\napi_address = 127.0.0.1:0\n`);
+    writeFileSync(
+      path,
+      `[gossip]\ncache_size = 10\ndegree = 1\nrejoin_interval = 0\np2p_address = 127.0.0.1:0\napi_address = 127.0.0.1:0\n`,
+    );
     let stoppedAt = 0;
     const run = await gossip(['daemon', '-c', path], (stdout, kill) => {
       if (stoppedAt === 0 && stdout.includes('gossip daemon listening')) {
@@ -207,7 +271,16 @@ describe('gossip CLI', function () {
   it('--help lists every command and every option', async () => {
     const run = await gossip(['--help']);
     assert.equal(run.code, 0);
-    for (const text of ['daemon', 'keygen', '-c, --config <file>', '--log-level <level>', '--check-config', '-o, --output <file>', '-f, --force', '-V, --version']) {
+    for (const text of [
+      'daemon',
+      'keygen',
+      '-c, --config <file>',
+      '--log-level <level>',
+      '--check-config',
+      '-o, --output <file>',
+      '-f, --force',
+      '-V, --version',
+    ]) {
       assert.ok(run.stdout.includes(text), `--help misses ${text}`);
     }
   });

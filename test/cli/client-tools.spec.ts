@@ -17,19 +17,24 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 /** How long one announced item may take to reach the subscriber before another is announced. */
 const RETRY_ANNOUNCE_MS = 3_000;
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function gossip(args: string[]): { child: ChildProcess; done: Promise<Run> } {
   const child = spawn(process.execPath, [join(ROOT, 'bin/gossip.js'), ...args], { cwd: ROOT });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   return { child, done };
 }
 
-const until = (check: () => boolean, ms = 5_000): Promise<void> => waitFor(check, 'the fake node to receive the frames', ms);
+const until = (check: () => boolean, ms = 5_000): Promise<void> =>
+  waitFor(check, 'the fake node to receive the frames', ms);
 
 describe('client tools (gossip announce / subscribe / send-raw)', function () {
   this.timeout(30_000);
@@ -39,7 +44,10 @@ describe('client tools (gossip announce / subscribe / send-raw)', function () {
     try {
       const run = await gossip(['announce', '--api', node.address, '--type', '513', '--ttl', '3', 'hi']).done;
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(node.received.map((b) => b.toString('hex')), ['000a01f40300020168 69'.replace(/ /g, '')]);
+      assert.deepEqual(
+        node.received.map((b) => b.toString('hex')),
+        ['000a01f40300020168 69'.replace(/ /g, '')],
+      );
     } finally {
       node.close();
     }
@@ -60,13 +68,18 @@ describe('client tools (gossip announce / subscribe / send-raw)', function () {
   });
 
   it('subscribe sends NOTIFY per type, prints each NOTIFICATION and answers valid=1, or valid=0 with --invalid', async () => {
-    for (const [flag, validWord] of [[[], '0001'], [['--invalid'], '0000']] as const) {
+    for (const [flag, validWord] of [
+      [[], '0001'],
+      [['--invalid'], '0000'],
+    ] as const) {
       const node = await fakeNode();
       try {
         const tool = gossip(['subscribe', '--api', node.address, '-t', '7,8', '--count', '1', ...flag]);
         await until(() => Buffer.concat(node.received).length >= 16);
         assert.equal(Buffer.concat(node.received).toString('hex'), '000801f500000007' + '000801f500000008');
-        node.sockets[0]!.write(GossipNotification.encode({ messageId: 0xbeef, dataType: 7, data: Buffer.from('hello') }));
+        node.sockets[0]!.write(
+          GossipNotification.encode({ messageId: 0xbeef, dataType: 7, data: Buffer.from('hello') }),
+        );
         const run = await tool.done;
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, /NOTIFICATION message_id=48879 data_type=7 bytes=5 data=68656c6c6f text="hello"/);
@@ -78,7 +91,7 @@ describe('client tools (gossip announce / subscribe / send-raw)', function () {
   });
 
   it('subscribe reports a node that closes the connection, with a non-zero exit', async () => {
-    const node = await fakeNode((socket) => socket.once('data', () => socket.destroy())); // closes once subscribed
+    const node = await fakeNode((socket) => void socket.once('data', () => socket.destroy())); // closes once subscribed
     try {
       const run = await gossip(['subscribe', '--api', node.address, '-t', '7']).done;
       assert.equal(run.code, 1);
@@ -89,11 +102,14 @@ describe('client tools (gossip announce / subscribe / send-raw)', function () {
   });
 
   it('send-raw writes the bytes as given in one write and says whether the node closed', async () => {
-    const node = await fakeNode((socket) => socket.once('data', () => socket.end()));
+    const node = await fakeNode((socket) => void socket.once('data', () => socket.end()));
     try {
       const run = await gossip(['send-raw', '--api', node.address, '0004', '03e7']).done;
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(node.received.map((b) => b.toString('hex')), ['000403e7']);
+      assert.deepEqual(
+        node.received.map((b) => b.toString('hex')),
+        ['000403e7'],
+      );
       assert.match(run.stdout, /sent 4 bytes: 000403e7\nthe node closed the connection/);
     } finally {
       node.close();
@@ -103,7 +119,10 @@ describe('client tools (gossip announce / subscribe / send-raw)', function () {
   it('parses hex with spaces, colons and 0x, and names bad input', () => {
     assert.deepEqual([...parseHex('0x00 04:03e7')], [0, 4, 3, 0xe7]);
     assert.throws(() => parseHex('abc'), /not an even number of hex digits: "abc"/);
-    assert.equal(describeNotification({ messageId: 1, dataType: 2, data: Uint8Array.from([0, 1]) }), 'NOTIFICATION message_id=1 data_type=2 bytes=2 data=0001');
+    assert.equal(
+      describeNotification({ messageId: 1, dataType: 2, data: Uint8Array.from([0, 1]) }),
+      'NOTIFICATION message_id=1 data_type=2 bytes=2 data=0001',
+    );
   });
 
   it('announce reaches subscribe through our daemon', async () => {

@@ -42,7 +42,11 @@ describe('out of file descriptors (docs/protocol.md §7.5)', function () {
   let apiPort: number;
 
   before(async () => {
-    daemon = await DaemonProcess.start({ descriptorLimit: DESCRIPTOR_LIMIT, withMetrics: true, gossip: { log_level: 'info' } });
+    daemon = await DaemonProcess.start({
+      descriptorLimit: DESCRIPTOR_LIMIT,
+      withMetrics: true,
+      gossip: { log_level: 'info' },
+    });
     apiPort = daemon.api.port;
   });
 
@@ -76,7 +80,10 @@ describe('out of file descriptors (docs/protocol.md §7.5)', function () {
     announcer.announce({ ttl: 1, dataType: DATA_TYPE + 1, data: Buffer.from('after recovery') });
     assert.ok(await late.nextNotification(3_000), 'a new client was not served after descriptors freed up');
 
-    assert.ok((await daemon.metric('gossip_descriptors_exhausted_total')) > 0, 'running out of descriptors was not counted');
+    assert.ok(
+      (await daemon.metric('gossip_descriptors_exhausted_total')) > 0,
+      'running out of descriptors was not counted',
+    );
     for (const client of [subscriber, announcer, late]) client.destroy();
     assert.equal(daemon.isAlive, true, 'the daemon died');
   });

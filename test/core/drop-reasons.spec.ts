@@ -116,7 +116,8 @@ describe('every drop is counted by reason (docs/protocol.md §7.4)', function ()
     async function nodes(count: number, config: Partial<GossipConfig>): Promise<TestNetwork> {
       network = await startNetwork({ nodes: count, config });
       const started = network;
-      if (count > 1) await waitFor('the link', () => started.daemons.every((d) => d!.overlay.activeLinks.length === count - 1));
+      if (count > 1)
+        await waitFor('the link', () => started.daemons.every((d) => d!.overlay.activeLinks.length === count - 1));
       return started;
     }
 
@@ -150,7 +151,10 @@ describe('every drop is counted by reason (docs/protocol.md §7.4)', function ()
       await sleep(100);
       const announcer = await client(0);
       announcer.announce({ ttl: 2, dataType: 1, data: Buffer.from('first') });
-      await waitFor('the first item to arrive', async () => (await receiver.metrics.itemsReceived.get()).values[0]?.value === 1);
+      await waitFor(
+        'the first item to arrive',
+        async () => (await receiver.metrics.itemsReceived.get()).values[0]?.value === 1,
+      );
       announcer.announce({ ttl: 2, dataType: 1, data: Buffer.from('second') });
       await waitFor('the eviction', async () => (await dropped(receiver.metrics, 'cache-evicted')) === 1);
       await waitFor('the timeout', async () => (await dropped(receiver.metrics, 'validation-timeout')) === 1, 3_000);

@@ -10,6 +10,9 @@ describe('Fifo', () => {
       if (n % 3 === 0) out.push(fifo.shift()!);
     }
     for (let n = fifo.shift(); n !== undefined; n = fifo.shift()) out.push(n);
-    assert.deepEqual(out, Array.from({ length: 300 }, (_, n) => n));
+    assert.deepEqual(
+      out,
+      Array.from({ length: 300 }, (_, n) => n),
+    );
   });
 });

@@ -60,20 +60,32 @@ describe('FrameReader', () => {
 
   it('throws FramingError size-too-small on a header with size < 4', () => {
     const reader = new FrameReader();
-    assert.throws(() => reader.push(Uint8Array.of(0, 3, 1, 0xf4)), (error: unknown) => error instanceof FramingError && error.code === 'size-too-small');
+    assert.throws(
+      () => reader.push(Uint8Array.of(0, 3, 1, 0xf4)),
+      (error: unknown) => error instanceof FramingError && error.code === 'size-too-small',
+    );
   });
 
   it('throws FramingError too-large on a size above the limit, as soon as the size is read', () => {
     const reader = new FrameReader(1024);
-    assert.throws(() => reader.push(Uint8Array.of(0x04, 0x01)), (error: unknown) => error instanceof FramingError && error.code === 'too-large');
-    assert.deepEqual(new FrameReader(1024).push(GossipAnnounce.encode({ ttl: 0, dataType: 0, data: new Uint8Array(1016) })).length, 1);
+    assert.throws(
+      () => reader.push(Uint8Array.of(0x04, 0x01)),
+      (error: unknown) => error instanceof FramingError && error.code === 'too-large',
+    );
+    assert.deepEqual(
+      new FrameReader(1024).push(GossipAnnounce.encode({ ttl: 0, dataType: 0, data: new Uint8Array(1016) })).length,
+      1,
+    );
   });
 
   it('returns the whole frames before a bad header first, then throws (nothing earlier is lost)', () => {
     const reader = new FrameReader();
     const frames = reader.push(concat(validation, hello, Uint8Array.of(0, 2, 0xff, 0xff)));
     assert.deepEqual(frames, [validation, hello]);
-    assert.throws(() => reader.throwIfFailed(), (error: unknown) => error instanceof FramingError && error.code === 'size-too-small');
+    assert.throws(
+      () => reader.throwIfFailed(),
+      (error: unknown) => error instanceof FramingError && error.code === 'size-too-small',
+    );
     assert.throws(() => reader.push(hello), FramingError, 'the stream stays failed');
   });
 

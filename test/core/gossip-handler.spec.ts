@@ -20,7 +20,7 @@ class FakePeerNetwork implements PeerNetwork {
   broadcast(frame: Uint8Array, except: ReadonlySet<Connection>): number {
     const decoded = decodeFrame(frame);
     assert.equal(decoded.type, MessageType.GOSSIP_ANNOUNCE);
-    this.broadcasts.push({ announce: decoded.message as GossipAnnounce, except: [...except] });
+    this.broadcasts.push({ announce: decoded.message, except: [...except] });
     let count = 0;
     for (const link of this.links) {
       if (!except.has(link.asConnection()) && link.send(frame)) count++;
@@ -67,7 +67,10 @@ interface Setup {
 let handlers: GossipHandler[] = [];
 
 function setup(options: { peers?: number; cacheSize?: number; validationTimeoutMs?: number } = {}): Setup {
-  const peers = Array.from({ length: options.peers ?? 3 }, (_, n) => new FakeConnection(`10.0.0.${n + 1}`, n % 2 === 0));
+  const peers = Array.from(
+    { length: options.peers ?? 3 },
+    (_, n) => new FakeConnection(`10.0.0.${n + 1}`, n % 2 === 0),
+  );
   const network = new FakePeerNetwork(peers);
   const log = new EventLog();
   const handler = new GossipHandler({
@@ -91,7 +94,7 @@ function subscriber(handler: GossipHandler, ...types: number[]): FakeConnection 
 }
 
 function announce(data: string, ttl = 5, dataType = TYPE): GossipAnnounce {
-  return { ttl, dataType, data: Buffer.from(data) } as GossipAnnounce;
+  return { ttl, dataType, data: Buffer.from(data) };
 }
 
 function notifications(connection: FakeConnection) {
@@ -100,11 +103,14 @@ function notifications(connection: FakeConnection) {
 
 /** Answers every NOTIFICATION `connection` got so far with `valid`. */
 function answer(handler: GossipHandler, connection: FakeConnection, valid: boolean): void {
-  for (const { messageId } of notifications(connection)) handler.local.validate(connection.asConnection(), messageId, valid);
+  for (const { messageId } of notifications(connection))
+    handler.local.validate(connection.asConnection(), messageId, valid);
 }
 
 function announcesTo(peer: FakeConnection) {
-  return peer.sentOf(MessageType.GOSSIP_ANNOUNCE).map((frame) => ({ ttl: frame.message.ttl, data: Buffer.from(frame.message.data).toString() }));
+  return peer
+    .sentOf(MessageType.GOSSIP_ANNOUNCE)
+    .map((frame) => ({ ttl: frame.message.ttl, data: Buffer.from(frame.message.data).toString() }));
 }
 
 describe('GossipHandler (in-process, fake peers and local modules)', () => {
@@ -174,7 +180,10 @@ describe('GossipHandler (in-process, fake peers and local modules)', () => {
       const { handler, network, peers } = setup();
       const module = subscriber(handler, TYPE);
       handler.receiveFromPeer(peers[0]!.asConnection(), announce('from peer', 4));
-      assert.deepEqual(notifications(module).map((n) => Buffer.from(n.data).toString()), ['from peer']);
+      assert.deepEqual(
+        notifications(module).map((n) => Buffer.from(n.data).toString()),
+        ['from peer'],
+      );
       assert.equal(network.broadcasts.length, 0, 'not before validation');
       answer(handler, module, true);
       assert.equal(network.broadcasts.length, 1);
@@ -203,8 +212,14 @@ describe('GossipHandler (in-process, fake peers and local modules)', () => {
       assert.equal(log.count('duplicate:peer'), 1);
       answer(handler, module, true);
       assert.equal(network.broadcasts.length, 1);
-      assert.deepEqual(new Set(network.broadcasts[0]!.except), new Set([peers[0]!.asConnection(), peers[1]!.asConnection()]));
-      assert.deepEqual(peers.map((peer) => announcesTo(peer).length), [0, 0, 1, 1]);
+      assert.deepEqual(
+        new Set(network.broadcasts[0]!.except),
+        new Set([peers[0]!.asConnection(), peers[1]!.asConnection()]),
+      );
+      assert.deepEqual(
+        peers.map((peer) => announcesTo(peer).length),
+        [0, 0, 1, 1],
+      );
     });
 
     it('a copy arriving after it was forwarded is a duplicate: nothing more happens', () => {
@@ -234,7 +249,10 @@ describe('GossipHandler (in-process, fake peers and local modules)', () => {
           assert.equal(network.broadcasts.length, 0);
           assert.deepEqual(announcesTo(peers[1]!), []);
         } else {
-          assert.deepEqual(network.broadcasts.map((b) => b.announce.ttl), [forwarded]);
+          assert.deepEqual(
+            network.broadcasts.map((b) => b.announce.ttl),
+            [forwarded],
+          );
           assert.deepEqual(announcesTo(peers[1]!), [{ ttl: forwarded, data: `ttl ${received}` }]);
         }
       });
@@ -289,7 +307,10 @@ describe('GossipHandler (in-process, fake peers and local modules)', () => {
       handler.receiveFromPeer(peers[0]!.asConnection(), announce('second'));
       assert.equal(log.count('dropped:cache-evicted'), 1);
       answer(handler, module, true);
-      assert.deepEqual(network.broadcasts.map((b) => Buffer.from(b.announce.data).toString()), ['second']);
+      assert.deepEqual(
+        network.broadcasts.map((b) => Buffer.from(b.announce.data).toString()),
+        ['second'],
+      );
     });
   });
 });

@@ -16,7 +16,13 @@ interface Queued {
 
 describe('ReceiveQueue: per-source fairness (docs/protocol.md §7.3)', () => {
   const make = () =>
-    new ReceiveQueue<Queued>(100_000, (item) => item.type === MessageType.GOSSIP_VALIDATION, Infinity, () => 1, (item) => item.source);
+    new ReceiveQueue<Queued>(
+      100_000,
+      (item) => item.type === MessageType.GOSSIP_VALIDATION,
+      Infinity,
+      () => 1,
+      (item) => item.source,
+    );
 
   it("serves another source's frame within one turn of a flooder's backlog", () => {
     const queue = make();
@@ -39,7 +45,10 @@ describe('ReceiveQueue: per-source fairness (docs/protocol.md §7.3)', () => {
     for (let item = queue.shift(); item; item = queue.shift()) served.push(item);
     assert.equal(served[0]!.type, MessageType.GOSSIP_VALIDATION);
     for (const source of ['a', 'b']) {
-      assert.deepEqual(served.filter((item) => item.source === source).map((item) => item.n), [0, 1, 2, 3, 4]);
+      assert.deepEqual(
+        served.filter((item) => item.source === source).map((item) => item.n),
+        [0, 1, 2, 3, 4],
+      );
     }
     assert.equal(queue.length, 0);
   });

@@ -19,14 +19,21 @@ describe('ReceiveQueue', () => {
 
   it('keeps arrival order within each lane', () => {
     const queue = new ReceiveQueue<{ type: number; n: number }>(10_000, isValidation);
-    for (let n = 0; n < 1000; n++) queue.push({ type: n % 3 === 0 ? MessageType.GOSSIP_VALIDATION : MessageType.GOSSIP_ANNOUNCE, n });
+    for (let n = 0; n < 1000; n++)
+      queue.push({ type: n % 3 === 0 ? MessageType.GOSSIP_VALIDATION : MessageType.GOSSIP_ANNOUNCE, n });
     const served: number[] = [];
     for (let item = queue.shift(); item; item = queue.shift()) served.push(item.n);
     const validations = served.filter((n) => n % 3 === 0);
     const others = served.filter((n) => n % 3 !== 0);
     assert.deepEqual(served, [...validations, ...others]);
-    assert.deepEqual(validations, [...validations].sort((a, b) => a - b));
-    assert.deepEqual(others, [...others].sort((a, b) => a - b));
+    assert.deepEqual(
+      validations,
+      [...validations].sort((a, b) => a - b),
+    );
+    assert.deepEqual(
+      others,
+      [...others].sort((a, b) => a - b),
+    );
   });
 
   it('reports full at its capacity and has-priority while a validation waits', () => {

@@ -19,7 +19,10 @@ interface Recorded {
   wakes: number;
 }
 
-async function startServer(overrides: Partial<ServerOptions>, refused: ReadonlySet<number> = new Set()): Promise<{ server: Server; port: number; recorded: Recorded }> {
+async function startServer(
+  overrides: Partial<ServerOptions>,
+  refused: ReadonlySet<number> = new Set(),
+): Promise<{ server: Server; port: number; recorded: Recorded }> {
   const recorded: Recorded = { closed: [], malformed: [], dropped: [], wakes: 0 };
   // Frames stay queued until the test takes them with handleNext (the pump below never drains).
   const consumer: FrameConsumer = {
@@ -100,7 +103,12 @@ describe('Server (runtime/server.ts)', () => {
     const started = await startServer({ overflow: 'drop-gossip', queueCapacity: 5, maxQueuedPerConnection: 1_000 });
     server = started.server;
     const socket = await connect(started.port);
-    socket.write(Buffer.concat([...Array.from({ length: 8 }, (_, n) => announce(n)), GossipVerificationRequest.encode({ nonce: 1n })]));
+    socket.write(
+      Buffer.concat([
+        ...Array.from({ length: 8 }, (_, n) => announce(n)),
+        GossipVerificationRequest.encode({ nonce: 1n }),
+      ]),
+    );
     await until(() => started.recorded.dropped.length === 3, 'three drops');
     assert.deepEqual(started.recorded.dropped, ['receive-queue-full', 'receive-queue-full', 'receive-queue-full']);
     const types: number[] = [];
@@ -113,9 +121,20 @@ describe('Server (runtime/server.ts)', () => {
     const started = await startServer({});
     server = started.server;
     const socket = await connect(started.port);
-    socket.write(Buffer.concat([announce(1), GossipNotify.encode({ dataType: 3 }), GossipValidation.encode({ messageId: 9, valid: true })]));
+    socket.write(
+      Buffer.concat([
+        announce(1),
+        GossipNotify.encode({ dataType: 3 }),
+        GossipValidation.encode({ messageId: 9, valid: true }),
+      ]),
+    );
     await until(() => server!.receiveQueue.length === 3, 'three frames');
-    assert.deepEqual([server.receiveQueue.shift(), server.receiveQueue.shift(), server.receiveQueue.shift()].map((item) => item?.frame.type), [503, 500, 501]);
+    assert.deepEqual(
+      [server.receiveQueue.shift(), server.receiveQueue.shift(), server.receiveQueue.shift()].map(
+        (item) => item?.frame.type,
+      ),
+      [503, 500, 501],
+    );
     socket.destroy();
   });
 

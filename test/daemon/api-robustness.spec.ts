@@ -86,7 +86,11 @@ function fuzzChunk(random: () => number): Uint8Array {
 }
 
 /** Keeps one connection busy with fuzz until `deadline`, reconnecting whenever it is closed. */
-async function fuzzConnection(random: () => number, deadline: number, stats: { connections: number; bytes: number }): Promise<void> {
+async function fuzzConnection(
+  random: () => number,
+  deadline: number,
+  stats: { connections: number; bytes: number },
+): Promise<void> {
   while (Date.now() < deadline) {
     const socket = net.connect(daemon.api.port, daemon.api.host);
     socket.on('error', () => {});
@@ -135,13 +139,18 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
         await sleep(1_000); // pacing: one check per second during the fuzz, not synchronisation
       }
     })();
-    await Promise.all([...Array.from({ length: FUZZ_CONNECTIONS }, () => fuzzConnection(random, deadline, stats)), probing]);
+    await Promise.all([
+      ...Array.from({ length: FUZZ_CONNECTIONS }, () => fuzzConnection(random, deadline, stats)),
+      probing,
+    ]);
     const malformed = await daemon.metric('gossip_malformed_closes_total', { server: 'api' });
     assert.ok(stats.connections > 100, `only ${stats.connections} fuzz connections in ${FUZZ_MS} ms (seed ${seed})`);
     assert.ok(malformed > 50, `only ${malformed} malformed closes: the fuzz did not reach the decoders (seed ${seed})`);
     assertHealthy();
     await assertServed();
-    console.log(`      fuzz seed ${seed}: ${stats.connections} connections, ${stats.bytes} bytes, ${malformed} malformed closes, probe ${Math.max(...probeLatencies)} ms max`);
+    console.log(
+      `      fuzz seed ${seed}: ${stats.connections} connections, ${stats.bytes} bytes, ${malformed} malformed closes, probe ${Math.max(...probeLatencies)} ms max`,
+    );
   });
 
   it('a subscriber that never reads gets at most its send-queue bound; others are still served', async function () {
@@ -165,11 +174,13 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
       announcer.announce({ ttl: 1, dataType: type, data: uniqueData(itemBytes) });
       if (i % 256 === 255) {
         // Let the normal reader keep up, so that only the slow subscriber falls behind.
-        for (let got = 0; got < 256; got++) assert.ok(await reader.nextNotification(ARRIVES_MS), `the reading subscriber lost item ${i}`);
+        for (let got = 0; got < 256; got++)
+          assert.ok(await reader.nextNotification(ARRIVES_MS), `the reading subscriber lost item ${i}`);
         peak = Math.max(peak, rssBytes());
       }
     }
-    const dropped = (await daemon.metric('gossip_items_dropped_total', { reason: 'subscriber-send-queue-full' })) - droppedBefore;
+    const dropped =
+      (await daemon.metric('gossip_items_dropped_total', { reason: 'subscriber-send-queue-full' })) - droppedBefore;
     assert.ok(dropped > 0, 'nothing was dropped for the subscriber that never reads');
     await assertServed();
 
@@ -181,15 +192,22 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
     let received = 0;
     slow.on('data', (chunk: Buffer) => (received += chunk.length));
     slow.resume();
-    await waitFor(() => received >= kept, `the ${mib(kept)} kept for the slow subscriber`, 20_000).catch(() => undefined);
+    await waitFor(() => received >= kept, `the ${mib(kept)} kept for the slow subscriber`, 20_000).catch(
+      () => undefined,
+    );
     slow.destroy();
     announcer.destroy();
     reader.destroy();
-    console.log(`      never-reading subscriber: ${mib(received)} of ${mib(total)} kept for it, ${dropped} NOTIFICATIONs dropped, daemon RSS +${mib(peak - baseline)}`);
+    console.log(
+      `      never-reading subscriber: ${mib(received)} of ${mib(total)} kept for it, ${dropped} NOTIFICATIONs dropped, daemon RSS +${mib(peak - baseline)}`,
+    );
     assert.equal(received + dropped * (itemBytes + 8), total, 'NOTIFICATIONs neither delivered nor counted as dropped');
     // Kernel buffers on loopback hold a few MiB more than the daemon's own bound. (RSS is only
     // printed: it also holds garbage of the 128 MiB of frames encoded for both subscribers.)
-    assert.ok(received < API_SEND_QUEUE_BYTES + 16 * 1024 * 1024, `the never-reading subscriber got ${mib(received)}: the send queue is not bounded`);
+    assert.ok(
+      received < API_SEND_QUEUE_BYTES + 16 * 1024 * 1024,
+      `the never-reading subscriber got ${mib(received)}: the send queue is not bounded`,
+    );
     assertHealthy();
   });
 
@@ -214,7 +232,9 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
     const FRAMES_PER_BATCH = 512;
     const frameSize = GossipAnnounce.encode({ ttl: 1, dataType: type, data: uniqueData(512) }).length;
     const template = Buffer.concat(
-      Array.from({ length: FRAMES_PER_BATCH }, () => GossipAnnounce.encode({ ttl: 1, dataType: type, data: uniqueData(512) })),
+      Array.from({ length: FRAMES_PER_BATCH }, () =>
+        GossipAnnounce.encode({ ttl: 1, dataType: type, data: uniqueData(512) }),
+      ),
     );
     const flooding = (async () => {
       while (Date.now() < deadline) {
@@ -235,7 +255,13 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
       while (Date.now() < deadline) {
         depths.push(await daemon.metric('gossip_queue_depth', { server: 'api', queue: 'receive' }));
         const writtenSoFar = written;
-        lags.push(writtenSoFar - (await daemon.metric('gossip_frames_received_total', { server: 'api', type: String(MessageType.GOSSIP_ANNOUNCE) })));
+        lags.push(
+          writtenSoFar -
+            (await daemon.metric('gossip_frames_received_total', {
+              server: 'api',
+              type: String(MessageType.GOSSIP_ANNOUNCE),
+            })),
+        );
         probes.push(await assertServed(2_000));
         await sleep(200); // pacing: about five samples a second during the flood, not synchronisation
       }
@@ -243,12 +269,17 @@ describe('API robustness, daemon spawned from the CLI (docs/protocol.md §1, §3
     await Promise.all([flooding, sampling]);
     flood.destroy();
     for (const reader of readers) reader.destroy();
-    console.log(`      flood: ${written} ANNOUNCEs written (${blockedWrites} writes waited for drain), max receive-queue depth ${Math.max(...depths)}, max ANNOUNCEs not yet read ${Math.max(...lags)}, probe round trips max ${Math.max(...probes)} ms, ${notified} chunks to subscribers`);
+    console.log(
+      `      flood: ${written} ANNOUNCEs written (${blockedWrites} writes waited for drain), max receive-queue depth ${Math.max(...depths)}, max ANNOUNCEs not yet read ${Math.max(...lags)}, probe round trips max ${Math.max(...probes)} ms, ${notified} chunks to subscribers`,
+    );
     assert.ok(blockedWrites > 0, 'the flooding client was never held back: TCP backpressure did not reach it');
     // The premise: the daemon fell behind (ANNOUNCEs waited in kernel buffers, unread) by far
     // more than the 256 frames one connection may have queued inside it.
     assert.ok(Math.max(...lags) > 1_024, 'the daemon was never far behind the flooder: no flood to throttle');
-    assert.ok(Math.max(...depths) <= API_RECEIVE_QUEUE_CAPACITY, `receive queue grew past its capacity: ${Math.max(...depths)}`);
+    assert.ok(
+      Math.max(...depths) <= API_RECEIVE_QUEUE_CAPACITY,
+      `receive queue grew past its capacity: ${Math.max(...depths)}`,
+    );
     assert.ok(probes.length > 0 && Math.max(...probes) < 2_000, 'a normal client waited too long during the flood');
     assertHealthy();
     await assertServed();

@@ -94,7 +94,16 @@ async function assertStillServed(): Promise<void> {
 /** The daemon's first debug log line about the connection whose local port is `port`, starting with `message`. */
 function logFor(port: number, message: string): Promise<Record<string, unknown>> {
   return waitForValue(
-    () => daemon.logLines().find((record) => String(record.connection ?? '').endsWith(`:${port}`) && String(record.msg ?? '').startsWith(message)),
+    () =>
+      daemon
+        .logLines()
+        .find(
+          (record) =>
+            typeof record.connection === 'string' &&
+            record.connection.endsWith(`:${port}`) &&
+            typeof record.msg === 'string' &&
+            record.msg.startsWith(message),
+        ),
     `a "${message}" log line for the connection from port ${port}`,
     ARRIVES_MS,
   );
@@ -111,7 +120,10 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
     });
     peerX = await FakePeer.join(daemon.p2p, '127.0.0.2');
     peerY = await FakePeer.join(daemon.p2p, '127.0.0.3');
-    await waitFor(async () => (await daemon.metric('gossip_peers', { state: 'active' })) === 2, 'both fake peers active');
+    await waitFor(
+      async () => (await daemon.metric('gossip_peers', { state: 'active' })) === 2,
+      'both fake peers active',
+    );
     probe = await ApiProbe.open(daemon.api, PROBE_TYPE);
   });
 
@@ -143,7 +155,10 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const announcer = await client();
       announcer.announce({ ttl: 1, dataType: a, data: freshData() });
       announcer.announce({ ttl: 1, dataType: b, data: freshData() });
-      const types = [(await listener.nextNotification(ARRIVES_MS))?.dataType, (await listener.nextNotification(ARRIVES_MS))?.dataType];
+      const types = [
+        (await listener.nextNotification(ARRIVES_MS))?.dataType,
+        (await listener.nextNotification(ARRIVES_MS))?.dataType,
+      ];
       assert.deepEqual(types.sort(), [a, b].sort());
     });
 
@@ -152,7 +167,8 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const listeners = await Promise.all([subscriber(type), subscriber(type), subscriber(type)]);
       const data = freshData();
       (await client()).announce({ ttl: 1, dataType: type, data });
-      for (const listener of listeners) assert.equal(hex((await listener.nextNotification(ARRIVES_MS))?.data), hex(data));
+      for (const listener of listeners)
+        assert.equal(hex((await listener.nextNotification(ARRIVES_MS))?.data), hex(data));
     });
 
     it('is per connection: another connection of the same client is not notified', async () => {
@@ -185,7 +201,11 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       (await client()).announce({ ttl: 1, dataType: type, data: freshData() });
       // Every subscriber is notified in one go: once one has it, the count is final.
       assert.ok(await staying.nextNotification(ARRIVES_MS));
-      assert.equal((await daemon.metric('gossip_items_delivered_total')) - before, 1, 'a NOTIFICATION went to the closed connection');
+      assert.equal(
+        (await daemon.metric('gossip_items_delivered_total')) - before,
+        1,
+        'a NOTIFICATION went to the closed connection',
+      );
     });
   });
 
@@ -241,7 +261,10 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
         assert.ok(got, `notification ${i} of ${count} missing`);
         ids.push(got.messageId);
       }
-      assert.ok(Date.now() - started < VALIDATION_TIMEOUT_S * 1000, 'too slow: IDs may have expired and been reused legitimately');
+      assert.ok(
+        Date.now() - started < VALIDATION_TIMEOUT_S * 1000,
+        'too slow: IDs may have expired and been reused legitimately',
+      );
       assert.equal(new Set(ids).size, count, 'two pending NOTIFICATIONs share a message ID');
       const sequential = ids.filter((id, i) => i > 0 && id === ((ids[i - 1]! + 1) & 0xffff)).length;
       assert.ok(sequential < count / 10, `message IDs look sequential (${sequential} of ${count}), not random`);
@@ -262,7 +285,9 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const listener = await subscriber(type);
       const data = freshData();
       const sender = await client();
-      sender.sendRaw(concat(GossipAnnounce.encode({ ttl: 1, dataType: type, data }), Uint8Array.of(0x00, 0x02, 0xff, 0xff)));
+      sender.sendRaw(
+        concat(GossipAnnounce.encode({ ttl: 1, dataType: type, data }), Uint8Array.of(0x00, 0x02, 0xff, 0xff)),
+      );
       assert.equal(await sender.waitClosed(ARRIVES_MS), true, 'the bad header closes the sender');
       assert.equal(hex((await listener.nextNotification(ARRIVES_MS))?.data), hex(data));
     });
@@ -273,7 +298,9 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const data = freshData();
       const socket = net.connect(daemon.api.port, daemon.api.host);
       await new Promise((resolve) => socket.once('connect', resolve));
-      await new Promise<void>((resolve) => socket.write(GossipAnnounce.encode({ ttl: 1, dataType: type, data }), () => resolve()));
+      await new Promise<void>((resolve) =>
+        socket.write(GossipAnnounce.encode({ ttl: 1, dataType: type, data }), () => resolve()),
+      );
       socket.resetAndDestroy();
       assert.equal(hex((await listener.nextNotification(ARRIVES_MS))?.data), hex(data));
     });
@@ -287,9 +314,20 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       peerX.announce({ ttl: 5, dataType: type, data });
       const notification = await validator.nextNotification(ARRIVES_MS);
       assert.ok(notification);
-      validator.sendRaw(rawFrame(8, MessageType.GOSSIP_VALIDATION, [notification.messageId >> 8, notification.messageId & 0xff, 0xff, 0xff]));
+      validator.sendRaw(
+        rawFrame(8, MessageType.GOSSIP_VALIDATION, [
+          notification.messageId >> 8,
+          notification.messageId & 0xff,
+          0xff,
+          0xff,
+        ]),
+      );
       const forwarded = await peerY.nextAnnounce(ARRIVES_MS, (announce) => announce.dataType === type);
-      assert.deepEqual(forwarded && { ttl: forwarded.ttl, data: hex(forwarded.data) }, { ttl: 4, data: hex(data) }, 'ttl 5 arrives as 4 (§4.4)');
+      assert.deepEqual(
+        forwarded && { ttl: forwarded.ttl, data: hex(forwarded.data) },
+        { ttl: 4, data: hex(data) },
+        'ttl 5 arrives as 4 (§4.4)',
+      );
       assert.equal(await validator.waitClosed(QUIET_MS), false, 'reserved bits closed the connection');
     });
 
@@ -300,8 +338,19 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       peerX.announce({ ttl: 5, dataType: type, data: freshData() });
       const notification = await validator.nextNotification(ARRIVES_MS);
       assert.ok(notification);
-      validator.sendRaw(rawFrame(8, MessageType.GOSSIP_VALIDATION, [notification.messageId >> 8, notification.messageId & 0xff, 0xff, 0xfe]));
-      assert.equal(await peerY.nextAnnounce(QUIET_MS, (announce) => announce.dataType === type), null, 'an invalid item was forwarded');
+      validator.sendRaw(
+        rawFrame(8, MessageType.GOSSIP_VALIDATION, [
+          notification.messageId >> 8,
+          notification.messageId & 0xff,
+          0xff,
+          0xfe,
+        ]),
+      );
+      assert.equal(
+        await peerY.nextAnnounce(QUIET_MS, (announce) => announce.dataType === type),
+        null,
+        'an invalid item was forwarded',
+      );
       assert.equal((await daemon.metric('gossip_items_invalid_total')) - invalidBefore, 1);
       assert.equal(await validator.waitClosed(QUIET_MS), false, 'reserved bits closed the connection');
     });
@@ -316,7 +365,10 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       // Would drop the item if it were taken for ours; handled before the next (one connection's frames in order).
       validator.validate(unknownId, false);
       validator.validate(notification.messageId, true);
-      assert.ok(await peerY.nextAnnounce(ARRIVES_MS, (announce) => announce.dataType === type), 'an unknown ID changed the outcome');
+      assert.ok(
+        await peerY.nextAnnounce(ARRIVES_MS, (announce) => announce.dataType === type),
+        'an unknown ID changed the outcome',
+      );
       validator.validate(notification.messageId, false); // now expired/answered: ignored as well
       assert.equal(await validator.waitClosed(QUIET_MS), false);
     });
@@ -328,7 +380,11 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const [one, two] = [await first.nextNotification(ARRIVES_MS), await second.nextNotification(ARRIVES_MS)];
       assert.ok(one && two);
       first.validate(one.messageId, true);
-      assert.equal(await peerY.nextAnnounce(QUIET_MS, (announce) => announce.dataType === type), null, 'forwarded before every validator answered');
+      assert.equal(
+        await peerY.nextAnnounce(QUIET_MS, (announce) => announce.dataType === type),
+        null,
+        'forwarded before every validator answered',
+      );
       second.validate(two.messageId, true);
       const forwarded = await peerY.nextAnnounce(ARRIVES_MS, (announce) => announce.dataType === type);
       assert.equal(forwarded?.ttl, 0, 'ttl 0 stays 0 (§4.4)');
@@ -354,13 +410,21 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const notification = await silent.nextNotification(ARRIVES_MS);
       assert.ok(notification);
       await waitFor(
-        async () => (await daemon.metric('gossip_items_dropped_total', { reason: 'validation-timeout' })) - droppedBefore >= 1,
+        async () =>
+          (await daemon.metric('gossip_items_dropped_total', { reason: 'validation-timeout' })) - droppedBefore >= 1,
         'the item dropped at its validation timeout',
         VALIDATION_TIMEOUT_S * 1000 + ARRIVES_MS,
       );
-      assert.equal((await daemon.metric('gossip_items_dropped_total', { reason: 'validation-timeout' })) - droppedBefore, 1);
+      assert.equal(
+        (await daemon.metric('gossip_items_dropped_total', { reason: 'validation-timeout' })) - droppedBefore,
+        1,
+      );
       silent.validate(notification.messageId, true); // too late: ignored
-      assert.equal(await peerY.nextAnnounce(QUIET_MS, (announce) => announce.dataType === type), null, 'forwarded after the timeout');
+      assert.equal(
+        await peerY.nextAnnounce(QUIET_MS, (announce) => announce.dataType === type),
+        null,
+        'forwarded after the timeout',
+      );
     });
 
     it('neither delivers nor forwards a peer item of a type no local module subscribed to', async () => {
@@ -387,14 +451,21 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const notifications = [];
       // Items are evicted as later ones are added: once the last is notified, the count is final.
       for (let i = 0; i < sent.length; i++) notifications.push(await validator.nextNotification(ARRIVES_MS));
-      assert.equal((await daemon.metric('gossip_items_dropped_total', { reason: 'cache-evicted' })) - evictedBefore, extra);
+      assert.equal(
+        (await daemon.metric('gossip_items_dropped_total', { reason: 'cache-evicted' })) - evictedBefore,
+        extra,
+      );
       const [oldest, newest] = [notifications[0], notifications[sent.length - 1]];
       assert.ok(oldest && newest);
       validator.validate(oldest.messageId, true);
       validator.validate(newest.messageId, true);
       const forwarded = await peerY.nextAnnounce(ARRIVES_MS, (announce) => announce.dataType === type);
       assert.equal(hex(forwarded?.data), hex(newest.data), 'the newest item was not kept');
-      assert.equal(await peerY.nextAnnounce(QUIET_MS, (announce) => announce.dataType === type), null, 'the oldest item was not evicted');
+      assert.equal(
+        await peerY.nextAnnounce(QUIET_MS, (announce) => announce.dataType === type),
+        null,
+        'the oldest item was not evicted',
+      );
     });
   });
 
@@ -413,8 +484,14 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       }
       reader.socket.destroy();
       assert.equal(reader.waitedMidFrame, 0, 'a frame was split across writes');
-      assert.deepEqual(reader.frames.map(frameType), sizes.map(() => MessageType.GOSSIP_NOTIFICATION));
-      assert.deepEqual(reader.frames.map((frame) => frame.length), sizes.map((size) => Math.max(size, 4) + 8));
+      assert.deepEqual(
+        reader.frames.map(frameType),
+        sizes.map(() => MessageType.GOSSIP_NOTIFICATION),
+      );
+      assert.deepEqual(
+        reader.frames.map((frame) => frame.length),
+        sizes.map((size) => Math.max(size, 4) + 8),
+      );
     });
 
     it('every chunk a client reads starts at a frame boundary when notifications come one by one', async () => {
@@ -438,22 +515,43 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
     const cases: Array<{ name: string; bytes: Uint8Array }> = [
       { name: 'size 0 (< 4)', bytes: rawFrame(0, MessageType.GOSSIP_NOTIFY, notifyBody) },
       { name: 'size 3 (< 4)', bytes: rawFrame(3, MessageType.GOSSIP_NOTIFY, notifyBody) },
-      { name: 'NOTIFY with size 10 (fixed size is 8)', bytes: rawFrame(10, MessageType.GOSSIP_NOTIFY, [...notifyBody, 0, 0]) },
-      { name: 'NOTIFY with size 6 (fixed size is 8, truncated)', bytes: rawFrame(6, MessageType.GOSSIP_NOTIFY, [0, 0]) },
+      {
+        name: 'NOTIFY with size 10 (fixed size is 8)',
+        bytes: rawFrame(10, MessageType.GOSSIP_NOTIFY, [...notifyBody, 0, 0]),
+      },
+      {
+        name: 'NOTIFY with size 6 (fixed size is 8, truncated)',
+        bytes: rawFrame(6, MessageType.GOSSIP_NOTIFY, [0, 0]),
+      },
       { name: 'NOTIFY with size 9 (trailing byte)', bytes: rawFrame(9, MessageType.GOSSIP_NOTIFY, [...notifyBody, 0]) },
-      { name: 'VALIDATION with size 12 (fixed size is 8)', bytes: rawFrame(12, MessageType.GOSSIP_VALIDATION, [0, 1, 0, 1, 0, 0, 0, 0]) },
+      {
+        name: 'VALIDATION with size 12 (fixed size is 8)',
+        bytes: rawFrame(12, MessageType.GOSSIP_VALIDATION, [0, 1, 0, 1, 0, 0, 0, 0]),
+      },
       { name: 'VALIDATION with size 7 (truncated)', bytes: rawFrame(7, MessageType.GOSSIP_VALIDATION, [0, 1, 0]) },
-      { name: 'ANNOUNCE with size 6 (shorter than its 8-byte fixed part)', bytes: rawFrame(6, MessageType.GOSSIP_ANNOUNCE, [1, 0]) },
+      {
+        name: 'ANNOUNCE with size 6 (shorter than its 8-byte fixed part)',
+        bytes: rawFrame(6, MessageType.GOSSIP_ANNOUNCE, [1, 0]),
+      },
       { name: 'header only, size 4, type NOTIFY (truncated)', bytes: rawFrame(4, MessageType.GOSSIP_NOTIFY) },
       { name: 'unknown type 1234', bytes: rawFrame(8, 1234, notifyBody) },
       { name: 'unknown type 0', bytes: rawFrame(4, 0) },
       { name: 'unknown type 65535', bytes: rawFrame(8, 65535, notifyBody) },
       { name: 'reserved Gossip type 509', bytes: rawFrame(8, 509, notifyBody) },
-      { name: 'NOTIFICATION 502 from a client', bytes: GossipNotification.encode({ messageId: 1, dataType: 1, data: new Uint8Array(4) }) },
+      {
+        name: 'NOTIFICATION 502 from a client',
+        bytes: GossipNotification.encode({ messageId: 1, dataType: 1, data: new Uint8Array(4) }),
+      },
       { name: 'P2P PEER REQUEST 504 from a client', bytes: GossipPeerRequest.encode({ limit: 4, nonce: 1n }) },
-      { name: 'P2P PEER RESPONSE 505 from a client', bytes: GossipPeerResponse.encode({ nonce: 1n, challenge: 0n, isIpv6: false, entries: [] }) },
+      {
+        name: 'P2P PEER RESPONSE 505 from a client',
+        bytes: GossipPeerResponse.encode({ nonce: 1n, challenge: 0n, isIpv6: false, entries: [] }),
+      },
       { name: 'P2P VERIFICATION REQUEST 506 from a client', bytes: GossipVerificationRequest.encode({ nonce: 1n }) },
-      { name: 'P2P VERIFICATION RESPONSE 507 from a client', bytes: GossipVerificationResponse.encode({ nonce: 1n, challenge: 0n }) },
+      {
+        name: 'P2P VERIFICATION RESPONSE 507 from a client',
+        bytes: GossipVerificationResponse.encode({ nonce: 1n, challenge: 0n }),
+      },
       { name: 'P2P HELLO 508 from a client', bytes: GossipHello.encode({ listenPort: 6001 }) },
       { name: 'NSE type 520', bytes: rawFrame(8, 520, notifyBody) },
       { name: 'RPS type 540', bytes: rawFrame(8, 540, notifyBody) },
@@ -474,7 +572,11 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
         assert.equal(log.level, 20, 'the close is logged at debug');
         const data = freshData();
         (await client()).announce({ ttl: 1, dataType: type, data });
-        assert.equal(hex((await bystander.nextNotification(ARRIVES_MS))?.data), hex(data), 'the bystander lost its subscription');
+        assert.equal(
+          hex((await bystander.nextNotification(ARRIVES_MS))?.data),
+          hex(data),
+          'the bystander lost its subscription',
+        );
         await assertStillServed();
       });
     }
@@ -495,7 +597,10 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
       const type = freshType();
       const socket = await FramedSocket.connect(daemon.api);
       const data = freshData(40);
-      const stream = concat(GossipNotify.encode({ dataType: type }), GossipAnnounce.encode({ ttl: 1, dataType: freshType(), data }));
+      const stream = concat(
+        GossipNotify.encode({ dataType: type }),
+        GossipAnnounce.encode({ ttl: 1, dataType: freshType(), data }),
+      );
       await writeByteByByte(socket, stream);
       await probe.handled((frame) => socket.write(frame));
       const announcer = await client();
@@ -520,13 +625,26 @@ describe('API black-box, daemon spawned from the CLI (docs/protocol.md §1, §3)
     it('accepts many frames in one write', async () => {
       const [a, b] = [freshType(), freshType()];
       const listener = await client();
-      listener.sendRaw(concat(GossipNotify.encode({ dataType: a }), GossipNotify.encode({ dataType: b }), GossipValidation.encode({ messageId: 7, valid: true })));
+      listener.sendRaw(
+        concat(
+          GossipNotify.encode({ dataType: a }),
+          GossipNotify.encode({ dataType: b }),
+          GossipValidation.encode({ messageId: 7, valid: true }),
+        ),
+      );
       await probe.handled(listener);
-      const items = Array.from({ length: 100 }, (_, i) => ({ ttl: 1, dataType: i % 2 === 0 ? a : b, data: freshData() }));
+      const items = Array.from({ length: 100 }, (_, i) => ({
+        ttl: 1,
+        dataType: i % 2 === 0 ? a : b,
+        data: freshData(),
+      }));
       (await client()).sendRaw(concat(...items.map((item) => GossipAnnounce.encode(item))));
       for (const item of items) {
         const got = await listener.nextNotification(ARRIVES_MS);
-        assert.deepEqual(got && { dataType: got.dataType, data: hex(got.data) }, { dataType: item.dataType, data: hex(item.data) });
+        assert.deepEqual(got && { dataType: got.dataType, data: hex(got.data) }, {
+          dataType: item.dataType,
+          data: hex(item.data),
+        });
       }
     });
   });
@@ -553,7 +671,9 @@ function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutM
  */
 async function writeByteByByte(socket: FramedSocket, bytes: Uint8Array): Promise<void> {
   for (const byte of bytes) {
-    await new Promise<void>((resolve, reject) => socket.socket.write(Uint8Array.of(byte), (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      socket.socket.write(Uint8Array.of(byte), (error) => (error ? reject(error) : resolve())),
+    );
   }
 }
 
@@ -613,7 +733,10 @@ class FakePeer {
     // A listen port nobody listens on: the daemon only records it (§4.2 item 3).
     socket.write(GossipHello.encode({ listenPort: 9 }));
     socket.write(GossipVerificationRequest.encode({ nonce: 42n }));
-    const request = await socket.take(ARRIVES_MS, (frame) => frameType(frame) === MessageType.GOSSIP_VERIFICATION_REQUEST);
+    const request = await socket.take(
+      ARRIVES_MS,
+      (frame) => frameType(frame) === MessageType.GOSSIP_VERIFICATION_REQUEST,
+    );
     if (!request) throw new Error(`fake peer ${localHost}: no VERIFICATION REQUEST (${socket.closeReason ?? 'open'})`);
     const { nonce } = GossipVerificationRequest.decode(request);
     socket.write(GossipVerificationResponse.encode({ nonce, challenge: 0n }));
@@ -627,7 +750,10 @@ class FakePeer {
   }
 
   /** The next ANNOUNCE the daemon pushed that `accepts`, or null after `timeoutMs`. */
-  async nextAnnounce(timeoutMs: number, accepts: (announce: GossipAnnounce) => boolean): Promise<GossipAnnounce | null> {
+  async nextAnnounce(
+    timeoutMs: number,
+    accepts: (announce: GossipAnnounce) => boolean,
+  ): Promise<GossipAnnounce | null> {
     const frame = await this.socket.take(
       timeoutMs,
       (candidate) => frameType(candidate) === MessageType.GOSSIP_ANNOUNCE && accepts(GossipAnnounce.decode(candidate)),

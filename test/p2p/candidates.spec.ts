@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { CandidateCheck } from '../../runtime/p2p/candidate-check.js';
-import { PEERS_FILE_DEBOUNCE_MS, PeersFileWriter, readPeersFile, writePeersFile } from '../../runtime/p2p/peers-file.js';
+import {
+  PEERS_FILE_DEBOUNCE_MS,
+  PeersFileWriter,
+  readPeersFile,
+  writePeersFile,
+} from '../../runtime/p2p/peers-file.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 describe('candidate checks (docs/protocol.md §4.3)', () => {
@@ -44,8 +49,14 @@ describe('the peers file (docs/protocol.md §4.7)', () => {
 
   it('round-trips peers and leaves no temporary file', () => {
     const path = join(directory, 'known-peers.json');
-    writePeersFile(path, [{ host: '192.0.2.1', port: 6001 }, { host: '2001:db8::1', port: 6002 }]);
-    assert.deepEqual(readPeersFile(path, logger), [{ host: '192.0.2.1', port: 6001 }, { host: '2001:db8::1', port: 6002 }]);
+    writePeersFile(path, [
+      { host: '192.0.2.1', port: 6001 },
+      { host: '2001:db8::1', port: 6002 },
+    ]);
+    assert.deepEqual(readPeersFile(path, logger), [
+      { host: '192.0.2.1', port: 6001 },
+      { host: '2001:db8::1', port: 6002 },
+    ]);
     assert.deepEqual(readdirSync(directory), ['known-peers.json']);
   });
 
@@ -56,7 +67,17 @@ describe('the peers file (docs/protocol.md §4.7)', () => {
     assert.deepEqual(readPeersFile(path, logger), []);
     writeFileSync(path, 'x'.repeat(300 * 1024));
     assert.deepEqual(readPeersFile(path, logger), []);
-    writeFileSync(path, JSON.stringify({ version: 1, peers: [{ host: 'nope', port: 1 }, { host: '192.0.2.1', port: 0 }, { host: '192.0.2.2', port: 6001 }] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        version: 1,
+        peers: [
+          { host: 'nope', port: 1 },
+          { host: '192.0.2.1', port: 0 },
+          { host: '192.0.2.2', port: 6001 },
+        ],
+      }),
+    );
     assert.deepEqual(readPeersFile(path, logger), [{ host: '192.0.2.2', port: 6001 }]);
   });
 

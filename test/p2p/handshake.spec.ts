@@ -101,7 +101,7 @@ describe('P2P life cycle, in-process (runtime/p2p/handshake.ts)', () => {
       assert.equal(dialer.sent[0]!.type, MessageType.GOSSIP_VERIFICATION_REQUEST);
     });
 
-    it("solves nothing for a dialer that has not proved: HELLO and a request cost it no work", async () => {
+    it('solves nothing for a dialer that has not proved: HELLO and a request cost it no work', async () => {
       const dialer = greeted();
       await solver.release();
       clock.advance(SETTINGS.verificationTimeoutMs - 1);
@@ -117,7 +117,7 @@ describe('P2P life cycle, in-process (runtime/p2p/handshake.ts)', () => {
       assert.equal(linkOf(dialer).state.phase, 'proving');
       await solver.release();
       const [response] = dialer.sentOf(MessageType.GOSSIP_VERIFICATION_RESPONSE);
-      assert.equal(response?.message.nonce, 42n, 'the proof answers the dialer\'s nonce');
+      assert.equal(response?.message.nonce, 42n, "the proof answers the dialer's nonce");
       assert.equal(linkOf(dialer).state.phase, 'active');
       assert.equal(known.has({ host: '10.0.0.2', port: 7001 }), true);
     });
@@ -173,7 +173,10 @@ describe('P2P life cycle, in-process (runtime/p2p/handshake.ts)', () => {
       setUp({ subnetCapExemptLoopback: false });
       const first = [connection('10.0.0.2', true), connection('10.0.0.2', true), connection('10.0.0.2', true)];
       for (const fake of first) handshake.accept(fake.asConnection());
-      assert.deepEqual(first.map((fake) => fake.closeReason), [null, null, 'too many handshakes from one address']);
+      assert.deepEqual(
+        first.map((fake) => fake.closeReason),
+        [null, null, 'too many handshakes from one address'],
+      );
       const other = connection('10.0.0.3', true);
       handshake.accept(other.asConnection());
       assert.equal(other.isClosed, false, 'another address of the subnet still gets in');
@@ -212,7 +215,10 @@ describe('P2P life cycle, in-process (runtime/p2p/handshake.ts)', () => {
 
     it("sends HELLO and its request, solves the acceptor's request at once, then waits for the acceptor's proof", async () => {
       const acceptor = dialed();
-      assert.deepEqual(acceptor.sent.map((frame) => frame.type), [MessageType.GOSSIP_HELLO, MessageType.GOSSIP_VERIFICATION_REQUEST]);
+      assert.deepEqual(
+        acceptor.sent.map((frame) => frame.type),
+        [MessageType.GOSSIP_HELLO, MessageType.GOSSIP_VERIFICATION_REQUEST],
+      );
       handshake.request(linkOf(acceptor), 7n);
       assert.equal(solver.asked.length, 1);
       await solver.release();
@@ -236,7 +242,7 @@ describe('P2P life cycle, in-process (runtime/p2p/handshake.ts)', () => {
       assert.equal(acceptor.closeReason, 'unexpected HELLO');
     });
 
-    it("no zombie: an acceptor that takes our proof and never proves is closed verification_timeout after our proof", async () => {
+    it('no zombie: an acceptor that takes our proof and never proves is closed verification_timeout after our proof', async () => {
       const acceptor = dialed();
       clock.advance(1_000);
       handshake.request(linkOf(acceptor), 7n);

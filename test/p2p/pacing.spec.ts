@@ -26,7 +26,10 @@ describe('dial pacing (docs/protocol.md §4.5)', () => {
       for (let failure = 0; failure < 9; failure++) {
         backoff.failed('a');
         const wait = waitOf(clock, backoff, 'a');
-        assert.ok(Math.abs(wait - expected * factor) <= 10, `failure ${failure}: waited ${wait}, expected ${expected * factor}`);
+        assert.ok(
+          Math.abs(wait - expected * factor) <= 10,
+          `failure ${failure}: waited ${wait}, expected ${expected * factor}`,
+        );
         expected = Math.min(expected * 2, DIAL_BACKOFF_CAP_MS);
       }
       assert.equal(backoff.isReady('b'), true, 'other addresses are not affected');

@@ -23,9 +23,19 @@ function setUp() {
   const clock = new FakeClock();
   const links = new LinkTable(pino({ level: 'silent' }));
   const known = new KnownPeers({ perV4Subnet: 4, perV6Subnet: 4, isLoopbackExempt: true });
-  const settings = { powDifficulty: BITS, verificationTimeoutMs: 60_000, peerRequestLimit: 16, peerRequestIntervalMs: INTERVAL };
+  const settings = {
+    powDifficulty: BITS,
+    verificationTimeoutMs: 60_000,
+    peerRequestLimit: 16,
+    peerRequestIntervalMs: INTERVAL,
+  };
   const exchange = new PeerExchange(known, links, {} as Handshake, settings, clock);
-  exchange.check = new CandidateCheck({ listening: [{ host: '127.0.0.5', port: 6001 }, { host: '127.0.0.5', port: 7001 }] });
+  exchange.check = new CandidateCheck({
+    listening: [
+      { host: '127.0.0.5', port: 6001 },
+      { host: '127.0.0.5', port: 7001 },
+    ],
+  });
   const connection = new FakeConnection('10.0.0.1', false);
   const link = new PeerLink(connection.asConnection(), 'outbound', { host: '10.0.0.1', port: 6001 }, clock);
   link.advance({ phase: 'active' });
@@ -33,7 +43,10 @@ function setUp() {
   return { clock, exchange, known, link, connection };
 }
 
-function proven(nonce: bigint, entries: { host: string; port: number }[]): { response: GossipPeerResponse; bytes: Uint8Array } {
+function proven(
+  nonce: bigint,
+  entries: { host: string; port: number }[],
+): { response: GossipPeerResponse; bytes: Uint8Array } {
   const bytes = GossipPeerResponse.encode({ nonce, challenge: 0n, isIpv6: false, entries: entries.map(toPeerAddress) });
   solveInPlace(bytes, BITS);
   return { response: GossipPeerResponse.decode(bytes), bytes };

@@ -8,7 +8,13 @@ const v6 = (n: number) => ({ host: `2001:db8::${n}`, port: 7000 + n });
 describe('PEER RESPONSE contents (docs/protocol.md §4, §4.3)', () => {
   it('answers with one frame per address family', () => {
     const frames = peerResponseFrames(5n, [v4(1), v6(1), v4(2)], null, 10).map((f) => GossipPeerResponse.decode(f));
-    assert.deepEqual(frames.map((f) => [f.isIpv6, f.entries.length, f.nonce]), [[false, 2, 5n], [true, 1, 5n]]);
+    assert.deepEqual(
+      frames.map((f) => [f.isIpv6, f.entries.length, f.nonce]),
+      [
+        [false, 2, 5n],
+        [true, 1, 5n],
+      ],
+    );
   });
 
   it('never gives the requester its own address and respects the limit', () => {
@@ -22,7 +28,10 @@ describe('PEER RESPONSE contents (docs/protocol.md §4, §4.3)', () => {
 
   it('answers an empty IPv4 response when it knows nobody else', () => {
     const frames = peerResponseFrames(1n, [v4(1)], v4(1), 10).map((f) => GossipPeerResponse.decode(f));
-    assert.deepEqual(frames.map((f) => [f.isIpv6, f.entries.length]), [[false, 0]]);
+    assert.deepEqual(
+      frames.map((f) => [f.isIpv6, f.entries.length]),
+      [[false, 0]],
+    );
   });
 
   it('reads candidates, leaving out our own address and undialable ones', () => {

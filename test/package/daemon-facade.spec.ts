@@ -8,7 +8,9 @@ import { ConfigError, startGossipDaemon, type ItemEvent } from '../../runtime/en
 
 describe('startGossipDaemon (the public daemon facade)', () => {
   it('starts on free ports from a config object, reports item events and metrics, and closes once', async () => {
-    const node = await startGossipDaemon({ config: { api_address: '127.0.0.1:0', p2p_address: '127.0.0.1:0', pow_difficulty: '4', cache_size: 10 } });
+    const node = await startGossipDaemon({
+      config: { api_address: '127.0.0.1:0', p2p_address: '127.0.0.1:0', pow_difficulty: '4', cache_size: 10 },
+    });
     const events: ItemEvent[] = [];
     node.on('item', (event) => events.push(event));
     let closes = 0;
@@ -28,8 +30,11 @@ describe('startGossipDaemon (the public daemon facade)', () => {
   });
 
   it('rejects a bad config object with one ConfigError line naming the key', async () => {
-    await assert.rejects(startGossipDaemon({ config: { degree: 0, api_address: '127.0.0.1:0', p2p_address: '127.0.0.1:0' } }), (error: unknown) => {
-      return error instanceof ConfigError && /degree/.test(error.message) && !error.message.includes('\n');
-    });
+    await assert.rejects(
+      startGossipDaemon({ config: { degree: 0, api_address: '127.0.0.1:0', p2p_address: '127.0.0.1:0' } }),
+      (error: unknown) => {
+        return error instanceof ConfigError && /degree/.test(error.message) && !error.message.includes('\n');
+      },
+    );
   });
 });

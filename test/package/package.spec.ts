@@ -20,17 +20,25 @@ import { ensureBuilt } from '../support/build-dist.js';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONSUMER_FIXTURE = join(ROOT, 'test/fixtures/consumer');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+};
 /** A child's environment without anything that would load TypeScript. */
 const CLEAN_ENV = { ...process.env, NODE_OPTIONS: '', GOSSIP_DEBUG: '' };
 
 /** `count` distinct ports free right now on 127.0.0.1. */
 async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Server>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve) => {
+          const server = createServer();
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
   );
   const ports = servers.map((server) => (server.address() as AddressInfo).port);
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
@@ -39,12 +47,22 @@ async function freePorts(count: number): Promise<number[]> {
 
 /** npm, quietly; the output on failure. */
 async function npm(args: string[], cwd: string): Promise<string> {
-  const { stdout } = await run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env: CLEAN_ENV, maxBuffer: 16 << 20 });
+  const { stdout } = await run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    env: CLEAN_ENV,
+    maxBuffer: 16 << 20,
+  });
   return stdout;
 }
 
 /** Spawns a long-running command; resolves once a line of its output matches `ready`. */
-function startUntil(command: string, args: string[], cwd: string, ready: RegExp, timeoutMs = 20_000): Promise<{ child: ChildProcess; output: () => string }> {
+function startUntil(
+  command: string,
+  args: string[],
+  cwd: string,
+  ready: RegExp,
+  timeoutMs = 20_000,
+): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(command, args, { cwd, env: CLEAN_ENV });
   let text = '';
   return new Promise((resolve, reject) => {
@@ -76,7 +94,9 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
     const started = performance.now();
     ensureBuilt();
     work = mkdtempSync(join(tmpdir(), 'gossip-package-'));
-    const packed = JSON.parse(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT)) as Array<{ filename: string }>;
+    const packed = JSON.parse(
+      await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT),
+    ) as Array<{ filename: string }>;
     tarball = join(work, packed[0]!.filename);
     app = join(work, 'consumer');
     cpSync(CONSUMER_FIXTURE, app, { recursive: true });
@@ -87,7 +107,9 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
       if (!String((error as { stderr?: unknown }).stderr).includes('ENOTCACHED')) throw error;
       await npm(['install', '--omit=dev', '--prefer-offline', tarball], app);
     }
-    console.log(`      (build, pack ${(statSync(tarball).size / 1024).toFixed(0)} KB and install: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `      (build, pack ${(statSync(tarball).size / 1024).toFixed(0)} KB and install: ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
   });
 
   after(async () => {
@@ -97,18 +119,40 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
 
   it('holds dist/, spec/ and the docs, no TypeScript sources, and installs exactly the runtime dependencies', async () => {
     const installed = join(app, 'node_modules', pkg.name);
-    for (const file of ['bin/gossip.js', 'dist/runtime/cli/cli.js', 'dist/runtime/pow/worker.js', 'dist/runtime/pow/sha256-kernel.wasm', 'dist/runtime/index.d.ts', 'spec/gossip_announce.ksy', 'docs/protocol.md', 'README.md']) {
+    for (const file of [
+      'bin/gossip.js',
+      'dist/runtime/cli/cli.js',
+      'dist/runtime/pow/worker.js',
+      'dist/runtime/pow/sha256-kernel.wasm',
+      'dist/runtime/index.d.ts',
+      'spec/gossip_announce.ksy',
+      'docs/protocol.md',
+      'README.md',
+    ]) {
       assert.ok(existsSync(join(installed, file)), `${file} is in the package`);
     }
-    assert.ok(!existsSync(join(installed, 'runtime')) && !existsSync(join(installed, 'test')), 'no sources in the package');
-    for (const dev of ['tsx', 'typescript', 'mocha', 'wabt']) assert.ok(!existsSync(join(app, 'node_modules', dev)), `dev dependency ${dev} not installed`);
-    for (const dependency of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(app, 'node_modules', dependency)), `${dependency} installed`);
+    assert.ok(
+      !existsSync(join(installed, 'runtime')) && !existsSync(join(installed, 'test')),
+      'no sources in the package',
+    );
+    for (const dev of ['tsx', 'typescript', 'mocha', 'wabt'])
+      assert.ok(!existsSync(join(app, 'node_modules', dev)), `dev dependency ${dev} not installed`);
+    for (const dependency of Object.keys(pkg.dependencies))
+      assert.ok(existsSync(join(app, 'node_modules', dependency)), `${dependency} installed`);
   });
 
   it('gossip daemon -c … from the install serves an announce → notification', async () => {
     const [port = 0, p2pPort = 0] = await freePorts(2);
-    writeFileSync(join(app, 'node.ini'), `[gossip]\ncache_size = 50\ndegree = 2\napi_address = 127.0.0.1:${port}\np2p_address = 127.0.0.1:${p2pPort}\npow_difficulty = 4\n`);
-    const started = await startUntil(join(app, 'node_modules/.bin/gossip'), ['daemon', '-c', 'node.ini'], app, /daemon listening/);
+    writeFileSync(
+      join(app, 'node.ini'),
+      `[gossip]\ncache_size = 50\ndegree = 2\napi_address = 127.0.0.1:${port}\np2p_address = 127.0.0.1:${p2pPort}\npow_difficulty = 4\n`,
+    );
+    const started = await startUntil(
+      join(app, 'node_modules/.bin/gossip'),
+      ['daemon', '-c', 'node.ini'],
+      app,
+      /daemon listening/,
+    );
     daemon = started.child;
     const subscriber = await ApiClient.connect({ host: '127.0.0.1', port });
     const announcer = await ApiClient.connect({ host: '127.0.0.1', port });
@@ -117,7 +161,10 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
       await new Promise((resolve) => setTimeout(resolve, 100));
       announcer.announce({ ttl: 1, dataType: 4711, data: Uint8Array.of(0xca, 0xfe) });
       const notification = await subscriber.nextNotification(5_000);
-      assert.deepEqual(notification && { type: notification.dataType, data: [...notification.data] }, { type: 4711, data: [0xca, 0xfe] });
+      assert.deepEqual(notification && { type: notification.dataType, data: [...notification.data] }, {
+        type: 4711,
+        data: [0xca, 0xfe],
+      });
     } finally {
       subscriber.destroy();
       announcer.destroy();
@@ -130,8 +177,22 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
     const gossip = join(app, 'node_modules', pkg.name, 'bin/gossip.js');
     const { stdout } = await run(
       join(app, 'node_modules/.bin/gossip'),
-      ['conformance', '--spawn', `"${process.execPath}" "${gossip}" daemon -c {config}`, '--nodes', '3', '--group', 'api', '--hostkey-bits', '2048',
-        '--set', 'pow_difficulty=4', '--only', 'api/3.1/local-delivery,api/3.1/cross-node-delivery,api/1/unknown-type', '--json'],
+      [
+        'conformance',
+        '--spawn',
+        `"${process.execPath}" "${gossip}" daemon -c {config}`,
+        '--nodes',
+        '3',
+        '--group',
+        'api',
+        '--hostkey-bits',
+        '2048',
+        '--set',
+        'pow_difficulty=4',
+        '--only',
+        'api/3.1/local-delivery,api/3.1/cross-node-delivery,api/1/unknown-type',
+        '--json',
+      ],
       { cwd: app, env: CLEAN_ENV, maxBuffer: 16 << 20 },
     );
     const report = JSON.parse(stdout) as { cases: Array<{ id: string; outcome: { status: string } }> };
@@ -147,8 +208,11 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
   it('a consumer module imports every entry point by the package name, type-checks against the .d.ts and runs', async () => {
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
     // Dev tools come from this checkout (the install has none); @types/node too.
-    await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--typeRoots', join(ROOT, 'node_modules/@types')], { cwd: app, env: CLEAN_ENV }).catch((error: { stdout?: string }) => {
-      throw new Error(`consumer does not type-check:\n${error.stdout ?? String(error)}`);
+    await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--typeRoots', join(ROOT, 'node_modules/@types')], {
+      cwd: app,
+      env: CLEAN_ENV,
+    }).catch((error: Error & { stdout?: string }) => {
+      throw new Error(`consumer does not type-check:\n${error.stdout ?? error.message}`);
     });
     const { stdout } = await run(process.execPath, ['out/main.js'], { cwd: app, env: CLEAN_ENV, timeout: 30_000 });
     assert.match(stdout, /notified: type 1337, "hello"/);
@@ -157,9 +221,12 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
     assert.match(stdout, /metrics: true, events: announced delivered/);
   });
 
-  it("README's \"Use it from your own module\" example is the consumer's code", () => {
+  it('README\'s "Use it from your own module" example is the consumer\'s code', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const consumer = readFileSync(join(CONSUMER_FIXTURE, 'src/main.ts'), 'utf8');
-    assert.ok(readme.includes('```ts\n' + consumer + '```'), 'README.md quotes test/fixtures/consumer/src/main.ts verbatim in a ```ts block');
+    assert.ok(
+      readme.includes('```ts\n' + consumer + '```'),
+      'README.md quotes test/fixtures/consumer/src/main.ts verbatim in a ```ts block',
+    );
   });
 });

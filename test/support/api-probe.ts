@@ -38,10 +38,14 @@ export class ApiProbe {
       for (;;) {
         const data = probeData();
         sent.add(hex(data));
-        announcer.announce({ ttl: 1, dataType, data } as GossipAnnounce);
-        const got = await observer.nextNotification(FIRST_PROBE_RETRY_MS, (n) => n.dataType === dataType && sent.has(hex(n.data)));
+        announcer.announce({ ttl: 1, dataType, data });
+        const got = await observer.nextNotification(
+          FIRST_PROBE_RETRY_MS,
+          (n) => n.dataType === dataType && sent.has(hex(n.data)),
+        );
         if (got) return new ApiProbe(observer, dataType);
-        if (Date.now() > deadline) throw new Error(`probe observer for type ${dataType} never notified within ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`probe observer for type ${dataType} never notified within ${timeoutMs} ms`);
       }
     } catch (error) {
       observer.destroy();
@@ -57,12 +61,18 @@ export class ApiProbe {
    */
   async handled(send: ApiClient | ((frame: Uint8Array) => void), timeoutMs = PROBE_TIMEOUT_MS): Promise<void> {
     const data = probeData();
-    const frame = GossipAnnounce.encode({ ttl: 1, dataType: this.dataType, data } as GossipAnnounce);
+    const frame = GossipAnnounce.encode({ ttl: 1, dataType: this.dataType, data });
     if (typeof send === 'function') send(frame);
     else send.sendRaw(frame);
     const expected = hex(data);
-    const got = await this.observer.nextNotification(timeoutMs, (n) => n.dataType === this.dataType && hex(n.data) === expected);
-    if (!got) throw new Error(`probe on type ${this.dataType} not notified within ${timeoutMs} ms (connection closed, or the daemon stalled)`);
+    const got = await this.observer.nextNotification(
+      timeoutMs,
+      (n) => n.dataType === this.dataType && hex(n.data) === expected,
+    );
+    if (!got)
+      throw new Error(
+        `probe on type ${this.dataType} not notified within ${timeoutMs} ms (connection closed, or the daemon stalled)`,
+      );
   }
 
   close(): void {

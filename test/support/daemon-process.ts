@@ -97,11 +97,17 @@ export class DaemonProcess {
       ...options.gossip,
     };
     if (!LEVELS_THAT_LOG_LISTENING.includes(String(keys.log_level))) {
-      throw new Error(`log_level ${keys.log_level}: the daemon would not log "${LISTENING_MESSAGE}", where its ports are read from`);
+      throw new Error(
+        `log_level ${keys.log_level}: the daemon would not log "${LISTENING_MESSAGE}", where its ports are read from`,
+      );
     }
     const workDir = mkdtempSync(join(tmpdir(), 'gossip-daemon-'));
     const configPath = join(workDir, 'config.ini');
-    const ini = ['[gossip]', ...Object.entries(keys).map(([key, value]) => `${key} = ${value}`), options.extraIni ?? ''];
+    const ini = [
+      '[gossip]',
+      ...Object.entries(keys).map(([key, value]) => `${key} = ${value}`),
+      options.extraIni ?? '',
+    ];
     writeFileSync(configPath, `${ini.join('\n')}\n`);
     const args = [...(options.nodeArgs ?? []), 'bin/gossip.js', 'daemon', '-c', configPath];
     const [command, commandArgs] =
@@ -178,7 +184,8 @@ export class DaemonProcess {
       const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
       if (!match || match[1] !== name) continue;
       const labelText = match[2] ?? '';
-      if (Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`))) sum += Number(match[3]);
+      if (Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`)))
+        sum += Number(match[3]);
     }
     return sum;
   }
@@ -210,12 +217,20 @@ export class DaemonProcess {
           resolve();
         } else if (this.exitStatus !== null) {
           done();
-          reject(new Error(`daemon exited (${JSON.stringify(this.exitStatus)}) before listening: ${this.stderr.trim() || this.stdout.trim()}`));
+          reject(
+            new Error(
+              `daemon exited (${JSON.stringify(this.exitStatus)}) before listening: ${this.stderr.trim() || this.stdout.trim()}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`daemon did not log "${LISTENING_MESSAGE}" within ${timeoutMs} ms: ${this.stderr.trim() || this.stdout.trim()}`));
+        reject(
+          new Error(
+            `daemon did not log "${LISTENING_MESSAGE}" within ${timeoutMs} ms: ${this.stderr.trim() || this.stdout.trim()}`,
+          ),
+        );
       }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
@@ -234,7 +249,8 @@ function endpointOf(text: unknown): Endpoint {
   const value = String(text);
   const colon = value.lastIndexOf(':');
   const port = Number(value.slice(colon + 1));
-  if (colon < 0 || !Number.isInteger(port) || port <= 0) throw new Error(`cannot read a bound address from ${JSON.stringify(text)}`);
+  if (colon < 0 || !Number.isInteger(port) || port <= 0)
+    throw new Error(`cannot read a bound address from ${JSON.stringify(text)}`);
   return { host: value.slice(0, colon), port };
 }
 

@@ -12,13 +12,15 @@ export interface FakeApiNode {
   close(): void;
 }
 
-export async function fakeApiNode(onConnection: (socket: net.Socket, received: Buffer[]) => void = () => undefined): Promise<FakeApiNode> {
+export async function fakeApiNode(
+  onConnection: (socket: net.Socket, received: Buffer[]) => void | Promise<void> = () => undefined,
+): Promise<FakeApiNode> {
   const received: Buffer[] = [];
   const sockets: net.Socket[] = [];
   const server = net.createServer((socket) => {
     sockets.push(socket);
     socket.on('data', (chunk: Buffer) => received.push(chunk));
-    onConnection(socket, received);
+    void onConnection(socket, received);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;

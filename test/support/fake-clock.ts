@@ -28,9 +28,7 @@ export class FakeClock implements Clock {
   advance(ms: number): void {
     const end = this.time + ms;
     for (;;) {
-      const due = this.pending
-        .filter((entry) => !entry.cancelled && entry.at <= end)
-        .sort((a, b) => a.at - b.at)[0];
+      const due = this.pending.filter((entry) => !entry.cancelled && entry.at <= end).sort((a, b) => a.at - b.at)[0];
       if (!due) break;
       due.cancelled = true;
       this.time = due.at;

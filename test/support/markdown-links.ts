@@ -120,6 +120,7 @@ export function headingText(raw: string): string {
     .replace(/\\(.)/g, '$1')
     .replace(/(\*+|~~)/g, '')
     .replace(/(^|[^\p{L}\p{N}_])_+(\S(?:.*?\S)?)_+(?![\p{L}\p{N}_])/gu, '$1$2');
+  // eslint-disable-next-line no-control-regex -- NUL brackets the placeholders put in above
   return text.replace(/\u0000(\d+)\u0000/g, (_match, index: string) => codes[Number(index)] ?? '').trim();
 }
 

@@ -53,7 +53,7 @@ export async function startNetwork(options: NetworkOptions): Promise<TestNetwork
       await daemon?.close();
     },
     async close() {
-      await Promise.all(daemons.map((daemon) => daemon?.close()));
+      await Promise.all(daemons.map((daemon) => (daemon ? daemon.close() : Promise.resolve())));
       await pow.close();
     },
   };

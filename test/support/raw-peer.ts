@@ -82,7 +82,10 @@ export class RawPeer {
   }
 
   /** Answers the node's VERIFICATION REQUEST; `tamper` may spoil the response first. */
-  async answerVerification(difficultyBits: number, tamper: 'none' | 'bad-proof' | 'wrong-nonce' = 'none'): Promise<Uint8Array> {
+  async answerVerification(
+    difficultyBits: number,
+    tamper: 'none' | 'bad-proof' | 'wrong-nonce' = 'none',
+  ): Promise<Uint8Array> {
     const { frame } = await this.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
     const nonce = tamper === 'wrong-nonce' ? frame.message.nonce ^ 1n : frame.message.nonce;
     const response = GossipVerificationResponse.encode({ nonce, challenge: 0n });

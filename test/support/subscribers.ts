@@ -26,7 +26,10 @@ export async function subscribe(daemon: Daemon | null, dataType: number, valid =
   client.notify(dataType);
   const port = client.transport.socket.localPort;
   await waitFor(
-    () => [...daemon!.handler.local.subscriptions.subscribers(dataType)].some((connection) => connection.remotePort === port),
+    () =>
+      [...daemon!.handler.local.subscriptions.subscribers(dataType)].some(
+        (connection) => connection.remotePort === port,
+      ),
     `the daemon to handle NOTIFY ${dataType}`,
   );
   const received: Buffer[] = [];

@@ -108,7 +108,10 @@ export class Sybil {
 
   private track(socket: FramedSocket): FramedSocket {
     this.sockets.add(socket);
-    socket.waitClosed(24 * 3_600_000).then(() => this.sockets.delete(socket), () => {});
+    socket.waitClosed(24 * 3_600_000).then(
+      () => this.sockets.delete(socket),
+      () => {},
+    );
     return socket;
   }
 }

@@ -7,7 +7,11 @@
 /** How often the state is looked at: cheap checks, short enough not to add latency. */
 const POLL_INTERVAL_MS = 10;
 
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -19,7 +23,11 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
  * Resolves with the value `find` returns once it returns one (not undefined); polls like
  * waitFor.
  */
-export async function waitForValue<T>(find: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitForValue<T>(
+  find: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   let found: T | undefined;
   await waitFor(async () => (found = await find()) !== undefined, what, timeoutMs);
   return found as T;

@@ -27,7 +27,14 @@ import { createHash, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import ini from 'ini';
-import { decodeFrame, GossipAnnounce, GossipNotification, MAX_FRAME_SIZE, MessageType, type GossipAnnounce as Announce } from '../../../generated/index.js';
+import {
+  decodeFrame,
+  GossipAnnounce,
+  GossipNotification,
+  MAX_FRAME_SIZE,
+  MessageType,
+  type GossipAnnounce as Announce,
+} from '../../../generated/index.js';
 import { parseEndpoint } from '../../../runtime/api/api-client.js';
 import { FrameReader } from '../../../runtime/core/framer.js';
 import { runLink, type P2pBug, type P2pSettings } from './broken-p2p.js';
@@ -48,7 +55,12 @@ if (!configPath) {
   process.exit(2);
 }
 const section = (ini.parse(readFileSync(configPath, 'utf8')) as { gossip?: Record<string, string> }).gossip ?? {};
-const bugs = new Set(String(section.broken_bugs ?? '').split(',').map((s) => s.trim()).filter(Boolean) as Bug[]);
+const bugs = new Set(
+  String(section.broken_bugs ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as Bug[],
+);
 const validationTimeoutMs = Number(section.validation_timeout ?? 5) * 1000;
 const degree = Number(section.degree ?? 1);
 /** `wedges-on-largest-frame`: set once the node has read a 65535-byte ANNOUNCE. */
@@ -76,7 +88,11 @@ const peers = new Set<net.Socket>();
 const seen = new Set<string>();
 
 function itemKey(item: Announce): string {
-  return createHash('sha256').update(Buffer.from([item.dataType >> 8, item.dataType & 0xff])).update(item.data).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(Buffer.from([item.dataType >> 8, item.dataType & 0xff]))
+    .update(item.data)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function sendToClient(client: ApiClientState, frame: Uint8Array): void {
@@ -104,7 +120,11 @@ function pushToPeers(item: Announce, except: net.Socket | null): void {
   let targets = [...peers].filter((peer) => peer !== except);
   if (bugs.has('degree-as-fanout')) {
     // A random `degree` of them, as if degree were the push fanout.
-    targets = targets.map((peer) => ({ peer, key: Math.random() })).sort((a, b) => a.key - b.key).slice(0, degree).map((entry) => entry.peer);
+    targets = targets
+      .map((peer) => ({ peer, key: Math.random() }))
+      .sort((a, b) => a.key - b.key)
+      .slice(0, degree)
+      .map((entry) => entry.peer);
   }
   for (const peer of targets) peer.write(frame);
 }
@@ -172,11 +192,19 @@ function serveApi(socket: net.Socket): void {
     try {
       for (const bytes of reader.push(chunk)) {
         const frame = decodeFrame(bytes);
-        if (frame.type === MessageType.GOSSIP_ANNOUNCE && bugs.has('wedges-on-largest-frame') && bytes.length === MAX_FRAME_SIZE) {
+        if (
+          frame.type === MessageType.GOSSIP_ANNOUNCE &&
+          bugs.has('wedges-on-largest-frame') &&
+          bytes.length === MAX_FRAME_SIZE
+        ) {
           isWedged = true;
           return;
         }
-        if (frame.type === MessageType.GOSSIP_ANNOUNCE && bugs.has('closes-unsubscribed-announcer') && !client.types.has(frame.message.dataType)) {
+        if (
+          frame.type === MessageType.GOSSIP_ANNOUNCE &&
+          bugs.has('closes-unsubscribed-announcer') &&
+          !client.types.has(frame.message.dataType)
+        ) {
           throw new Error('announce of a type this connection did not subscribe to');
         }
         if (frame.type === MessageType.GOSSIP_ANNOUNCE) announceLocally(frame.message, client);

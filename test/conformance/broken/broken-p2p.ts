@@ -87,14 +87,19 @@ export function runLink(socket: net.Socket, isDialer: boolean, settings: P2pSett
     try {
       for (const bytes of reader.push(chunk)) {
         const frame = decodeFrame(bytes);
-        const isAllowed = isPeerVerified || HANDSHAKE_TYPES.has(frame.type) || (frame.type === MessageType.GOSSIP_ANNOUNCE && bugs.has('gossip-before-verification'));
+        const isAllowed =
+          isPeerVerified ||
+          HANDSHAKE_TYPES.has(frame.type) ||
+          (frame.type === MessageType.GOSSIP_ANNOUNCE && bugs.has('gossip-before-verification'));
         if (!isAllowed) throw new Error(`type ${frame.type} before verification`);
         if (frame.type === MessageType.GOSSIP_VERIFICATION_REQUEST) {
           if (isDialer || isPeerVerified || bugs.has('solves-before-proof')) prove(frame.message.nonce);
           else heldRequest = frame.message.nonce;
         } else if (frame.type === MessageType.GOSSIP_VERIFICATION_RESPONSE) {
           const isNonceRight = bugs.has('accepts-any-nonce') || (ourNonce !== null && frame.message.nonce === ourNonce);
-          const isProofRight = bugs.has('skips-proof-check') || leadingZeroBits(createHash('sha256').update(bytes).digest()) >= settings.powDifficulty;
+          const isProofRight =
+            bugs.has('skips-proof-check') ||
+            leadingZeroBits(createHash('sha256').update(bytes).digest()) >= settings.powDifficulty;
           if (!isNonceRight || !isProofRight) throw new Error('bad proof');
           ourNonce = null;
           isPeerVerified = true;
