@@ -96,8 +96,8 @@ describe('P2P defences (docs/protocol.md §4.5-§4.7)', function () {
       config: {
         degree,
         maxPeers: 2 * degree,
-        rejoinIntervalMs: 5_000,
-        peerRequestIntervalMs: 2_000,
+        rejoinIntervalMs: 2_000,
+        peerRequestIntervalMs: 1_000,
         subnetCapExemptLoopback: false,
       },
     });

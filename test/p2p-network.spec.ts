@@ -147,7 +147,9 @@ describe('P2P overlay on loopback (docs/protocol.md §4)', function () {
   describe('20 nodes', () => {
     it('every subscriber gets every one of 100 items exactly once (ttl 0)', async function () {
       this.timeout(120_000);
-      const started = await startNetwork({ nodes: 20, config: { degree: 4 } });
+      // Replacements come from peer exchange, paced by peer_request_interval (§4.5): healing to
+      // full degree takes about one interval, so the test network uses a short one.
+      const started = await startNetwork({ nodes: 20, config: { degree: 4, peerRequestIntervalMs: 2_000 } });
       network = started;
       await waitFor('a connected overlay', () => isConnected(started.daemons), 30_000);
       const inboxes: Buffer[][] = [];

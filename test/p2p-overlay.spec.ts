@@ -138,7 +138,11 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
   });
 
   it('eclipse defence (§4.6): rotation dials a fresh candidate, then closes another link; the overlay stays connected', async () => {
-    const started = await startNetwork({ nodes: 6, config: { degree: 2, rejoinIntervalMs: 300 } });
+    // Candidates come from peer exchange, paced by peer_request_interval (§4.5): short here.
+    const started = await startNetwork({
+      nodes: 6,
+      config: { degree: 2, rejoinIntervalMs: 300, peerRequestIntervalMs: 500 },
+    });
     network = started;
     await waitFor(
       'every node at degree',
@@ -149,7 +153,7 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
       const values = (await started.daemons[5]!.metrics.linksClosed.get()).values;
       return values.filter((v) => String(v.labels.reason).startsWith('rotation')).reduce((sum, v) => sum + v.value, 0);
     };
-    await waitFor('a rotation', async () => (await rotated()) >= 1, 5_000);
+    await waitFor('a rotation', async () => (await rotated()) >= 1, 15_000);
     await waitFor('the overlay to stay connected', () => isConnected(started.daemons), 5_000);
   });
 
