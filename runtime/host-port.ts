@@ -5,11 +5,18 @@
  */
 import ipaddr from 'ipaddr.js';
 
-/** A parsed address; `host` carries no brackets. */
-export interface HostPort {
-  host: string;
-  port: number;
-  family: 4 | 6 | 'hostname';
+/**
+ * The one address type: where something listens or is dialed. `host` is an IP literal (IPv6
+ * without brackets) or a host name.
+ */
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** An address as the config wrote it, with the family its text named. */
+export interface HostPort extends Address {
+  readonly family: 4 | 6 | 'hostname';
 }
 
 /** An address, or a one-line reason why the text is not one. */

@@ -18,15 +18,13 @@ import {
   MessageType,
 } from '../../generated/index.js';
 import { FrameReader } from '../core/framer.js';
-import { parseHostPort } from '../host-port.js';
+import { parseHostPort, type Address } from '../host-port.js';
 
 /** How long connecting may take before it counts as failed. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
-export interface Endpoint {
-  host: string;
-  port: number;
-}
+/** Where a Gossip API listens: the project's one address type (runtime/host-port.ts). */
+export type Endpoint = Address;
 
 /** `host:port` or `[v6]:port` as an Endpoint; throws a one-line Error otherwise. */
 export function parseEndpoint(text: string): Endpoint {

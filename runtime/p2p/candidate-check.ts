@@ -4,11 +4,11 @@
  * address nobody can be reached at. Anything else a peer sends is its problem, not ours.
  */
 import ipaddr from 'ipaddr.js';
-import { isUsable, normaliseHost, type ListenAddress } from './peer-address.js';
+import { isUsable, normaliseHost, type Address } from './peer-address.js';
 
 /** The addresses this node listens on (P2P, API, metrics), as bound. */
 export interface OwnAddresses {
-  readonly listening: readonly ListenAddress[];
+  readonly listening: readonly Address[];
 }
 
 function isWildcard(host: string): boolean {
@@ -27,7 +27,7 @@ export class CandidateCheck {
   }
 
   /** Why `address` must never be dialed, or null when it may be. */
-  problemOf(address: ListenAddress): string | null {
+  problemOf(address: Address): string | null {
     if (!isUsable(address)) return 'unusable address (port 0, unspecified, multicast or broadcast)';
     // normaliseHost unwraps ::ffff:a.b.c.d, so the mapped spelling of our address matches too.
     if (this.exact.has(`${normaliseHost(address.host)}|${address.port}`)) return 'one of our own listen addresses';

@@ -18,7 +18,7 @@ import type { KnownPeers } from './known-peers.js';
 import { PeerLink } from './link.js';
 import * as lifecycle from './link-state.js';
 import type { LinkTable } from './link-table.js';
-import { addressKey, isLoopback, normaliseHost, subnetKey, type ListenAddress } from './peer-address.js';
+import { addressKey, isLoopback, normaliseHost, subnetKey, type Address } from './peer-address.js';
 import { countSlots, hasInboundSlot, hasOutboundSlot } from './slots.js';
 
 export interface HandshakeSettings {
@@ -45,7 +45,7 @@ export interface HandshakeObserver {
 
 /** Where this node listens: its port is known once the P2P server is bound. */
 export interface SelfAddress {
-  readonly listen: ListenAddress;
+  readonly listen: Address;
 }
 
 /** How long a full node waits for a referred newcomer's PEER REQUEST (sent right after activation). */
@@ -76,7 +76,7 @@ export class Handshake {
   }
 
   /** A connection we dialed: HELLO and our VERIFICATION REQUEST go out at once (§4.2). */
-  dialed(connection: Connection, address: ListenAddress, isBootstrapper: boolean): PeerLink {
+  dialed(connection: Connection, address: Address, isBootstrapper: boolean): PeerLink {
     const link = new PeerLink(
       connection,
       'outbound',

@@ -6,7 +6,7 @@
  * learned from PEER RESPONSEs, waiting to be dialed and verified. Both respect the subnet
  * cap of the eclipse defence (loopback exempt unless the setting lifts it).
  */
-import { addressKey, isLoopback, subnetKey, type ListenAddress } from './peer-address.js';
+import { addressKey, isLoopback, subnetKey, type Address } from './peer-address.js';
 
 export interface SubnetCap {
   readonly perV4Subnet: number;
@@ -16,7 +16,7 @@ export interface SubnetCap {
 
 /** A candidate and who gave it: the peer's address key, or 'kept' for the peers file (§4.7). */
 interface Candidate {
-  readonly address: ListenAddress;
+  readonly address: Address;
   readonly source: string;
 }
 
@@ -24,7 +24,7 @@ interface Candidate {
 const MAX_CANDIDATES = 1_000;
 
 export class KnownPeers {
-  private readonly known = new Map<string, ListenAddress>();
+  private readonly known = new Map<string, Address>();
   private readonly candidates = new Map<string, Candidate>();
 
   /** Runs after every change of the known peers (the peers file follows them, §4.7). */
@@ -40,16 +40,16 @@ export class KnownPeers {
     return this.candidates.size;
   }
 
-  has(address: ListenAddress): boolean {
+  has(address: Address): boolean {
     return this.known.has(addressKey(address));
   }
 
-  list(): ListenAddress[] {
+  list(): Address[] {
     return [...this.known.values()];
   }
 
   /** Would listing `address` exceed its subnet's cap? */
-  isSubnetFull(address: ListenAddress): boolean {
+  isSubnetFull(address: Address): boolean {
     if (this.cap.isLoopbackExempt && isLoopback(address.host)) return false;
     const subnet = subnetKey(address.host);
     const limit = subnet.startsWith('v4:') ? this.cap.perV4Subnet : this.cap.perV6Subnet;
@@ -59,7 +59,7 @@ export class KnownPeers {
   }
 
   /** Lists a verified peer; false when its subnet is full (the caller closes the link). */
-  add(address: ListenAddress): boolean {
+  add(address: Address): boolean {
     const key = addressKey(address);
     if (this.known.has(key)) return true;
     if (this.isSubnetFull(address)) return false;
@@ -69,12 +69,12 @@ export class KnownPeers {
     return true;
   }
 
-  remove(address: ListenAddress): void {
+  remove(address: Address): void {
     if (this.known.delete(addressKey(address))) this.onChange();
   }
 
   /** Keeps `address` to dial later; true when it was new (neither known nor a candidate). */
-  addCandidate(address: ListenAddress, source = 'kept'): boolean {
+  addCandidate(address: Address, source = 'kept'): boolean {
     const key = addressKey(address);
     if (this.known.has(key) || this.candidates.has(key)) return false;
     if (this.candidates.size >= MAX_CANDIDATES) {
@@ -85,7 +85,7 @@ export class KnownPeers {
     return true;
   }
 
-  removeCandidate(address: ListenAddress): void {
+  removeCandidate(address: Address): void {
     this.candidates.delete(addressKey(address));
   }
 
@@ -97,16 +97,16 @@ export class KnownPeers {
    */
   pickCandidates(
     count: number,
-    isExcluded: (address: ListenAddress) => boolean,
+    isExcluded: (address: Address) => boolean,
     linkedSubnets: Set<string> = new Set(),
-  ): ListenAddress[] {
-    const bySource = new Map<string, ListenAddress[]>();
+  ): Address[] {
+    const bySource = new Map<string, Address[]>();
     for (const { address, source } of this.candidates.values()) {
       if (isExcluded(address) || this.isSubnetFull(address)) continue;
       bySource.set(source, [...(bySource.get(source) ?? []), address]);
     }
     const subnets = new Set(linkedSubnets);
-    const picks: ListenAddress[] = [];
+    const picks: Address[] = [];
     while (picks.length < count && bySource.size > 0) {
       const sources = [...bySource.keys()];
       const source = sources[Math.floor(Math.random() * sources.length)]!;

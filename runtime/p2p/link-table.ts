@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Connection } from '../core/connection.js';
 import type { PeerNetwork } from '../core/gossip-handler.js';
 import type { PeerLink } from './link.js';
-import { addressKey, type ListenAddress } from './peer-address.js';
+import { addressKey, type Address } from './peer-address.js';
 
 export interface LinkListener {
   activated?(link: PeerLink): void;
@@ -66,7 +66,7 @@ export class LinkTable implements PeerNetwork {
     return count;
   }
 
-  activeTo(address: ListenAddress): PeerLink | undefined {
+  activeTo(address: Address): PeerLink | undefined {
     const key = addressKey(address);
     for (const link of this.links.values()) {
       if (link.isActive && link.listenAddress && addressKey(link.listenAddress) === key) return link;

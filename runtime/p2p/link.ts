@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock, Timer } from '../core/clock.js';
 import type { Connection } from '../core/connection.js';
 import { initialState, isHandshaking, type Direction, type LinkState, type Step } from './link-state.js';
-import type { ListenAddress } from './peer-address.js';
+import type { Address } from './peer-address.js';
 
 export type AddressFamily = 4 | 6;
 
@@ -21,7 +21,7 @@ interface PendingPeerRequest {
 export class PeerLink {
   private current: LinkState;
   /** The peer's listen address: the dialed one, or the source IP with the HELLO port. */
-  listenAddress: ListenAddress | null;
+  listenAddress: Address | null;
   readonly connectedAt: number;
   /** Dialed as our configured bootstrapper (the eclipse defence asks it again). */
   isBootstrapLink = false;
@@ -46,7 +46,7 @@ export class PeerLink {
   constructor(
     readonly connection: Connection,
     readonly direction: Direction,
-    dialedAddress: ListenAddress | null,
+    dialedAddress: Address | null,
     private readonly clock: Clock,
   ) {
     this.listenAddress = dialedAddress;

@@ -12,7 +12,7 @@ import type { Handshake } from './handshake.js';
 import type { KnownPeers } from './known-peers.js';
 import type { PeerLink } from './link.js';
 import type { LinkTable } from './link-table.js';
-import { addressKey, subnetKey, type ListenAddress } from './peer-address.js';
+import { addressKey, subnetKey, type Address } from './peer-address.js';
 import type { PeerExchange } from './peer-exchange.js';
 import { ASK_BACKOFF_CAP_FACTOR, AskBackoff } from './request-pacing.js';
 import { Rotation } from './rotation.js';
@@ -70,7 +70,7 @@ export class Membership {
     private readonly exchange: PeerExchange,
     private readonly check: CandidateCheck,
     /** Peers kept from the last run (§4.7): dialed alongside the bootstrapper. */
-    private readonly keptPeers: readonly ListenAddress[],
+    private readonly keptPeers: readonly Address[],
     private readonly settings: MembershipSettings,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -120,7 +120,7 @@ export class Membership {
   }
 
   /** Dials a peer from our own host, if its back-off and the global budget allow (§4.5). */
-  async dial(address: ListenAddress, how: DialHow = { isBootstrapper: false, isRotation: false }): Promise<void> {
+  async dial(address: Address, how: DialHow = { isBootstrapper: false, isRotation: false }): Promise<void> {
     const key = addressKey(address);
     if (this.isClosed || this.dialing.has(key) || !this.backoff.isReady(key) || !this.budget.take()) return;
     this.known.removeCandidate(address);
@@ -176,7 +176,7 @@ export class Membership {
   }
 
   /** Candidates that may be dialed now: checked (§4.3), not linked or being dialed, back-off over. */
-  private pickDialable(count: number): ListenAddress[] {
+  private pickDialable(count: number): Address[] {
     const busy = new Set<string>(this.dialing);
     const linkedSubnets = new Set<string>();
     for (const link of this.links.all()) {
@@ -184,7 +184,7 @@ export class Membership {
       busy.add(addressKey(link.listenAddress));
       linkedSubnets.add(subnetKey(link.listenAddress.host));
     }
-    const isExcluded = (address: ListenAddress): boolean => {
+    const isExcluded = (address: Address): boolean => {
       const key = addressKey(address);
       return busy.has(key) || !this.backoff.isReady(key) || this.check.problemOf(address) !== null;
     };

@@ -13,13 +13,13 @@ import type { PeerLink } from './link.js';
 import { LinkTable } from './link-table.js';
 import { Membership, type Dialer, type MembershipObserver, type MembershipSettings } from './membership.js';
 import { P2pConsumer } from './p2p-consumer.js';
-import type { ListenAddress } from './peer-address.js';
+import type { Address } from './peer-address.js';
 import { PeerExchange, type PeerExchangeSettings } from './peer-exchange.js';
 import { PeersFileWriter, readPeersFile } from './peers-file.js';
 
 export interface OverlaySettings extends HandshakeSettings, PeerExchangeSettings, MembershipSettings {
   /** Our listen address; its port is the bound one once `join` ran. */
-  readonly listen: ListenAddress;
+  readonly listen: Address;
   readonly subnetCapV4: number;
   readonly subnetCapV6: number;
   /** §4.7: where verified peers are kept across restarts; null = nowhere. */
@@ -32,7 +32,7 @@ export class PeerOverlay {
   readonly links: LinkTable;
   readonly known: KnownPeers;
   readonly consumer: P2pConsumer;
-  private readonly self: { listen: ListenAddress };
+  private readonly self: { listen: Address };
   private readonly handshake: Handshake;
   private readonly exchange: PeerExchange;
   private membership: Membership | null = null;
@@ -66,7 +66,7 @@ export class PeerOverlay {
    * Starts bootstrapping (§4.3) and maintenance through `dialer`, listening on `listenPort`.
    * `otherListening` are this node's other bound addresses (API, metrics): never candidates.
    */
-  join(dialer: Dialer, listenPort: number, otherListening: readonly ListenAddress[] = []): void {
+  join(dialer: Dialer, listenPort: number, otherListening: readonly Address[] = []): void {
     this.self.listen = { host: this.settings.listen.host, port: listenPort };
     const check = new CandidateCheck({ listening: [this.self.listen, ...otherListening] });
     this.exchange.check = check;

@@ -5,19 +5,17 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { PeerAddress } from '../../generated/index.js';
+import type { Address } from '../host-port.js';
 
-export interface ListenAddress {
-  /** An IP literal, IPv6 without brackets, IPv4-mapped IPv6 unwrapped. */
-  readonly host: string;
-  readonly port: number;
-}
+/** Peer addresses are the project's one address type (runtime/host-port.ts). */
+export type { Address };
 
 /** `host:port`, IPv6 in brackets: the key of a peer in every map of the overlay. */
-export function addressKey(address: ListenAddress): string {
+export function addressKey(address: Address): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
-export function isIpv6(address: ListenAddress): boolean {
+export function isIpv6(address: Address): boolean {
   return address.host.includes(':');
 }
 
@@ -26,11 +24,11 @@ export function normaliseHost(host: string): string {
   return ipaddr.process(host).toString();
 }
 
-export function toPeerAddress(address: ListenAddress): PeerAddress {
+export function toPeerAddress(address: Address): PeerAddress {
   return { addr: Uint8Array.from(ipaddr.parse(address.host).toByteArray()), port: address.port };
 }
 
-export function fromPeerAddress(entry: PeerAddress): ListenAddress {
+export function fromPeerAddress(entry: PeerAddress): Address {
   return { host: normaliseHost(ipaddr.fromByteArray([...entry.addr]).toString()), port: entry.port };
 }
 
@@ -47,7 +45,7 @@ export function subnetKey(host: string): string {
 }
 
 /** Addresses nobody can be reached at: never dialed, never listed. */
-export function isUsable(address: ListenAddress): boolean {
+export function isUsable(address: Address): boolean {
   if (address.port === 0 || !ipaddr.isValid(address.host)) return false;
   const range = ipaddr.process(address.host).range();
   return range !== 'unspecified' && range !== 'multicast' && range !== 'broadcast';

@@ -4,7 +4,7 @@
  */
 import { GossipPeerResponse } from '../../generated/index.js';
 import { shuffle } from './known-peers.js';
-import { addressKey, fromPeerAddress, isIpv6, isUsable, toPeerAddress, type ListenAddress } from './peer-address.js';
+import { addressKey, fromPeerAddress, isIpv6, isUsable, toPeerAddress, type Address } from './peer-address.js';
 
 /**
  * Unsolved PEER RESPONSE frames (challenge 0) answering `nonce` with a random sample of
@@ -13,15 +13,15 @@ import { addressKey, fromPeerAddress, isIpv6, isUsable, toPeerAddress, type List
  */
 export function peerResponseFrames(
   nonce: bigint,
-  known: ListenAddress[],
-  requester: ListenAddress | null,
+  known: Address[],
+  requester: Address | null,
   limit: number,
 ): Uint8Array[] {
   const requesterKey = requester ? addressKey(requester) : '';
   const peers = shuffle(known.filter((address) => addressKey(address) !== requesterKey)).slice(0, limit);
   const v4 = peers.filter((address) => !isIpv6(address));
   const v6 = peers.filter((address) => isIpv6(address));
-  const families: [boolean, ListenAddress[]][] = [];
+  const families: [boolean, Address[]][] = [];
   if (v4.length > 0 || v6.length === 0) families.push([false, v4]);
   if (v6.length > 0) families.push([true, v6]);
   return families.map(([isV6, entries]) =>
@@ -30,7 +30,7 @@ export function peerResponseFrames(
 }
 
 /** The dialable addresses of a verified PEER RESPONSE, leaving out our own. */
-export function candidatesIn(response: GossipPeerResponse, self: ListenAddress): ListenAddress[] {
+export function candidatesIn(response: GossipPeerResponse, self: Address): Address[] {
   const selfKey = addressKey(self);
   return response.entries
     .map(fromPeerAddress)

@@ -9,7 +9,7 @@ import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
 import { readRegularFile } from '../bounded-file.js';
 import type { Clock, Timer } from '../core/clock.js';
-import { normaliseHost, type ListenAddress } from './peer-address.js';
+import { normaliseHost, type Address } from './peer-address.js';
 
 /** Far more than any node keeps (max_peers), small enough to read at once. */
 export const PEERS_FILE_MAX_BYTES = 256 * 1024;
@@ -23,7 +23,7 @@ interface PeersFileContent {
 }
 
 /** The peers in the file at `path`; [] (and one log line) when it is missing or unusable. */
-export function readPeersFile(path: string, logger: Logger): ListenAddress[] {
+export function readPeersFile(path: string, logger: Logger): Address[] {
   const read = readRegularFile(path, PEERS_FILE_MAX_BYTES);
   if (!read.ok) {
     if (!read.reason.includes('no such file')) logger.warn({ path, reason: read.reason }, 'peers file ignored');
@@ -48,7 +48,7 @@ export function readPeersFile(path: string, logger: Logger): ListenAddress[] {
 }
 
 /** Writes `peers` to `path` atomically: readers see the old file or the new one, never half. */
-export function writePeersFile(path: string, peers: readonly ListenAddress[]): void {
+export function writePeersFile(path: string, peers: readonly Address[]): void {
   const content: PeersFileContent = {
     version: 1,
     peers: peers.slice(0, MAX_PEERS_KEPT).map(({ host, port }) => ({ host, port })),
@@ -65,7 +65,7 @@ export class PeersFileWriter {
 
   constructor(
     private readonly path: string,
-    private readonly current: () => readonly ListenAddress[],
+    private readonly current: () => readonly Address[],
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}

@@ -7,13 +7,13 @@
 import type { Logger } from 'pino';
 import type { PeerLink } from './link.js';
 import type { LinkTable } from './link-table.js';
-import type { ListenAddress } from './peer-address.js';
+import type { Address } from './peer-address.js';
 import { countSlots, type SlotSettings } from './slots.js';
 
 export interface RotationHooks {
   /** A fresh candidate that may be dialed now, or null. */
-  pickFresh(): ListenAddress | null;
-  dial(address: ListenAddress, how: { isBootstrapper: boolean; isRotation: boolean }): void;
+  pickFresh(): Address | null;
+  dial(address: Address, how: { isBootstrapper: boolean; isRotation: boolean }): void;
   /** Nothing fresh to dial: ask for candidates (within the back-off of §4.5), bootstrapper first. */
   askForPeers(preferBootstrapper: boolean): void;
 }
@@ -21,7 +21,7 @@ export interface RotationHooks {
 export class Rotation {
   constructor(
     private readonly links: LinkTable,
-    private readonly settings: SlotSettings & { readonly bootstrapper: ListenAddress | null },
+    private readonly settings: SlotSettings & { readonly bootstrapper: Address | null },
     private readonly hooks: RotationHooks,
     private readonly logger: Logger,
   ) {}

@@ -15,14 +15,14 @@ import {
 } from '../../generated/index.js';
 import { FramedSocket, frameType } from '../../runtime/api/api-client.js';
 import { randomNonce } from '../../runtime/p2p/link.js';
-import { toPeerAddress, type ListenAddress } from '../../runtime/p2p/peer-address.js';
+import { toPeerAddress, type Address } from '../../runtime/p2p/peer-address.js';
 import { sleep } from './network.js';
 import { solveInPlace } from './raw-peer.js';
 
 const STEP_MS = 5_000;
 
 export class Sybil {
-  readonly addresses: ListenAddress[] = [];
+  readonly addresses: Address[] = [];
   private readonly servers: net.Server[] = [];
   private readonly sockets = new Set<FramedSocket>();
   private isStopped = false;
@@ -44,7 +44,7 @@ export class Sybil {
   }
 
   /** Every address keeps one connection to the victim, redialing whenever it closes. */
-  attack(victim: ListenAddress): void {
+  attack(victim: Address): void {
     for (const address of this.addresses) void this.dialLoop(address, victim);
   }
 
@@ -54,7 +54,7 @@ export class Sybil {
     for (const server of this.servers) server.close();
   }
 
-  private async dialLoop(from: ListenAddress, victim: ListenAddress): Promise<void> {
+  private async dialLoop(from: Address, victim: Address): Promise<void> {
     while (!this.isStopped) {
       try {
         const socket = this.track(await FramedSocket.connect(victim, STEP_MS, from.host));
