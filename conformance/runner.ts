@@ -5,21 +5,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { proofAllowanceMs } from './peer.js';
+import { recoverNodes, type LostNode } from './node-recovery.js';
+import { preconditionOrder, resolveNeeds, type FactState } from './preconditions.js';
 import {
   blocked,
-  fail,
-  skip,
   type CaseContext,
   type CaseResult,
   type ConformanceCase,
   type ExtraNode,
   type Fact,
-  type Need,
   type NodeInfo,
-  type ObservationPath,
   type Outcome,
   type SuiteSettings,
 } from './types.js';
+
+// Where the rest of the suite has always found them.
+export { DELIVERY_ORDER, pathOf, TWO_HOP_ORDER, type FactState } from './preconditions.js';
 
 /** A case that has not finished after this long fails as hung. */
 export const DEFAULT_CASE_TIMEOUT_MS = 20_000;
@@ -45,94 +46,6 @@ export interface RunOptions {
   readonly restartNode?: (index: number) => Promise<boolean>;
 }
 
-export interface FactState {
-  readonly ok: boolean;
-  /** The case that established it, or (when it was blocked itself) the root cause. */
-  readonly by: string;
-  readonly reason: string;
-}
-
-/** Delivery paths in order of preference: across nodes first, so local delivery is only its own case's rule. */
-export const DELIVERY_ORDER: readonly Fact[] = ['path:leaf-to-hub', 'path:hub-to-leaves', 'path:local'];
-export const TWO_HOP_ORDER: readonly Fact[] = ['path:leaf-to-leaf', 'path:peer-to-peer'];
-
-/** The observation path a fact stands for, on these nodes. */
-export function pathOf(fact: Fact, nodes: readonly NodeInfo[]): ObservationPath | null {
-  const [n0, n1, n2] = nodes;
-  if (!n0) return null;
-  switch (fact) {
-    case 'path:local':
-      return { fact, name: 'local (node 0 → node 0)', from: n0, to: n0 };
-    case 'path:leaf-to-hub':
-      return n1 ? { fact, name: 'leaf → node 0 (node 1 → node 0)', from: n1, to: n0 } : null;
-    case 'path:hub-to-leaves':
-      return n1 ? { fact, name: 'node 0 → leaves (node 0 → node 1)', from: n0, to: n1 } : null;
-    case 'path:leaf-to-leaf':
-      return n2 && n1
-        ? { fact, name: 'leaf → leaf through node 0 (node 1 → node 0 → node 2)', from: n1, to: n2 }
-        : null;
-    case 'path:peer-to-peer':
-      return { fact, name: 'suite peer → node 0 → suite peer (§4 links)', from: n0, to: n0 };
-    default:
-      return null;
-  }
-}
-
-type Resolved = { path: ObservationPath; twoHop: ObservationPath | null } | Outcome;
-
-/** The paths a case gets, or BLOCKED / SKIP when what it needs was not shown to work. */
-function resolveNeeds(
-  conformanceCase: ConformanceCase,
-  facts: ReadonlyMap<Fact, FactState>,
-  nodes: readonly NodeInfo[],
-): Resolved {
-  const local = pathOf('path:local', nodes)!;
-  let path = local;
-  let twoHop: ObservationPath | null = null;
-  const provides = conformanceCase.provides;
-  if (provides && TWO_HOP_ORDER.includes(provides)) twoHop = pathOf(provides, nodes);
-  else if (provides && DELIVERY_ORDER.includes(provides)) path = pathOf(provides, nodes) ?? local;
-  const blockedBy = (order: readonly Fact[], what: string): Outcome | null => {
-    const tried = order.map((fact) => facts.get(fact)).filter((state): state is FactState => state !== undefined);
-    if (tried.length === 0) return null;
-    const roots = [...new Set(tried.map((state) => state.by))];
-    return blocked(
-      roots.join(', '),
-      `no ${what} was shown to work (${tried.map((state) => `${state.by}: ${state.reason}`).join('; ')})`,
-    );
-  };
-  for (const need of conformanceCase.needs ?? []) {
-    if (need === 'delivery') {
-      const fact = DELIVERY_ORDER.find((candidate) => facts.get(candidate)?.ok && pathOf(candidate, nodes));
-      if (fact) path = pathOf(fact, nodes)!;
-      else {
-        const outcome = blockedBy(DELIVERY_ORDER, 'delivery path');
-        if (outcome) return outcome;
-        path = pathOf('path:hub-to-leaves', nodes) ?? local;
-      }
-    } else if (need === 'two-hop') {
-      const fact = TWO_HOP_ORDER.find((candidate) => facts.get(candidate)?.ok);
-      if (fact) twoHop = pathOf(fact, nodes);
-      else {
-        const outcome = blockedBy(TWO_HOP_ORDER, 'two-hop path');
-        if (outcome) return outcome;
-        twoHop = pathOf('path:leaf-to-leaf', nodes);
-        if (!twoHop)
-          return skip(
-            `needs a two-hop path: 3 nodes (use --nodes 3), or links from the suite to node 0 over our §4 wire protocol`,
-          );
-      }
-    } else if (need === 'announce-unsubscribed') {
-      // Worked around, never blocking: announcers then subscribe first (context.announcerSubscribes).
-      continue;
-    } else {
-      const state = facts.get(need);
-      if (state && !state.ok) return blocked(state.by, state.reason);
-    }
-  }
-  return { path, twoHop };
-}
-
 export async function runCases(options: RunOptions): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const total = options.cases.length;
@@ -143,7 +56,7 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
   ];
   const facts = new Map<Fact, FactState>();
   /** Nodes that stopped answering and could not be restarted: index → the case that did it. */
-  const lost = new Map<number, { by: string; what: string }>();
+  const lost = new Map<number, LostNode>();
   const shared = new Map<string, { destroy(): void }>();
   /** Index in `results` of the last case that talked to the nodes. */
   let lastRan: number | null = null;
@@ -213,42 +126,10 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
     if (touched) lastRan = results.length;
     if (options.checkNodes && outcome.status !== 'blocked') {
       const problems = await options.checkNodes(facts);
-      if (problems.length > 0 && !touched && lastRan !== null) {
-        const what = problems.map((p) => `node ${p.index} ${p.what}`).join('; ');
-        const culprit = results[lastRan]!;
-        for (const problem of problems) {
-          if (!(await options.restartNode?.(problem.index)))
-            lost.set(problem.index, { by: culprit.id, what: problem.what });
-        }
-        const previous = culprit.outcome;
-        results[lastRan] = {
-          ...culprit,
-          outcome:
-            previous.status === 'fail'
-              ? { ...previous, message: `${previous.message}; shortly after this case ${what}` }
-              : fail({
-                  message: `shortly after this case ${what} (found after the next case, which sent nothing)`,
-                  expected: 'every node still answers after the case',
-                  got: what,
-                }),
-        };
-      } else if (problems.length > 0) {
-        const what = problems.map((p) => `node ${p.index} ${p.what}`).join('; ');
-        const restarted: number[] = [];
-        for (const problem of problems) {
-          if (await options.restartNode?.(problem.index)) restarted.push(problem.index);
-          else lost.set(problem.index, { by: conformanceCase.id, what: problem.what });
-        }
-        const after = restarted.length ? ` (restarted node ${restarted.join(', ')})` : '';
-        outcome =
-          outcome.status === 'fail'
-            ? { ...outcome, message: `${outcome.message}; after this case ${what}${after}` }
-            : fail({
-                message: `after this case ${what}${after}`,
-                expected: 'every node still answers after the case',
-                got: what,
-              });
-      }
+      outcome = await recoverNodes(
+        { problems, restartNode: options.restartNode, results, lastRan, touched, lost, caseId: conformanceCase.id },
+        outcome,
+      );
     }
     const result: CaseResult = {
       id: conformanceCase.id,
@@ -270,25 +151,6 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
     }
   }
   return results;
-}
-
-/** Preconditions in their order, except that one runs after the preconditions it needs (stable). */
-function preconditionOrder(providers: readonly ConformanceCase[]): ConformanceCase[] {
-  const ordered: ConformanceCase[] = [];
-  const placed = new Set<ConformanceCase>();
-  const place = (c: ConformanceCase, visiting: Set<ConformanceCase>): void => {
-    if (placed.has(c) || visiting.has(c)) return;
-    visiting.add(c);
-    for (const need of c.needs ?? []) {
-      const facts: readonly Need[] = need === 'delivery' ? DELIVERY_ORDER : need === 'two-hop' ? TWO_HOP_ORDER : [need];
-      for (const other of providers)
-        if (other.provides !== undefined && facts.includes(other.provides)) place(other, visiting);
-    }
-    placed.add(c);
-    ordered.push(c);
-  };
-  for (const c of providers) place(c, new Set());
-  return ordered;
 }
 
 function isOutcome(value: object): value is Outcome {

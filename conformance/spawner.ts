@@ -1,24 +1,21 @@
 /**
- * Starts N instances of ANY Gossip implementation for the suite (`--spawn 'CMD {config}'`):
- * writes one INI config per node (docs/protocol.md §5: node 0 without bootstrapper, the others
- * bootstrapping from it, free loopback ports, `--set` keys passed through), starts each in
- * its own process group, waits for its API port, and stops every process it started, also
- * when the run fails or is interrupted.
+ * Starts N instances of ANY Gossip implementation for the suite (`--spawn 'CMD {config}'`) from
+ * the files node-files.ts writes (node 0 first, the others bootstrapping from it): each in its
+ * own process group, waiting for its API port, and stops every process it started, also when
+ * the run fails or is interrupted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPair } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { formatEndpoint, type Endpoint } from '../runtime/api/api-client.js';
+import { makeHostkey, parseHostPort, writeExtraNodeFiles, writeNodeFiles, type NodeFiles } from './node-files.js';
 import type { ExtraNode, NodeInfo } from './types.js';
 
-const generateKeyPairAsync = promisify(generateKeyPair);
+// Where the rest of the suite and its tests have always found them.
+export { fillPlaceholders, freePorts, nodeConfig, type NodeFiles } from './node-files.js';
 
-/** Loopback host every spawned node listens on (tests stay on 127.0.0.0/8). */
-const HOST = '127.0.0.1';
 /** How often a starting node's API port is probed. */
 const PORT_POLL_MS = 100;
 /** After SIGTERM, how long a node may take to exit before SIGKILL. */
@@ -47,19 +44,6 @@ interface Running {
   exitCode: number | null;
   exitSignal: string | null;
   restarts: number;
-}
-
-/** One node's files and addresses, all fixed before the first node starts (nodes.json). */
-export interface NodeFiles {
-  readonly index: number;
-  readonly api: string;
-  readonly p2p: string;
-  readonly config: string;
-  readonly hostkey: string;
-  /** The hostkey's public half (SPKI PEM), for implementations with pre-shared identities. */
-  readonly publicKey: string;
-  readonly log: string;
-  readonly bootstrapper: string | null;
 }
 
 /** How a spawned node ended (or that it still runs), for the JSON report. */
@@ -91,47 +75,7 @@ export class Cluster {
    * then the others (which bootstrap from node 0).
    */
   async start(): Promise<void> {
-    const count = this.options.nodes;
-    const keys = await Promise.all(Array.from({ length: count }, () => this.makeHostkey()));
-    const ports = await freePorts(2 * count);
-    const files: NodeFiles[] = keys.map((_, index) => ({
-      index,
-      api: formatEndpoint({ host: HOST, port: ports[2 * index]! }),
-      p2p: formatEndpoint({ host: HOST, port: ports[2 * index + 1]! }),
-      config: join(this.workDir, `node-${index}.ini`),
-      hostkey: join(this.workDir, `node-${index}.pem`),
-      publicKey: join(this.workDir, `node-${index}.pub.pem`),
-      log: join(this.workDir, `node-${index}.log`),
-      bootstrapper: index === 0 ? null : formatEndpoint({ host: HOST, port: ports[1]! }),
-    }));
-    for (const [index, node] of files.entries()) {
-      writeFileSync(node.hostkey, keys[index]!.privateKey, { mode: 0o600 });
-      writeFileSync(node.publicKey, keys[index]!.publicKey);
-    }
-    writeFileSync(join(this.workDir, 'nodes.json'), `${JSON.stringify(files, null, 2)}\n`);
-    for (const node of files) {
-      const set = { ...this.options.set, ...(this.options.setNode?.[node.index] ?? {}) };
-      const peers = files
-        .filter((other) => other.index !== node.index)
-        .map((other) => other.p2p)
-        .join(',');
-      const filled = Object.fromEntries(
-        Object.entries(set).map(([key, value]) => [
-          key,
-          fillPlaceholders(value, { index: node.index, dir: this.workDir, peers }),
-        ]),
-      );
-      writeFileSync(
-        node.config,
-        nodeConfig({
-          hostkeyPath: node.hostkey,
-          api: parseHostPort(node.api),
-          p2p: parseHostPort(node.p2p),
-          bootstrapper: node.bootstrapper ? parseHostPort(node.bootstrapper) : null,
-          set: filled,
-        }),
-      );
-    }
+    const files = await writeNodeFiles(this.options, this.workDir);
     this.files = files;
     this.nodes.push(await this.launch(files[0]!));
     this.nodes.push(...(await Promise.all(files.slice(1).map((node) => this.launch(node)))));
@@ -208,7 +152,7 @@ export class Cluster {
   /** One more node with `overrides` in its config (used by p2p cases where the suite must be dialed). */
   async spawnExtra(overrides: Record<string, string>): Promise<ExtraNode> {
     const index = this.options.nodes + this.extraCount++;
-    const node = await this.startNode(index, (await this.makeHostkey()).privateKey, null, overrides);
+    const node = await this.startNode(index, (await makeHostkey(this.options.hostkeyBits)).privateKey, null, overrides);
     const running = this.running[this.running.length - 1]!;
     return { ...node, stop: () => this.stopOne(running) };
   }
@@ -230,31 +174,16 @@ export class Cluster {
     }
   }
 
-  private async makeHostkey(): Promise<{ privateKey: string; publicKey: string }> {
-    return generateKeyPairAsync('rsa', {
-      modulusLength: this.options.hostkeyBits,
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    });
-  }
-
   private async startNode(
     index: number,
     hostkeyPem: string,
     bootstrapper: Endpoint | null,
     overrides: Record<string, string>,
   ): Promise<NodeInfo> {
-    const [apiPort, p2pPort] = await freePorts(2);
-    const api = { host: HOST, port: apiPort! };
-    const p2p = { host: HOST, port: p2pPort! };
-    const hostkeyPath = join(this.workDir, `node-${index}.pem`);
-    writeFileSync(hostkeyPath, hostkeyPem, { mode: 0o600 });
-    const configPath = join(this.workDir, `node-${index}.ini`);
-    writeFileSync(
-      configPath,
-      nodeConfig({ hostkeyPath, api, p2p, bootstrapper, set: { ...this.options.set, ...overrides } }),
-    );
-    const logPath = join(this.workDir, `node-${index}.log`);
+    const { api, p2p, configPath, logPath } = await writeExtraNodeFiles(this.workDir, index, hostkeyPem, bootstrapper, {
+      ...this.options.set,
+      ...overrides,
+    });
     const command = this.options.command
       .replaceAll('{config}', shellQuote(configPath))
       .replaceAll('{index}', String(index))
@@ -321,68 +250,6 @@ export async function spawnCluster(options: SpawnOptions): Promise<Cluster> {
     throw error;
   }
   return cluster;
-}
-
-/**
- * The INI text of one node (§5). `degree = 1` makes the others link only to node 0 (a
- * star), so a two-hop path 1 → 0 → 2 exists for the validation and ttl cases.
- */
-export function nodeConfig(input: {
-  hostkeyPath: string;
-  api: Endpoint;
-  p2p: Endpoint;
-  bootstrapper: Endpoint | null;
-  set: Readonly<Record<string, string>>;
-}): string {
-  const gossip: Record<string, string> = {
-    cache_size: '50',
-    degree: '1',
-    p2p_address: formatEndpoint(input.p2p),
-    api_address: formatEndpoint(input.api),
-  };
-  if (input.bootstrapper) gossip.bootstrapper = formatEndpoint(input.bootstrapper);
-  const sections: Record<string, Record<string, string>> = { gossip };
-  for (const [key, value] of Object.entries(input.set)) {
-    const dot = key.indexOf('.');
-    const [section, name] = dot > 0 ? [key.slice(0, dot), key.slice(dot + 1)] : ['gossip', key];
-    (sections[section] ??= {})[name] = value;
-  }
-  const lines = [`; written by gossip conformance`, `hostkey = ${input.hostkeyPath}`, ''];
-  for (const [section, values] of Object.entries(sections)) {
-    lines.push(`[${section}]`, ...Object.entries(values).map(([key, value]) => `${key} = ${value}`), '');
-  }
-  return lines.join('\n');
-}
-
-/** `{index}`, `{dir}` and `{peers}` (the other nodes' P2P addresses, comma-separated) in a --set value. */
-export function fillPlaceholders(value: string, fill: { index: number; dir: string; peers: string }): string {
-  return value
-    .replaceAll('{index}', String(fill.index))
-    .replaceAll('{dir}', fill.dir)
-    .replaceAll('{peers}', fill.peers);
-}
-
-function parseHostPort(text: string): Endpoint {
-  const colon = text.lastIndexOf(':');
-  return { host: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
-}
-
-/** `count` distinct free TCP ports on the loopback host. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once('error', reject);
-          server.listen(0, HOST, () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
 
 function canConnect(endpoint: Endpoint): Promise<boolean> {

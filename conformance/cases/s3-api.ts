@@ -1,15 +1,14 @@
 /**
- * docs/protocol.md §3 API messages and §3.1 semantics, delivery: who is notified of an item, with
- * which frame, and which frames a client may send. Cross-node deliveries (announce on node
- * 0, subscribe on node 1) witness that an item was processed. Forwarding rules are in
- * s3-1-forwarding.ts.
+ * docs/protocol.md §3 API messages and §3.1 semantics, delivery: who is notified of an item and
+ * with which frame, on a path a precondition showed to work (s3-delivery-paths.ts). Types a
+ * client must not send are in s3-api-refused.ts, forwarding rules in s3-1-forwarding.ts.
  */
 import { GossipNotification, GossipNotify, MessageType } from '../../generated/index.js';
 import { ApiClient, FramedSocket } from '../../runtime/api/api-client.js';
-import { equalBytes, hex, rawFrame, u16, u64, validationWord } from '../bytes.js';
+import { equalBytes, hex, rawFrame, u16, validationWord } from '../bytes.js';
 import { announceFrom, connect, describeItem, prepareAnnouncer, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
-import { expectClose, feeds, notDelivered } from './common.js';
+import { feeds, notDelivered } from './common.js';
 
 /** The NOTIFICATION in `frame`, or null when it is not one laid out as §3 says. */
 function decodeOrNull(frame: Uint8Array): GossipNotification | null {
@@ -20,120 +19,7 @@ function decodeOrNull(frame: Uint8Array): GossipNotification | null {
   }
 }
 
-/** A type an API client must not send closes its connection (§3.1, §1). */
-function refused(slug: string, requirement: string, bytes: Uint8Array): ConformanceCase {
-  return {
-    id: `api/3.1/${slug}`,
-    group: 'api',
-    section: '3.1',
-    requirement,
-    minNodes: 1,
-    run: (c) => expectClose(c, c.nodes[0]!.api, bytes),
-  };
-}
-
 export const apiCases: ConformanceCase[] = [
-  {
-    id: 'api/3.1/announce-without-subscription',
-    group: 'api',
-    section: '3.1',
-    requirement:
-      'An ANNOUNCE on a connection not subscribed to its type is accepted: the connection stays open (precondition).',
-    minNodes: 1,
-    provides: 'announce-unsubscribed',
-    async run(context) {
-      const item = { ttl: 0, dataType: context.freshDataType(), data: context.freshData() };
-      const client = await announceFrom(context, context.nodes[0]!, item);
-      const started = Date.now();
-      if (!(await client.waitClosed(context.settings.quietMs))) return pass();
-      return fail({
-        message: `node 0 closed the announcing connection ${Date.now() - started} ms after the ANNOUNCE (${client.transport.closeReason})`,
-        sent: `ANNOUNCE on a connection that sent no NOTIFY: ${describeItem(item)}`,
-        expected: `the connection stays open for ${context.settings.quietMs} ms (§3.1 does not ask an announcer to subscribe; some implementations read the course's spec otherwise)`,
-        got: `closed: ${client.transport.closeReason}`,
-      });
-    },
-  },
-  {
-    id: 'api/3.1/local-delivery',
-    group: 'api',
-    section: '3.1',
-    requirement: 'An item announced on a node is notified to another local connection subscribed to its type.',
-    minNodes: 1,
-    needs: ['announce-unsubscribed'],
-    provides: 'path:local',
-    async run(context) {
-      const dataType = context.freshDataType();
-      const subscriber = await Subscriber.open(context, context.nodes[0]!, [dataType]);
-      await settle();
-      const item = { ttl: 0, dataType, data: context.freshData() };
-      await announceFrom(context, context.nodes[0]!, item);
-      if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(
-        context,
-        'to the other local subscriber on node 0',
-        item,
-        context.settings.waitMs,
-        'NOTIFY and ANNOUNCE on two connections to node 0',
-      );
-    },
-  },
-  {
-    id: 'api/3.1/leaf-to-hub-delivery',
-    group: 'api',
-    section: '3.1',
-    requirement:
-      'An item announced on a leaf (node 1) reaches a subscriber on node 0, its only link whatever degree means.',
-    minNodes: 2,
-    needs: ['announce-unsubscribed'],
-    provides: 'path:leaf-to-hub',
-    async run(context) {
-      const dataType = context.freshDataType();
-      const subscriber = await Subscriber.open(context, context.nodes[0]!, [dataType]);
-      await settle();
-      const item = { ttl: 0, dataType, data: context.freshData() };
-      await announceFrom(context, context.nodes[1]!, item);
-      if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(
-        context,
-        'to node 0',
-        item,
-        context.settings.waitMs,
-        `ANNOUNCE on node 1: ${describeItem(item)}`,
-      );
-    },
-  },
-  {
-    id: 'api/3.1/cross-node-delivery',
-    group: 'api',
-    section: '3.1',
-    requirement: 'An item announced on node 0 reaches a subscriber on every other node.',
-    minNodes: 2,
-    needs: ['announce-unsubscribed'],
-    provides: 'path:hub-to-leaves',
-    async run(context) {
-      const dataType = context.freshDataType();
-      const others = context.nodes.slice(1);
-      const subscribers = await Promise.all(others.map((node) => Subscriber.open(context, node, [dataType])));
-      await settle();
-      const item = { ttl: 0, dataType, data: context.freshData() };
-      await announceFrom(context, context.nodes[0]!, item);
-      const got = await Promise.all(subscribers.map((s) => s.waitFor(item.data, context.settings.waitMs)));
-      const lacking = others.filter((_, i) => !got[i]).map((node) => node.index);
-      if (lacking.length === 0) return pass();
-      const hint =
-        lacking.length < others.length
-          ? ' (an implementation that reads degree as its push fanout sends to only some of its links)'
-          : '';
-      return notDelivered(
-        context,
-        `to node(s) ${lacking.join(', ')}${hint}`,
-        item,
-        context.settings.waitMs,
-        `ANNOUNCE on node 0: ${describeItem(item)}`,
-      );
-    },
-  },
   {
     id: 'api/3/notification-layout',
     group: 'api',
@@ -343,34 +229,4 @@ export const apiCases: ConformanceCase[] = [
       });
     },
   },
-  refused(
-    'notification-from-client',
-    'A client sending NOTIFICATION (502) is disconnected.',
-    rawFrame(MessageType.GOSSIP_NOTIFICATION, [0, 1, 0x9c, 0x40, 1, 2]),
-  ),
-  refused(
-    'peer-request-from-client',
-    'A client sending PEER REQUEST (504, a P2P type) is disconnected.',
-    rawFrame(MessageType.GOSSIP_PEER_REQUEST, [8, 0, 0, 0, ...u64(1n)]),
-  ),
-  refused(
-    'peer-response-from-client',
-    'A client sending PEER RESPONSE (505, a P2P type) is disconnected.',
-    rawFrame(MessageType.GOSSIP_PEER_RESPONSE, [...u64(1n), ...u64(2n), 0, 0, 0, 0]),
-  ),
-  refused(
-    'verification-request-from-client',
-    'A client sending VERIFICATION REQUEST (506) is disconnected.',
-    rawFrame(MessageType.GOSSIP_VERIFICATION_REQUEST, u64(7n)),
-  ),
-  refused(
-    'verification-response-from-client',
-    'A client sending VERIFICATION RESPONSE (507) is disconnected.',
-    rawFrame(MessageType.GOSSIP_VERIFICATION_RESPONSE, [...u64(7n), ...u64(9n)]),
-  ),
-  refused(
-    'hello-from-client',
-    'A client sending HELLO (508, a P2P type) is disconnected.',
-    rawFrame(MessageType.GOSSIP_HELLO, [...u16(6001), 0, 0]),
-  ),
 ];
