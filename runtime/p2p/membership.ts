@@ -116,7 +116,6 @@ export class Membership {
   close(): void {
     this.isClosed = true;
     for (const timer of this.timers) timer.cancel();
-    for (const link of this.links.all()) link.abort.abort();
   }
 
   /** Dials a peer from our own host, if its back-off and the global budget allow (§4.5). */

@@ -97,6 +97,7 @@ export class PeerOverlay {
     // §4.7: links closed by our own shutdown are not removals: the file keeps them.
     this.peersFile?.close();
     this.membership?.close();
+    // Solving stops for every link, joined or not (membership only exists once joined).
     for (const link of this.links.all()) link.abort.abort();
   }
 }
