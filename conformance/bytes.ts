@@ -2,7 +2,7 @@
  * Building frames byte by byte (including malformed ones the codecs refuse to write) and
  * showing bytes in failure reports.
  */
-import { HEADER_SIZE, MessageType, writeFrameHeader } from '../generated/index.js';
+import { HEADER_SIZE, MessageType, writeFrameHeader } from '../runtime/entry/codec.js';
 
 /** Hex with a space every 4 bytes; long inputs are cut after `limit` bytes. */
 export function hex(bytes: Uint8Array, limit = 64): string {

@@ -11,7 +11,7 @@
  * connections. The announcing connection subscribes to the probe type
  * first (some implementations close an announcer that has not).
  */
-import { ApiClient, type Endpoint } from '../runtime/api/api-client.js';
+import { ApiClient, type Endpoint } from '../runtime/entry/client.js';
 import { sleep } from './bytes.js';
 import type { FactState } from './runner.js';
 import type { Fact, NodeInfo } from './types.js';

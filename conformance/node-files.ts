@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { formatEndpoint, type Endpoint } from '../runtime/api/api-client.js';
+import { formatEndpoint, type Endpoint } from '../runtime/entry/client.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 

@@ -2,8 +2,8 @@
  * Observing a node through its API: subscribers that record every NOTIFICATION and answer
  * it as a case asks (valid, invalid, a raw 16-bit word, or not at all), and announcers.
  */
-import { GossipNotification, GossipNotify, GossipValidation, MessageType } from '../generated/index.js';
-import { ApiClient, FramedSocket, frameType } from '../runtime/api/api-client.js';
+import { GossipNotification, GossipNotify, GossipValidation, MessageType } from '../runtime/entry/codec.js';
+import { ApiClient, FramedSocket, frameType } from '../runtime/entry/client.js';
 import { equalBytes, sleep, validationWord } from './bytes.js';
 import type { CaseContext, NodeInfo } from './types.js';
 

@@ -1,71 +1,28 @@
 /**
- * The suite acting as a Gossip peer (docs/protocol.md §4): dials a node's P2P port or is dialed
- * by one, runs the §4.2 handshake step by step (so that cases can stop or cheat at any
- * step), and solves proofs of work on the shared worker pool (never on the event loop, §6).
+ * The suite acting as a Gossip peer (docs/protocol.md §4), and the project's tests doing the
+ * same: it dials a node's P2P port or is dialed by one (listener.ts), runs the §4.2 handshake
+ * step by step or whole, from either side, so that a case can stop or cheat at any step, and
+ * answers PEER REQUESTs. Proofs are solved on the shared worker pool (proofs.ts).
  */
-import { randomBytes } from 'node:crypto';
-import net from 'node:net';
-import { availableParallelism } from 'node:os';
+import { isIPv4 } from 'node:net';
+import { FramedSocket, frameType, type Endpoint } from '../runtime/entry/client.js';
 import {
-  CHALLENGE_OFFSET,
+  decodeFrame,
   GossipHello,
+  GossipPeerRequest,
+  GossipPeerResponse,
   GossipVerificationRequest,
   GossipVerificationResponse,
   MessageType,
-} from '../generated/index.js';
-import { FramedSocket, frameType, type Endpoint } from '../runtime/api/api-client.js';
-import { PowPool } from '../runtime/pow/pool.js';
-import { proofDigest } from '../runtime/pow/preimage.js';
-import { hasProofOfWork, leadingZeroBits } from '../runtime/pow/verify.js';
+  type Frame,
+} from '../runtime/entry/codec.js';
+import { hasProofOfWork } from '../runtime/entry/pow.js';
 import { hex } from './bytes.js';
-import type { CaseContext } from './types.js';
+import { nonceAt, proofAllowanceMs, prove, randomNonce } from './proofs.js';
+import type { CaseContext, SuiteSettings } from './types.js';
 
-let sharedPool: PowPool | null = null;
-
-/** The run's proof-of-work pool (made on first use; closed by closeSharedPow). */
-function pool(): PowPool {
-  sharedPool ??= new PowPool(Math.max(1, Math.min(2, availableParallelism())));
-  return sharedPool;
-}
-
-export async function closeSharedPow(): Promise<void> {
-  const closing = sharedPool;
-  sharedPool = null;
-  await closing?.close();
-}
-
-export function randomNonce(): bigint {
-  return randomBytes(8).readBigUInt64BE();
-}
-
-/** Writes `challenge` into a copy of `frame` at CHALLENGE_OFFSET (§4.1). */
-export function withChallenge(frame: Uint8Array, challenge: bigint): Uint8Array {
-  const copy = Uint8Array.from(frame);
-  new DataView(copy.buffer).setBigUint64(CHALLENGE_OFFSET, challenge);
-  return copy;
-}
-
-/**
- * `frame` with a challenge that proves it with `bits` zero bits: SHA-256 of its proof preimage
- * (runtime/pow/preimage.ts: the whole frame for a VERIFICATION RESPONSE, head ‖ SHA-256(address
- * list) for a PEER RESPONSE) starts with that many zero bits.
- */
-export async function prove(frame: Uint8Array, bits: number): Promise<Uint8Array> {
-  return withChallenge(frame, await pool().solve(frame, CHALLENGE_OFFSET, bits));
-}
-
-/** `frame` with a challenge whose proof hash (same preimage rule) has FEWER than `bits` zero bits (bits ≥ 1). */
-export function disprove(frame: Uint8Array, bits: number): Uint8Array {
-  for (;;) {
-    const candidate = withChallenge(frame, randomNonce());
-    if (leadingZeroBits(proofDigest(candidate)) < bits) return candidate;
-  }
-}
-
-/** A frame's u64 nonce at offset 4 (506, 507, 505 and, at 8, 504). */
-export function nonceAt(frame: Uint8Array, offset = 4): bigint {
-  return Buffer.from(frame).readBigUInt64BE(offset);
-}
+/** What the peer must know of the node's settings: the proof difficulty and how long to wait. */
+export type PeerSettings = Pick<SuiteSettings, 'powDifficulty' | 'waitMs'>;
 
 export interface HandshakeFailure {
   readonly message: string;
@@ -73,6 +30,9 @@ export interface HandshakeFailure {
   readonly expected: string;
   readonly got: string;
 }
+
+/** The message of a frame of type `T`, as the codec decodes it. */
+export type MessageOf<T extends Frame['type']> = Extract<Frame, { type: T }>['message'];
 
 /** One P2P connection the suite holds, dialed or accepted. */
 export class SuitePeer {
@@ -83,12 +43,17 @@ export class SuitePeer {
 
   constructor(
     readonly socket: FramedSocket,
-    private readonly settings: CaseContext['settings'],
+    private readonly settings: PeerSettings,
   ) {}
+
+  /** Dials `target`, from `localHost` when given (so the node sees that source address). */
+  static async connect(target: Endpoint, settings: PeerSettings, localHost?: string): Promise<SuitePeer> {
+    return new SuitePeer(await FramedSocket.connect(target, undefined, localHost), settings);
+  }
 
   /** Dials `target` and registers the connection with the case. */
   static async dial(context: CaseContext, target: Endpoint): Promise<SuitePeer> {
-    return new SuitePeer(context.track(await FramedSocket.connect(target)), context.settings);
+    return context.track(await SuitePeer.connect(target, context.settings));
   }
 
   send(label: string, frame: Uint8Array): void {
@@ -96,22 +61,36 @@ export class SuitePeer {
     this.socket.write(frame);
   }
 
-  /** §4.2 step 1, dialing side: HELLO(listen_port) and VERIFICATION REQUEST(nonce). */
-  greet(listenPort: number): void {
-    this.ourNonce = randomNonce();
+  /** HELLO(listen_port): the dialing side's first frame (§4.2 item 1). */
+  hello(listenPort: number): void {
     this.send('HELLO', GossipHello.encode({ listenPort }));
-    this.send('VERIFICATION REQUEST', GossipVerificationRequest.encode({ nonce: this.ourNonce }));
   }
 
-  /** Sends our own VERIFICATION REQUEST (accepting side). */
+  /** Sends our VERIFICATION REQUEST with a fresh nonce. */
   requestVerification(): void {
     this.ourNonce = randomNonce();
     this.send('VERIFICATION REQUEST', GossipVerificationRequest.encode({ nonce: this.ourNonce }));
   }
 
+  /** §4.2 step 1, dialing side: HELLO(listen_port) and VERIFICATION REQUEST(nonce). */
+  greet(listenPort: number): void {
+    this.hello(listenPort);
+    this.requestVerification();
+  }
+
   /** The next frame of `type` (others stay queued), or null after `timeoutMs`. */
   expect(type: number, timeoutMs = this.settings.waitMs): Promise<Uint8Array | null> {
     return this.socket.take(timeoutMs, (frame) => frameType(frame) === type);
+  }
+
+  /** The next frame of `type`, decoded; throws (naming what came instead) when none came in `timeoutMs`. */
+  async receive<T extends Frame['type']>(type: T, timeoutMs = this.settings.waitMs): Promise<MessageOf<T>> {
+    const frame = await this.expect(type, timeoutMs);
+    if (!frame) {
+      const { message, got } = this.failure(`no frame of type ${type} within ${timeoutMs} ms`, '');
+      throw new Error(`${message}: ${got}`);
+    }
+    return (decodeFrame(frame) as Extract<Frame, { type: T }>).message as MessageOf<T>;
   }
 
   /** Our valid VERIFICATION RESPONSE to their request `theirNonce` (not sent). */
@@ -120,8 +99,8 @@ export class SuitePeer {
   }
 
   /**
-   * Their VERIFICATION REQUEST, answered with a valid proof; null and a failure when the
-   * node sent none or closed. Time for the proof is allowed on top of waitMs.
+   * Their VERIFICATION REQUEST, answered with a valid proof; a failure when the node sent
+   * none or closed.
    */
   async answerTheirRequest(): Promise<{ proof: Uint8Array } | HandshakeFailure> {
     const request = await this.expect(MessageType.GOSSIP_VERIFICATION_REQUEST);
@@ -131,7 +110,10 @@ export class SuitePeer {
     return { proof };
   }
 
-  /** Checks their VERIFICATION RESPONSE to our nonce (§4.1): right nonce, enough zero bits. */
+  /**
+   * Checks their VERIFICATION RESPONSE to our nonce (§4.1): right nonce, enough zero bits.
+   * Time for the proof is allowed on top of waitMs.
+   */
   async checkTheirProof(): Promise<{ response: Uint8Array } | HandshakeFailure> {
     const waitMs = this.settings.waitMs + proofAllowanceMs(this.settings.powDifficulty);
     const response = await this.expect(MessageType.GOSSIP_VERIFICATION_RESPONSE, waitMs);
@@ -151,7 +133,7 @@ export class SuitePeer {
     return { response };
   }
 
-  /** Full §4.2 handshake as the dialing side; null when both proofs checked out. */
+  /** The full §4.2 handshake as the dialing side, which proves first; null when both proofs checked out. */
   async handshake(listenPort: number): Promise<HandshakeFailure | null> {
     this.greet(listenPort);
     const ours = await this.answerTheirRequest();
@@ -160,6 +142,37 @@ export class SuitePeer {
     return 'message' in theirs ? theirs : null;
   }
 
+  /**
+   * The full §4.2 handshake as the accepting side: our VERIFICATION REQUEST at once, the
+   * dialer's HELLO, its proof (checked), and only then ours. The dialer's listen port, or a failure.
+   */
+  async acceptHandshake(): Promise<{ listenPort: number } | HandshakeFailure> {
+    this.requestVerification();
+    const hello = await this.expect(MessageType.GOSSIP_HELLO);
+    if (!hello) return this.failure('the dialing node sent no HELLO', 'HELLO (508, size 8)');
+    const theirs = await this.checkTheirProof();
+    if ('message' in theirs) return theirs;
+    const ours = await this.answerTheirRequest();
+    if ('message' in ours) return ours;
+    return { listenPort: GossipHello.decode(hello).listenPort };
+  }
+
+  /**
+   * Waits for the node's next PEER REQUEST and answers it with one proven PEER RESPONSE that
+   * lists `addresses` (IPv4, at most the request's limit). The request, or null when none
+   * came within `timeoutMs`.
+   */
+  async answerPeerRequest(addresses: readonly Endpoint[], timeoutMs = this.settings.waitMs): Promise<GossipPeerRequest | null> {
+    const frame = await this.expect(MessageType.GOSSIP_PEER_REQUEST, timeoutMs);
+    if (!frame) return null;
+    const request = GossipPeerRequest.decode(frame);
+    const entries = addresses.slice(0, request.limit).map(ipv4Entry);
+    const response = GossipPeerResponse.encode({ nonce: request.nonce, challenge: 0n, isIpv6: false, entries });
+    this.send('PEER RESPONSE', await prove(response, this.settings.powDifficulty));
+    return request;
+  }
+
+  /** A failure report: what we sent, what we expected, and what the connection shows instead. */
   failure(message: string, expected: string): HandshakeFailure {
     const got = this.socket.isClosed
       ? `connection closed (${this.socket.closeReason})`
@@ -171,58 +184,14 @@ export class SuitePeer {
         }`;
     return { message, sent: this.sent.join('; ') || 'nothing', expected, got };
   }
-}
-
-/** Extra time a proof may take to solve: 2^bits hashes at ≥ 1 M hashes/s, doubled. */
-export function proofAllowanceMs(bits: number): number {
-  return Math.ceil((2 ** bits / 1_000_000) * 2_000);
-}
-
-/** A loopback listener: the address the suite gives in HELLO, and where spawned nodes dial it. */
-export class SuiteListener {
-  private readonly accepted: FramedSocket[] = [];
-  private readonly waiters: ((socket: FramedSocket) => void)[] = [];
-
-  private constructor(readonly server: net.Server) {
-    server.on('connection', (socket) => {
-      const framed = FramedSocket.adopt(socket);
-      const waiter = this.waiters.shift();
-      if (waiter) waiter(framed);
-      else this.accepted.push(framed);
-    });
-  }
-
-  static open(context: CaseContext): Promise<SuiteListener> {
-    return new Promise((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(context.track(new SuiteListener(server))));
-    });
-  }
-
-  get port(): number {
-    return (this.server.address() as net.AddressInfo).port;
-  }
-
-  /** The next inbound connection, or null after `timeoutMs`. */
-  next(timeoutMs: number): Promise<FramedSocket | null> {
-    const ready = this.accepted.shift();
-    if (ready) return Promise.resolve(ready);
-    return new Promise((resolve) => {
-      const take = (socket: FramedSocket): void => {
-        clearTimeout(timer);
-        resolve(socket);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(take), 1);
-        resolve(null);
-      }, timeoutMs);
-      this.waiters.push(take);
-    });
-  }
 
   destroy(): void {
-    for (const socket of this.accepted) socket.destroy();
-    this.server.close();
+    this.socket.destroy();
   }
+}
+
+/** A PEER RESPONSE entry for an IPv4 address (§4: 4 address bytes, then the port). */
+function ipv4Entry(address: Endpoint): { addr: Uint8Array; port: number } {
+  if (!isIPv4(address.host)) throw new Error(`the suite's peer lists IPv4 addresses only, not ${address.host}`);
+  return { addr: Uint8Array.from(address.host.split('.').map(Number)), port: address.port };
 }

@@ -4,7 +4,7 @@
  * that case's FAIL, never the run's end (no cascades).
  */
 import { randomBytes } from 'node:crypto';
-import { proofAllowanceMs } from './peer.js';
+import { proofAllowanceMs } from './proofs.js';
 import { recoverNodes, type LostNode } from './node-recovery.js';
 import { preconditionOrder, resolveNeeds, type FactState } from './preconditions.js';
 import {

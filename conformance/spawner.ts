@@ -9,7 +9,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatEndpoint, type Endpoint } from '../runtime/api/api-client.js';
+import { formatEndpoint, type Endpoint } from '../runtime/entry/client.js';
 import { makeHostkey, parseHostPort, writeExtraNodeFiles, writeNodeFiles, type NodeFiles } from './node-files.js';
 import type { ExtraNode, NodeInfo } from './types.js';
 

@@ -4,10 +4,10 @@
  * stop whatever was started, also on failure or Ctrl-C.
  */
 import { writeFileSync } from 'node:fs';
-import { ApiClient, parseEndpoint, type Endpoint } from '../runtime/api/api-client.js';
+import { ApiClient, parseEndpoint, type Endpoint } from '../runtime/entry/client.js';
 import { sleep } from './bytes.js';
 import { allCases } from './cases/index.js';
-import { closeSharedPow } from './peer.js';
+import { closeSharedPow } from './proofs.js';
 import { formatResult, formatSummary, summarise, toJson, toJunit, type Summary } from './reporters.js';
 import { DELIVERY_ORDER, runCases, selectCases, TWO_HOP_ORDER } from './runner.js';
 import { spawnCluster, type Cluster } from './spawner.js';

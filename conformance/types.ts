@@ -3,7 +3,7 @@
  * group) plus a run function that checks ONE rule of docs/protocol.md and returns PASS, FAIL
  * (what was sent, what was expected, what came back) or SKIP (why).
  */
-import type { Endpoint } from '../runtime/api/api-client.js';
+import type { Endpoint } from '../runtime/entry/client.js';
 
 /** api: any VoidPhone Gossip implementation; p2p: implementations of our §4 wire protocol. */
 export type Group = 'api' | 'p2p';
@@ -20,6 +20,9 @@ export interface ExtraNode extends NodeInfo {
   stop(): Promise<void>;
 }
 
+/** peer_request_interval's default (docs/configuration.md), for settings that do not give it. */
+export const DEFAULT_PEER_REQUEST_INTERVAL_MS = 60_000;
+
 /** Values of the implementation's settings that some cases must know. */
 export interface SuiteSettings {
   /** §4.1 pow_difficulty, bits. */
@@ -28,7 +31,7 @@ export interface SuiteSettings {
   readonly validationTimeoutMs: number;
   /** §4.1 verification_timeout, ms. */
   readonly verificationTimeoutMs: number;
-  /** §4.5 peer_request_interval, ms (`--set peer_request_interval`, else the default 60 s). */
+  /** §4.5 peer_request_interval, ms (`--set peer_request_interval`, else DEFAULT_PEER_REQUEST_INTERVAL_MS). */
   readonly peerRequestIntervalMs?: number;
   /** How long to wait for something that must happen (a delivery, a close), ms. */
   readonly waitMs: number;

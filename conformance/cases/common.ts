@@ -3,8 +3,8 @@
  * two-hop path 1 → 0 → 2 through node 0 (what `--spawn` sets up with degree = 1) used to see
  * whether node 0 forwards an item.
  */
-import { GossipAnnounce } from '../../generated/index.js';
-import { FramedSocket } from '../../runtime/api/api-client.js';
+import { GossipAnnounce } from '../../runtime/entry/codec.js';
+import { FramedSocket } from '../../runtime/entry/client.js';
 import { hex } from '../bytes.js';
 import { announceFrom, announcerOf, describeItem, settle, Subscriber, type Answer } from '../observe.js';
 import { pathOf } from '../runner.js';

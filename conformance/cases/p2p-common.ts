@@ -2,10 +2,12 @@
  * Shared steps of the p2p group: which node the suite talks to (the last one: a leaf of the
  * star, so node 0 keeps its links) and getting an active, verified link to it.
  */
-import type { FramedSocket } from '../../runtime/api/api-client.js';
+import type { FramedSocket } from '../../runtime/entry/client.js';
 import { hex } from '../bytes.js';
-import { MessageType } from '../../generated/index.js';
-import { proofAllowanceMs, SuiteListener, SuitePeer, type HandshakeFailure } from '../peer.js';
+import { MessageType } from '../../runtime/entry/codec.js';
+import { SuiteListener } from '../listener.js';
+import { SuitePeer, type HandshakeFailure } from '../peer.js';
+import { proofAllowanceMs } from '../proofs.js';
 import { fail, skip, type CaseContext, type NodeInfo, type Outcome } from '../types.js';
 
 export const NO_P2P = 'the P2P address of the nodes is unknown (give --p2p with --api, or use --spawn)';
@@ -23,25 +25,28 @@ export interface OpenLink {
   readonly target: NodeInfo;
 }
 
-/** Dials the target and greets it (HELLO + VERIFICATION REQUEST), without proving anything. */
-export async function greetedLink(context: CaseContext): Promise<OpenLink | Outcome> {
+/** Dials the target from a fresh listener's port, without any handshake step yet. */
+async function dialTarget(context: CaseContext): Promise<OpenLink | Outcome> {
   const target = targetNode(context);
   if (!target) return skip(NO_P2P);
   const listener = await SuiteListener.open(context);
   const peer = await SuitePeer.dial(context, target.p2p);
-  peer.greet(listener.port);
   return { peer, listener, target };
+}
+
+/** Dials the target and greets it (HELLO + VERIFICATION REQUEST), without proving anything. */
+export async function greetedLink(context: CaseContext): Promise<OpenLink | Outcome> {
+  const link = await dialTarget(context);
+  if (!isOutcome(link)) link.peer.greet(link.listener.port);
+  return link;
 }
 
 /** A verified, active link to the target; a SKIP outcome when the handshake fails. */
 export async function activeLink(context: CaseContext): Promise<OpenLink | Outcome> {
-  const target = targetNode(context);
-  if (!target) return skip(NO_P2P);
-  const listener = await SuiteListener.open(context);
-  const peer = await SuitePeer.dial(context, target.p2p);
-  const problem = await peer.handshake(listener.port);
-  if (problem) return skip(`${NO_HANDSHAKE}: ${problem.message}`);
-  return { peer, listener, target };
+  const link = await dialTarget(context);
+  if (isOutcome(link)) return link;
+  const problem = await link.peer.handshake(link.listener.port);
+  return problem ? skip(`${NO_HANDSHAKE}: ${problem.message}`) : link;
 }
 
 /** Whether a step returned an Outcome (skip / fail) instead of its result. */
@@ -88,25 +93,20 @@ export async function bootstrappedBy(
   const node = await context.spawnNode({ bootstrapper: `127.0.0.1:${listener.port}` });
   context.track({ destroy: () => void node.stop() });
   const allowance = context.settings.waitMs + proofAllowanceMs(context.settings.powDifficulty);
-  const socket = await listener.next(context.settings.waitMs * 3);
+  const peer = await listener.nextPeer(context.settings, context.settings.waitMs * 3);
   const expected =
     'the new node dials its bootstrapper (the suite), sends HELLO and a VERIFICATION REQUEST, proves our request, accepts our proof, then sends a PEER REQUEST';
-  if (!socket)
+  if (!peer)
     return fail({
       message: 'the node never dialed its bootstrapper',
       sent: `config bootstrapper = 127.0.0.1:${listener.port}`,
       expected,
       got: 'no connection',
     });
-  const peer = new SuitePeer(context.track(socket), context.settings);
-  const hello = await peer.expect(MessageType.GOSSIP_HELLO);
-  if (!hello) return fail(peer.failure('the dialing node sent no HELLO', expected));
+  context.track(peer);
   // §4.2: the dialer proves first; the suite, accepting, solves only once that checked out.
-  peer.requestVerification();
-  const theirs = await peer.checkTheirProof();
-  if ('message' in theirs) return fail(theirs);
-  const ours = await peer.answerTheirRequest();
-  if ('message' in ours) return fail(ours);
+  const handshake = await peer.acceptHandshake();
+  if ('message' in handshake) return fail(handshake);
   const request = await peer.expect(MessageType.GOSSIP_PEER_REQUEST, allowance);
   if (!request) return fail(peer.failure('the bootstrapping node sent no PEER REQUEST after the handshake', expected));
   return { peer, request };

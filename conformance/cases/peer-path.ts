@@ -4,10 +4,11 @@
  * whether node 0 forwarded it. The links outlive one case (proofs of work are dear at the
  * default difficulty) and are made again when a link closed.
  */
-import { GossipAnnounce, MessageType } from '../../generated/index.js';
-import { FramedSocket, frameType } from '../../runtime/api/api-client.js';
+import { GossipAnnounce, MessageType } from '../../runtime/entry/codec.js';
+import { frameType } from '../../runtime/entry/client.js';
 import { equalBytes } from '../bytes.js';
-import { SuiteListener, SuitePeer } from '../peer.js';
+import { SuiteListener } from '../listener.js';
+import { SuitePeer } from '../peer.js';
 import type { CaseContext } from '../types.js';
 
 const KEY = 'suite-links';
@@ -36,8 +37,6 @@ export async function suiteLinks(context: CaseContext): Promise<SuiteLinks | str
   context.shared.delete(KEY);
   const node = context.nodes[0]!;
   if (!node.p2p) return 'the P2P address of node 0 is unknown (give --p2p with --api, or use --spawn)';
-  // Kept beyond the case: not tracked by it.
-  const untracked = { ...context, track: <T>(resource: T): T => resource };
   // One listener per peer: a node may take two links that advertise one address for one peer.
   const listeners: SuiteListener[] = [];
   const peers: SuitePeer[] = [];
@@ -54,16 +53,15 @@ export async function suiteLinks(context: CaseContext): Promise<SuiteLinks | str
     },
   };
   for (const name of ['A', 'B']) {
-    let socket: FramedSocket;
+    let peer: SuitePeer;
     try {
-      socket = await FramedSocket.connect(node.p2p);
+      peer = await SuitePeer.connect(node.p2p, context.settings); // kept beyond the case: not tracked by it
     } catch (error) {
       links.destroy();
       return `suite peer ${name} cannot dial node 0: ${error instanceof Error ? error.message : String(error)}`;
     }
-    const peer = new SuitePeer(socket, context.settings);
     peers.push(peer);
-    const listener = await SuiteListener.open(untracked);
+    const listener = await SuiteListener.listen();
     listeners.push(listener);
     const problem = await peer.handshake(listener.port);
     if (problem) {

@@ -3,8 +3,8 @@
  * connection, a frame cut short is not handled, a half-closed announcer is still served, and
  * other connections keep working. Kept apart from s1-framing.ts so each file reads as one job.
  */
-import { GossipAnnounce, MAX_FRAME_SIZE, MessageType } from '../../generated/index.js';
-import { FramedSocket } from '../../runtime/api/api-client.js';
+import { GossipAnnounce, MAX_FRAME_SIZE, MessageType } from '../../runtime/entry/codec.js';
+import { FramedSocket } from '../../runtime/entry/client.js';
 import { hex, rawFrame, u16 } from '../bytes.js';
 import { announceFrom, connect, prepareAnnouncer, preparePreamble, settle, Subscriber } from '../observe.js';
 import { fail, pass, type ConformanceCase } from '../types.js';

@@ -5,8 +5,8 @@
  * precondition case showed to work (context.path: across nodes when possible, so that an
  * implementation that never notifies local subscribers fails only api/3.1/local-delivery).
  */
-import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE, MessageType } from '../../generated/index.js';
-import { FramedSocket } from '../../runtime/api/api-client.js';
+import { GossipAnnounce, GossipNotify, MAX_FRAME_SIZE, MessageType } from '../../runtime/entry/codec.js';
+import { FramedSocket } from '../../runtime/entry/client.js';
 import { announceWithReserved, hex, rawFrame, sleep, u16 } from '../bytes.js';
 import { announceFrom, connect, prepareAnnouncer, preparePreamble, settle, Subscriber } from '../observe.js';
 import { fail, pass, type ConformanceCase } from '../types.js';

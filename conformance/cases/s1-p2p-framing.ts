@@ -2,7 +2,7 @@
  * docs/protocol.md §1 on the P2P port: types not allowed there, or malformed, close an active
  * link. Its own file because it needs a §4 link from the suite, not an API connection.
  */
-import { MessageType } from '../../generated/index.js';
+import { MessageType } from '../../runtime/entry/codec.js';
 import { hex, rawFrame, u64 } from '../bytes.js';
 import type { ConformanceCase } from '../types.js';
 import { activeLink, isOutcome, mustClose } from './p2p-common.js';

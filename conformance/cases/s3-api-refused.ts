@@ -2,7 +2,7 @@
  * docs/protocol.md §3.1 with §1: a type an API client must not send (NOTIFICATION, the P2P
  * types, the verification messages) closes its connection. One helper, one line per type.
  */
-import { MessageType } from '../../generated/index.js';
+import { MessageType } from '../../runtime/entry/codec.js';
 import { rawFrame, u16, u64 } from '../bytes.js';
 import type { ConformanceCase } from '../types.js';
 import { expectClose } from './common.js';

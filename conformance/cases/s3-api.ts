@@ -3,8 +3,8 @@
  * with which frame, on a path a precondition showed to work (s3-delivery-paths.ts). Types a
  * client must not send are in s3-api-refused.ts, forwarding rules in s3-1-forwarding.ts.
  */
-import { GossipNotification, GossipNotify, MessageType } from '../../generated/index.js';
-import { ApiClient, FramedSocket } from '../../runtime/api/api-client.js';
+import { GossipNotification, GossipNotify, MessageType } from '../../runtime/entry/codec.js';
+import { ApiClient, FramedSocket } from '../../runtime/entry/client.js';
 import { equalBytes, hex, rawFrame, u16, validationWord } from '../bytes.js';
 import { announceFrom, connect, describeItem, prepareAnnouncer, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';

@@ -3,8 +3,8 @@
  * wrong nonce, too few zero bits, a replayed nonce, or none within verification_timeout, and
  * a PEER REQUEST nonce accepts one PEER RESPONSE per address family.
  */
-import { GossipPeerResponse, GossipVerificationResponse, MessageType } from '../../generated/index.js';
-import { disprove, nonceAt, prove } from '../peer.js';
+import { GossipPeerResponse, GossipVerificationResponse, MessageType } from '../../runtime/entry/codec.js';
+import { disprove, nonceAt, prove } from '../proofs.js';
 import { pass, skip, type ConformanceCase } from '../types.js';
 import { bootstrappedOrSkip, greetedLink, handshakeFailed, isOutcome, mustClose } from './p2p-common.js';
 

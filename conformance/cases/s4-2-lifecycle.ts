@@ -2,12 +2,13 @@
  * docs/protocol.md §4.2 Connection life cycle: the accepting side asks for a proof, the link
  * becomes active after both proofs, and before that only HELLO, 506 and 507 are accepted.
  */
-import { GossipAnnounce, GossipPeerRequest, MessageType } from '../../generated/index.js';
+import { GossipAnnounce, GossipPeerRequest, MessageType } from '../../runtime/entry/codec.js';
 import { describeItem, settle, Subscriber } from '../observe.js';
-import { randomNonce } from '../peer.js';
+import { SuiteListener } from '../listener.js';
+import { SuitePeer } from '../peer.js';
+import { proofAllowanceMs, randomNonce } from '../proofs.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
 import { greetedLink, handshakeFailed, isOutcome, mustClose, NO_P2P, targetNode } from './p2p-common.js';
-import { proofAllowanceMs, SuiteListener, SuitePeer } from '../peer.js';
 
 export const lifecycleCases: ConformanceCase[] = [
   {

@@ -4,11 +4,11 @@
  * peers; an altered PEER RESPONSE (its proof binds every entry through the list digest, runtime/pow/preimage.ts) closes the connection.
  * The last two need a node that dials the suite, so they run with --spawn only.
  */
-import { GossipPeerRequest, GossipPeerResponse, MessageType } from '../../generated/index.js';
-import { formatEndpoint } from '../../runtime/api/api-client.js';
-import { hasProofOfWork } from '../../runtime/pow/verify.js';
+import { GossipPeerRequest, GossipPeerResponse, MessageType } from '../../runtime/entry/codec.js';
+import { formatEndpoint } from '../../runtime/entry/client.js';
+import { hasProofOfWork } from '../../runtime/entry/pow.js';
 import { hex } from '../bytes.js';
-import { nonceAt, proofAllowanceMs, prove, randomNonce } from '../peer.js';
+import { nonceAt, proofAllowanceMs, prove, randomNonce } from '../proofs.js';
 import { fail, pass, type ConformanceCase } from '../types.js';
 import { activeLink, bootstrappedBy, bootstrappedOrSkip, isOutcome, mustClose } from './p2p-common.js';
 

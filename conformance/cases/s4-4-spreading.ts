@@ -3,8 +3,8 @@
  * node (so that node needs max_peers ≥ 3 with its own neighbour): pushes go to every link
  * but the one an item came from, ttl is decremented, ttl 1 stops, duplicates are dropped.
  */
-import { GossipAnnounce, MessageType } from '../../generated/index.js';
-import { frameType } from '../../runtime/api/api-client.js';
+import { GossipAnnounce, MessageType } from '../../runtime/entry/codec.js';
+import { frameType } from '../../runtime/entry/client.js';
 import { equalBytes, hex } from '../bytes.js';
 import { announceFrom, describeItem, settle, Subscriber } from '../observe.js';
 import type { SuitePeer } from '../peer.js';

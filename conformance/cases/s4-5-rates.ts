@@ -4,10 +4,9 @@
  * solve PEER RESPONSE proofs back to back). The interval is the one the suite is told
  * (`--set peer_request_interval=…`, default 60 s).
  */
-import { GossipPeerRequest, MessageType } from '../../generated/index.js';
-import { DEFAULT_PEER_REQUEST_INTERVAL_S } from '../../runtime/constants.js';
-import { proofAllowanceMs, randomNonce } from '../peer.js';
-import { fail, skip, type ConformanceCase } from '../types.js';
+import { GossipPeerRequest, MessageType } from '../../runtime/entry/codec.js';
+import { proofAllowanceMs, randomNonce } from '../proofs.js';
+import { DEFAULT_PEER_REQUEST_INTERVAL_MS, fail, skip, type ConformanceCase } from '../types.js';
 import { activeLink, isOutcome, mustClose } from './p2p-common.js';
 
 export const rateCases: ConformanceCase[] = [
@@ -18,7 +17,7 @@ export const rateCases: ConformanceCase[] = [
     requirement: 'A second PEER REQUEST on a link well within peer_request_interval of the first closes the link.',
     minNodes: 1,
     async run(context) {
-      const intervalMs = context.settings.peerRequestIntervalMs ?? DEFAULT_PEER_REQUEST_INTERVAL_S * 1000;
+      const intervalMs = context.settings.peerRequestIntervalMs ?? DEFAULT_PEER_REQUEST_INTERVAL_MS;
       const link = await activeLink(context);
       if (isOutcome(link)) return link;
       const started = Date.now();
