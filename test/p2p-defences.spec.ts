@@ -9,6 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { closeSharedPow } from '../conformance/proofs.js';
 import { defaultConfig, type GossipConfig } from '../runtime/config.js';
 import { startDaemon, type Daemon } from '../runtime/daemon.js';
 import { TEST_CONFIG, sleep, startNetwork, waitFor, type TestNetwork } from './support/network.js';
@@ -24,6 +25,7 @@ describe('P2P defences (docs/protocol.md §4.5-§4.7)', function () {
     await network?.close();
     network = null;
   });
+  after(() => closeSharedPow());
 
   it('§4.5: a bootstrapper that accepts and closes at once is dialed a bounded number of times', async () => {
     let accepted = 0;

@@ -5,16 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import pino from 'pino';
+import { SuiteListener } from '../conformance/listener.js';
+import { SuitePeer } from '../conformance/peer.js';
+import { closeSharedPow } from '../conformance/proofs.js';
 import { frameTypeOf, GossipPeerRequest, MessageType } from '../generated/index.js';
 import { ApiClient } from '../runtime/api/api-client.js';
 import { defaultConfig, type GossipConfig } from '../runtime/config.js';
 import { startDaemon } from '../runtime/daemon.js';
 import { PowPool } from '../runtime/pow/pool.js';
 import { TEST_CONFIG, isConnected, sleep, startNetwork, waitFor, type TestNetwork } from './support/network.js';
-import { RawPeer } from './support/raw-peer.js';
 import { apiOf, subscribe } from './support/subscribers.js';
 
 const DATA_TYPE = 77;
+/** The scripted peer's view of the test nodes' settings. */
+const PEER = { powDifficulty: TEST_CONFIG.powDifficulty!, waitMs: 5_000 };
 describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
   this.timeout(60_000);
   let network: TestNetwork | null = null;
@@ -25,6 +29,7 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     await network?.close();
     network = null;
   });
+  after(() => closeSharedPow());
 
   it('dials up to degree and accepts no more than max_peers (§4.6 slots)', async () => {
     const started = await startNetwork({ nodes: 10, config: { degree: 2, maxPeers: 4 } });
@@ -53,15 +58,12 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     const full = started.daemons[0]!;
     await waitFor('node 0 to be full', () => full.overlay.activeLinks.length === 1, 10_000);
     await waitFor('node 2 referred elsewhere', () => started.daemons[2]!.overlay.activeLinks.length >= 1, 10_000);
-    const peer = await RawPeer.dial(full.p2p.address, full.p2p.port, '127.0.9.2');
-    peer.sendHello(41_001);
-    peer.sendVerificationRequest();
-    await peer.answerVerification(TEST_CONFIG.powDifficulty!);
-    await peer.expectVerificationResponse();
-    peer.send(GossipPeerRequest.encode({ limit: 10, nonce: 99n }));
-    const { frame } = await peer.expect(MessageType.GOSSIP_PEER_RESPONSE);
-    assert.equal(frame.message.entries.length, 1, "the newcomer learns the full node's peers");
-    assert.equal(await peer.isClosedWithin(2_000), true, 'then the full node closes the link');
+    const peer = await SuitePeer.connect({ host: full.p2p.address, port: full.p2p.port }, PEER, '127.0.9.2');
+    assert.equal(await peer.handshake(41_001), null, 'a full node still verifies a newcomer');
+    peer.send('PEER REQUEST', GossipPeerRequest.encode({ limit: 10, nonce: 99n }));
+    const response = await peer.receive(MessageType.GOSSIP_PEER_RESPONSE);
+    assert.equal(response.entries.length, 1, "the newcomer learns the full node's peers");
+    assert.equal(await peer.socket.waitClosed(2_000), true, 'then the full node closes the link');
     assert.equal(full.overlay.activeLinks.length, 1, 'no old link was given up for the newcomer');
     assert.equal(full.overlay.known.has({ host: '127.0.9.2', port: 41_001 }), false);
   });
@@ -161,18 +163,15 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
     const started = await startNetwork({ nodes: 1, config: { degree: 2 } });
     network = started;
     const node = started.daemons[0]!;
-    const peer = await RawPeer.dial(node.p2p.address, node.p2p.port, '127.0.9.1');
-    peer.sendHello(41_000);
-    peer.sendVerificationRequest();
-    await peer.answerVerification(TEST_CONFIG.powDifficulty!);
-    await peer.expectVerificationResponse();
+    const peer = await SuitePeer.connect({ host: node.p2p.address, port: node.p2p.port }, PEER, '127.0.9.1');
+    assert.equal(await peer.handshake(41_000), null);
     await waitFor('the link to be active', () => node.overlay.activeLinks.length === 1);
-    peer.send(GossipPeerRequest.encode({ limit: 10, nonce: 1n }));
-    const first = await peer.expect(MessageType.GOSSIP_PEER_RESPONSE);
-    assert.equal(first.frame.message.nonce, 1n);
-    peer.send(GossipPeerRequest.encode({ limit: 10, nonce: 2n }));
+    peer.send('PEER REQUEST', GossipPeerRequest.encode({ limit: 10, nonce: 1n }));
+    const first = await peer.receive(MessageType.GOSSIP_PEER_RESPONSE);
+    assert.equal(first.nonce, 1n);
+    peer.send('PEER REQUEST (the second)', GossipPeerRequest.encode({ limit: 10, nonce: 2n }));
     assert.equal(
-      await peer.isClosedWithin(2_000),
+      await peer.socket.waitClosed(2_000),
       true,
       'a second PEER REQUEST well within the interval closes the link',
     );
@@ -187,10 +186,10 @@ describe('proof of work off the event loop (docs/protocol.md §6)', function () 
   it('delivers API announces promptly while the workers solve a proof', async () => {
     const pow = new PowPool();
     const host = '127.0.8.1';
-    // The daemon dials a raw peer (its bootstrapper) and, as the dialing side, solves the
+    // The daemon dials a scripted peer (its bootstrapper) and, as the dialing side, solves the
     // peer's VERIFICATION REQUEST at once. At 40 bits that takes days: the workers hash for
     // the whole test, so every announce below is measured during a solve, by construction.
-    const listener = await RawPeer.listen('127.0.8.2');
+    const listener = await SuiteListener.listen('127.0.8.2');
     const config: GossipConfig = {
       ...defaultConfig(),
       ...TEST_CONFIG,
@@ -206,9 +205,10 @@ describe('proof of work off the event loop (docs/protocol.md §6)', function () 
     const latencies: number[] = [];
     try {
       subscriber.notify(DATA_TYPE);
-      const peer = await listener.accepted;
-      await peer.expect(MessageType.GOSSIP_HELLO);
-      peer.sendVerificationRequest();
+      const peer = await listener.nextPeer(PEER);
+      assert.ok(peer, 'the daemon dials its bootstrapper');
+      await peer.receive(MessageType.GOSSIP_HELLO);
+      peer.requestVerification();
       await waitFor('the workers to start hashing', () => pow.hashes > 0);
       await waitFor('the subscription', () => daemon.handler.local.hasSubscribers(DATA_TYPE));
       const hashesBefore = pow.hashes;
@@ -224,11 +224,11 @@ describe('proof of work off the event loop (docs/protocol.md §6)', function () 
       await waitFor('the workers to report more hashes', () => pow.hashes > hashesBefore);
       const isSolving = [...daemon.overlay.links.all()].some((link) => link.state.phase === 'proving');
       assert.ok(isSolving, 'the proof was being solved throughout');
-      peer.close();
+      peer.destroy();
     } finally {
       subscriber.destroy();
       announcer.destroy();
-      listener.server.close();
+      listener.destroy();
       await daemon.close();
       await pow.close();
     }

@@ -11,7 +11,7 @@ import { KnownPeers } from '../../runtime/p2p/known-peers.js';
 import { LinkTable } from '../../runtime/p2p/link-table.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeConnection } from '../support/fake-connection.js';
-import { failInPlace, solveInPlace } from '../support/raw-peer.js';
+import { disprove, proveInline } from '../../conformance/proofs.js';
 
 const BITS = 4;
 const SETTINGS: HandshakeSettings = {
@@ -34,11 +34,7 @@ class ManualSolver implements ProofSolver {
     this.asked.push(Uint8Array.from(frame));
     return new Promise((resolve, reject) => {
       signal?.addEventListener('abort', () => reject(new Error('aborted')));
-      this.waiting.push(() => {
-        const copy = Uint8Array.from(frame);
-        solveInPlace(copy, bits);
-        resolve(new DataView(copy.buffer).getBigUint64(offset));
-      });
+      this.waiting.push(() => resolve(new DataView(proveInline(frame, bits).buffer).getBigUint64(offset)));
     });
   }
 
@@ -51,8 +47,7 @@ class ManualSolver implements ProofSolver {
 
 function proofOf(nonce: bigint, good = true): Uint8Array {
   const frame = GossipVerificationResponse.encode({ nonce, challenge: 0n });
-  (good ? solveInPlace : failInPlace)(frame, BITS);
-  return frame;
+  return good ? proveInline(frame, BITS) : disprove(frame, BITS);
 }
 
 describe('P2P life cycle, in-process (runtime/p2p/handshake.ts)', () => {

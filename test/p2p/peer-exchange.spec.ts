@@ -14,7 +14,7 @@ import { toPeerAddress } from '../../runtime/p2p/peer-address.js';
 import { PeerExchange } from '../../runtime/p2p/peer-exchange.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeConnection } from '../support/fake-connection.js';
-import { solveInPlace } from '../support/raw-peer.js';
+import { proveInline } from '../../conformance/proofs.js';
 
 const BITS = 4;
 const INTERVAL = 60_000;
@@ -47,8 +47,10 @@ function proven(
   nonce: bigint,
   entries: { host: string; port: number }[],
 ): { response: GossipPeerResponse; bytes: Uint8Array } {
-  const bytes = GossipPeerResponse.encode({ nonce, challenge: 0n, isIpv6: false, entries: entries.map(toPeerAddress) });
-  solveInPlace(bytes, BITS);
+  const bytes = proveInline(
+    GossipPeerResponse.encode({ nonce, challenge: 0n, isIpv6: false, entries: entries.map(toPeerAddress) }),
+    BITS,
+  );
   return { response: GossipPeerResponse.decode(bytes), bytes };
 }
 

@@ -1,44 +1,39 @@
 /**
  * An eclipse attacker for tests (docs/protocol.md §4.6 target): many loopback addresses, each
  * dialing the victim over and over and listening for anyone who dials it, each handshake done
- * correctly (it pays its proofs), and every PEER REQUEST answered with the attacker's own
- * addresses only.
+ * correctly in §4.2's order by the suite's scripted peer (it pays its proofs), and every PEER
+ * REQUEST answered with the attacker's own addresses only.
  */
-import net from 'node:net';
-import {
-  GossipHello,
-  GossipPeerResponse,
-  GossipVerificationRequest,
-  GossipVerificationResponse,
-  MessageType,
-  decodeFrame,
-} from '../../generated/index.js';
-import { FramedSocket, frameType } from '../../runtime/api/api-client.js';
-import { randomNonce } from '../../runtime/p2p/link.js';
-import { toPeerAddress, type Address } from '../../runtime/p2p/peer-address.js';
+import { SuiteListener } from '../../conformance/listener.js';
+import { SuitePeer, type PeerSettings } from '../../conformance/peer.js';
+import type { Address } from '../../runtime/host-port.js';
 import { sleep } from './network.js';
-import { solveInPlace } from './raw-peer.js';
 
 const STEP_MS = 5_000;
+/** How long a linked attacker waits for the next PEER REQUEST before it looks again. */
+const SERVE_POLL_MS = 60_000;
 
 export class Sybil {
   readonly addresses: Address[] = [];
-  private readonly servers: net.Server[] = [];
-  private readonly sockets = new Set<FramedSocket>();
+  private readonly listeners: SuiteListener[] = [];
+  private readonly peers = new Set<SuitePeer>();
+  private readonly settings: PeerSettings;
   private isStopped = false;
   /** Handshakes the attacker completed (either side). */
   linksMade = 0;
 
-  private constructor(private readonly difficulty: number) {}
+  private constructor(difficulty: number) {
+    this.settings = { powDifficulty: difficulty, waitMs: STEP_MS };
+  }
 
-  /** Listens on every host (any port); call `attack` to start dialing. */
+  /** Listens on every host (any port) and accepts whoever dials; call `attack` to start dialing. */
   static async start(hosts: string[], difficulty: number): Promise<Sybil> {
     const sybil = new Sybil(difficulty);
     for (const host of hosts) {
-      const server = net.createServer((socket) => void sybil.accepted(FramedSocket.adopt(socket)));
-      await new Promise<void>((resolve) => server.listen(0, host, resolve));
-      sybil.servers.push(server);
-      sybil.addresses.push({ host, port: (server.address() as net.AddressInfo).port });
+      const listener = await SuiteListener.listen(host);
+      sybil.listeners.push(listener);
+      sybil.addresses.push({ host, port: listener.port });
+      void sybil.acceptLoop(listener);
     }
     return sybil;
   }
@@ -50,68 +45,48 @@ export class Sybil {
 
   stop(): void {
     this.isStopped = true;
-    for (const socket of this.sockets) socket.destroy();
-    for (const server of this.servers) server.close();
+    for (const peer of this.peers) peer.destroy();
+    for (const listener of this.listeners) listener.destroy();
   }
 
   private async dialLoop(from: Address, victim: Address): Promise<void> {
     while (!this.isStopped) {
       try {
-        const socket = this.track(await FramedSocket.connect(victim, STEP_MS, from.host));
-        socket.write(GossipHello.encode({ listenPort: from.port }));
-        const ours = randomNonce();
-        socket.write(GossipVerificationRequest.encode({ nonce: ours }));
-        await this.prove(socket);
-        if (await this.take(socket, MessageType.GOSSIP_VERIFICATION_RESPONSE)) await this.serve(socket);
+        const peer = this.track(await SuitePeer.connect(victim, this.settings, from.host));
+        if ((await peer.handshake(from.port)) === null) await this.serve(peer);
+        peer.destroy();
       } catch {
-        // refused or closed: try again shortly, as a persistent attacker would
+        // refused (or the proof pool closed at the end): try again shortly, as a persistent attacker would
       }
       await sleep(100 + Math.random() * 200);
     }
   }
 
-  private async accepted(socket: FramedSocket): Promise<void> {
-    this.track(socket);
-    socket.write(GossipVerificationRequest.encode({ nonce: randomNonce() }));
-    if (!(await this.take(socket, MessageType.GOSSIP_VERIFICATION_RESPONSE))) return socket.destroy();
-    await this.prove(socket);
-    await this.serve(socket);
-  }
-
-  /** Answers the peer's VERIFICATION REQUEST. */
-  private async prove(socket: FramedSocket): Promise<void> {
-    const request = await this.take(socket, MessageType.GOSSIP_VERIFICATION_REQUEST);
-    if (!request) throw new Error('no request');
-    const nonce = (decodeFrame(request) as { message: { nonce: bigint } }).message.nonce;
-    const response = GossipVerificationResponse.encode({ nonce, challenge: 0n });
-    solveInPlace(response, this.difficulty);
-    socket.write(response);
-  }
-
-  /** Linked: answer every PEER REQUEST with our own addresses only. */
-  private async serve(socket: FramedSocket): Promise<void> {
-    this.linksMade++;
-    while (!socket.isClosed && !this.isStopped) {
-      const request = await this.take(socket, MessageType.GOSSIP_PEER_REQUEST, 60_000);
-      if (!request) continue;
-      const { limit, nonce } = (decodeFrame(request) as { message: { limit: number; nonce: bigint } }).message;
-      const entries = this.addresses.slice(0, Math.max(1, limit)).map(toPeerAddress);
-      const response = GossipPeerResponse.encode({ nonce, challenge: 0n, isIpv6: false, entries });
-      solveInPlace(response, this.difficulty);
-      socket.write(response);
+  private async acceptLoop(listener: SuiteListener): Promise<void> {
+    while (!this.isStopped) {
+      const peer = await listener.nextPeer(this.settings, SERVE_POLL_MS);
+      if (peer) void this.acceptOne(this.track(peer));
     }
   }
 
-  private take(socket: FramedSocket, type: number, timeoutMs = STEP_MS): Promise<Uint8Array | null> {
-    return socket.take(timeoutMs, (frame) => frameType(frame) === type);
+  private async acceptOne(peer: SuitePeer): Promise<void> {
+    try {
+      if (!('message' in (await peer.acceptHandshake()))) await this.serve(peer);
+    } catch {
+      // the proof pool closed under us: the test is over
+    }
+    peer.destroy();
   }
 
-  private track(socket: FramedSocket): FramedSocket {
-    this.sockets.add(socket);
-    socket.waitClosed(24 * 3_600_000).then(
-      () => this.sockets.delete(socket),
-      () => {},
-    );
-    return socket;
+  /** Linked: answer every PEER REQUEST with our own addresses only, until the link closes. */
+  private async serve(peer: SuitePeer): Promise<void> {
+    this.linksMade++;
+    while (!peer.socket.isClosed && !this.isStopped) await peer.answerPeerRequest(this.addresses, SERVE_POLL_MS);
+  }
+
+  private track(peer: SuitePeer): SuitePeer {
+    this.peers.add(peer);
+    void peer.socket.waitClosed(24 * 3_600_000).then(() => this.peers.delete(peer));
+    return peer;
   }
 }
