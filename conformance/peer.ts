@@ -162,7 +162,10 @@ export class SuitePeer {
    * lists `addresses` (IPv4, at most the request's limit). The request, or null when none
    * came within `timeoutMs`.
    */
-  async answerPeerRequest(addresses: readonly Endpoint[], timeoutMs = this.settings.waitMs): Promise<GossipPeerRequest | null> {
+  async answerPeerRequest(
+    addresses: readonly Endpoint[],
+    timeoutMs = this.settings.waitMs,
+  ): Promise<GossipPeerRequest | null> {
     const frame = await this.expect(MessageType.GOSSIP_PEER_REQUEST, timeoutMs);
     if (!frame) return null;
     const request = GossipPeerRequest.decode(frame);

@@ -218,6 +218,7 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
     assert.match(stdout, /notified: type 1337, "hello"/);
     assert.match(stdout, /codec: type 500 = 500, ttl 3/);
     assert.match(stdout, /conformance: \d+ api cases/);
+    assert.match(stdout, /pow: challenge \d+ proves 8 bits: true/);
     assert.match(stdout, /metrics: true, events: announced delivered/);
   });
 
