@@ -235,9 +235,12 @@ async function waitUntilConnected(
   const others = await Promise.all(nodes.slice(1).map((node) => connectWithin(node.api, deadline)));
   for (const client of others) client.notify(PROBE_DATA_TYPE);
   const reached = new Set<number>();
+  // Every probe is called valid, not only the first: a node that forwards only validated items
+  // (§3.1) must pass later probes on to a node that linked to it after the first one came.
   const listeners = others.map(async (client, index) => {
-    const notification = await client.nextNotification(Math.max(0, deadline - Date.now()));
-    if (notification) {
+    for (;;) {
+      const notification = await client.nextNotification(Math.max(0, deadline - Date.now()));
+      if (!notification) return;
       client.validate(notification.messageId, true);
       reached.add(index + 1);
     }
