@@ -165,6 +165,13 @@ export function preparePreamble(context: CaseContext, socket: FramedSocket, data
   answerValid(socket);
 }
 
+/** A raw connection to the case path's announcing node, its preamble for `dataTypes` written. */
+export async function rawAnnouncer(context: CaseContext, dataTypes: readonly number[]): Promise<FramedSocket> {
+  const socket = context.track(await FramedSocket.connect(context.path.from.api));
+  preparePreamble(context, socket, dataTypes);
+  return socket;
+}
+
 /** Announces one item from a new connection to `node` (kept open until the case ends). */
 export async function announceFrom(
   context: CaseContext,

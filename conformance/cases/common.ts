@@ -8,7 +8,7 @@ import { FramedSocket } from '../../runtime/entry/client.js';
 import { hex } from '../bytes.js';
 import { announceFrom, announcerOf, describeItem, settle, Subscriber, type Answer } from '../observe.js';
 import { pathOf } from '../runner.js';
-import { fail, pass, type CaseContext, type NodeInfo, type ObservationPath, type Outcome } from '../types.js';
+import { fail, pass, skip, type CaseContext, type NodeInfo, type ObservationPath, type Outcome } from '../types.js';
 import { isAnnounceOf, suiteLinks } from './peer-path.js';
 
 /** "closed 12 ms after the frame" or "reset 3 ms after the frame": how the node ended the connection. */
@@ -74,7 +74,14 @@ export function feeds(context: CaseContext): { observer: NodeInfo; feeder: NodeI
   return found.length > 0 ? found : [{ observer: context.path.to, feeder: context.path.from }];
 }
 
-/** Where a two-hop case watches for a forwarded item. */
+/** An item as the cases announce it. */
+export interface Item {
+  readonly ttl: number;
+  readonly dataType: number;
+  readonly data: Uint8Array;
+}
+
+/** Where a case watches for an item: a subscriber, or the far end of a two-hop path. */
 export interface Far {
   waitFor(data: Uint8Array, timeoutMs: number): Promise<unknown>;
 }
@@ -129,11 +136,7 @@ export async function twoHop(
 }
 
 /** Announces a fresh item of `dataType` where the two-hop path starts (node 1, or suite peer A); returns it. */
-export async function announceOnNode1(
-  context: CaseContext,
-  dataType: number,
-  ttl = 0,
-): Promise<{ ttl: number; dataType: number; data: Uint8Array }> {
+export async function announceOnNode1(context: CaseContext, dataType: number, ttl = 0): Promise<Item> {
   const item = { ttl, dataType, data: context.freshData() };
   const path = hopPath(context);
   if (path.fact === 'path:peer-to-peer') {
@@ -159,17 +162,31 @@ export async function controlReaches(context: CaseContext, path: TwoHop): Promis
 }
 
 /** FAIL: the far end got an item that node 0 must not have forwarded. */
-export function forwardedAnyway(
-  context: CaseContext,
-  item: { ttl: number; dataType: number; data: Uint8Array },
-  why: string,
-): Outcome {
+export function forwardedAnyway(context: CaseContext, item: Item, why: string): Outcome {
   return fail({
     message: `${farName(context)} received the item although ${why}`,
     sent: `ANNOUNCE on ${sourceName(context)}: ${describeItem(item)}`,
     expected: `the item not forwarded to ${farName(context)}`,
     got: `the item on ${farName(context)}`,
   });
+}
+
+/**
+ * A two-hop case about what stops forwarding: node 0 gets one subscriber per answer; once a
+ * control item they all called valid reached the far end, they answer `answers`, and the next
+ * item must not be forwarded (FAIL `forwardedAnyway` … `why`; SKIP without the control).
+ */
+export async function stoppedByAnswers(
+  context: CaseContext,
+  answers: readonly Answer[],
+  why: string,
+): Promise<Outcome> {
+  const allValid = answers.map((): Answer => 'valid');
+  const path = await twoHop(context, allValid);
+  if (!(await controlReaches(context, path))) return skip(NO_PATH);
+  answers.forEach((answer, index) => path.hub[index]!.answerWith(answer));
+  const item = await announceOnNode1(context, path.dataType);
+  return (await reachedFar(context, path, item)) ? forwardedAnyway(context, item, why) : pass();
 }
 
 /** Waits `ms` and reports whether `far` got `data` meanwhile. */
@@ -186,17 +203,37 @@ export async function reachedFar(context: CaseContext, path: TwoHop, item: { dat
   return arrivesWithin(path.far, item.data, context.settings.quietMs);
 }
 
+/** What the delivery cases call the subscriber on their path's observing node. */
+const OBSERVER = 'to the subscriber on the observing node';
+
+/** An item of a fresh type (ttl 0, `dataLength` bytes of fresh data) and a subscriber to it on the path's observing node. */
+export async function observedItem(
+  context: CaseContext,
+  dataLength?: number,
+): Promise<{ subscriber: Subscriber; item: Item }> {
+  const dataType = context.freshDataType();
+  const subscriber = await Subscriber.open(context, context.path.to, [dataType]);
+  await settle();
+  return { subscriber, item: { ttl: 0, dataType, data: context.freshData(dataLength) } };
+}
+
+/** PASS when `watcher` sees `item` within --wait; else notDelivered's FAIL (`where`: the observing node's subscriber). */
+export async function expectDelivered(
+  context: CaseContext,
+  watcher: Far,
+  item: Item,
+  sent: string,
+  where = OBSERVER,
+): Promise<Outcome> {
+  if (await watcher.waitFor(item.data, context.settings.waitMs)) return pass();
+  return notDelivered(context, item, sent, where);
+}
+
 /**
- * FAIL: `item` never reached the subscriber `where` (e.g. 'to node 1') within `ms`; says
+ * FAIL: `item` never reached the subscriber `where` (e.g. 'to node 1') within --wait; says
  * whether the node closed the connection the item was announced on, and when.
  */
-export function notDelivered(
-  context: CaseContext,
-  where: string,
-  item: { ttl: number; dataType: number; data: Uint8Array },
-  ms: number,
-  sent: string,
-): Outcome {
+export function notDelivered(context: CaseContext, item: Item, sent: string, where = OBSERVER): Outcome {
   const announcer = announcerOf(context, item.data);
   const fate = announcer?.client.isClosed
     ? `; the node closed the announcing connection ${announcer.closedAfterMs ?? '?'} ms after the ANNOUNCE (${announcer.client.transport.closeReason})`
@@ -205,6 +242,6 @@ export function notDelivered(
     message: `the item was not delivered ${where}${fate ? ' (the node closed the announcing connection)' : ''}`,
     sent,
     expected: `a NOTIFICATION carrying ${describeItem({ dataType: item.dataType, data: item.data })}`,
-    got: `nothing within ${ms} ms${fate}`,
+    got: `nothing within ${context.settings.waitMs} ms${fate}`,
   });
 }

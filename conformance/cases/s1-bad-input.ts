@@ -6,9 +6,9 @@
 import { GossipAnnounce, MAX_FRAME_SIZE, MessageType } from '../../runtime/entry/codec.js';
 import { FramedSocket } from '../../runtime/entry/client.js';
 import { hex, rawFrame, u16 } from '../bytes.js';
-import { announceFrom, connect, prepareAnnouncer, preparePreamble, settle, Subscriber } from '../observe.js';
+import { announceFrom, connect, prepareAnnouncer, rawAnnouncer, settle, Subscriber } from '../observe.js';
 import { fail, pass, type ConformanceCase } from '../types.js';
-import { describeClose, expectClose } from './common.js';
+import { describeClose, expectClose, observedItem } from './common.js';
 
 /** docs/protocol.md §2 reserves this range for Gossip; the first number in it that no spec registers. */
 const GOSSIP_RANGE = { first: 500, last: 519 }; // not a message type: the bounds of the reserved range
@@ -89,12 +89,8 @@ export const badInputCases: ConformanceCase[] = [
     minNodes: 1,
     needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
-      const dataType = context.freshDataType();
-      const subscriber = await Subscriber.open(context, context.path.to, [dataType]);
-      await settle();
-      const item = { ttl: 0, dataType, data: context.freshData() };
-      const socket = context.track(await FramedSocket.connect(context.path.from.api));
-      preparePreamble(context, socket, [dataType]);
+      const { subscriber, item } = await observedItem(context);
+      const socket = await rawAnnouncer(context, [item.dataType]);
       socket.write(GossipAnnounce.encode(item));
       socket.socket.end();
       if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();

@@ -8,7 +8,7 @@ import { ApiClient, FramedSocket } from '../../runtime/entry/client.js';
 import { equalBytes, hex, rawFrame, u16, validationWord } from '../bytes.js';
 import { announceFrom, connect, describeItem, prepareAnnouncer, settle, Subscriber } from '../observe.js';
 import { fail, pass, skip, type ConformanceCase } from '../types.js';
-import { feeds, notDelivered } from './common.js';
+import { expectDelivered, feeds, notDelivered, observedItem } from './common.js';
 
 /** The NOTIFICATION in `frame`, or null when it is not one laid out as §3 says. */
 function decodeOrNull(frame: Uint8Array): GossipNotification | null {
@@ -103,20 +103,16 @@ export const apiCases: ConformanceCase[] = [
     minNodes: 1,
     needs: ['announce-unsubscribed', 'delivery'],
     async run(context) {
-      const dataType = context.freshDataType();
-      const subscriber = await Subscriber.open(context, context.path.to, [dataType]);
-      await settle();
-      const item = { ttl: 0, dataType, data: context.freshData() };
-      const client = prepareAnnouncer(context, await ApiClient.connect(context.path.from.api), [dataType]);
+      const { subscriber, item } = await observedItem(context);
+      const client = prepareAnnouncer(context, await ApiClient.connect(context.path.from.api), [item.dataType]);
       client.announce(item);
       client.close();
-      if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(
+      return expectDelivered(
         context,
-        'to the observing node',
+        subscriber,
         item,
-        context.settings.waitMs,
         'ANNOUNCE to the announcing node, then FIN at once',
+        'to the observing node',
       );
     },
   },
@@ -167,10 +163,9 @@ export const apiCases: ConformanceCase[] = [
       if (count === subscribers.length) return pass();
       return notDelivered(
         context,
-        `to all 3 subscribers on the observing node (only ${count} got it)`,
         item,
-        context.settings.waitMs,
         `3 connections NOTIFY ${dataType} on the observing node; ANNOUNCE on the announcing node`,
+        `to all 3 subscribers on the observing node (only ${count} got it)`,
       );
     },
   },

@@ -5,7 +5,7 @@
  */
 import { describeItem, announceFrom, settle, Subscriber } from '../observe.js';
 import { fail, pass, type ConformanceCase } from '../types.js';
-import { notDelivered } from './common.js';
+import { expectDelivered, notDelivered } from './common.js';
 
 export const deliveryPathCases: ConformanceCase[] = [
   {
@@ -43,13 +43,12 @@ export const deliveryPathCases: ConformanceCase[] = [
       await settle();
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.nodes[0]!, item);
-      if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(
+      return expectDelivered(
         context,
-        'to the other local subscriber on node 0',
+        subscriber,
         item,
-        context.settings.waitMs,
         'NOTIFY and ANNOUNCE on two connections to node 0',
+        'to the other local subscriber on node 0',
       );
     },
   },
@@ -68,14 +67,7 @@ export const deliveryPathCases: ConformanceCase[] = [
       await settle();
       const item = { ttl: 0, dataType, data: context.freshData() };
       await announceFrom(context, context.nodes[1]!, item);
-      if (await subscriber.waitFor(item.data, context.settings.waitMs)) return pass();
-      return notDelivered(
-        context,
-        'to node 0',
-        item,
-        context.settings.waitMs,
-        `ANNOUNCE on node 1: ${describeItem(item)}`,
-      );
+      return expectDelivered(context, subscriber, item, `ANNOUNCE on node 1: ${describeItem(item)}`, 'to node 0');
     },
   },
   {
@@ -102,10 +94,9 @@ export const deliveryPathCases: ConformanceCase[] = [
           : '';
       return notDelivered(
         context,
-        `to node(s) ${lacking.join(', ')}${hint}`,
         item,
-        context.settings.waitMs,
         `ANNOUNCE on node 0: ${describeItem(item)}`,
+        `to node(s) ${lacking.join(', ')}${hint}`,
       );
     },
   },
