@@ -20,7 +20,7 @@ export const GossipPrune = {
   title: 'GOSSIP PRUNE',
 
   /** Encodes one whole frame of exactly the needed size; throws EncodeError if a value does not fit. */
-  encode(message: GossipPrune): Uint8Array {
+  encode(_message: GossipPrune): Uint8Array {
     const size = 8;
     const frame = new Uint8Array(size);
     writeU16(frame, 0, size);
