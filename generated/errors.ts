@@ -5,6 +5,7 @@
 /** Why a frame was rejected (docs/protocol.md §1). */
 export type DecodeErrorCode =
   | 'size-too-small'
+  | 'size-too-large'
   | 'size-mismatch'
   | 'wrong-fixed-size'
   | 'truncated'

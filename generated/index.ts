@@ -2,11 +2,14 @@
 // Change the spec and regenerate instead.
 import { DecodeError } from './errors.js';
 import { GossipAnnounce } from './gossip-announce.js';
+import { GossipGraft } from './gossip-graft.js';
 import { GossipHello } from './gossip-hello.js';
+import { GossipIhave } from './gossip-ihave.js';
 import { GossipNotification } from './gossip-notification.js';
 import { GossipNotify } from './gossip-notify.js';
 import { GossipPeerRequest } from './gossip-peer-request.js';
 import { GossipPeerResponse } from './gossip-peer-response.js';
+import { GossipPrune } from './gossip-prune.js';
 import { GossipValidation } from './gossip-validation.js';
 import { GossipVerificationRequest } from './gossip-verification-request.js';
 import { GossipVerificationResponse } from './gossip-verification-response.js';
@@ -24,6 +27,9 @@ export { GossipPeerResponse, type PeerAddress } from './gossip-peer-response.js'
 export { GossipVerificationRequest } from './gossip-verification-request.js';
 export { GossipVerificationResponse } from './gossip-verification-response.js';
 export { GossipHello } from './gossip-hello.js';
+export { GossipIhave, type AnnouncedId } from './gossip-ihave.js';
+export { GossipGraft, type WantedId } from './gossip-graft.js';
+export { GossipPrune } from './gossip-prune.js';
 
 /**
  * The message type registry (docs/protocol.md §2), one entry per spec.
@@ -39,6 +45,9 @@ export const MessageType = {
   GOSSIP_VERIFICATION_REQUEST: 506,
   GOSSIP_VERIFICATION_RESPONSE: 507,
   GOSSIP_HELLO: 508,
+  GOSSIP_IHAVE: 509,
+  GOSSIP_GRAFT: 510,
+  GOSSIP_PRUNE: 511,
 } as const;
 
 /** A registered message type number. */
@@ -68,6 +77,9 @@ export const P2P_ACCEPTED_TYPES: ReadonlySet<MessageType> = new Set<MessageType>
   MessageType.GOSSIP_VERIFICATION_REQUEST,
   MessageType.GOSSIP_VERIFICATION_RESPONSE,
   MessageType.GOSSIP_HELLO,
+  MessageType.GOSSIP_IHAVE,
+  MessageType.GOSSIP_GRAFT,
+  MessageType.GOSSIP_PRUNE,
 ]);
 /** Message types accepted on P2P before the peer is verified (`-gossip: handshake`). */
 export const HANDSHAKE_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
@@ -90,7 +102,10 @@ export type Frame =
   | { type: 505; message: GossipPeerResponse }
   | { type: 506; message: GossipVerificationRequest }
   | { type: 507; message: GossipVerificationResponse }
-  | { type: 508; message: GossipHello };
+  | { type: 508; message: GossipHello }
+  | { type: 509; message: GossipIhave }
+  | { type: 510; message: GossipGraft }
+  | { type: 511; message: GossipPrune };
 
 /**
  * Decodes one whole frame of any registered type; throws DecodeError (`unknown-type` for an unregistered type).
@@ -118,6 +133,12 @@ export function decodeFrame(frame: Uint8Array): Frame {
       return { type: 507, message: GossipVerificationResponse.decode(frame) };
     case 508:
       return { type: 508, message: GossipHello.decode(frame) };
+    case 509:
+      return { type: 509, message: GossipIhave.decode(frame) };
+    case 510:
+      return { type: 510, message: GossipGraft.decode(frame) };
+    case 511:
+      return { type: 511, message: GossipPrune.decode(frame) };
     default:
       throw new DecodeError('unknown-type', 'type', 2, `no message of type ${type} is registered`);
   }
@@ -144,5 +165,11 @@ export function encodeFrame(frame: Frame): Uint8Array {
       return GossipVerificationResponse.encode(frame.message);
     case 508:
       return GossipHello.encode(frame.message);
+    case 509:
+      return GossipIhave.encode(frame.message);
+    case 510:
+      return GossipGraft.encode(frame.message);
+    case 511:
+      return GossipPrune.encode(frame.message);
   }
 }

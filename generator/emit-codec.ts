@@ -68,8 +68,10 @@ export function emitCodec(project: Project, path: string, message: MessageModel,
       codec.raw(
         '/** Encodes one whole frame of exactly the needed size; throws EncodeError if a value does not fit. */',
       );
+      // A message with no field but reserved ones (PRUNE) never reads its argument.
+      const argument = message.fields.some((field) => !field.isReserved) ? 'message' : '_message';
       codec
-        .block(`encode(message: ${message.name}): Uint8Array {`, () => emitEncode(codec, message, header), '},')
+        .block(`encode(${argument}: ${message.name}): Uint8Array {`, () => emitEncode(codec, message, header), '},')
         .blank();
       codec.raw('/** Decodes one whole frame; throws DecodeError naming the rule, field and offset. */');
       codec.block(`decode(frame: Uint8Array): ${message.name} {`, () => emitDecode(codec, message), '},');

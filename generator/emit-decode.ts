@@ -6,6 +6,9 @@ import { header } from './emit-common.js';
 import { itemValue, messageValue, plus, readValue, uintValue, uintMax, wire } from './field-writer.js';
 import type { ItemModel, MessageField, MessageModel } from './model.js';
 
+/** The largest frame the u16 size field allows (docs/protocol.md §1). */
+const MAX_FRAME_BYTES = 65535;
+
 export function emitDecode(w: CodeWriter, message: MessageModel): void {
   const title = `'${message.title}'`;
   w.line`const size = ${header.checkHeader}(frame, ${message.typeNumber}, ${title});`;
@@ -15,6 +18,9 @@ export function emitDecode(w: CodeWriter, message: MessageModel): void {
     w.line`if (size < ${message.minSize}) throw ${wire.truncated}(${title}, size, FIXED_FIELDS);`;
     if (!tail(message))
       w.line`if (size > ${message.minSize}) throw ${wire.trailingBytes}(${title}, size, ${message.minSize});`;
+    // Every frame is at most 65535 bytes; a smaller largest size is the type's own bound.
+    else if (message.maxSize < MAX_FRAME_BYTES)
+      w.line`if (size > ${message.maxSize}) throw ${wire.sizeTooLarge}(${title}, size, ${message.maxSize});`;
   }
   const visible = message.fields.filter((field) => !field.isReserved);
   for (const field of visible) {

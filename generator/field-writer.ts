@@ -17,6 +17,7 @@ export const wire = exportsOf(
     'readU24',
     'readU32',
     'readU64',
+    'sizeTooLarge',
     'tooLarge',
     'trailingBytes',
     'truncated',

@@ -72,6 +72,12 @@ export function buildConfig(
     apiSendQueueBytes: number('api_send_queue_bytes', defaults.DEFAULT_API_SEND_QUEUE_BYTES),
     p2pSendQueueBytes: number('p2p_send_queue_bytes', defaults.DEFAULT_P2P_SEND_QUEUE_BYTES),
     sendStallTimeoutMs: seconds('send_stall_timeout', defaults.DEFAULT_SEND_STALL_TIMEOUT_S),
+    dissemination:
+      values.dissemination === 'tree' || values.dissemination === 'flood'
+        ? values.dissemination
+        : defaults.DEFAULT_DISSEMINATION,
+    graftTimeoutMs: seconds('graft_timeout', defaults.DEFAULT_GRAFT_TIMEOUT_S),
+    lazyPushDelayMs: seconds('lazy_push_delay', defaults.DEFAULT_LAZY_PUSH_DELAY_S),
     logLevel: typeof values.log_level === 'string' ? values.log_level : defaults.DEFAULT_LOG_LEVEL,
     metricsAddress: address('metrics_address'),
   };

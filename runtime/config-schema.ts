@@ -8,6 +8,7 @@
  */
 import {
   CONFIG_SECTION,
+  DISSEMINATION_MODES,
   LOG_LEVELS,
   MAX_BYTE_BUDGET,
   MAX_HANDSHAKES_CAP,
@@ -84,6 +85,13 @@ export const GOSSIP_SECTION_SCHEMA = {
     api_send_queue_bytes: { ...BYTES, description: 'bytes queued toward each API connection' },
     p2p_send_queue_bytes: { ...BYTES, description: 'bytes queued toward each P2P link' },
     send_stall_timeout: { ...POSITIVE_SECONDS, description: 'seconds a send queue may stay full before disconnecting' },
+    dissemination: {
+      type: 'string',
+      enum: [...DISSEMINATION_MODES],
+      description: 'how ttl-0 items spread: broadcast tree or flooding',
+    },
+    graft_timeout: { ...POSITIVE_SECONDS, description: 'seconds a missing item waits before it is pulled' },
+    lazy_push_delay: { ...POSITIVE_SECONDS, description: 'seconds ids wait to share one IHAVE' },
     log_level: { type: 'string', enum: [...LOG_LEVELS], description: 'pino log level' },
     metrics_address: { type: 'string', format: 'listen-address', description: 'Prometheus /metrics listen address' },
   },

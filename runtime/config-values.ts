@@ -11,7 +11,7 @@ import {
   REQUIRED_GOSSIP_KEYS,
   type GossipKey,
 } from './config-schema.js';
-import { CONFIG_SECTION, LOG_LEVELS } from './constants.js';
+import { CONFIG_SECTION } from './constants.js';
 import { ConfigError, type ConfigErrorCode } from './errors.js';
 import { parseHostPort, show } from './host-port.js';
 
@@ -109,8 +109,10 @@ function describeSchemaError(path: string, error: ErrorObject | undefined, value
     case 'maximum':
     case 'exclusiveMinimum':
       return configFail(path, key, 'out-of-range', `must be ${rangeText(property)}, got ${shown}`);
-    case 'enum':
-      return configFail(path, key, 'bad-value', `must be one of ${LOG_LEVELS.join(', ')}, got ${shown}`);
+    case 'enum': {
+      const choices = (property as { enum?: readonly string[] }).enum ?? [];
+      return configFail(path, key, 'bad-value', `must be one of ${choices.join(', ')}, got ${shown}`);
+    }
     case 'format': {
       const parsed = parseHostPort(String(value), (error.params as { format?: string }).format === 'listen-address');
       return configFail(path, key, 'bad-address', parsed.ok ? 'bad address' : parsed.reason);

@@ -53,6 +53,12 @@ export interface GossipConfig {
   p2pSendQueueBytes: number;
   /** A connection whose send queue stays full this long is closed. */
   sendStallTimeoutMs: number;
+  /** How ttl-0 items spread (docs/protocol.md §4.8): over a broadcast tree, or flooded. */
+  dissemination: 'tree' | 'flood';
+  /** A missing item's id waits this long after its IHAVE before a GRAFT pulls it (§4.8). */
+  graftTimeoutMs: number;
+  /** Ids for a lazy link wait this long to share one IHAVE (§4.8). */
+  lazyPushDelayMs: number;
   logLevel: string;
   metricsAddress: HostPort | null;
 }
@@ -123,6 +129,9 @@ export function describeConfig(config: GossipConfig): string {
     `api_send_queue_bytes = ${config.apiSendQueueBytes}`,
     `p2p_send_queue_bytes = ${config.p2pSendQueueBytes}`,
     `send_stall_timeout = ${config.sendStallTimeoutMs / 1000}`,
+    `dissemination = ${config.dissemination}`,
+    `graft_timeout = ${config.graftTimeoutMs / 1000}`,
+    `lazy_push_delay = ${config.lazyPushDelayMs / 1000}`,
     `log_level = ${config.logLevel}`,
     `metrics_address = ${address(config.metricsAddress)}`,
   ].join('\n');

@@ -106,6 +106,25 @@ export const DEFAULT_P2P_SEND_QUEUE_BYTES = 4 * 1024 * 1024;
 /** A peer or client whose send queue stays full this long is disconnected (and counted). */
 export const DEFAULT_SEND_STALL_TIMEOUT_S = 10;
 
+/**
+ * How ttl-0 items spread (docs/protocol.md §4.8): `flood` pushes every item on every link;
+ * `tree` pushes over a broadcast tree and announces ids on the other links. `flood` stays the
+ * default until bench:net shows the tree meeting its targets.
+ */
+export const DISSEMINATION_MODES = ['tree', 'flood'] as const;
+export type DisseminationMode = (typeof DISSEMINATION_MODES)[number];
+export const DEFAULT_DISSEMINATION: DisseminationMode = 'flood';
+
+/**
+ * How long a missing item's id waits, after an IHAVE, before a GRAFT pulls it (and between
+ * announcers asked, docs/protocol.md §4.8 item 4). Well above a tree path's extra delay on a
+ * LAN, so that the tree is not grafted needlessly; it is also what one lost tree link costs.
+ */
+export const DEFAULT_GRAFT_TIMEOUT_S = 0.5;
+
+/** How long ids wait to share one IHAVE per lazy link (docs/protocol.md §4.8 item 3). */
+export const DEFAULT_LAZY_PUSH_DELAY_S = 0.05;
+
 /** Smallest byte budget accepted: one frame of the largest size (the size field is a u16). */
 export const MIN_BYTE_BUDGET = 64 * 1024;
 

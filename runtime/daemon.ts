@@ -50,7 +50,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
   const pow = options.pow ?? new PowPool();
   const p2pHost = config.p2pAddress.host;
   const isWildcard = p2pHost === '0.0.0.0' || p2pHost === '::';
-  const overlay = new PeerOverlay(
+  const overlay: PeerOverlay = new PeerOverlay(
     {
       listen: { host: isIP(p2pHost) ? normaliseHost(p2pHost) : p2pHost, port: config.p2pAddress.port },
       dialFromHost: isIP(p2pHost) && !isWildcard ? p2pHost : null,
@@ -69,18 +69,25 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       subnetCapV4: config.subnetCapV4,
       subnetCapV6: config.subnetCapV6,
       subnetCapExemptLoopback: config.subnetCapExemptLoopback,
+      dissemination: config.dissemination,
+      graftTimeoutMs: config.graftTimeoutMs,
+      lazyPushDelayMs: config.lazyPushDelayMs,
     },
     pow,
-    { receiveFromPeer: (peer, announce) => handler.receiveFromPeer(peer, announce) },
+    {
+      receiveFromPeer: (peer, announce) => handler.receiveFromPeer(peer, announce),
+      hasSeen: (id) => handler.hasSeen(id),
+      servable: (id) => handler.servable(id),
+    },
     logger,
     overlayObserver(metrics),
   );
-  const handler = new GossipHandler({
+  const handler: GossipHandler = new GossipHandler({
     cacheSize: config.cacheSize,
     knowledgeBaseBytes: config.knowledgeBaseBytes,
     seenSetSize: config.seenSetSize,
     validationTimeoutMs: config.validationTimeoutMs,
-    peers: overlay.links,
+    peers: overlay.dissemination,
     logger,
     observer: metrics,
   });
@@ -118,7 +125,8 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
   });
   metrics.watchQueues(() => ({ api: api.receiveQueue.length, p2p: p2p.receiveQueue.length }));
   metrics.watchQueues(() => ({ api: api.queuedForSending, p2p: p2p.queuedForSending }), 'send');
-  metrics.watchState(() => handler.stateSizes());
+  metrics.watchState(() => ({ ...handler.stateSizes(), ...overlay.dissemination.stateSizes() }));
+  metrics.watchTreeLinks(() => overlay.dissemination.linkCounts());
   metrics.watchQueueBytes(() => ({ api: api.receiveQueue.bytes, p2p: p2p.receiveQueue.bytes }), 'receive');
   metrics.watchQueueBytes(() => ({ api: api.bytesForSending, p2p: p2p.bytesForSending }), 'send');
 
@@ -191,6 +199,7 @@ function overlayObserver(metrics: GossipMetrics): OverlayObserver {
     activeLinks: (count) => metrics.peers.set({ state: 'active' }, count),
     knownPeers: (count) => metrics.peers.set({ state: 'known' }, count),
     proofSolved: (kind, milliseconds) => metrics.powSolveSeconds.observe({ kind }, milliseconds / 1000),
+    tree: (event, count) => metrics.treeEvents.inc({ event }, count ?? 1),
   };
 }
 

@@ -93,6 +93,16 @@ export class GossipMetrics {
   readonly stateSize: Gauge<'what'>;
   /** Peers by state (`active` links, `known` peers, …). */
   readonly peers = this.gauge('gossip_peers', 'Peers by state', ['state']);
+  /**
+   * Broadcast tree traffic (docs/protocol.md §4.8), by event: ids sent, received and ignored in
+   * IHAVEs, ids sent and received in GRAFTs and served, unserved GRAFTs, pulls given up, PRUNEs
+   * sent and received (runtime/p2p/tree/dissemination.ts TreeEvent).
+   */
+  readonly treeEvents = this.counter('gossip_tree_events_total', 'Broadcast tree events', ['event']);
+  /** Bytes of frames written, by server and message type number (control bytes per item, bench:net). */
+  readonly bytesSent = this.counter('gossip_frame_bytes_sent_total', 'Bytes of frames written', ['server', 'type']);
+  /** Active links by broadcast tree mode (`eager` | `lazy`, §4.8), sampled at scrape time. */
+  readonly treeLinks: Gauge<'mode'>;
   /** P2P links closed, by reason. */
   readonly linksClosed = this.counter('gossip_links_closed_total', 'P2P links closed', ['reason']);
   /** Time to solve a proof of work (docs/protocol.md §4.1), by what it answers. */
@@ -107,6 +117,7 @@ export class GossipMetrics {
   private readonly queueSamplers: Array<{ queue: 'receive' | 'send'; sample: () => Record<string, number> }> = [];
   private readonly byteSamplers: Array<{ queue: 'receive' | 'send'; sample: () => Record<string, number> }> = [];
   private stateSampler: () => Record<string, number> = () => ({});
+  private treeLinkSampler: () => Record<string, number> = () => ({});
 
   constructor(options: GossipMetricsOptions = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -133,6 +144,16 @@ export class GossipMetrics {
         for (const [what, size] of Object.entries(sampleState())) this.set({ what }, size);
       },
     });
+    const sampleTreeLinks = (): Record<string, number> => this.treeLinkSampler();
+    this.treeLinks = new Gauge({
+      name: 'gossip_tree_links',
+      help: 'Active P2P links by broadcast tree mode',
+      labelNames: ['mode'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [mode, count] of Object.entries(sampleTreeLinks())) this.set({ mode }, count);
+      },
+    });
     const byteSamplers = this.byteSamplers;
     this.queueBytes = new Gauge({
       name: 'gossip_queue_bytes',
@@ -151,8 +172,10 @@ export class GossipMetrics {
     this.framesReceived.inc({ server, type: String(type) });
   }
 
-  frameOut(server: ServerLabel, type: number): void {
-    this.framesSent.inc({ server, type: String(type) });
+  frameOut(server: ServerLabel, type: number, bytes = 0): void {
+    const labels = { server, type: String(type) };
+    this.framesSent.inc(labels);
+    if (bytes > 0) this.bytesSent.inc(labels, bytes);
   }
 
   malformed(server: ServerLabel, reason: string): void {
@@ -208,6 +231,11 @@ export class GossipMetrics {
   /** Report the size of kept state (knowledge base, records, …) whenever /metrics is scraped. */
   watchState(sample: () => Record<string, number>): void {
     this.stateSampler = sample;
+  }
+
+  /** Report the links by tree mode (eager, lazy) whenever /metrics is scraped. */
+  watchTreeLinks(sample: () => Record<string, number>): void {
+    this.treeLinkSampler = sample;
   }
 
   /** Report queue sizes in bytes (by server name) whenever /metrics is scraped. */

@@ -8,7 +8,10 @@ import fc from 'fast-check';
 import {
   DecodeError,
   GossipAnnounce,
+  GossipGraft,
   GossipHello,
+  GossipIhave,
+  GossipPrune,
   GossipNotification,
   GossipNotify,
   GossipPeerRequest,
@@ -52,11 +55,16 @@ const LIMITS: Record<number, { min: number; max: number; entry?: (bytes: Uint8Ar
   506: { min: 12, max: 12 },
   507: { min: 20, max: 20 },
   508: { min: 8, max: 8 },
+  509: { min: 8, max: 2056, entry: () => 8 },
+  510: { min: 8, max: 2056, entry: () => 8 },
+  511: { min: 8, max: 8 },
 };
 
 const bytesArb = (maxLength: number) => fc.uint8Array({ maxLength });
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const u64 = fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn });
+/** 0 to 256 item ids (IHAVE, GRAFT: docs/protocol.md §4.8). */
+const itemIds = fc.array(fc.record({ id: fc.uint8Array({ minLength: 8, maxLength: 8 }) }), { maxLength: 256 });
 
 const CASES: { codec: Codec; parser: string; messages: fc.Arbitrary<Uint8Array> }[] = [
   {
@@ -122,6 +130,21 @@ const CASES: { codec: Codec; parser: string; messages: fc.Arbitrary<Uint8Array> 
     codec: GossipHello,
     parser: 'GossipHello',
     messages: fc.record({ listenPort: u16 }).map((m) => GossipHello.encode(m)),
+  },
+  {
+    codec: GossipIhave,
+    parser: 'GossipIhave',
+    messages: itemIds.map((ids) => GossipIhave.encode({ ids })),
+  },
+  {
+    codec: GossipGraft,
+    parser: 'GossipGraft',
+    messages: itemIds.map((ids) => GossipGraft.encode({ ids })),
+  },
+  {
+    codec: GossipPrune,
+    parser: 'GossipPrune',
+    messages: fc.constant(GossipPrune.encode({})),
   },
 ];
 
@@ -212,6 +235,7 @@ function ruleHolds(error: DecodeError, bytes: Uint8Array, type: number): boolean
     case 'partial-entry':
       return limits.entry !== undefined && (size - limits.min) % limits.entry(bytes) !== 0;
     case 'trailing-bytes':
+    case 'size-too-large':
       return size > limits.max;
     case 'unknown-type':
       return false;

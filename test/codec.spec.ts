@@ -54,7 +54,7 @@ function assertEncodeError(action: () => unknown, code: 'out-of-range' | 'too-la
 
 describe('generated codecs', () => {
   describe('registry', () => {
-    it('has the nine Gossip types of docs/protocol.md §2 and the header constants', () => {
+    it('has the twelve Gossip types of docs/protocol.md §2 and the header constants', () => {
       assert.deepEqual(MessageType, {
         GOSSIP_ANNOUNCE: 500,
         GOSSIP_NOTIFY: 501,
@@ -65,6 +65,9 @@ describe('generated codecs', () => {
         GOSSIP_VERIFICATION_REQUEST: 506,
         GOSSIP_VERIFICATION_RESPONSE: 507,
         GOSSIP_HELLO: 508,
+        GOSSIP_IHAVE: 509,
+        GOSSIP_GRAFT: 510,
+        GOSSIP_PRUNE: 511,
       });
       assert.equal(HEADER_SIZE, 4);
       assert.equal(MAX_FRAME_SIZE, 65535);

@@ -93,6 +93,13 @@ describe('conformance suite', function () {
     );
   });
 
+  it('passes them all with dissemination = tree as well (docs/protocol.md §4.8), skipping only the one-node peer path', async () => {
+    const run = await runSuite(options({ set: { ...options({}).set, dissemination: 'tree' } }), silent);
+    assert.deepEqual(withStatus(run.results, 'skip'), [PEER_PATH], explain(run.results));
+    assert.equal(run.summary.failed + run.summary.blocked, 0, explain(run.results));
+    assert.equal(run.results.length, allCases.length);
+  });
+
   it('runs the api group on ONE node of our daemon: local delivery, and suite peers for the two-hop rules', async () => {
     const run = await runSuite(options({ nodes: 1, groups: ['api'] }), silent);
     assert.equal(run.summary.failed + run.summary.blocked, 0, explain(run.results));

@@ -1,4 +1,4 @@
-// The generator as a product: one-line spec errors, a tenth message from one new file, and
+// The generator as a product: one-line spec errors, a thirteenth message from one new file, and
 // --check naming stale output. Works on copies of spec/ under the OS temp directory.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -46,7 +46,7 @@ function runGenerator(root: string, ...args: string[]): { status: number | null;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** What the regenerated index exports for the tenth message, as seen by this test. */
+/** What the regenerated index exports for the thirteenth message, as seen by this test. */
 interface PingModule {
   MessageType: Record<string, number>;
   API_ACCEPTED_TYPES: ReadonlySet<number>;
@@ -67,12 +67,12 @@ const PING_SPEC = `meta:
   imports:
     - gossip_header
   -gossip: { ports: [p2p], droppable: true }
-doc: A test-only tenth message, to show that one new spec file is all it takes.
+doc: A test-only thirteenth message, to show that one new spec file is all it takes.
 doc-ref: docs/protocol.md §2
 seq:
   - id: header
-    type: gossip_header(509, 12, 16)
-    doc: Frame header; type 509.
+    type: gossip_header(512, 12, 16)
+    doc: Frame header; type 512.
   - id: urgency
     type: u1
     enum: urgency
@@ -232,31 +232,31 @@ describe('generator', function () {
     assert.doesNotMatch(stderr, /\n\s+at /);
   });
 
-  it('turns one new .ksy file into a tenth working codec, registry entry, Frame member and P2P type, with no other edit', async () => {
+  it('turns one new .ksy file into a thirteenth working codec, registry entry, Frame member and P2P type, with no other edit', async () => {
     const root = copyOfSpecs();
     writeFileSync(join(root, 'spec', 'gossip_ping.ksy'), PING_SPEC);
     const { status, stderr } = runGenerator(root);
     assert.equal(status, 0, stderr);
     const generated = (await import(pathToFileURL(join(root, 'generated', 'index.ts')).href)) as PingModule;
-    assert.equal(generated.MessageType.GOSSIP_PING, 509);
+    assert.equal(generated.MessageType.GOSSIP_PING, 512);
     // The runtime consults only these sets: accepted by the P2P port, nowhere else; dropped under load.
-    assert.ok(generated.P2P_ACCEPTED_TYPES.has(509));
-    assert.ok(!generated.API_ACCEPTED_TYPES.has(509));
+    assert.ok(generated.P2P_ACCEPTED_TYPES.has(512));
+    assert.ok(!generated.API_ACCEPTED_TYPES.has(512));
     assert.ok(
-      generated.DROPPABLE_TYPES.has(509) && !generated.PRIORITY_TYPES.has(509) && !generated.HANDSHAKE_TYPES.has(509),
+      generated.DROPPABLE_TYPES.has(512) && !generated.PRIORITY_TYPES.has(512) && !generated.HANDSHAKE_TYPES.has(512),
     );
     assert.equal(generated.PING_TOKEN_OFFSET, 8);
     assert.deepEqual(generated.Urgency, { LATER: 0, NOW: 1 });
-    const bytes = Uint8Array.from(Buffer.from('000c01fd01fe00000000abcd', 'hex'));
+    const bytes = Uint8Array.from(Buffer.from('000c020001fe00000000abcd', 'hex'));
     assert.deepEqual(generated.decodeFrame(bytes), {
-      type: 509,
+      type: 512,
       message: { urgency: 1, isEcho: true, hops: 0x7e, token: 0xabcd },
     });
     assert.deepEqual(generated.GossipPing.encode({ urgency: 1, isEcho: true, hops: 0x7e, token: 0xabcd }), bytes);
     assert.deepEqual(
       generated.decodeFrame(generated.GossipPing.encode({ urgency: 0, isEcho: false, hops: 1, token: 0xffff_ffff })),
       {
-        type: 509,
+        type: 512,
         message: { urgency: 0, isEcho: false, hops: 1, token: 0xffff_ffff },
       },
     );
@@ -264,12 +264,12 @@ describe('generator', function () {
       () => generated.GossipPing.encode({ urgency: 1, isEcho: false, hops: 128, token: 0 }),
       /out-of-range at hops/,
     );
-    const longer = Uint8Array.from(Buffer.from('000d01fd01fe00000000abcd00', 'hex'));
+    const longer = Uint8Array.from(Buffer.from('000d020001fe00000000abcd00', 'hex'));
     assert.throws(
       () => generated.decodeFrame(longer),
       (error: unknown) => error instanceof Error && 'code' in error && error.code === 'trailing-bytes',
     );
-    assert.match(readFileSync(join(root, 'docs', 'messages.md'), 'utf8'), /## 509 GOSSIP PING/);
+    assert.match(readFileSync(join(root, 'docs', 'messages.md'), 'utf8'), /## 512 GOSSIP PING/);
     assert.match(readFileSync(join(root, 'generated', 'kaitai', 'GossipPing.js'), 'utf8'), /GossipPing/);
   });
 

@@ -29,6 +29,9 @@ const MODULE_BY_TYPE: Record<number, string> = {
   506: 'gossip_verification_request',
   507: 'gossip_verification_response',
   508: 'gossip_hello',
+  509: 'gossip_ihave',
+  510: 'gossip_graft',
+  511: 'gossip_prune',
 };
 
 /** Decodes each `{module, hex}` from stdin; prints fields as JSON (u64 as strings, bytes as hex). */

@@ -87,6 +87,10 @@ describe('P2P life cycle (docs/protocol.md §4.2)', function () {
     ['a VERIFICATION REQUEST of the wrong size', Buffer.from('000e01fa0000000000000001ffff', 'hex')],
     ['an API type (NOTIFY 501) on the P2P port', Buffer.from('000801f500000001', 'hex')],
     ['an unknown type (520, NSE)', Buffer.from('0004' + '0208', 'hex')],
+    // §4.8: the tree's messages are framed like any other (§1).
+    ['an IHAVE whose id is cut short', Buffer.from('000c01fd' + '00000000' + '01020304', 'hex')],
+    ['a GRAFT of 257 ids (over its largest size)', Buffer.from('081001fe' + '00000000' + '00'.repeat(257 * 8), 'hex')],
+    ['a PRUNE of 12 bytes', Buffer.from('000c01ff' + '00000000' + '00000000', 'hex')],
   ] as const) {
     it(`§1: ${name} from a verified peer closes that link only, which leaves the known list`, async () => {
       const bad = await verifiedPeer('127.0.2.1', 40_010);

@@ -13,6 +13,7 @@ import { lifecycleCases } from './s4-2-lifecycle.js';
 import { discoveryCases } from './s4-3-discovery.js';
 import { spreadingCases } from './s4-4-spreading.js';
 import { rateCases } from './s4-5-rates.js';
+import { treeCases } from './s4-8-tree.js';
 
 export const allCases: readonly ConformanceCase[] = [
   ...framingCases,
@@ -28,4 +29,5 @@ export const allCases: readonly ConformanceCase[] = [
   ...discoveryCases,
   ...spreadingCases,
   ...rateCases,
+  ...treeCases,
 ];

@@ -50,4 +50,9 @@ export const refusedTypeCases: ConformanceCase[] = [
     'A client sending HELLO (508, a P2P type) is disconnected.',
     rawFrame(MessageType.GOSSIP_HELLO, [...u16(6001), 0, 0]),
   ),
+  refused(
+    'ihave-from-client',
+    'A client sending IHAVE (509, a P2P type) is disconnected.',
+    rawFrame(MessageType.GOSSIP_IHAVE, [0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]),
+  ),
 ];

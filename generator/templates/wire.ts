@@ -56,6 +56,11 @@ export function wrongFixedSize(title: string, size: number, expected: number): D
   return new DecodeError('wrong-fixed-size', 'size', 0, `${title} is always ${expected} bytes, size is ${size}`);
 }
 
+/** The error for a frame larger than its type allows (a bounded variable tail, e.g. IHAVE). */
+export function sizeTooLarge(title: string, size: number, maxSize: number): DecodeError {
+  return new DecodeError('size-too-large', 'size', 0, `${title} is at most ${maxSize} bytes, size is ${size}`);
+}
+
 /** The error for a frame shorter than its fixed fields: names the first field cut off. */
 export function truncated(title: string, size: number, fields: readonly FieldSpan[]): DecodeError {
   const field = fields.find((span) => span.end > size) ?? fields[fields.length - 1]!;

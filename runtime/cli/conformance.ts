@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import {
   DEFAULT_POW_DIFFICULTY_BITS,
   DEFAULT_VALIDATION_TIMEOUT_S,
+  DEFAULT_GRAFT_TIMEOUT_S,
   DEFAULT_PEER_REQUEST_INTERVAL_S,
   DEFAULT_VERIFICATION_TIMEOUT_S,
   HOSTKEY_EXPECTED_BITS,
@@ -194,6 +195,7 @@ async function runConformance(given: ConformanceOptions): Promise<void> {
         validationTimeoutMs: validationS * 1000,
         verificationTimeoutMs: verificationS * 1000,
         peerRequestIntervalMs: (fromSet('peer_request_interval') ?? DEFAULT_PEER_REQUEST_INTERVAL_S) * 1000,
+        graftTimeoutMs: (fromSet('graft_timeout') ?? DEFAULT_GRAFT_TIMEOUT_S) * 1000,
         waitMs: options.wait,
         quietMs: options.quiet,
       },

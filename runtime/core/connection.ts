@@ -37,7 +37,7 @@ export class Connection {
     maxFrameSize: number,
     sendQueueMaxBytes: number,
     private readonly onClosed: (connection: Connection, reason: string) => void,
-    private readonly onSent: (type: number) => void,
+    private readonly onSent: (type: number, bytes: number) => void,
     private readonly onRefused: (type: number) => void = () => {},
     sendPressure: SendPressure | null = null,
   ) {
@@ -65,7 +65,7 @@ export class Connection {
       if (!this.isClosed) this.onRefused(frameTypeOf(frame));
       return false;
     }
-    this.onSent(frameTypeOf(frame));
+    this.onSent(frameTypeOf(frame), frame.length);
     return true;
   }
 

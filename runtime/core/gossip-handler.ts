@@ -20,12 +20,24 @@ export interface HandlerObserver {
   item(event: ItemEvent, reason?: string): void;
 }
 
-/** The peer-to-peer side as the handler sees it (runtime/p2p/link-table.ts). */
+/** The item a pushed frame carries: its identity and the ttl in the frame. */
+export interface PushedItem {
+  readonly id: string;
+  readonly ttl: number;
+}
+
+/** The peer-to-peer side as the handler sees it (runtime/p2p/tree/dissemination.ts). */
 export interface PeerNetwork {
-  /** Pushes one ANNOUNCE frame to every active link not in `except`; returns how many took it. */
-  broadcast(frame: Uint8Array, except: ReadonlySet<Connection>): number;
+  /**
+   * Pushes one item's ANNOUNCE frame to the active links not in `except` (§4.4), or, for a
+   * ttl-0 item in tree mode, to the eager ones and its id to the lazy ones (§4.8); returns
+   * how many links took the item or its id.
+   */
+  broadcast(frame: Uint8Array, except: ReadonlySet<Connection>, item: PushedItem): number;
   /** A peer sent an item a local module called invalid (§3.1: it counts against the peer). */
   reportInvalidItem(peer: Connection): void;
+  /** A copy of item `id` came from `peer`: the first one (`isNew`) or a duplicate (§4.8 item 5). */
+  arrived?(peer: Connection, id: string, ttl: number, isNew: boolean): void;
 }
 
 /** What the API consumer hands over. */
@@ -69,6 +81,11 @@ export class GossipHandler implements LocalItems, PeerItems {
   readonly local: LocalModules<Origin>;
   /** Peer items waiting for validation, by item id: the knowledge base may evict them. */
   private readonly awaitingValidation = new Map<string, TrackedItem<Origin>>();
+  /**
+   * Ids of the ttl-0 items this node pushed (validated or local) that the knowledge base still
+   * holds: the items a GRAFT may be served (§4.8 item 6). Left on eviction, so bounded by it.
+   */
+  private readonly servableIds = new Set<string>();
 
   constructor(private readonly options: HandlerOptions) {
     this.seen = new SeenSet(options.seenSetSize);
@@ -91,6 +108,7 @@ export class GossipHandler implements LocalItems, PeerItems {
       knowledge_bytes: this.knowledge.bytes,
       seen_ids: this.seen.size,
       awaiting_validation: this.awaitingValidation.size,
+      servable_ids: this.servableIds.size,
       validation_records: this.local.validations.trackedCount,
       subscribed_connections: this.local.subscriptions.connectionCount,
     };
@@ -109,15 +127,27 @@ export class GossipHandler implements LocalItems, PeerItems {
     this.push(item, announce.ttl, NOBODY);
   }
 
+  /** Has this node handled item `id` (§4.4 seen-set)? An IHAVE of it is then not a missing item (§4.8). */
+  hasSeen(id: string): boolean {
+    return this.seen.has(id);
+  }
+
+  /** The item a GRAFT for `id` is answered with, if any (§4.8 item 6): a ttl-0 item pushed and still held. */
+  servable(id: string): Item | undefined {
+    return this.servableIds.has(id) ? this.knowledge.get(id) : undefined;
+  }
+
   /** §3.1, §4.4: a peer's item is delivered, validated, then forwarded. */
   receiveFromPeer(peer: Connection, announce: GossipAnnounce): void {
     const received = makeItem(announce.dataType, announce.data);
     if (!this.seen.add(received.id)) {
       this.options.observer.item('duplicate', 'peer');
       this.awaitingValidation.get(received.id)?.context.sentBy.add(peer);
+      this.options.peers.arrived?.(peer, received.id, announce.ttl, false);
       return;
     }
     this.options.observer.item('received');
+    this.options.peers.arrived?.(peer, received.id, announce.ttl, true);
     if (!this.local.hasSubscribers(received.dataType)) {
       this.options.observer.item('dropped', 'unsubscribed');
       return;
@@ -160,11 +190,13 @@ export class GossipHandler implements LocalItems, PeerItems {
 
   private push(item: Item, ttl: number, except: ReadonlySet<Connection>): void {
     const frame = GossipAnnounce.encode({ ttl, dataType: item.dataType, data: item.data });
-    if (this.options.peers.broadcast(frame, except) > 0) this.options.observer.item('forwarded');
+    if (ttl === 0 && this.knowledge.has(item.id)) this.servableIds.add(item.id);
+    if (this.options.peers.broadcast(frame, except, { id: item.id, ttl }) > 0) this.options.observer.item('forwarded');
   }
 
   /** Only an item still waiting for validation is lost by eviction; `settled` then sees it gone. */
   private evicted(item: Item): void {
+    this.servableIds.delete(item.id);
     const record = this.awaitingValidation.get(item.id);
     if (!record) return;
     this.awaitingValidation.delete(item.id);

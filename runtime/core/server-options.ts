@@ -9,7 +9,8 @@ import type { Pump } from './receive-pump.js';
 /** Counters the Server reports; the daemon wires them to Prometheus. */
 export interface ServerObserver {
   frameIn(server: ServerName, type: number): void;
-  frameOut(server: ServerName, type: number): void;
+  /** A frame was queued for sending: its type and size in bytes. */
+  frameOut(server: ServerName, type: number, bytes: number): void;
   malformed(server: ServerName, reason: string): void;
   dropped(server: ServerName, reason: string): void;
   /** A frame `send` refused: the remote's send queue is full (docs/protocol.md §7.4). */

@@ -146,7 +146,7 @@ export class Server {
       this.options.maxFrameSize ?? MAX_FRAME_SIZE,
       this.options.sendQueueMaxBytes,
       (closed, reason) => this.forget(closed, reason),
-      (type) => this.options.observer.frameOut(this.options.name, type),
+      (type, bytes) => this.options.observer.frameOut(this.options.name, type, bytes),
       (type) => this.options.observer.sendRefused?.(this.options.name, type),
       this.options.sendPressure ?? null,
     );

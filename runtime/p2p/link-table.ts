@@ -1,11 +1,11 @@
 /**
  * Every P2P link of this node, by connection: the one place that knows which links exist,
  * in which state, and who listens for links becoming active or closing. The gossip
- * handler sees it as the PeerNetwork it pushes items to.
+ * handler pushes items through runtime/p2p/tree/dissemination.ts, which floods with
+ * `broadcast` and counts a peer's offences here.
  */
 import type { Logger } from 'pino';
 import type { Connection } from '../core/connection.js';
-import type { PeerNetwork } from '../core/gossip-handler.js';
 import type { PeerLink } from './link.js';
 import { addressKey, type Address } from './peer-address.js';
 
@@ -17,7 +17,7 @@ export interface LinkListener {
 /** Items a local module called invalid before the peer that sent them is disconnected. */
 const MAX_INVALID_ITEMS_PER_PEER = 10;
 
-export class LinkTable implements PeerNetwork {
+export class LinkTable {
   private readonly links = new Map<Connection, PeerLink>();
   private readonly listeners: LinkListener[] = [];
 
@@ -74,8 +74,7 @@ export class LinkTable implements PeerNetwork {
     return undefined;
   }
 
-  // ---- PeerNetwork: what the gossip handler asks of the P2P side ----
-
+  /** Pushes one frame to every active link not in `except`; returns how many took it (§4.4). */
   broadcast(frame: Uint8Array, except: ReadonlySet<Connection>): number {
     let count = 0;
     for (const link of this.links.values()) {
@@ -94,10 +93,28 @@ export class LinkTable implements PeerNetwork {
     this.strike(peer, 'too many invalid items or forbidden candidates');
   }
 
+  /** A GRAFT the peer did not serve (§4.8 item 7): counted with invalid items, cleared by a served one. */
+  reportUnservedGraft(peer: Connection): void {
+    const link = this.links.get(peer);
+    if (!link) return;
+    link.unservedGrafts++;
+    this.closeIfOverLimit(link, 'too many invalid items or unserved GRAFTs');
+  }
+
+  /** The peer served a GRAFT: its run of unserved ones ends (§4.8 item 7). */
+  clearUnservedGrafts(peer: Connection): void {
+    const link = this.links.get(peer);
+    if (link) link.unservedGrafts = 0;
+  }
+
   private strike(peer: Connection, reason: string): void {
     const link = this.links.get(peer);
     if (!link) return;
     link.invalidItems++;
-    if (link.invalidItems >= MAX_INVALID_ITEMS_PER_PEER) peer.close(reason);
+    this.closeIfOverLimit(link, reason);
+  }
+
+  private closeIfOverLimit(link: PeerLink, reason: string): void {
+    if (link.invalidItems + link.unservedGrafts >= MAX_INVALID_ITEMS_PER_PEER) link.connection.close(reason);
   }
 }

@@ -32,6 +32,8 @@ export class PeerLink {
   isAnsweringPeerRequest = false;
   /** Invalid items and PEER RESPONSEs with forbidden candidates, counted together (§4.4). */
   invalidItems = 0;
+  /** GRAFTs the peer left unserved since it last served one; they count with invalidItems (§4.8 item 7). */
+  unservedGrafts = 0;
   /** When the link became active (the dial back-off resets after it stayed so, §4.5). */
   activatedAt: number | null = null;
   /** The last PEER REQUEST the peer sent us, and the last we sent it (§4.5 rate). */

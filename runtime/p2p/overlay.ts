@@ -1,6 +1,7 @@
 /**
  * The peer-to-peer side of a node (docs/protocol.md §4), assembled: the link table, the
- * known peers, the handshake, peer exchange and the P2P port's consumer. `join` starts
+ * known peers, the handshake, peer exchange, dissemination (flooding or the broadcast tree,
+ * §4.8) and the P2P port's consumer. `join` starts
  * membership (dialing, degree, rotation) once the P2P server listens and its port is known.
  */
 import type { Logger } from 'pino';
@@ -16,8 +17,10 @@ import { P2pConsumer } from './p2p-consumer.js';
 import type { Address } from './peer-address.js';
 import { PeerExchange, type PeerExchangeSettings } from './peer-exchange.js';
 import { PeersFileWriter, readPeersFile } from './peers-file.js';
+import { Dissemination, type DisseminationSettings, type ItemSource, type TreeObserver } from './tree/dissemination.js';
 
-export interface OverlaySettings extends HandshakeSettings, PeerExchangeSettings, MembershipSettings {
+export interface OverlaySettings
+  extends HandshakeSettings, PeerExchangeSettings, MembershipSettings, DisseminationSettings {
   /** Our listen address; its port is the bound one once `join` ran. */
   readonly listen: Address;
   readonly subnetCapV4: number;
@@ -26,12 +29,14 @@ export interface OverlaySettings extends HandshakeSettings, PeerExchangeSettings
   readonly peersFile: string | null;
 }
 
-export type OverlayObserver = HandshakeObserver & MembershipObserver;
+export type OverlayObserver = HandshakeObserver & MembershipObserver & TreeObserver;
 
 export class PeerOverlay {
   readonly links: LinkTable;
   readonly known: KnownPeers;
   readonly consumer: P2pConsumer;
+  /** What the gossip handler pushes items through (§4.4, §4.8). */
+  readonly dissemination: Dissemination;
   private readonly self: { listen: Address };
   private readonly handshake: Handshake;
   private readonly exchange: PeerExchange;
@@ -41,7 +46,7 @@ export class PeerOverlay {
   constructor(
     private readonly settings: OverlaySettings,
     solver: ProofSolver,
-    items: PeerItems,
+    items: PeerItems & ItemSource,
     private readonly logger: Logger,
     private readonly observer: OverlayObserver,
     private readonly clock: Clock = systemClock,
@@ -55,7 +60,8 @@ export class PeerOverlay {
     });
     this.handshake = new Handshake(this.links, this.known, solver, this.self, settings, clock, logger, observer);
     this.exchange = new PeerExchange(this.known, this.links, this.handshake, settings, clock);
-    this.consumer = new P2pConsumer(this.links, this.handshake, this.exchange, items);
+    this.dissemination = new Dissemination(this.links, settings, items, observer, clock);
+    this.consumer = new P2pConsumer(this.links, this.handshake, this.exchange, items, this.dissemination);
   }
 
   get activeLinks(): PeerLink[] {
@@ -97,6 +103,7 @@ export class PeerOverlay {
     // §4.7: links closed by our own shutdown are not removals: the file keeps them.
     this.peersFile?.close();
     this.membership?.close();
+    this.dissemination.close();
     // Solving stops for every link, joined or not (membership only exists once joined).
     for (const link of this.links.all()) link.abort.abort();
   }

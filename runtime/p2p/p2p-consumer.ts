@@ -11,6 +11,7 @@ import type { Handshake } from './handshake.js';
 import { isPastHandshake } from './link-state.js';
 import type { LinkTable } from './link-table.js';
 import type { PeerExchange } from './peer-exchange.js';
+import type { TreeMessages } from './tree/dissemination.js';
 
 export class P2pConsumer implements FrameConsumer {
   constructor(
@@ -18,6 +19,7 @@ export class P2pConsumer implements FrameConsumer {
     private readonly handshake: Handshake,
     private readonly exchange: PeerExchange,
     private readonly items: PeerItems,
+    private readonly tree: TreeMessages,
   ) {}
 
   refuseType(_connection: Connection, type: number): string | null {
@@ -54,6 +56,16 @@ export class P2pConsumer implements FrameConsumer {
       case MessageType.GOSSIP_ANNOUNCE:
         // A referred newcomer saw the link as active: its gossip is ignored, not an offence.
         if (link.isActive) this.items.receiveFromPeer(connection, frame.message);
+        return;
+      // §4.8 item 9: on active links only; a referral's are ignored like its gossip.
+      case MessageType.GOSSIP_IHAVE:
+        if (link.isActive) this.tree.ihave(connection, frame.message.ids);
+        return;
+      case MessageType.GOSSIP_GRAFT:
+        if (link.isActive) this.tree.graft(connection, frame.message.ids);
+        return;
+      case MessageType.GOSSIP_PRUNE:
+        if (link.isActive) this.tree.prune(connection);
         return;
       default:
         connection.close(`type ${frame.type} not expected here`);

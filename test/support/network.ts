@@ -1,7 +1,8 @@
 /**
  * Several daemons in this process on distinct loopback addresses (127.0.0.x), sharing one
  * proof-of-work pool, for the multi-node tests and bench:net. Set GOSSIP_TEST_LOG=debug to
- * see their logs.
+ * see their logs, and GOSSIP_TEST_DISSEMINATION=tree to run every multi-node test over the
+ * broadcast tree (docs/protocol.md §4.8) instead of the default flooding.
  */
 import pino from 'pino';
 import { defaultConfig, type GossipConfig } from '../../runtime/config.js';
@@ -30,7 +31,17 @@ export interface TestNetwork {
   close(): Promise<void>;
 }
 
+/** The dissemination mode of the test networks: GOSSIP_TEST_DISSEMINATION, else the daemon's default. */
+export const TEST_DISSEMINATION = testDissemination(process.env.GOSSIP_TEST_DISSEMINATION);
+
+function testDissemination(value: string | undefined): GossipConfig['dissemination'] {
+  if (value === undefined || value === '') return defaultConfig().dissemination;
+  if (value === 'tree' || value === 'flood') return value;
+  throw new Error(`GOSSIP_TEST_DISSEMINATION must be tree or flood, got ${value}`);
+}
+
 export const TEST_CONFIG: Partial<GossipConfig> = {
+  dissemination: TEST_DISSEMINATION,
   powDifficulty: 6,
   verificationTimeoutMs: 5_000,
   validationTimeoutMs: 2_000,

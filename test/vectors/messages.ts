@@ -30,6 +30,7 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
+const hexBytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
 
 export const VALID_VECTORS: readonly ValidVector[] = [
   {
@@ -149,6 +150,37 @@ export const VALID_VECTORS: readonly ValidVector[] = [
     frame: { type: 508, message: { listenPort: 6001 } },
     isCanonical: true,
   },
+  {
+    name: 'IHAVE of two item ids',
+    section: '4',
+    hex: '0018 01fd 00000000 0102030405060708 a1a2a3a4a5a6a7a8',
+    frame: {
+      type: 509,
+      message: { ids: [{ id: hexBytes('0102030405060708') }, { id: hexBytes('a1a2a3a4a5a6a7a8') }] },
+    },
+    isCanonical: true,
+  },
+  {
+    name: 'IHAVE with no id and a non-zero reserved word',
+    section: '4',
+    hex: '0008 01fd ffffffff',
+    frame: { type: 509, message: { ids: [] } },
+    isCanonical: false,
+  },
+  {
+    name: 'GRAFT of one item id',
+    section: '4',
+    hex: '0010 01fe 00000000 00112233445566ff',
+    frame: { type: 510, message: { ids: [{ id: hexBytes('00112233445566ff') }] } },
+    isCanonical: true,
+  },
+  {
+    name: 'PRUNE',
+    section: '4',
+    hex: '0008 01ff 00000000',
+    frame: { type: 511, message: {} },
+    isCanonical: true,
+  },
 ];
 
 export const INVALID_VECTORS: readonly InvalidVector[] = [
@@ -244,11 +276,35 @@ export const INVALID_VECTORS: readonly InvalidVector[] = [
   },
   { name: 'an NSE type (520)', section: '2', hex: '0004 0208', code: 'unknown-type', field: 'type', offset: 2 },
   {
-    name: 'a reserved Gossip type (509)',
+    name: 'a reserved Gossip type (512)',
     section: '2',
-    hex: '0008 01fd 0000 0000',
+    hex: '0008 0200 0000 0000',
     code: 'unknown-type',
     field: 'type',
     offset: 2,
+  },
+  {
+    name: 'IHAVE with an id cut short',
+    section: '1',
+    hex: '000c 01fd 00000000 01020304',
+    code: 'partial-entry',
+    field: 'ids',
+    offset: 8,
+  },
+  {
+    name: 'GRAFT with 257 ids',
+    section: '1',
+    hex: '0810 01fe 00000000' + '00'.repeat(257 * 8),
+    code: 'size-too-large',
+    field: 'size',
+    offset: 0,
+  },
+  {
+    name: 'PRUNE with a trailing byte',
+    section: '1',
+    hex: '0009 01ff 00000000 00',
+    code: 'wrong-fixed-size',
+    field: 'size',
+    offset: 0,
   },
 ];

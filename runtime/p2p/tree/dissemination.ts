@@ -1,0 +1,192 @@
+/**
+ * How items leave this node (docs/protocol.md §4.4, §4.8): the PeerNetwork the gossip handler
+ * pushes to. In flood mode every item goes on every active link; in tree mode a ttl-0 item
+ * goes on the eager links and its id, batched in IHAVEs, on the lazy ones. In both modes the
+ * node answers IHAVE (pulls what it misses), GRAFT (serves what it holds) and PRUNE.
+ *
+ * The parts, each testable alone: link-modes.ts (eager or lazy), lazy-batches.ts (IHAVE
+ * batching), missing-items.ts (pulls and the announcers that never serve).
+ */
+import { GossipAnnounce, GossipGraft, GossipIhave, GossipPrune } from '../../../generated/index.js';
+import type { DisseminationMode } from '../../constants.js';
+import type { Clock } from '../../core/clock.js';
+import type { Connection } from '../../core/connection.js';
+import type { PeerNetwork, PushedItem } from '../../core/gossip-handler.js';
+import type { Item } from '../../core/item.js';
+import type { LinkTable } from '../link-table.js';
+import { idFromBytes, idToBytes } from './item-ids.js';
+import { LazyBatches } from './lazy-batches.js';
+import { LinkModes, type LinkMode } from './link-modes.js';
+import { MissingItems } from './missing-items.js';
+
+export type { DisseminationMode };
+
+export interface DisseminationSettings {
+  readonly dissemination: DisseminationMode;
+  readonly graftTimeoutMs: number;
+  readonly lazyPushDelayMs: number;
+}
+
+/** What the tree asks of the gossip handler (runtime/core/gossip-handler.ts). */
+export interface ItemSource {
+  hasSeen(id: string): boolean;
+  servable(id: string): Item | undefined;
+}
+
+/** Counted in `gossip_tree_events_total{event}` (docs/configuration.md). */
+export type TreeEvent =
+  | 'ihave-id-sent'
+  | 'ihave-id-received'
+  | 'ihave-id-ignored'
+  | 'graft-id-sent'
+  | 'graft-id-received'
+  | 'graft-id-served'
+  | 'graft-unserved'
+  | 'pull-given-up'
+  | 'prune-sent'
+  | 'prune-received';
+
+export interface TreeObserver {
+  tree(event: TreeEvent, count?: number): void;
+}
+
+/** The three tree messages, as the P2P consumer hands them over (active links only). */
+export interface TreeMessages {
+  ihave(peer: Connection, ids: readonly { id: Uint8Array }[]): void;
+  graft(peer: Connection, ids: readonly { id: Uint8Array }[]): void;
+  prune(peer: Connection): void;
+}
+
+const PRUNE_FRAME = GossipPrune.encode({});
+
+export class Dissemination implements PeerNetwork, TreeMessages {
+  private readonly modes = new LinkModes();
+  private readonly lazy: LazyBatches;
+  private readonly missing: MissingItems;
+
+  constructor(
+    private readonly links: LinkTable,
+    private readonly settings: DisseminationSettings,
+    private readonly items: ItemSource,
+    private readonly observer: TreeObserver,
+    clock: Clock,
+  ) {
+    this.lazy = new LazyBatches(clock, settings.lazyPushDelayMs, (link, ids) => this.sendIhave(link, ids));
+    this.missing = new MissingItems(clock, settings.graftTimeoutMs, {
+      graft: (link, ids) => this.sendGraft(link, ids),
+      unserved: (link) => {
+        this.observer.tree('graft-unserved');
+        this.links.reportUnservedGraft(link);
+      },
+      served: (link) => this.links.clearUnservedGrafts(link),
+      givenUp: () => this.observer.tree('pull-given-up'),
+    });
+    links.listen({
+      activated: (link) => this.modes.add(link.connection),
+      closed: (link) => {
+        this.modes.remove(link.connection);
+        this.lazy.drop(link.connection);
+        this.missing.linkClosed(link.connection);
+      },
+    });
+  }
+
+  get mode(): DisseminationMode {
+    return this.settings.dissemination;
+  }
+
+  modeOf(link: Connection): LinkMode | undefined {
+    return this.modes.modeOf(link);
+  }
+
+  linkCounts(): Record<LinkMode, number> {
+    return this.modes.counts();
+  }
+
+  /** What the tree keeps, for the `gossip_state_size` gauge (docs/memory.md). */
+  stateSizes(): Record<string, number> {
+    return { missing_ids: this.missing.size, lazy_ids_waiting: this.lazy.waiting };
+  }
+
+  close(): void {
+    this.lazy.close();
+    this.missing.close();
+  }
+
+  // ---- PeerNetwork: what the gossip handler asks of the P2P side ----
+
+  broadcast(frame: Uint8Array, except: ReadonlySet<Connection>, item: PushedItem): number {
+    // §4.8 item 2: only ttl-0 items use the tree; everything is flooded in flood mode.
+    if (this.settings.dissemination === 'flood' || item.ttl !== 0) return this.links.broadcast(frame, except);
+    let count = 0;
+    for (const link of this.links.all()) {
+      const connection = link.connection;
+      if (!link.isActive || except.has(connection)) continue;
+      if (this.modes.isLazy(connection)) {
+        this.lazy.add(connection, item.id);
+        count++;
+      } else if (connection.send(frame)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  reportInvalidItem(peer: Connection): void {
+    this.links.reportInvalidItem(peer);
+  }
+
+  /** §4.8 items 4, 5: any copy ends a pull; in tree mode a ttl-0 copy sets the link's mode. */
+  arrived(peer: Connection, id: string, ttl: number, isNew: boolean): void {
+    this.missing.arrived(peer, id);
+    if (this.settings.dissemination !== 'tree' || ttl !== 0 || !this.modes.has(peer)) return;
+    if (isNew) {
+      this.modes.set(peer, 'eager');
+      return;
+    }
+    this.modes.set(peer, 'lazy');
+    if (peer.send(PRUNE_FRAME)) this.observer.tree('prune-sent');
+  }
+
+  // ---- TreeMessages: from the P2P consumer ----
+
+  ihave(peer: Connection, ids: readonly { id: Uint8Array }[]): void {
+    this.observer.tree('ihave-id-received', ids.length);
+    let ignored = 0;
+    for (const entry of ids) {
+      const id = idFromBytes(entry.id);
+      if (this.items.hasSeen(id)) continue;
+      if (!this.missing.announced(peer, id)) ignored++;
+    }
+    if (ignored > 0) this.observer.tree('ihave-id-ignored', ignored);
+  }
+
+  /** §4.8 items 5, 6: the link becomes eager; every id still held is answered with its item. */
+  graft(peer: Connection, ids: readonly { id: Uint8Array }[]): void {
+    this.observer.tree('graft-id-received', ids.length);
+    this.modes.set(peer, 'eager');
+    let served = 0;
+    for (const entry of ids) {
+      const item = this.items.servable(idFromBytes(entry.id));
+      if (!item) continue; // not held (any more): the puller asks the next announcer
+      if (peer.send(GossipAnnounce.encode({ ttl: 0, dataType: item.dataType, data: item.data }))) served++;
+    }
+    if (served > 0) this.observer.tree('graft-id-served', served);
+  }
+
+  prune(peer: Connection): void {
+    this.observer.tree('prune-received');
+    if (this.settings.dissemination === 'tree') this.modes.set(peer, 'lazy');
+  }
+
+  private sendIhave(link: Connection, ids: readonly string[]): void {
+    const frame = GossipIhave.encode({ ids: ids.map((id) => ({ id: idToBytes(id) })) });
+    if (link.send(frame)) this.observer.tree('ihave-id-sent', ids.length);
+  }
+
+  private sendGraft(link: Connection, ids: readonly string[]): void {
+    this.modes.set(link, 'eager');
+    const frame = GossipGraft.encode({ ids: ids.map((id) => ({ id: idToBytes(id) })) });
+    if (link.send(frame)) this.observer.tree('graft-id-sent', ids.length);
+  }
+}

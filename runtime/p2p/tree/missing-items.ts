@@ -1,0 +1,194 @@
+/**
+ * Items announced to this node by IHAVE that it has not received, and pulling them
+ * (docs/protocol.md §4.8 items 4 and 7). The first IHAVE of an id starts its timer; when it
+ * fires, the next announcer not yet asked gets a GRAFT (ids due at once for one link share
+ * one), and the timer starts again. An id is given up when no announcer is left or
+ * MAX_ANNOUNCERS_ASKED were asked. A GRAFT none of whose ids came back from its peer by the
+ * time they are due again counts against that peer; one that came back clears the count.
+ *
+ * Pure: time is the Clock, and what to send or count goes through PullActions.
+ */
+import type { Clock, Timer } from '../../core/clock.js';
+import type { Connection } from '../../core/connection.js';
+import { Fifo } from '../../core/fifo.js';
+import { MAX_IDS_PER_FRAME } from './lazy-batches.js';
+
+/** Announcers asked per id before it is given up (§4.8 item 4; bounds the serving window, item 6). */
+export const MAX_ANNOUNCERS_ASKED = 4;
+/** Missing ids kept at most; further IHAVE ids are ignored until some resolve (§4.8 item 4, §7.2). */
+export const MAX_MISSING_IDS = 10_000;
+
+export interface PullActions {
+  /** Send one GRAFT of `ids` (at most MAX_IDS_PER_FRAME) on `link`, which becomes eager. */
+  graft(link: Connection, ids: readonly string[]): void;
+  /** A GRAFT sent on `link` went unserved (§4.8 item 7). */
+  unserved(link: Connection): void;
+  /** An id came back from the link a GRAFT went to: that link serves. */
+  served(link: Connection): void;
+  /** `id` was given up: no announcer left, or MAX_ANNOUNCERS_ASKED asked. */
+  givenUp(id: string): void;
+}
+
+/** One GRAFT frame sent, judged once when its ids fall due again. */
+interface GraftSent {
+  readonly link: Connection;
+  isServed: boolean;
+  isJudged: boolean;
+}
+
+interface Missing {
+  readonly id: string;
+  /** Announcers not yet asked, in the order their IHAVEs arrived. */
+  readonly waiting: Connection[];
+  /** Every announcer seen, asked or not (an IHAVE repeated adds nothing). */
+  readonly announcers: Set<Connection>;
+  asked: number;
+  deadline: number;
+  /** The GRAFT this id went out in last. */
+  graft: GraftSent | null;
+}
+
+interface Due {
+  readonly record: Missing;
+  readonly deadline: number;
+}
+
+export class MissingItems {
+  private readonly missing = new Map<string, Missing>();
+  /** Deadlines in time order (the timeout is one constant); stale entries are skipped. */
+  private readonly due = new Fifo<Due>();
+  private timer: Timer | null = null;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly graftTimeoutMs: number,
+    private readonly actions: PullActions,
+  ) {}
+
+  get size(): number {
+    return this.missing.size;
+  }
+
+  has(id: string): boolean {
+    return this.missing.has(id);
+  }
+
+  /**
+   * `link` announced `id`, which this node has not seen (the caller checked). False when the
+   * id is ignored because MAX_MISSING_IDS are missing already.
+   */
+  announced(link: Connection, id: string): boolean {
+    const record = this.missing.get(id);
+    if (record) {
+      if (!record.announcers.has(link)) {
+        record.announcers.add(link);
+        record.waiting.push(link);
+      }
+      return true;
+    }
+    if (this.missing.size >= MAX_MISSING_IDS) return false;
+    const created: Missing = {
+      id,
+      waiting: [link],
+      announcers: new Set([link]),
+      asked: 0,
+      deadline: this.clock.now() + this.graftTimeoutMs,
+      graft: null,
+    };
+    this.missing.set(id, created);
+    this.schedule(created);
+    return true;
+  }
+
+  /** The item `id` arrived from `link` (new or not): its pull is over. */
+  arrived(link: Connection, id: string): void {
+    const record = this.missing.get(id);
+    if (!record) return;
+    this.missing.delete(id);
+    const graft = record.graft;
+    if (graft && graft.link === link && !graft.isServed) {
+      graft.isServed = true;
+      this.actions.served(link);
+    }
+  }
+
+  /** `link` closed: it is asked nothing more (§4.8 item 8). */
+  linkClosed(link: Connection): void {
+    for (const record of this.missing.values()) {
+      if (!record.announcers.delete(link)) continue;
+      const at = record.waiting.indexOf(link);
+      if (at >= 0) record.waiting.splice(at, 1);
+      if (record.graft?.link === link) record.graft.isJudged = true; // nobody left to count against
+    }
+  }
+
+  close(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    this.missing.clear();
+  }
+
+  private schedule(record: Missing): void {
+    this.due.push({ record, deadline: record.deadline });
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer) return;
+    const next = this.due.peek();
+    if (!next) return;
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, next.deadline - this.clock.now()));
+  }
+
+  private fire(): void {
+    this.timer = null;
+    const now = this.clock.now();
+    const grafts = new Map<Connection, Missing[]>();
+    for (let next = this.due.peek(); next && next.deadline <= now; next = this.due.peek()) {
+      this.due.shift();
+      const { record, deadline } = next;
+      if (this.missing.get(record.id) !== record || record.deadline !== deadline) continue; // stale
+      this.judge(record.graft);
+      const link = this.nextAnnouncer(record);
+      if (!link) {
+        this.missing.delete(record.id);
+        this.actions.givenUp(record.id);
+        continue;
+      }
+      const batch = grafts.get(link) ?? [];
+      batch.push(record);
+      grafts.set(link, batch);
+    }
+    for (const [link, records] of grafts) this.sendGrafts(link, records, now);
+    this.arm();
+  }
+
+  /** §4.8 item 7: a GRAFT whose ids are due again and none of which its peer served. */
+  private judge(graft: GraftSent | null): void {
+    if (!graft || graft.isJudged) return;
+    graft.isJudged = true;
+    if (!graft.isServed) this.actions.unserved(graft.link);
+  }
+
+  private nextAnnouncer(record: Missing): Connection | undefined {
+    if (record.asked >= MAX_ANNOUNCERS_ASKED) return undefined;
+    return record.waiting.shift();
+  }
+
+  private sendGrafts(link: Connection, records: Missing[], now: number): void {
+    for (let start = 0; start < records.length; start += MAX_IDS_PER_FRAME) {
+      const chunk = records.slice(start, start + MAX_IDS_PER_FRAME);
+      const graft: GraftSent = { link, isServed: false, isJudged: false };
+      for (const record of chunk) {
+        record.asked++;
+        record.graft = graft;
+        record.deadline = now + this.graftTimeoutMs;
+        this.schedule(record);
+      }
+      this.actions.graft(
+        link,
+        chunk.map((record) => record.id),
+      );
+    }
+  }
+}

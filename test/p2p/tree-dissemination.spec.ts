@@ -1,0 +1,258 @@
+/**
+ * The broadcast tree in-process (runtime/p2p/tree/dissemination.ts with the real gossip
+ * handler and link table, docs/protocol.md §4.8): fake peer links, fake local modules, a fake
+ * clock. What goes on eager and lazy links, when links change mode, what is served on GRAFT,
+ * and that validation (§3.1) and ttl (§4.4) rules hold in tree mode.
+ */
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import {
+  decodeFrame,
+  GossipAnnounce,
+  GossipGraft,
+  GossipIhave,
+  GossipPrune,
+  MessageType,
+} from '../../generated/index.js';
+import { GossipHandler } from '../../runtime/core/gossip-handler.js';
+import { makeItem } from '../../runtime/core/item.js';
+import type { Handshake } from '../../runtime/p2p/handshake.js';
+import { PeerLink } from '../../runtime/p2p/link.js';
+import { LinkTable } from '../../runtime/p2p/link-table.js';
+import { P2pConsumer } from '../../runtime/p2p/p2p-consumer.js';
+import type { PeerExchange } from '../../runtime/p2p/peer-exchange.js';
+import { Dissemination, type DisseminationMode, type TreeEvent } from '../../runtime/p2p/tree/dissemination.js';
+import { idToBytes } from '../../runtime/p2p/tree/item-ids.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { FakeConnection } from '../support/fake-connection.js';
+
+const TYPE = 7;
+const GRAFT_TIMEOUT = 500;
+const LAZY_DELAY = 50;
+
+function node(mode: DisseminationMode, peerCount = 3) {
+  const clock = new FakeClock();
+  const logger = pino({ level: 'silent' });
+  const links = new LinkTable(logger);
+  const events: TreeEvent[] = [];
+  const source = { hasSeen: (id: string) => handler.hasSeen(id), servable: (id: string) => handler.servable(id) };
+  const tree = new Dissemination(
+    links,
+    { dissemination: mode, graftTimeoutMs: GRAFT_TIMEOUT, lazyPushDelayMs: LAZY_DELAY },
+    source,
+    { tree: (event, count = 1) => events.push(...Array<TreeEvent>(count).fill(event)) },
+    clock,
+  );
+  const handler: GossipHandler = new GossipHandler({
+    cacheSize: 100,
+    seenSetSize: 1000,
+    validationTimeoutMs: 60_000,
+    peers: tree,
+    logger,
+    observer: { item: () => {} },
+  });
+  const peers = Array.from({ length: peerCount }, (_, n) => {
+    const fake = new FakeConnection(`10.0.0.${n + 1}`, false);
+    fake.onClose = (reason) => links.remove(fake.asConnection(), reason);
+    const link = new PeerLink(fake.asConnection(), 'outbound', null, clock);
+    link.advance({ phase: 'active' });
+    links.add(link);
+    links.activated(link);
+    return fake;
+  });
+  const consumer = new P2pConsumer(
+    links,
+    {} as Handshake,
+    {} as PeerExchange,
+    { receiveFromPeer: (peer, announce) => handler.receiveFromPeer(peer, announce) },
+    tree,
+  );
+  /** Hands one frame from `peer` to the P2P consumer, as the server would. */
+  const deliver = (peer: FakeConnection, bytes: Uint8Array): void =>
+    consumer.consume({
+      connection: peer.asConnection(),
+      frame: decodeFrame(bytes),
+      bytes,
+    });
+  const module = new FakeConnection('127.0.0.1', true);
+  handler.local.subscribe(module.asConnection(), TYPE);
+  return { clock, links, tree, handler, peers, events, deliver, module };
+}
+
+const item = (data: string, ttl = 0) => ({ ttl, dataType: TYPE, data: Buffer.from(data) });
+const idOf = (data: string) => makeItem(TYPE, Buffer.from(data)).id;
+const idBytes = (data: string) => ({ id: idToBytes(idOf(data)) });
+const payloads = (peer: FakeConnection) =>
+  peer.sentOf(MessageType.GOSSIP_ANNOUNCE).map((f) => Buffer.from(f.message.data).toString());
+const ihaveIds = (peer: FakeConnection) =>
+  peer.sentOf(MessageType.GOSSIP_IHAVE).flatMap((f) => f.message.ids.map((e) => Buffer.from(e.id).toString('latin1')));
+const validateAll = (handler: GossipHandler, module: FakeConnection, valid: boolean) => {
+  for (const frame of module.sentOf(MessageType.GOSSIP_NOTIFICATION))
+    handler.local.validate(module.asConnection(), frame.message.messageId, valid);
+};
+
+describe('broadcast tree in-process (docs/protocol.md §4.8)', () => {
+  it('tree: a ttl-0 item goes whole on eager links and as an id in one IHAVE on lazy links, lazy_push_delay later', () => {
+    const { clock, tree, handler, peers, module } = node('tree');
+    tree.prune(peers[2]!.asConnection());
+    handler.announceLocal(module.asConnection(), item('first'));
+    handler.announceLocal(module.asConnection(), item('second'));
+    assert.deepEqual(payloads(peers[0]!), ['first', 'second']);
+    assert.deepEqual(payloads(peers[2]!), []);
+    clock.advance(LAZY_DELAY - 1);
+    assert.deepEqual(ihaveIds(peers[2]!), [], 'batched');
+    clock.advance(1);
+    assert.deepEqual(peers[2]!.sentOf(MessageType.GOSSIP_IHAVE).length, 1);
+    assert.deepEqual(ihaveIds(peers[2]!), [idOf('first'), idOf('second')]);
+    assert.deepEqual(ihaveIds(peers[0]!), []);
+  });
+
+  it('tree: an item with ttl ≠ 0 is flooded on every link, lazy ones too, and never served (§4.8 item 2)', () => {
+    const { clock, tree, handler, peers, module, deliver } = node('tree');
+    tree.prune(peers[2]!.asConnection());
+    handler.announceLocal(module.asConnection(), item('limited', 3));
+    clock.advance(10 * LAZY_DELAY);
+    for (const peer of peers) assert.deepEqual(payloads(peer), ['limited']);
+    assert.deepEqual(ihaveIds(peers[2]!), []);
+    deliver(peers[1]!, GossipGraft.encode({ ids: [idBytes('limited')] }));
+    assert.deepEqual(payloads(peers[1]!), ['limited'], 'not served again');
+  });
+
+  it('tree: a duplicate ttl-0 payload makes its link lazy and sends PRUNE; a new one on a lazy link makes it eager', () => {
+    const { tree, handler, peers, module, deliver } = node('tree');
+    deliver(peers[0]!, GossipAnnounce.encode(item('twice')));
+    validateAll(handler, module, true);
+    deliver(peers[1]!, GossipAnnounce.encode(item('twice')));
+    assert.equal(tree.modeOf(peers[1]!.asConnection()), 'lazy');
+    assert.equal(peers[1]!.sentOf(MessageType.GOSSIP_PRUNE).length, 1);
+    assert.equal(tree.modeOf(peers[0]!.asConnection()), 'eager');
+    deliver(peers[1]!, GossipAnnounce.encode(item('fresh')));
+    assert.equal(tree.modeOf(peers[1]!.asConnection()), 'eager');
+  });
+
+  it('tree: a duplicate with ttl ≠ 0 changes no mode and sends no PRUNE', () => {
+    const { tree, handler, peers, module, deliver } = node('tree');
+    deliver(peers[0]!, GossipAnnounce.encode(item('ttl item', 4)));
+    validateAll(handler, module, true);
+    deliver(peers[1]!, GossipAnnounce.encode(item('ttl item', 4)));
+    assert.equal(tree.modeOf(peers[1]!.asConnection()), 'eager');
+    assert.equal(peers[1]!.sentOf(MessageType.GOSSIP_PRUNE).length, 0);
+  });
+
+  it('a peer item is neither announced lazily nor served before validation, and never once called invalid (§3.1)', () => {
+    const { clock, tree, handler, peers, module, deliver } = node('tree');
+    tree.prune(peers[2]!.asConnection());
+    deliver(peers[0]!, GossipAnnounce.encode(item('judged')));
+    deliver(peers[1]!, GossipGraft.encode({ ids: [idBytes('judged')] }));
+    clock.advance(10 * LAZY_DELAY);
+    assert.deepEqual(ihaveIds(peers[2]!), []);
+    assert.deepEqual(payloads(peers[1]!), [], 'not served before validation');
+    validateAll(handler, module, false);
+    clock.advance(10 * LAZY_DELAY);
+    deliver(peers[1]!, GossipGraft.encode({ ids: [idBytes('judged')] }));
+    assert.deepEqual(ihaveIds(peers[2]!), []);
+    assert.deepEqual(payloads(peers[1]!), []);
+  });
+
+  it('a valid peer item is announced lazily at the moment it is pushed, then served on GRAFT', () => {
+    const { clock, tree, handler, peers, module, deliver } = node('tree');
+    tree.prune(peers[2]!.asConnection());
+    deliver(peers[0]!, GossipAnnounce.encode(item('vouched')));
+    validateAll(handler, module, true);
+    assert.deepEqual(payloads(peers[1]!), ['vouched']);
+    clock.advance(LAZY_DELAY);
+    assert.deepEqual(ihaveIds(peers[2]!), [idOf('vouched')]);
+    deliver(peers[2]!, GossipGraft.encode({ ids: [idBytes('vouched')] }));
+    assert.deepEqual(payloads(peers[2]!), ['vouched']);
+    assert.equal(tree.modeOf(peers[2]!.asConnection()), 'eager', 'GRAFT makes the link eager');
+  });
+
+  for (const mode of ['tree', 'flood'] as const) {
+    it(`${mode}: a GRAFT of an unknown id is answered with nothing and closes nothing`, () => {
+      const { peers, deliver, events } = node(mode);
+      deliver(peers[0]!, GossipGraft.encode({ ids: [{ id: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8) }] }));
+      assert.deepEqual(peers[0]!.sent, []);
+      assert.equal(peers[0]!.isClosed, false);
+      assert.deepEqual(events, ['graft-id-received']);
+    });
+
+    it(`${mode}: an IHAVE of an unseen id is pulled from its announcer after graft_timeout; a seen one is not`, () => {
+      const { clock, handler, peers, deliver, module } = node(mode);
+      handler.announceLocal(module.asConnection(), item('known'));
+      deliver(peers[1]!, GossipIhave.encode({ ids: [idBytes('unseen'), idBytes('known')] }));
+      clock.advance(GRAFT_TIMEOUT);
+      const grafts = peers[1]!.sentOf(MessageType.GOSSIP_GRAFT);
+      assert.equal(grafts.length, 1);
+      assert.deepEqual(
+        grafts[0]!.message.ids.map((e) => Buffer.from(e.id).toString('latin1')),
+        [idOf('unseen')],
+      );
+    });
+
+    it(`${mode}: a peer that announces and never serves is asked no more than its turn and closed after 10 unserved GRAFTs`, () => {
+      const { clock, peers, deliver, events } = node(mode);
+      for (let n = 0; n < 9; n++) {
+        deliver(peers[0]!, GossipIhave.encode({ ids: [idBytes(`fake ${n}`)] }));
+        clock.advance(2 * GRAFT_TIMEOUT);
+      }
+      assert.equal(peers[0]!.isClosed, false);
+      // Serving one clears the run (an honest node may have evicted an item, §4.8 item 7).
+      deliver(peers[0]!, GossipIhave.encode({ ids: [idBytes('real')] }));
+      clock.advance(GRAFT_TIMEOUT);
+      deliver(peers[0]!, GossipAnnounce.encode(item('real')));
+      for (let n = 9; n < 18; n++) {
+        deliver(peers[0]!, GossipIhave.encode({ ids: [idBytes(`fake ${n}`)] }));
+        clock.advance(2 * GRAFT_TIMEOUT);
+      }
+      assert.equal(peers[0]!.isClosed, false, '9 in a row since the served one');
+      deliver(peers[0]!, GossipIhave.encode({ ids: [idBytes('fake last')] }));
+      clock.advance(2 * GRAFT_TIMEOUT);
+      assert.match(peers[0]!.closeReason ?? '', /unserved GRAFTs/);
+      assert.equal(events.filter((e) => e === 'graft-unserved').length, 19);
+    });
+  }
+
+  it('flood: every item goes whole on every link, PRUNE is ignored, duplicates send no PRUNE', () => {
+    const { clock, tree, handler, peers, module, deliver } = node('flood');
+    deliver(peers[2]!, GossipPrune.encode({}));
+    handler.announceLocal(module.asConnection(), item('everywhere'));
+    clock.advance(10 * LAZY_DELAY);
+    for (const peer of peers) assert.deepEqual(payloads(peer), ['everywhere']);
+    deliver(peers[1]!, GossipAnnounce.encode(item('everywhere')));
+    assert.equal(peers[1]!.sentOf(MessageType.GOSSIP_PRUNE).length, 0);
+    assert.deepEqual(tree.linkCounts(), { eager: 3, lazy: 0 });
+    assert.deepEqual(
+      peers.map((p) => p.sentOf(MessageType.GOSSIP_IHAVE).length),
+      [0, 0, 0],
+    );
+  });
+
+  it('a closed link loses the ids waiting for it and is asked for nothing more', () => {
+    const { clock, tree, handler, peers, module, deliver } = node('tree');
+    tree.prune(peers[2]!.asConnection());
+    handler.announceLocal(module.asConnection(), item('pending'));
+    deliver(peers[2]!, GossipIhave.encode({ ids: [idBytes('wanted')] }));
+    peers[2]!.close('gone');
+    clock.advance(10 * GRAFT_TIMEOUT);
+    assert.deepEqual(peers[2]!.sent, []);
+    assert.deepEqual(tree.stateSizes(), { missing_ids: 0, lazy_ids_waiting: 0 });
+  });
+
+  it('IHAVE, GRAFT and PRUNE on a link not yet verified close it; on a referral they are ignored (§4.8 item 9)', () => {
+    const { clock, links, peers, deliver } = node('tree', 1);
+    for (const frame of [GossipPrune.encode({}), GossipIhave.encode({ ids: [] }), GossipGraft.encode({ ids: [] })]) {
+      const stranger = new FakeConnection('10.0.9.9', true);
+      stranger.onClose = (reason) => links.remove(stranger.asConnection(), reason);
+      links.add(new PeerLink(stranger.asConnection(), 'inbound', null, clock));
+      deliver(stranger, frame);
+      assert.match(stranger.closeReason ?? '', /before verification/);
+    }
+    links.get(peers[0]!.asConnection())!.advance({ phase: 'referral' });
+    deliver(peers[0]!, GossipGraft.encode({ ids: [idBytes('x')] }));
+    deliver(peers[0]!, GossipIhave.encode({ ids: [idBytes('y')] }));
+    deliver(peers[0]!, GossipPrune.encode({}));
+    clock.advance(10 * GRAFT_TIMEOUT);
+    assert.equal(peers[0]!.isClosed, false);
+    assert.deepEqual(peers[0]!.sent, []);
+  });
+});
