@@ -2,9 +2,11 @@
  * The send queue between the gossip handler and one connection's socket
  * (midterm-report.md, "Architecture": s_q).
  *
- * Frames are queued whole and flushed on the next turn of the event loop, corked into one
- * writev: several whole frames may share a write, a frame is never split across writes
- * (docs/protocol.md §1). Memory is bounded by `maxBytes` (queued here plus unsent in the
+ * Frames are queued whole and flushed when the task that queued them ends (a microtask),
+ * corked into one writev: the frames one turn of the receive pump sends share a write, a
+ * frame is never split across writes (docs/protocol.md §1). Not on the next turn of the
+ * event loop: that turn first reads every socket with data waiting, which under a flood
+ * delayed each hop of an item by a whole turn (docs/memory.md). Memory is bounded by `maxBytes` (queued here plus unsent in the
  * socket); `enqueue` refuses a frame beyond it and the caller decides what that means
  * (API: the subscriber is too slow, the notification is dropped and counted; P2P: best
  * effort gossip, dropped and counted).
@@ -35,6 +37,7 @@ export class SendQueue {
     this.framesWritten++;
   };
   private isFlushScheduled = false;
+  private readonly scheduledFlush = (): void => this.flush();
   private isClosed = false;
   /** Over the high watermark and not yet back under the low one. */
   isCongested = false;
@@ -90,7 +93,7 @@ export class SendQueue {
     this.queuedBytes += frame.length;
     if (!this.isFlushScheduled) {
       this.isFlushScheduled = true;
-      setImmediate(() => this.flush());
+      queueMicrotask(this.scheduledFlush);
     }
     this.checkPressure();
     return true;

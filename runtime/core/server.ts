@@ -103,9 +103,12 @@ export class Server {
     return bytes;
   }
 
-  /** Hands the next queued frame to the consumer; false when the queue was empty. */
-  handleNext(): boolean {
-    const received = this.receiveQueue.shift();
+  /**
+   * Hands the next queued frame to the consumer (a priority frame first unless
+   * `priorityFirst` is false); false when the queue was empty.
+   */
+  handleNext(priorityFirst = true): boolean {
+    const received = this.receiveQueue.shift(priorityFirst);
     if (!received) return false;
     const { connection } = received;
     try {

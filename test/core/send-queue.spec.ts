@@ -83,6 +83,17 @@ describe('SendQueue (docs/protocol.md §1; runtime/README.md overflow policy)', 
     assert.equal(queue.length, 0);
   });
 
+  it('hands the frames to the socket when the task that queued them ends, not a turn later', async () => {
+    const queue = new SendQueue(pair.local, 1024 * 1024);
+    const lengthAfterTask = await new Promise<number>((resolve) => {
+      // Two callbacks of the same turn: the second sees what the first queued already written.
+      setImmediate(() => queue.enqueue(frame(72)));
+      setImmediate(() => resolve(queue.length));
+    });
+    assert.equal(lengthAfterTask, 0, 'the frame waited for the next turn of the event loop');
+    assert.equal((await receive(pair.remote, 72)).length > 0, true);
+  });
+
   it('refuses a frame beyond maxBytes, counting bytes still unsent in the socket', async () => {
     const maxBytes = 256 * 1024;
     const queue = new SendQueue(pair.local, maxBytes);
