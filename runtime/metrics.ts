@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DROPPABLE_TYPES, type MessageType } from '../generated/index.js';
+import { FrameTally } from './frame-tally.js';
 import type { HostPort } from './host-port.js';
 
 export type ServerLabel = 'api' | 'p2p';
@@ -26,10 +27,12 @@ export interface GossipMetricsOptions {
 export class GossipMetrics {
   readonly registry = new Registry();
 
+  private readonly framesIn = new FrameTally('gossip_frames_received_total', 'Frames received', this.registry);
+  private readonly framesOut = new FrameTally('gossip_frames_sent_total', 'Frames sent', this.registry);
   /** Decoded frames read, by server and message type number (docs/protocol.md §2). */
-  readonly framesReceived = this.counter('gossip_frames_received_total', 'Frames received', ['server', 'type']);
+  readonly framesReceived = this.framesIn.counter;
   /** Frames written, by server and message type number. */
-  readonly framesSent = this.counter('gossip_frames_sent_total', 'Frames sent', ['server', 'type']);
+  readonly framesSent = this.framesOut.counter;
   /** Connections closed for malformed input, by reason (docs/protocol.md §1). */
   readonly malformedCloses = this.counter('gossip_malformed_closes_total', 'Connections closed for malformed input', [
     'server',
@@ -148,11 +151,11 @@ export class GossipMetrics {
   }
 
   frameIn(server: ServerLabel, type: number): void {
-    this.framesReceived.inc({ server, type: String(type) });
+    this.framesIn.add(server, type);
   }
 
   frameOut(server: ServerLabel, type: number): void {
-    this.framesSent.inc({ server, type: String(type) });
+    this.framesOut.add(server, type);
   }
 
   malformed(server: ServerLabel, reason: string): void {
