@@ -13,6 +13,7 @@ import { ApiConsumer } from './api/api-consumer.js';
 import { GossipHandler } from './core/gossip-handler.js';
 import { DescriptorWatch } from './core/descriptor-watch.js';
 import { FlowGate } from './core/flow-gate.js';
+import { capHeapGrowth } from './core/heap-growth.js';
 import { ReceivePump } from './core/receive-pump.js';
 import { GossipMetrics } from './metrics.js';
 import { PeerOverlay, type OverlayObserver } from './p2p/overlay.js';
@@ -214,6 +215,7 @@ export async function runDaemon(config: GossipConfig, logger: Logger): Promise<v
   const handler = (signal: NodeJS.Signals) => onSignal(signal);
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);
+  capHeapGrowth(); // the process is ours: its memory model is docs/memory.md's
   const daemon = await startDaemon(config, logger);
   await new Promise<void>((resolve) => {
     onSignal = (signal) => {

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DROPPABLE_TYPES, type MessageType } from '../generated/index.js';
+import { FrameTally } from './frame-tally.js';
 import type { HostPort } from './host-port.js';
 
 export type ServerLabel = 'api' | 'p2p';
@@ -26,10 +27,14 @@ export interface GossipMetricsOptions {
 export class GossipMetrics {
   readonly registry = new Registry();
 
+  private readonly framesIn = new FrameTally('gossip_frames_received_total', 'Frames received', this.registry);
+  private readonly framesOut = new FrameTally('gossip_frames_sent_total', 'Frames sent', this.registry);
   /** Decoded frames read, by server and message type number (docs/protocol.md §2). */
-  readonly framesReceived = this.counter('gossip_frames_received_total', 'Frames received', ['server', 'type']);
+  readonly framesReceived = this.framesIn.counter;
   /** Frames written, by server and message type number. */
-  readonly framesSent = this.counter('gossip_frames_sent_total', 'Frames sent', ['server', 'type']);
+  readonly framesSent = this.framesOut.counter;
+  private readonly bytesOut = new FrameTally('gossip_frame_bytes_sent_total', 'Bytes of frames written', this.registry);
+  readonly bytesSent = this.bytesOut.counter;
   /** Connections closed for malformed input, by reason (docs/protocol.md §1). */
   readonly malformedCloses = this.counter('gossip_malformed_closes_total', 'Connections closed for malformed input', [
     'server',
@@ -100,7 +105,6 @@ export class GossipMetrics {
    */
   readonly treeEvents = this.counter('gossip_tree_events_total', 'Broadcast tree events', ['event']);
   /** Bytes of frames written, by server and message type number (control bytes per item, bench:net). */
-  readonly bytesSent = this.counter('gossip_frame_bytes_sent_total', 'Bytes of frames written', ['server', 'type']);
   /** Active links by broadcast tree mode (`eager` | `lazy`, §4.8), sampled at scrape time. */
   readonly treeLinks: Gauge<'mode'>;
   /** P2P links closed, by reason. */
@@ -169,13 +173,12 @@ export class GossipMetrics {
   }
 
   frameIn(server: ServerLabel, type: number): void {
-    this.framesReceived.inc({ server, type: String(type) });
+    this.framesIn.add(server, type);
   }
 
   frameOut(server: ServerLabel, type: number, bytes = 0): void {
-    const labels = { server, type: String(type) };
-    this.framesSent.inc(labels);
-    if (bytes > 0) this.bytesSent.inc(labels, bytes);
+    this.framesOut.add(server, type);
+    if (bytes > 0) this.bytesOut.add(server, type, bytes);
   }
 
   malformed(server: ServerLabel, reason: string): void {

@@ -12,7 +12,7 @@ import { makeItem } from '../runtime/core/item.js';
 import type { Daemon } from '../runtime/daemon.js';
 import { idToBytes } from '../runtime/p2p/tree/item-ids.js';
 import { isConnected, metricTotal, sleep, startNetwork, waitFor, type TestNetwork } from './support/network.js';
-import { RawPeer } from './support/raw-peer.js';
+import { SuitePeer } from '../conformance/peer.js';
 import { apiOf, subscribe } from './support/subscribers.js';
 import { audience, DATA_TYPE, distances, edges, round, treeEvents, type Audience } from './support/tree-network.js';
 
@@ -23,13 +23,13 @@ describe('broadcast tree on loopback (docs/protocol.md §4.8)', function () {
   let network: TestNetwork | null = null;
   let crowd: Audience | null = null;
   const clients: ApiClient[] = [];
-  const peers: RawPeer[] = [];
+  const peers: SuitePeer[] = [];
 
   afterEach(async () => {
     crowd?.close();
     crowd = null;
     for (const client of clients.splice(0)) client.destroy();
-    for (const peer of peers.splice(0)) peer.close();
+    for (const peer of peers.splice(0)) peer.destroy();
     await network?.close();
     network = null;
   });
@@ -174,12 +174,13 @@ describe('broadcast tree on loopback (docs/protocol.md §4.8)', function () {
     network = started;
     const [holder, puller] = [started.daemons[0]!, started.daemons[1]!];
     await waitFor('the two nodes linked', () => puller.overlay.activeLinks.length === 1);
-    const silent = await RawPeer.dial(puller.p2p.address, puller.p2p.port, '127.0.3.1');
+    const silent = await SuitePeer.connect(
+      { host: puller.p2p.address, port: puller.p2p.port },
+      { powDifficulty: 6, waitMs: 5_000 },
+      '127.0.3.1',
+    );
     peers.push(silent);
-    silent.sendHello(40_301);
-    silent.sendVerificationRequest();
-    await silent.answerVerification(6);
-    await silent.expectVerificationResponse();
+    assert.equal(await silent.handshake(40_301), null, 'the silent peer verified');
     await waitFor('the silent peer active', () => puller.overlay.activeLinks.length === 2);
     const { client, received } = await subscribe(puller, DATA_TYPE);
     clients.push(client);
@@ -189,24 +190,27 @@ describe('broadcast tree on loopback (docs/protocol.md §4.8)', function () {
     holder.overlay.dissemination.prune(holderLink);
     const data = Buffer.from('pulled past a silent announcer');
     const id = makeItem(DATA_TYPE, data).id;
-    silent.send(GossipIhave.encode({ ids: [{ id: idToBytes(id) }] }));
+    silent.send('IHAVE', GossipIhave.encode({ ids: [{ id: idToBytes(id) }] }));
     const announcer = await ApiClient.connect(apiOf(holder));
     clients.push(announcer);
     await waitFor('the IHAVE handled', async () => (await treeEvents([puller], 'ihave-id-received')) === 1);
     announcer.announce({ ttl: 0, dataType: DATA_TYPE, data });
-    const { frame } = await silent.expect(MessageType.GOSSIP_GRAFT);
+    const graft = await silent.receive(MessageType.GOSSIP_GRAFT);
     assert.deepEqual(
-      frame.message.ids.map((e) => Buffer.from(e.id).toString('latin1')),
+      graft.ids.map((entry) => Buffer.from(entry.id).toString('latin1')),
       [id],
     );
     await waitFor('the item at the puller, from the holder', () => received.some((b) => b.equals(data)), 5_000);
     assert.equal(await treeEvents([puller], 'graft-unserved'), 1);
     // Nine more unserved GRAFTs make ten in a row: the silent peer is disconnected.
     for (let n = 0; n < 9; n++) {
-      silent.send(GossipIhave.encode({ ids: [{ id: idToBytes(makeItem(DATA_TYPE, Buffer.from(`fake ${n}`)).id) }] }));
+      silent.send(
+        'IHAVE',
+        GossipIhave.encode({ ids: [{ id: idToBytes(makeItem(DATA_TYPE, Buffer.from(`fake ${n}`)).id) }] }),
+      );
       await sleep(30);
     }
-    assert.equal(await silent.isClosedWithin(5_000), true, 'closed after 10 unserved GRAFTs');
+    assert.equal(await silent.socket.waitClosed(5_000), true, 'closed after 10 unserved GRAFTs');
     assert.equal(puller.overlay.activeLinks.length, 1, 'the honest link stays');
   });
 });

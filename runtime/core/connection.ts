@@ -25,7 +25,7 @@ export class Connection {
   /** Frames of this connection waiting in the receive queue, and their bytes. */
   queuedFrames = 0;
   queuedBytes = 0;
-  /** ANNOUNCE bytes received since the flow gate last opened (runtime/core/flow-gate.ts). */
+  /** ANNOUNCE bytes received since the flow gate last shut (runtime/core/flow-gate.ts). */
   announcedBytes = 0;
   isPaused = false;
   closeReason: string | null = null;

@@ -44,9 +44,9 @@ export class FlowGate implements SendPressure {
     return this.open;
   }
 
-  /** Whether a client that announced `announcedSinceOpen` bytes since the gate last opened may be read. */
-  admits(announcedSinceOpen: number): boolean {
-    return this.open || announcedSinceOpen < ALLOWANCE_WHILE_SHUT_BYTES;
+  /** Whether a client that announced `announcedSinceShut` bytes since the gate last shut may be read. */
+  admits(announcedSinceShut: number): boolean {
+    return this.open || announcedSinceShut < ALLOWANCE_WHILE_SHUT_BYTES;
   }
 
   /** `listener(isOpen)` runs each time the gate opens or shuts. */

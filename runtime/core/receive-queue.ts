@@ -1,7 +1,8 @@
 /**
  * The receive queue between a Server and the gossip handler (midterm-report.md,
- * "Architecture": r_q). A priority queue: GOSSIP VALIDATION frames are served before
- * everything else, because notified items wait on them (the design's reason). The other
+ * "Architecture": r_q). A priority queue: GOSSIP VALIDATION frames are served ahead of the
+ * others, because notified items wait on them (the design's reason); the pump
+ * (runtime/core/receive-pump.ts) alternates them with the others while both wait. The other
  * frames are served round-robin across their sources (connections), one frame each in
  * turn, so that a flooding sender's backlog does not delay other senders' items
  * (per-source fairness, docs/protocol.md §7.3). Within a source, order of arrival is kept.
@@ -45,6 +46,11 @@ export class ReceiveQueue<T> {
     return this.priority.length > 0;
   }
 
+  /** True when a non-priority item is waiting. */
+  get hasNormal(): boolean {
+    return this.normalCount > 0;
+  }
+
   get isFull(): boolean {
     return this.length >= this.capacity || this.bytes >= this.maxBytes;
   }
@@ -66,9 +72,14 @@ export class ReceiveQueue<T> {
     this.normalCount++;
   }
 
-  /** The next item: the oldest priority item if any, else the next source's oldest item. */
-  shift(): T | undefined {
-    const item = this.priority.shift() ?? this.shiftNormal();
+  /**
+   * The next item: the oldest priority item if any, else the next source's oldest item;
+   * with `priorityFirst` false, the other way round.
+   */
+  shift(priorityFirst = true): T | undefined {
+    const item = priorityFirst
+      ? (this.priority.shift() ?? this.shiftNormal())
+      : (this.shiftNormal() ?? this.priority.shift());
     if (item !== undefined) this.bytes -= this.sizeOf(item);
     return item;
   }

@@ -2,15 +2,28 @@
  * The send queue between the gossip handler and one connection's socket
  * (midterm-report.md, "Architecture": s_q).
  *
- * Frames are queued whole and flushed on the next turn of the event loop, corked into one
- * writev: several whole frames may share a write, a frame is never split across writes
- * (docs/protocol.md §1). Memory is bounded by `maxBytes` (queued here plus unsent in the
- * socket); `enqueue` refuses a frame beyond it and the caller decides what that means
- * (API: the subscriber is too slow, the notification is dropped and counted; P2P: best
- * effort gossip, dropped and counted).
+ * Frames are queued whole and flushed when the task that queued them ends (a microtask),
+ * corked into one writev: the frames one turn of the receive pump sends share a write, a
+ * frame is never split across writes (docs/protocol.md §1). Not on the next turn of the
+ * event loop: that turn first reads every socket with data waiting, which under a flood
+ * delayed each hop of an item by a whole turn (docs/memory.md).
+ *
+ * Memory is bounded by `maxBytes` (queued here plus unsent in the socket); `enqueue`
+ * refuses a frame beyond it and the caller decides what that means (API: the subscriber is
+ * too slow, the notification is dropped and counted; P2P: best effort gossip, dropped and
+ * counted).
  */
 import type { Socket } from 'node:net';
 import { Fifo } from './fifo.js';
+
+/**
+ * Frames smaller than this are copied, a run of them into one buffer, rather than handed
+ * to the socket one by one: each frame a socket holds costs a buffer entry and an
+ * ArrayBuffer of its own, several times the 72 bytes of a small ANNOUNCE, and a queue
+ * bounded in frame bytes then held five times its bound (docs/memory.md). Larger frames go
+ * as they are: copying them would cost more than it saves.
+ */
+const COPY_BELOW_BYTES = 4 * 1024;
 
 /**
  * Told when a queue crosses its watermarks or fills up (runtime/core/flow-gate.ts stops
@@ -35,6 +48,7 @@ export class SendQueue {
     this.framesWritten++;
   };
   private isFlushScheduled = false;
+  private readonly scheduledFlush = (): void => this.flush();
   private isClosed = false;
   /** Over the high watermark and not yet back under the low one. */
   isCongested = false;
@@ -90,7 +104,7 @@ export class SendQueue {
     this.queuedBytes += frame.length;
     if (!this.isFlushScheduled) {
       this.isFlushScheduled = true;
-      setImmediate(() => this.flush());
+      queueMicrotask(this.scheduledFlush);
     }
     this.checkPressure();
     return true;
@@ -141,12 +155,41 @@ export class SendQueue {
     this.isFlushScheduled = false;
     if (this.frames.length === 0 || this.socket.destroyed) return;
     this.socket.cork();
-    let frame: Uint8Array | undefined;
-    while ((frame = this.frames.shift()) !== undefined) {
-      this.queuedBytes -= frame.length;
-      this.framesInSocket++;
-      this.socket.write(frame, this.written);
-    }
+    while (this.frames.length > 0) this.writeNext();
     this.socket.uncork();
+  }
+
+  /** Writes the next large frame as it is, or the run of small frames at the head as one buffer. */
+  private writeNext(): void {
+    const first = this.frames.shift()!;
+    let batch = first;
+    let count = 1;
+    if (first.length < COPY_BELOW_BYTES && (this.frames.peek()?.length ?? Infinity) < COPY_BELOW_BYTES) {
+      const run = [first];
+      let bytes = first.length;
+      for (
+        let next = this.frames.peek();
+        next !== undefined && next.length < COPY_BELOW_BYTES;
+        next = this.frames.peek()
+      ) {
+        run.push(this.frames.shift()!);
+        bytes += next.length;
+      }
+      batch = Buffer.allocUnsafeSlow(bytes);
+      let offset = 0;
+      for (const frame of run) {
+        batch.set(frame, offset);
+        offset += frame.length;
+      }
+      count = run.length;
+    }
+    this.queuedBytes -= batch.length;
+    this.framesInSocket += count;
+    this.socket.write(batch, count === 1 ? this.written : () => this.wroteRun(count));
+  }
+
+  private wroteRun(count: number): void {
+    this.framesInSocket -= count;
+    this.framesWritten += count;
   }
 }

@@ -103,9 +103,12 @@ export class Server {
     return bytes;
   }
 
-  /** Hands the next queued frame to the consumer; false when the queue was empty. */
-  handleNext(): boolean {
-    const received = this.receiveQueue.shift();
+  /**
+   * Hands the next queued frame to the consumer (a priority frame first unless
+   * `priorityFirst` is false); false when the queue was empty.
+   */
+  handleNext(priorityFirst = true): boolean {
+    const received = this.receiveQueue.shift(priorityFirst);
     if (!received) return false;
     const { connection } = received;
     try {
@@ -227,24 +230,31 @@ export class Server {
     connection.close(`malformed: ${message}`);
   }
 
+  /**
+   * Whether `connection` may be read: under its share of the queue, and while the queue is
+   * full only if none of its frames waits there. Not "nobody while the queue is full": one
+   * read of a flooding connection (up to 64 KiB, 8,192 VALIDATIONs) fills it, and every
+   * other connection then waited until the whole backlog was handled (bench:soak --mode
+   * flood: a probe client went unread for 3 s). A connection read while the queue is full
+   * adds at most one read before it is paused; it is read again once its frames are handled.
+   */
   private hasRoomFor(connection: Connection): boolean {
     return (
       connection.queuedFrames < this.options.maxQueuedPerConnection &&
       connection.queuedBytes < this.maxQueuedBytesPerConnection &&
-      !this.receiveQueue.isFull &&
+      (!this.receiveQueue.isFull || connection.queuedFrames === 0) &&
       (this.options.readGate?.admits(connection.announcedBytes) ?? true)
     );
   }
 
-  /** The read gate shut: stop reading the announcers past their allowance; it opened: read again. */
+  /**
+   * The read gate shut: from now on each client may announce its allowance before it is
+   * paused (counted from the shutting, not from the last opening: a module announcing now
+   * and then would otherwise have used it up long before); it opened: read everyone again.
+   */
   private gateChanged(isOpen: boolean): void {
-    if (isOpen) {
-      for (const connection of this.connections) connection.announcedBytes = 0;
-      this.resumeWhereRoom();
-      return;
-    }
-    for (const connection of this.connections)
-      if (!connection.isPaused && !this.hasRoomFor(connection)) this.pause(connection);
+    if (isOpen) this.resumeWhereRoom();
+    else for (const connection of this.connections) connection.announcedBytes = 0;
   }
 
   private pause(connection: Connection): void {

@@ -17,6 +17,16 @@ describe('ReceiveQueue', () => {
     assert.deepEqual(order, [3, 5, 1, 2, 4]);
   });
 
+  it('serves the other frames first when asked to (the pump alternates the two)', () => {
+    const queue = new ReceiveQueue<{ type: number; n: number }>(100, isValidation);
+    queue.push({ type: MessageType.GOSSIP_VALIDATION, n: 1 });
+    queue.push({ type: MessageType.GOSSIP_ANNOUNCE, n: 2 });
+    queue.push({ type: MessageType.GOSSIP_VALIDATION, n: 3 });
+    assert.equal(queue.hasNormal, true);
+    assert.deepEqual([queue.shift(false)!.n, queue.shift(false)!.n, queue.shift(false)!.n], [2, 1, 3]);
+    assert.equal(queue.hasNormal, false);
+  });
+
   it('keeps arrival order within each lane', () => {
     const queue = new ReceiveQueue<{ type: number; n: number }>(10_000, isValidation);
     for (let n = 0; n < 1000; n++)

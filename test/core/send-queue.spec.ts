@@ -65,22 +65,54 @@ describe('SendQueue (docs/protocol.md §1; runtime/README.md overflow policy)', 
   beforeEach(async () => (pair = await socketPair()));
   afterEach(() => pair.close());
 
+  /** Records what reaches the socket's write path: the byte count of each buffer, per write. */
+  function recordWrites(socket: net.Socket): number[][] {
+    const writes: number[][] = [];
+    const writev = socket._writev!.bind(socket);
+    const write = socket._write.bind(socket);
+    socket._writev = (chunks, callback) => {
+      writes.push(chunks.map(({ chunk }) => (chunk as Uint8Array).length));
+      writev(chunks, callback);
+    };
+    socket._write = (chunk: Uint8Array, encoding, callback) => {
+      writes.push([chunk.length]);
+      write(chunk, encoding, callback);
+    };
+    return writes;
+  }
+
   it('writes the frames queued in one turn together, whole and in order, in one write', async () => {
     const queue = new SendQueue(pair.local, 1024 * 1024);
     const frames = [frame(8, 1), frame(72, 2), frame(1000, 3)];
-    const writes: number[] = [];
-    const original = pair.local._writev?.bind(pair.local);
-    // Count what reaches the socket's write path: one corked batch, not three writes.
-    pair.local._writev = (chunks, callback) => {
-      writes.push(chunks.length);
-      original!(chunks, callback);
-    };
+    const writes = recordWrites(pair.local);
     for (const f of frames) assert.equal(queue.enqueue(f), true);
-    assert.equal(queue.length, 3, 'frames are queued until the next turn, not written at once');
+    assert.equal(queue.length, 3, 'frames are queued until the task ends, not written at once');
     const received = await receive(pair.remote, 1080);
-    assert.deepEqual(writes, [3]);
+    assert.deepEqual(writes, [[1080]], 'small frames were not copied into one buffer, or took several writes');
     assert.deepEqual(Buffer.concat(received), Buffer.concat(frames));
     assert.equal(queue.length, 0);
+    assert.equal(queue.unsentFrames, 0, 'the written run was not counted as three frames written');
+  });
+
+  it('hands large frames to the socket as they are, copying only the runs of small ones', async () => {
+    const queue = new SendQueue(pair.local, 1024 * 1024);
+    const frames = [frame(100, 1), frame(200, 2), frame(20_000, 3), frame(300, 4)];
+    const writes = recordWrites(pair.local);
+    for (const f of frames) queue.enqueue(f);
+    const received = await receive(pair.remote, 20_600);
+    assert.deepEqual(writes, [[300, 20_000, 300]]);
+    assert.deepEqual(Buffer.concat(received), Buffer.concat(frames));
+  });
+
+  it('hands the frames to the socket when the task that queued them ends, not a turn later', async () => {
+    const queue = new SendQueue(pair.local, 1024 * 1024);
+    const lengthAfterTask = await new Promise<number>((resolve) => {
+      // Two callbacks of the same turn: the second sees what the first queued already written.
+      setImmediate(() => queue.enqueue(frame(72)));
+      setImmediate(() => resolve(queue.length));
+    });
+    assert.equal(lengthAfterTask, 0, 'the frame waited for the next turn of the event loop');
+    assert.equal((await receive(pair.remote, 72)).length > 0, true);
   });
 
   it('refuses a frame beyond maxBytes, counting bytes still unsent in the socket', async () => {

@@ -8,7 +8,9 @@ import net from 'node:net';
 import pino from 'pino';
 import { GossipAnnounce, GossipNotify, GossipValidation, GossipVerificationRequest } from '../../generated/index.js';
 import type { Connection } from '../../runtime/core/connection.js';
+import { ALLOWANCE_WHILE_SHUT_BYTES, FlowGate } from '../../runtime/core/flow-gate.js';
 import type { FrameConsumer } from '../../runtime/core/frame-consumer.js';
+import type { SendQueue } from '../../runtime/core/send-queue.js';
 import { Server, type ServerObserver, type ServerOptions } from '../../runtime/core/server.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -96,6 +98,62 @@ describe('Server (runtime/server.ts)', () => {
       }
     }
     assert.equal(started.recorded.closed.length, 0, 'a flooding client was closed instead of throttled');
+    socket.destroy();
+  });
+
+  it("'pause': while one connection's read filled the queue, another is still read, one read at a time", async () => {
+    const started = await startServer({ overflow: 'pause', queueCapacity: 20, maxQueuedPerConnection: 10 });
+    server = started.server;
+    const flooder = await connect(started.port);
+    flooder.write(Buffer.concat(Array.from({ length: 50 }, (_, n) => announce(n))));
+    await until(() => server!.receiveQueue.isFull, 'the flooder filling the queue');
+    const module = await connect(started.port);
+    const queued = server.receiveQueue.length;
+    module.write(announce(1_000));
+    await until(() => server!.receiveQueue.length === queued + 1, "the module's frame read although the queue is full");
+    const moduleConnection = [...server.connections].find((c) => c.queuedFrames === 1)!;
+    assert.equal(moduleConnection.isPaused, true, 'a connection with a frame waiting in a full queue is still read');
+    // Round-robin: the flooder's frame, then the module's; once it is handled the module is read again.
+    server.handleNext();
+    server.handleNext();
+    assert.equal(moduleConnection.queuedFrames, 0);
+    assert.equal(moduleConnection.isPaused, false, "the module waits for the flooder's whole backlog");
+    assert.equal(server.receiveQueue.isFull, true);
+    module.write(announce(1_001));
+    await until(() => moduleConnection.queuedFrames === 1, "the module's next frame read");
+    flooder.destroy();
+    module.destroy();
+  });
+
+  it('flow gate shut: a client may announce its allowance counted from the shutting, then is paused until it opens', async () => {
+    const gate = new FlowGate();
+    const congested = {
+      isCongested: true,
+      isFull: false,
+      stuckFor: () => 0,
+      checkPressure() {},
+    } as unknown as SendQueue;
+    const started = await startServer({ readGate: gate, queueCapacity: 10_000, maxQueuedPerConnection: 10_000 });
+    server = started.server;
+    const socket = await connect(started.port);
+    const big = (n: number) => GossipAnnounce.encode({ ttl: 1, dataType: 1, data: Buffer.alloc(1_000, n) });
+    const sendAndWait = async (from: number, count: number) => {
+      const before = server!.receiveQueue.length;
+      socket.write(Buffer.concat(Array.from({ length: count }, (_, n) => big(from + n))));
+      await until(() => server!.receiveQueue.length === before + count, `${count} frames read`);
+    };
+    // More than the allowance while the gate is open: that does not count once it shuts.
+    await sendAndWait(0, 2 * Math.ceil(ALLOWANCE_WHILE_SHUT_BYTES / 1_000));
+    gate.changed(congested);
+    assert.equal(gate.isOpen, false);
+    const [connection] = [...server.connections];
+    await sendAndWait(100, 1);
+    assert.equal(connection!.isPaused, false, 'a client was held back for what it announced before the gate shut');
+    await sendAndWait(200, Math.ceil(ALLOWANCE_WHILE_SHUT_BYTES / 1_000));
+    assert.equal(connection!.isPaused, true, 'a client past its allowance was still read while the gate was shut');
+    (congested as { isCongested: boolean }).isCongested = false;
+    gate.changed(congested);
+    assert.equal(connection!.isPaused, false, 'the gate opened but the client was not read again');
     socket.destroy();
   });
 
