@@ -109,6 +109,21 @@ describe('broadcast tree in-process (docs/protocol.md §4.8)', () => {
     assert.deepEqual(ihaveIds(peers[0]!), []);
   });
 
+  it('tree: an id is not announced back to a peer that announced it (§4.8 item 3)', () => {
+    const { clock, tree, handler, peers, module, deliver } = node('tree', 4);
+    tree.prune(peers[2]!.asConnection());
+    tree.prune(peers[3]!.asConnection());
+    // Peer 2 announces x before it arrives; peer 3 announces y while y waits in our batch for it.
+    deliver(peers[2]!, GossipIhave.encode({ ids: [idBytes('x')] }));
+    deliver(peers[0]!, GossipAnnounce.encode(item('x')));
+    handler.announceLocal(module.asConnection(), item('y'));
+    deliver(peers[3]!, GossipIhave.encode({ ids: [idBytes('y')] }));
+    validateAll(handler, module, true);
+    clock.advance(LAZY_DELAY);
+    assert.deepEqual(ihaveIds(peers[2]!), [idOf('y')]);
+    assert.deepEqual(ihaveIds(peers[3]!), [idOf('x')]);
+  });
+
   it('tree: an item with ttl ≠ 0 is flooded on every link, lazy ones too, and never served (§4.8 item 2)', () => {
     const { clock, tree, handler, peers, module, deliver } = node('tree');
     tree.prune(peers[2]!.asConnection());

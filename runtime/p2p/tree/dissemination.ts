@@ -135,7 +135,8 @@ export class Dissemination implements PeerNetwork, TreeMessages {
       const connection = link.connection;
       if (!link.isActive || except.has(connection)) continue;
       if (this.modes.isLazy(connection)) {
-        this.lazy.add(connection, item.id);
+        // A peer that announced the item holds it: no need to announce it back (§4.8 item 3).
+        if (!this.firstLinks.wasAnnouncedBy(item.id, connection)) this.lazy.add(connection, item.id);
         count++;
       } else if (connection.send(frame)) {
         count++;
@@ -150,10 +151,10 @@ export class Dissemination implements PeerNetwork, TreeMessages {
 
   /** §4.8 items 4, 5: any copy ends a pull; in tree mode a ttl-0 copy sets the link's mode. */
   arrived(peer: Connection, id: string, ttl: number, isNew: boolean): void {
-    this.missing.arrived(peer, id);
+    const announcers = this.missing.arrived(peer, id);
     if (this.settings.dissemination !== 'tree' || ttl !== 0 || !this.modes.has(peer)) return;
     if (isNew) {
-      this.firstLinks.add(id, peer);
+      this.firstLinks.add(id, peer, announcers);
       this.modes.firstCopy(peer);
       return;
     }
@@ -174,7 +175,12 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     let ignored = 0;
     for (const entry of ids) {
       const id = idFromBytes(entry.id);
-      if (this.items.hasSeen(id)) continue;
+      if (this.items.hasSeen(id)) {
+        // The peer holds it: it need not hear of it from this node (§4.8 item 3).
+        this.firstLinks.announced(id, peer);
+        this.lazy.remove(peer, id);
+        continue;
+      }
       if (!this.missing.announced(peer, id)) ignored++;
     }
     if (ignored > 0) this.observer.tree('ihave-id-ignored', ignored);

@@ -107,16 +107,17 @@ export class MissingItems {
     return true;
   }
 
-  /** The item `id` arrived from `link` (new or not): its pull is over. */
-  arrived(link: Connection, id: string): void {
+  /** The item `id` arrived from `link` (new or not): its pull is over. Returns who announced it. */
+  arrived(link: Connection, id: string): ReadonlySet<Connection> | undefined {
     const record = this.missing.get(id);
-    if (!record) return;
+    if (!record) return undefined;
     this.missing.delete(id);
     const graft = record.graft;
     if (graft && graft.link === link && !graft.isServed) {
       graft.isServed = true;
       this.actions.served(link);
     }
+    return record.announcers;
   }
 
   /** `link` closed: it is asked nothing more (§4.8 item 8). */
