@@ -33,7 +33,7 @@ export interface SuiteSettings {
   readonly verificationTimeoutMs: number;
   /** §4.5 peer_request_interval, ms (`--set peer_request_interval`, else DEFAULT_PEER_REQUEST_INTERVAL_MS). */
   readonly peerRequestIntervalMs?: number;
-  /** §4.8 graft_timeout, ms (`--set graft_timeout`, else the default 0.5 s). */
+  /** §4.8 graft_timeout, ms (`--set graft_timeout`, else the default 1 s). */
   readonly graftTimeoutMs?: number;
   /** How long to wait for something that must happen (a delivery, a close), ms. */
   readonly waitMs: number;

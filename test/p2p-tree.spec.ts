@@ -202,13 +202,14 @@ describe('broadcast tree on loopback (docs/protocol.md §4.8)', function () {
     );
     await waitFor('the item at the puller, from the holder', () => received.some((b) => b.equals(data)), 5_000);
     assert.equal(await treeEvents([puller], 'graft-unserved'), 1);
-    // Nine more unserved GRAFTs make ten in a row: the silent peer is disconnected.
+    // Nine more unserved GRAFTs make ten in a row: the silent peer is disconnected. The IHAVEs
+    // are further apart than the first wait's random extra, so that no two share a GRAFT.
     for (let n = 0; n < 9; n++) {
       silent.send(
         'IHAVE',
         GossipIhave.encode({ ids: [{ id: idToBytes(makeItem(DATA_TYPE, Buffer.from(`fake ${n}`)).id) }] }),
       );
-      await sleep(30);
+      await sleep(200);
     }
     assert.equal(await silent.socket.waitClosed(5_000), true, 'closed after 10 unserved GRAFTs');
     assert.equal(puller.overlay.activeLinks.length, 1, 'the honest link stays');

@@ -22,7 +22,7 @@ import { fail, pass, skip, type CaseContext, type ConformanceCase } from '../typ
 import { activeLink, isOutcome, type OpenLink } from './p2p-common.js';
 
 /** docs/protocol.md §5 default of `graft_timeout`, used unless `--set graft_timeout` says otherwise. */
-const DEFAULT_GRAFT_TIMEOUT_MS = 500;
+const DEFAULT_GRAFT_TIMEOUT_MS = 1_000;
 /** Polling step while watching two links at once. */
 const POLL_MS = 20;
 
@@ -171,7 +171,7 @@ export const treeCases: ConformanceCase[] = [
       a.peer.send('IHAVE', ihave);
       b.peer.send('IHAVE', ihave);
       const graftMs = graftTimeoutOf(context);
-      const allowance = context.settings.waitMs + 2 * graftMs;
+      const allowance = context.settings.waitMs + 2 * graftMs; // the first wait is up to 1.5 × graft_timeout
       const sent = `IHAVE ${hex(ihave)} on links A and B (graft_timeout ${graftMs} ms)`;
       const first = await firstGraft([a.peer, b.peer], id, allowance);
       if (first === null)

@@ -23,6 +23,7 @@ import { P2pConsumer } from '../../runtime/p2p/p2p-consumer.js';
 import type { PeerExchange } from '../../runtime/p2p/peer-exchange.js';
 import { Dissemination, type DisseminationMode, type TreeEvent } from '../../runtime/p2p/tree/dissemination.js';
 import { idToBytes } from '../../runtime/p2p/tree/item-ids.js';
+import { PRUNE_AFTER_DUPLICATES } from '../../runtime/p2p/tree/link-modes.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeConnection } from '../support/fake-connection.js';
 
@@ -42,6 +43,7 @@ function node(mode: DisseminationMode, peerCount = 3) {
     source,
     { tree: (event, count = 1) => events.push(...Array<TreeEvent>(count).fill(event)) },
     clock,
+    () => 0, // the first wait exactly graft_timeout
   );
   const handler: GossipHandler = new GossipHandler({
     cacheSize: 100,
@@ -107,6 +109,21 @@ describe('broadcast tree in-process (docs/protocol.md §4.8)', () => {
     assert.deepEqual(ihaveIds(peers[0]!), []);
   });
 
+  it('tree: an id is not announced back to a peer that announced it (§4.8 item 3)', () => {
+    const { clock, tree, handler, peers, module, deliver } = node('tree', 4);
+    tree.prune(peers[2]!.asConnection());
+    tree.prune(peers[3]!.asConnection());
+    // Peer 2 announces x before it arrives; peer 3 announces y while y waits in our batch for it.
+    deliver(peers[2]!, GossipIhave.encode({ ids: [idBytes('x')] }));
+    deliver(peers[0]!, GossipAnnounce.encode(item('x')));
+    handler.announceLocal(module.asConnection(), item('y'));
+    deliver(peers[3]!, GossipIhave.encode({ ids: [idBytes('y')] }));
+    validateAll(handler, module, true);
+    clock.advance(LAZY_DELAY);
+    assert.deepEqual(ihaveIds(peers[2]!), [idOf('y')]);
+    assert.deepEqual(ihaveIds(peers[3]!), [idOf('x')]);
+  });
+
   it('tree: an item with ttl ≠ 0 is flooded on every link, lazy ones too, and never served (§4.8 item 2)', () => {
     const { clock, tree, handler, peers, module, deliver } = node('tree');
     tree.prune(peers[2]!.asConnection());
@@ -118,16 +135,37 @@ describe('broadcast tree in-process (docs/protocol.md §4.8)', () => {
     assert.deepEqual(payloads(peers[1]!), ['limited'], 'not served again');
   });
 
-  it('tree: a duplicate ttl-0 payload makes its link lazy and sends PRUNE; a new one on a lazy link makes it eager', () => {
+  it(`tree: a run of ${PRUNE_AFTER_DUPLICATES} duplicates makes a link lazy and sends PRUNE; a new payload makes it eager`, () => {
     const { tree, handler, peers, module, deliver } = node('tree');
-    deliver(peers[0]!, GossipAnnounce.encode(item('twice')));
-    validateAll(handler, module, true);
-    deliver(peers[1]!, GossipAnnounce.encode(item('twice')));
+    const twice = (data: string) => {
+      deliver(peers[0]!, GossipAnnounce.encode(item(data)));
+      validateAll(handler, module, true);
+      deliver(peers[1]!, GossipAnnounce.encode(item(data)));
+    };
+    twice('first');
+    assert.equal(tree.modeOf(peers[1]!.asConnection()), 'eager', 'one duplicate is not yet enough');
+    deliver(peers[1]!, GossipAnnounce.encode(item('new over it'))); // starts the count over
+    twice('second');
+    assert.equal(tree.modeOf(peers[1]!.asConnection()), 'eager');
+    twice('third');
     assert.equal(tree.modeOf(peers[1]!.asConnection()), 'lazy');
     assert.equal(peers[1]!.sentOf(MessageType.GOSSIP_PRUNE).length, 1);
     assert.equal(tree.modeOf(peers[0]!.asConnection()), 'eager');
     deliver(peers[1]!, GossipAnnounce.encode(item('fresh')));
     assert.equal(tree.modeOf(peers[1]!.asConnection()), 'eager');
+  });
+
+  it('tree: a duplicate prunes nothing when the link its first copy came over is lazy by now (§4.8 item 5)', () => {
+    const { tree, handler, peers, module, deliver, events } = node('tree');
+    for (const data of ['a', 'b']) {
+      deliver(peers[0]!, GossipAnnounce.encode(item(data)));
+      validateAll(handler, module, true);
+    }
+    deliver(peers[0]!, GossipPrune.encode({})); // another item's duplicates cut peer 0's link meanwhile
+    for (const data of ['a', 'b']) deliver(peers[1]!, GossipAnnounce.encode(item(data)));
+    assert.equal(tree.modeOf(peers[1]!.asConnection()), 'eager', 'still the path to where a and b came from');
+    assert.equal(peers[1]!.sentOf(MessageType.GOSSIP_PRUNE).length, 0);
+    assert.equal(events.filter((e) => e === 'prune-withheld').length, 2);
   });
 
   it('tree: a duplicate with ttl ≠ 0 changes no mode and sends no PRUNE', () => {

@@ -7,6 +7,7 @@ import type { Connection } from '../../runtime/core/connection.js';
 import { LazyBatches, MAX_IDS_PER_FRAME } from '../../runtime/p2p/tree/lazy-batches.js';
 import { LinkModes } from '../../runtime/p2p/tree/link-modes.js';
 import {
+  FIRST_WAIT_SPREAD,
   MAX_ANNOUNCERS_ASKED,
   MAX_MISSING_IDS,
   MissingItems,
@@ -41,7 +42,7 @@ class Recorder implements PullActions {
 function setup() {
   const clock = new FakeClock();
   const actions = new Recorder();
-  const missing = new MissingItems(clock, TIMEOUT, actions);
+  const missing = new MissingItems(clock, TIMEOUT, actions, () => 0); // first wait exactly graft_timeout
   const peers = Array.from({ length: 6 }, (_, n) => new FakeConnection(`10.0.0.${n + 1}`, false).asConnection());
   return { clock, actions, missing, peers };
 }
@@ -56,6 +57,40 @@ describe('missing items and pulls (docs/protocol.md §4.8 items 4, 7, 8)', () =>
     assert.equal(actions.grafts.length, 0, 'not before graft_timeout');
     clock.advance(1);
     assert.deepEqual(actions.grafts, [{ link: peers[0], ids: ['a'] }]);
+  });
+
+  it(`spreads the first wait over graft_timeout × (1 + ${FIRST_WAIT_SPREAD} × random), the later ones not`, () => {
+    const clock = new FakeClock();
+    const actions = new Recorder();
+    const missing = new MissingItems(clock, TIMEOUT, actions, () => 0.999);
+    const [a, b] = [1, 2].map((n) => new FakeConnection(`10.0.5.${n}`, false).asConnection());
+    missing.announced(a!, 'x');
+    missing.announced(b!, 'x');
+    const first = Math.round(TIMEOUT * (1 + FIRST_WAIT_SPREAD * 0.999));
+    clock.advance(first - 1);
+    assert.equal(actions.grafts.length, 0);
+    clock.advance(1);
+    assert.equal(actions.grafts.length, 1);
+    clock.advance(TIMEOUT);
+    assert.equal(actions.grafts.length, 2, 'the next announcer exactly graft_timeout later');
+  });
+
+  it('pulls each id when its own wait ends, not in the order the IHAVEs came', () => {
+    const clock = new FakeClock();
+    const actions = new Recorder();
+    const draws = [0.9, 0];
+    const missing = new MissingItems(clock, TIMEOUT, actions, () => draws.shift() ?? 0);
+    const link = new FakeConnection('10.0.5.9', false).asConnection();
+    missing.announced(link, 'later');
+    clock.advance(10);
+    missing.announced(link, 'sooner');
+    clock.advance(TIMEOUT);
+    assert.deepEqual(
+      actions.grafts.map((g) => g.ids),
+      [['sooner']],
+    );
+    clock.advance(TIMEOUT);
+    assert.deepEqual(actions.grafts[1]?.ids, ['later']);
   });
 
   it('does not pull an item that arrived meanwhile, from any link', () => {

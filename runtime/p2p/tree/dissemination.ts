@@ -4,8 +4,9 @@
  * goes on the eager links and its id, batched in IHAVEs, on the lazy ones. In both modes the
  * node answers IHAVE (pulls what it misses), GRAFT (serves what it holds) and PRUNE.
  *
- * The parts, each testable alone: link-modes.ts (eager or lazy), lazy-batches.ts (IHAVE
- * batching), missing-items.ts (pulls and the announcers that never serve).
+ * The parts, each testable alone: link-modes.ts (eager or lazy), first-links.ts (where each
+ * item came from first), lazy-batches.ts (IHAVE batching), missing-items.ts (pulls and the
+ * announcers that never serve).
  */
 import { GossipAnnounce, GossipGraft, GossipIhave, GossipPrune } from '../../../generated/index.js';
 import type { DisseminationMode } from '../../constants.js';
@@ -14,6 +15,7 @@ import type { Connection } from '../../core/connection.js';
 import type { PeerNetwork, PushedItem } from '../../core/gossip-handler.js';
 import type { Item } from '../../core/item.js';
 import type { LinkTable } from '../link-table.js';
+import { FirstLinks } from './first-links.js';
 import { idFromBytes, idToBytes } from './item-ids.js';
 import { LazyBatches } from './lazy-batches.js';
 import { LinkModes, type LinkMode } from './link-modes.js';
@@ -44,6 +46,7 @@ export type TreeEvent =
   | 'graft-unserved'
   | 'pull-given-up'
   | 'prune-sent'
+  | 'prune-withheld'
   | 'prune-received';
 
 export interface TreeObserver {
@@ -63,6 +66,7 @@ export class Dissemination implements PeerNetwork, TreeMessages {
   private readonly modes = new LinkModes();
   private readonly lazy: LazyBatches;
   private readonly missing: MissingItems;
+  private readonly firstLinks = new FirstLinks();
 
   constructor(
     private readonly links: LinkTable,
@@ -70,23 +74,31 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     private readonly items: ItemSource,
     private readonly observer: TreeObserver,
     clock: Clock,
+    /** Spreads the first wait for a missing item (missing-items.ts); tests fix it. */
+    random: () => number = Math.random,
   ) {
     this.lazy = new LazyBatches(clock, settings.lazyPushDelayMs, (link, ids) => this.sendIhave(link, ids));
-    this.missing = new MissingItems(clock, settings.graftTimeoutMs, {
-      graft: (link, ids) => this.sendGraft(link, ids),
-      unserved: (link) => {
-        this.observer.tree('graft-unserved');
-        this.links.reportUnservedGraft(link);
+    this.missing = new MissingItems(
+      clock,
+      settings.graftTimeoutMs,
+      {
+        graft: (link, ids) => this.sendGraft(link, ids),
+        unserved: (link) => {
+          this.observer.tree('graft-unserved');
+          this.links.reportUnservedGraft(link);
+        },
+        served: (link) => this.links.clearUnservedGrafts(link),
+        givenUp: () => this.observer.tree('pull-given-up'),
       },
-      served: (link) => this.links.clearUnservedGrafts(link),
-      givenUp: () => this.observer.tree('pull-given-up'),
-    });
+      random,
+    );
     links.listen({
       activated: (link) => this.modes.add(link.connection),
       closed: (link) => {
         this.modes.remove(link.connection);
         this.lazy.drop(link.connection);
         this.missing.linkClosed(link.connection);
+        this.firstLinks.forget(link.connection);
       },
     });
   }
@@ -123,7 +135,8 @@ export class Dissemination implements PeerNetwork, TreeMessages {
       const connection = link.connection;
       if (!link.isActive || except.has(connection)) continue;
       if (this.modes.isLazy(connection)) {
-        this.lazy.add(connection, item.id);
+        // A peer that announced the item holds it: no need to announce it back (§4.8 item 3).
+        if (!this.firstLinks.wasAnnouncedBy(item.id, connection)) this.lazy.add(connection, item.id);
         count++;
       } else if (connection.send(frame)) {
         count++;
@@ -138,14 +151,21 @@ export class Dissemination implements PeerNetwork, TreeMessages {
 
   /** §4.8 items 4, 5: any copy ends a pull; in tree mode a ttl-0 copy sets the link's mode. */
   arrived(peer: Connection, id: string, ttl: number, isNew: boolean): void {
-    this.missing.arrived(peer, id);
+    const announcers = this.missing.arrived(peer, id);
     if (this.settings.dissemination !== 'tree' || ttl !== 0 || !this.modes.has(peer)) return;
     if (isNew) {
-      this.modes.set(peer, 'eager');
+      this.firstLinks.add(id, peer, announcers);
+      this.modes.firstCopy(peer);
       return;
     }
-    this.modes.set(peer, 'lazy');
-    if (peer.send(PRUNE_FRAME)) this.observer.tree('prune-sent');
+    // A duplicate: its link is not needed while the link of the first copy is still eager.
+    const first = this.firstLinks.get(id);
+    if (first === peer) return;
+    if (first !== undefined && this.modes.modeOf(first) !== 'eager') {
+      this.observer.tree('prune-withheld');
+      return;
+    }
+    if (this.modes.duplicate(peer) && peer.send(PRUNE_FRAME)) this.observer.tree('prune-sent');
   }
 
   // ---- TreeMessages: from the P2P consumer ----
@@ -155,7 +175,12 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     let ignored = 0;
     for (const entry of ids) {
       const id = idFromBytes(entry.id);
-      if (this.items.hasSeen(id)) continue;
+      if (this.items.hasSeen(id)) {
+        // The peer holds it: it need not hear of it from this node (§4.8 item 3).
+        this.firstLinks.announced(id, peer);
+        this.lazy.remove(peer, id);
+        continue;
+      }
       if (!this.missing.announced(peer, id)) ignored++;
     }
     if (ignored > 0) this.observer.tree('ihave-id-ignored', ignored);

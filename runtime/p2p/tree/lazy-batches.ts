@@ -36,6 +36,15 @@ export class LazyBatches {
     if (batch.ids.length >= MAX_IDS_PER_FRAME) this.flush(link);
   }
 
+  /** `id` need not be announced to `link` after all (it announced the item first). */
+  remove(link: Connection, id: string): void {
+    const batch = this.batches.get(link);
+    const at = batch ? batch.ids.indexOf(id) : -1;
+    if (at < 0) return;
+    batch!.ids.splice(at, 1);
+    if (batch!.ids.length === 0) this.drop(link);
+  }
+
   /** Sends what waits for `link` now. */
   flush(link: Connection): void {
     const batch = this.batches.get(link);

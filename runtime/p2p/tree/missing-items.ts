@@ -1,8 +1,9 @@
 /**
  * Items announced to this node by IHAVE that it has not received, and pulling them
- * (docs/protocol.md §4.8 items 4 and 7). The first IHAVE of an id starts its timer; when it
- * fires, the next announcer not yet asked gets a GRAFT (ids due at once for one link share
- * one), and the timer starts again. An id is given up when no announcer is left or
+ * (docs/protocol.md §4.8 items 4 and 7). The first IHAVE of an id starts its timer
+ * (graft_timeout plus a random extra of up to FIRST_WAIT_SPREAD of it); when it fires, the
+ * next announcer not yet asked gets a GRAFT (ids due at once for one link share one), and the
+ * timer starts again, graft_timeout each time. An id is given up when no announcer is left or
  * MAX_ANNOUNCERS_ASKED were asked. A GRAFT none of whose ids came back from its peer by the
  * time they are due again counts against that peer; one that came back clears the count.
  *
@@ -10,11 +11,18 @@
  */
 import type { Clock, Timer } from '../../core/clock.js';
 import type { Connection } from '../../core/connection.js';
-import { Fifo } from '../../core/fifo.js';
+import { DeadlineHeap } from './deadline-heap.js';
 import { MAX_IDS_PER_FRAME } from './lazy-batches.js';
 
 /** Announcers asked per id before it is given up (§4.8 item 4; bounds the serving window, item 6). */
 export const MAX_ANNOUNCERS_ASKED = 4;
+/**
+ * Random extra on the first wait, as a share of graft_timeout: the nodes cut off from the tree
+ * by one lost link all miss the same items, and the first of them to pull passes each item on
+ * over its eager links before the others' timers fire, so one GRAFT repairs the cut instead of
+ * one per node (each a new eager link, whose cycles later items must cut again).
+ */
+export const FIRST_WAIT_SPREAD = 0.5;
 /** Missing ids kept at most; further IHAVE ids are ignored until some resolve (§4.8 item 4, §7.2). */
 export const MAX_MISSING_IDS = 10_000;
 
@@ -48,21 +56,20 @@ interface Missing {
   graft: GraftSent | null;
 }
 
-interface Due {
-  readonly record: Missing;
-  readonly deadline: number;
-}
-
 export class MissingItems {
   private readonly missing = new Map<string, Missing>();
-  /** Deadlines in time order (the timeout is one constant); stale entries are skipped. */
-  private readonly due = new Fifo<Due>();
+  /** Deadlines, soonest first; an entry whose record moved on since is stale and skipped. */
+  private readonly due = new DeadlineHeap<Missing>();
   private timer: Timer | null = null;
+  /** When `timer` fires. */
+  private timerAt = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly graftTimeoutMs: number,
     private readonly actions: PullActions,
+    /** A number in [0, 1) (Math.random; tests pass a fixed one). */
+    private readonly random: () => number = Math.random,
   ) {}
 
   get size(): number {
@@ -92,7 +99,7 @@ export class MissingItems {
       waiting: [link],
       announcers: new Set([link]),
       asked: 0,
-      deadline: this.clock.now() + this.graftTimeoutMs,
+      deadline: this.clock.now() + Math.round(this.graftTimeoutMs * (1 + FIRST_WAIT_SPREAD * this.random())),
       graft: null,
     };
     this.missing.set(id, created);
@@ -100,16 +107,17 @@ export class MissingItems {
     return true;
   }
 
-  /** The item `id` arrived from `link` (new or not): its pull is over. */
-  arrived(link: Connection, id: string): void {
+  /** The item `id` arrived from `link` (new or not): its pull is over. Returns who announced it. */
+  arrived(link: Connection, id: string): ReadonlySet<Connection> | undefined {
     const record = this.missing.get(id);
-    if (!record) return;
+    if (!record) return undefined;
     this.missing.delete(id);
     const graft = record.graft;
     if (graft && graft.link === link && !graft.isServed) {
       graft.isServed = true;
       this.actions.served(link);
     }
+    return record.announcers;
   }
 
   /** `link` closed: it is asked nothing more (§4.8 item 8). */
@@ -129,24 +137,25 @@ export class MissingItems {
   }
 
   private schedule(record: Missing): void {
-    this.due.push({ record, deadline: record.deadline });
+    this.due.push(record.deadline, record);
     this.arm();
   }
 
   private arm(): void {
-    if (this.timer) return;
-    const next = this.due.peek();
-    if (!next) return;
-    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, next.deadline - this.clock.now()));
+    const next = this.due.peekDeadline();
+    if (next === undefined || (this.timer && this.timerAt <= next)) return;
+    this.timer?.cancel();
+    this.timerAt = next;
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, next - this.clock.now()));
   }
 
   private fire(): void {
     this.timer = null;
     const now = this.clock.now();
     const grafts = new Map<Connection, Missing[]>();
-    for (let next = this.due.peek(); next && next.deadline <= now; next = this.due.peek()) {
-      this.due.shift();
-      const { record, deadline } = next;
+    for (let soonest = this.due.peekDeadline(); soonest !== undefined && soonest <= now;) {
+      const { value: record, deadline } = this.due.pop()!;
+      soonest = this.due.peekDeadline();
       if (this.missing.get(record.id) !== record || record.deadline !== deadline) continue; // stale
       this.judge(record.graft);
       const link = this.nextAnnouncer(record);
