@@ -148,7 +148,7 @@ function printProbes(probes: ProbeResult): void {
   const sorted = ascending(probes.latencies);
   const expected = probes.sent * probes.receivers;
   log(
-    `honest probes: ${sorted.length} of ${expected} delivered (${probes.sent} sent x ${probes.receivers} subscribers)`,
+    `honest probes: ${sorted.length} of ${expected} delivered (${probes.sent} sent x ${probes.receivers} subscribers), ${probes.duplicates} delivered again (a late copy by another path, after the seen-set forgot the id)`,
   );
   if (sorted.length > 0) {
     log(
