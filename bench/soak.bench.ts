@@ -148,7 +148,7 @@ function printProbes(probes: ProbeResult): void {
   const sorted = ascending(probes.latencies);
   const expected = probes.sent * probes.receivers;
   log(
-    `honest probes: ${sorted.length} of ${expected} delivered (${probes.sent} sent x ${probes.receivers} subscribers)`,
+    `honest probes: ${sorted.length} of ${expected} delivered (${probes.sent} sent x ${probes.receivers} subscribers), ${probes.duplicates} delivered again (a late copy by another path, after the seen-set forgot the id)`,
   );
   if (sorted.length > 0) {
     log(
@@ -166,6 +166,16 @@ function printProbes(probes: ProbeResult): void {
 async function printDrops(cluster: SoakCluster): Promise<void> {
   log('items dropped by reason (per node):');
   for (const [reason, counts] of await dropsByReason(cluster)) log(`  ${reason.padEnd(30)} ${counts.join('  ')}`);
+}
+
+/** CPU and garbage-collection seconds per daemon: what the run cost, whatever the machine's load. */
+async function printCpu(cluster: SoakCluster): Promise<void> {
+  for (const daemon of cluster.daemons) {
+    const samples = await metricsOf(daemon.index).catch(() => []);
+    const cpu = sumOf(samples, 'process_cpu_seconds_total');
+    const gc = sumOf(samples, 'nodejs_gc_duration_seconds_sum');
+    log(`node ${daemon.index} CPU ${cpu.toFixed(1)} s, of which garbage collection ${gc.toFixed(1)} s`);
+  }
 }
 
 async function printRss(sampler: RssSampler, baseline: number[]): Promise<void> {
@@ -223,6 +233,7 @@ async function flood(cluster: SoakCluster, sampler: RssSampler, baseline: number
   );
   printProbes(probes);
   await printDrops(cluster);
+  await printCpu(cluster);
   await printRss(sampler, baseline);
   for (const s of subscribers) s.close();
 }
@@ -267,6 +278,7 @@ async function soak(cluster: SoakCluster, sampler: RssSampler, baseline: number[
   );
   printProbes(probes);
   await printDrops(cluster);
+  await printCpu(cluster);
   await printRss(sampler, baseline);
   log(`state at the end (subscribed connections include the bench's own 4 or 5 clients): ${await stateLine(cluster)}`);
   deaf.destroy();

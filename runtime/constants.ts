@@ -91,17 +91,25 @@ export const DEFAULT_PEER_REQUEST_INTERVAL_S = 60;
 /** File name of the known-peers list, kept beside the hostkey when `peers_file` is not given. */
 export const DEFAULT_PEERS_FILE_NAME = 'known-peers.json';
 
+/**
+ * Byte budgets below: chosen so that their sum, with the defaults, fits the 300 MB a daemon
+ * is meant to stay under (docs/memory.md, "The sum").
+ */
+
 /** Byte budget of the knowledge base (item data plus bookkeeping), on top of cache_size. */
-export const DEFAULT_KNOWLEDGE_BASE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_KNOWLEDGE_BASE_BYTES = 32 * 1024 * 1024;
 
 /** Byte budget of each server's receive queue (frames read but not yet handled). */
-export const DEFAULT_RECEIVE_QUEUE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_RECEIVE_QUEUE_BYTES = 8 * 1024 * 1024;
 
 /** Byte budget of the send queue of each API connection. */
 export const DEFAULT_API_SEND_QUEUE_BYTES = 8 * 1024 * 1024;
 
-/** Byte budget of the send queue of each P2P link. */
-export const DEFAULT_P2P_SEND_QUEUE_BYTES = 4 * 1024 * 1024;
+/**
+ * Byte budget of the send queue of each P2P link. 1 MiB: the flow gate keeps a healthy link
+ * under 256 KiB, and 16 links (the default `max_peers`) at 4 MiB were a fifth of the budget.
+ */
+export const DEFAULT_P2P_SEND_QUEUE_BYTES = 1024 * 1024;
 
 /** A peer or client whose send queue stays full this long is disconnected (and counted). */
 export const DEFAULT_SEND_STALL_TIMEOUT_S = 10;

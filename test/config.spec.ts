@@ -108,10 +108,10 @@ describe('config', () => {
         maxHandshakesPerSubnet: 8,
         peerRequestIntervalMs: 60_000,
         peersFile: null,
-        knowledgeBaseBytes: 64 * 1024 * 1024,
-        receiveQueueBytes: 16 * 1024 * 1024,
+        knowledgeBaseBytes: 32 * 1024 * 1024,
+        receiveQueueBytes: 8 * 1024 * 1024,
         apiSendQueueBytes: 8 * 1024 * 1024,
-        p2pSendQueueBytes: 4 * 1024 * 1024,
+        p2pSendQueueBytes: 1024 * 1024,
         sendStallTimeoutMs: 10_000,
       };
       const config = defaultConfig();

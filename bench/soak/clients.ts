@@ -68,6 +68,12 @@ export class Prober {
   readonly latencies: number[] = [];
   /** The slowest probes: [latency ms, receiver index, seconds since start]. */
   readonly slowest: Array<[number, number, number]> = [];
+  /**
+   * Probes a receiver got a second time: a copy that took another path and arrived after
+   * that node's seen-set had forgotten the id. Not counted as deliveries or latencies.
+   */
+  duplicates = 0;
+  private readonly delivered = new Set<string>();
   private readonly startedAt = performance.now();
   readonly receivers: CountingSubscriber[] = [];
   private running = true;
@@ -79,6 +85,9 @@ export class Prober {
     for (const [index, endpoint] of to.entries()) {
       this.receivers.push(
         await CountingSubscriber.start(endpoint, this.dataType, (data) => {
+          const key = `${index} ${Buffer.from(data).readDoubleBE(0)}`;
+          if (this.delivered.has(key)) return void this.duplicates++;
+          this.delivered.add(key);
           const sentAt = Buffer.from(data).readDoubleBE(8);
           const latency = performance.now() - sentAt;
           this.latencies.push(latency);
@@ -193,6 +202,7 @@ export interface ProbeResult {
   readonly receivers: number;
   readonly latencies: number[];
   readonly slowest: Array<[number, number, number]>;
+  readonly duplicates: number;
   readonly loopDelayP99Ms: number;
   readonly loopDelayMaxMs: number;
 }

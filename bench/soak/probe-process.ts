@@ -26,6 +26,7 @@ process.stdin.once(
         receivers: to!.split(',').length,
         latencies: [...prober.latencies].sort((a, b) => a - b),
         slowest: prober.slowest.sort((a, b) => b[0] - a[0]).slice(0, 10),
+        duplicates: prober.duplicates,
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
         loopDelayMaxMs: loopDelay.max / 1e6,
       };
