@@ -8,13 +8,17 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-let built = false;
+/**
+ * Set once built, so that mocha's parallel workers (forked after the global setup, with its
+ * environment) neither build again nor empty dist/ under a test of another worker.
+ */
+const BUILT_MARK = 'GOSSIP_TEST_DIST_BUILT';
 
-/** Runs scripts/build.mjs unless this process already did. */
+/** Runs scripts/build.mjs unless this process or the mocha run that started it already did. */
 export function ensureBuilt(): void {
-  if (built) return;
+  if (process.env[BUILT_MARK] === REPO_ROOT) return;
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  built = true;
+  process.env[BUILT_MARK] = REPO_ROOT;
 }
 
 export function mochaGlobalSetup(): void {
