@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allCases } from '../../conformance/cases/index.js';
-import { BROKEN_NODE, listProcessesUsing, ROOT } from '../support/conformance-runs.js';
+import { BROKEN_NODE, processesLeft, ROOT } from '../support/conformance-runs.js';
 
 describe('gossip conformance (CLI)', function () {
   this.timeout(60_000);
@@ -58,7 +58,7 @@ describe('gossip conformance (CLI)', function () {
     assert.match(readFileSync(junit, 'utf8'), /<failure message="the announcer on node 0 received its own item">/);
     const workDir = /configs and logs in (\S+)/.exec(run.stderr)?.[1];
     assert.ok(workDir, run.stderr);
-    const pids = await listProcessesUsing(workDir);
+    const pids = await processesLeft(workDir);
     assert.deepEqual(pids, [], 'every spawned node has exited');
     const full = JSON.parse(run.stdout) as { workDir: string; nodes: { index: number; running: boolean }[] };
     assert.equal(full.workDir, workDir);
@@ -129,7 +129,7 @@ describe('gossip conformance (CLI)', function () {
     assert.equal(code, 130, stderr);
     const workDir = /configs and logs in (\S+)/.exec(stderr)?.[1];
     assert.ok(workDir, stderr);
-    assert.deepEqual(await listProcessesUsing(workDir), [], 'every spawned node has exited');
+    assert.deepEqual(await processesLeft(workDir), [], 'every spawned node has exited');
   });
 
   it('refuses a --spawn command without {config} in one line', async () => {
