@@ -7,6 +7,7 @@ const { readdirSync } = require('node:fs');
 /** The longest files, longest first (measured; the rest follow in name order). */
 const LONGEST_FIRST = [
   'test/conformance/our-daemon.spec.ts',
+  'test/conformance/our-daemon-tree.spec.ts',
   'test/p2p-defences.spec.ts',
   'test/package/package.spec.ts',
   'test/conformance/broken-node.spec.ts',
