@@ -4,8 +4,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generate } from './generate.js';
-import { runKaitaiExport } from './kaitai-export.js';
 import { SpecError } from './spec-error.js';
 
 const OUT_DIR = 'generated';
@@ -21,7 +19,8 @@ export interface CommandOutput {
 export async function runGenerateCommand(argv: readonly string[], output: CommandOutput = console): Promise<number> {
   let root = join(dirname(fileURLToPath(import.meta.url)), '..');
   // `--kaitai LANG --out DIR`: parsers for other languages (generator/kaitai-export.ts).
-  if (argv.includes('--kaitai')) return runKaitaiExport(argv, root);
+  // Each mode loads what it needs only (ts-morph, Prettier, the Kaitai compiler take seconds).
+  if (argv.includes('--kaitai')) return (await import('./kaitai-export.js')).runKaitaiExport(argv, root);
   let isCheck = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -32,6 +31,7 @@ export async function runGenerateCommand(argv: readonly string[], output: Comman
       return 2;
     }
   }
+  const { generate } = await import('./generate.js');
   let files: Map<string, string>;
   try {
     ({ files } = await generate({ root, outDir: OUT_DIR }));
