@@ -3,6 +3,7 @@
 // worker takes the next file in `spec` order; the longest files come first so that the
 // workers finish at about the same time instead of one running a long file alone at the end.
 const { readdirSync } = require('node:fs');
+const { availableParallelism } = require('node:os');
 
 /** The longest files, longest first (measured; the rest follow in name order). */
 const LONGEST_FIRST = [
@@ -34,6 +35,7 @@ module.exports = {
   extension: ['ts'],
   timeout: 20000,
   parallel: true,
-  jobs: Number(process.env.MOCHA_JOBS || 4),
+  // Two files per core (4 on the 2-core machine): more left CPU-bound tests fighting for cores.
+  jobs: Number(process.env.MOCHA_JOBS) || Math.min(8, 2 * availableParallelism()),
   require: ['test/support/build-dist.ts'],
 };
