@@ -11,6 +11,7 @@ export default tseslint.config(
       'bench/out/',
       '**/*.js',
       '**/*.mjs',
+      '**/*.cjs',
       // Type-checked against the packed package by test/package/, not by this project's tsconfig.
       'test/fixtures/consumer/',
     ],

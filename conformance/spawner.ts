@@ -60,6 +60,8 @@ export class Cluster {
   private readonly running: Running[] = [];
   private extraCount = 0;
   private readonly killOnExit = (): void => this.killAll('SIGKILL');
+  /** Set by stop(): a restart still under way then starts nothing that stop() would miss. */
+  private isStopping = false;
 
   constructor(
     private readonly options: SpawnOptions,
@@ -132,6 +134,8 @@ export class Cluster {
   }
 
   private spawnCommand(command: string, logPath: string): Running {
+    // The health check may see a node die of our own SIGTERM and restart it (Ctrl-C mid-run).
+    if (this.isStopping) throw new Error('the suite is stopping its nodes');
     const log = openSync(logPath, 'a');
     // Own process group (detached) so that stopping kills the whole tree the command made.
     const child = spawn('/bin/sh', ['-c', command], {
@@ -159,6 +163,7 @@ export class Cluster {
 
   /** Stops every process started: SIGTERM, then SIGKILL after STOP_GRACE_MS. */
   async stop(): Promise<void> {
+    this.isStopping = true;
     await Promise.all(this.running.map((running) => this.stopOne(running)));
     process.off('exit', this.killOnExit);
   }

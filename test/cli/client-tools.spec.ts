@@ -33,7 +33,8 @@ function gossip(args: string[]): { child: ChildProcess; done: Promise<Run> } {
   return { child, done };
 }
 
-const until = (check: () => boolean, ms = 5_000): Promise<void> =>
+/** Waits for the tool's frames: its process start is most of it, seconds on a loaded machine. */
+const until = (check: () => boolean, ms = 15_000): Promise<void> =>
   waitFor(check, 'the fake node to receive the frames', ms);
 
 describe('client tools (gossip announce / subscribe / send-raw)', function () {

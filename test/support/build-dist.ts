@@ -5,16 +5,23 @@
  * itself too (a no-op when the setup already built), so it also works when run alone.
  */
 import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-let built = false;
+const REPO_ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+/**
+ * The repository whose dist/ is built: set once built, so that mocha's parallel workers (forked
+ * after the global setup, with its environment) neither build again nor empty dist/ under a
+ * test of another worker; scripts/test.mjs sets it when it built dist/ before mocha.
+ */
+const BUILT_MARK = 'GOSSIP_TEST_DIST_BUILT';
 
-/** Runs scripts/build.mjs unless this process already did. */
+/** Runs scripts/build.mjs unless this process, the mocha run or npm test that started it already did. */
 export function ensureBuilt(): void {
-  if (built) return;
+  const built = process.env[BUILT_MARK];
+  if (built !== undefined && resolve(built) === REPO_ROOT) return;
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  built = true;
+  process.env[BUILT_MARK] = REPO_ROOT;
 }
 
 export function mochaGlobalSetup(): void {

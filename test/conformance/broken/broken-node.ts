@@ -1,5 +1,5 @@
 /**
- * A deliberately broken Gossip implementation, used ONLY by test/conformance.spec.ts to prove
+ * A deliberately broken Gossip implementation, used ONLY by test/conformance/*.spec.ts to prove
  * that the conformance suite catches real bugs (a suite that passes everything must not slip
  * through). It implements the API (docs/protocol.md §3) correctly apart from the bugs switched on
  * by `broken_bugs = a,b` in [gossip]. Its P2P side (broken-p2p.ts) does the §4.2 handshake

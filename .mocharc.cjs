@@ -1,0 +1,41 @@
+// mocha's settings for `npm test`. The files run in parallel worker processes: most tests wait
+// on sockets, timers and child processes, so even 2 cores keep several files busy. Each
+// worker takes the next file in `spec` order; the longest files come first so that the
+// workers finish at about the same time instead of one running a long file alone at the end.
+const { readdirSync } = require('node:fs');
+const { availableParallelism } = require('node:os');
+
+/** The longest files, longest first (measured; the rest follow in name order). */
+const LONGEST_FIRST = [
+  'test/conformance/our-daemon.spec.ts',
+  'test/conformance/our-daemon-tree.spec.ts',
+  'test/p2p-defences.spec.ts',
+  'test/package/package.spec.ts',
+  'test/conformance/broken-node.spec.ts',
+  'test/conformance/broken-node-one-node.spec.ts',
+  'test/p2p-network.spec.ts',
+  'test/conformance/broken-node-restart.spec.ts',
+  'test/conformance/our-daemon-one-node.spec.ts',
+  'test/conformance/broken-node-p2p.spec.ts',
+  'test/generator.spec.ts',
+  'test/daemon/api-robustness.spec.ts',
+  'test/p2p-overlay.spec.ts',
+  'test/cli/cli.spec.ts',
+  'test/conformance/cli.spec.ts',
+  'test/api/closed-connection-state.spec.ts',
+];
+const all = readdirSync('test', { recursive: true })
+  .filter((name) => name.endsWith('.spec.ts'))
+  .map((name) => `test/${name}`)
+  .sort();
+
+module.exports = {
+  'node-option': ['import=tsx'],
+  spec: [...LONGEST_FIRST.filter((file) => all.includes(file)), ...all.filter((file) => !LONGEST_FIRST.includes(file))],
+  extension: ['ts'],
+  timeout: 20000,
+  parallel: true,
+  // Two files per core (4 on the 2-core machine): more left CPU-bound tests fighting for cores.
+  jobs: Number(process.env.MOCHA_JOBS) || Math.min(8, 2 * availableParallelism()),
+  require: ['test/support/build-dist.ts'],
+};

@@ -1,0 +1,54 @@
+/**
+ * The suite against ONE broken node: the bugs one node can show, each in its own cases, and a
+ * node that closes unsubscribed announcers (every other rule still checked).
+ */
+import assert from 'node:assert/strict';
+import { runSuite } from '../../conformance/suite.js';
+import { formatResult } from '../../conformance/reporters.js';
+import { BROKEN_NODE, explain, failedIds, options, silent } from '../support/conformance-runs.js';
+
+describe('conformance suite', function () {
+  this.timeout(120_000);
+
+  it('catches the bugs one node can show on ONE node, in their own cases', async () => {
+    const run = await runSuite(
+      options({
+        spawn: BROKEN_NODE,
+        nodes: 1,
+        groups: ['api'],
+        set: { ...options({}).set, broken_bugs: 'echo-to-announcer,splits-frames,ignores-invalid,degree-as-fanout' },
+      }),
+      silent,
+    );
+    assert.deepEqual(
+      failedIds(run.results),
+      [
+        'api/1/frames-written-whole',
+        'api/3.1/invalid-stops-spreading',
+        'api/3.1/no-echo-to-announcer',
+        'api/3.1/one-invalid-among-valid',
+        'api/3.1/validation-lowest-bit-only',
+      ],
+      explain(run.results),
+    );
+    assert.equal(run.summary.blocked, 0, explain(run.results));
+  });
+
+  it('reports a node that closes unsubscribed announcers in that case only, and checks every other rule by subscribing announcers first', async () => {
+    const run = await runSuite(
+      options({
+        spawn: BROKEN_NODE,
+        nodes: 1,
+        groups: ['api'],
+        set: { ...options({}).set, broken_bugs: 'closes-unsubscribed-announcer' },
+      }),
+      silent,
+    );
+    assert.deepEqual(failedIds(run.results), ['api/3.1/announce-without-subscription'], explain(run.results));
+    assert.equal(run.summary.blocked, 0, explain(run.results));
+    assert.match(
+      formatResult(run.results.find((r) => r.id === 'api/3.1/announce-without-subscription')!),
+      /closed the announcing connection \d+ ms after the ANNOUNCE/,
+    );
+  });
+});

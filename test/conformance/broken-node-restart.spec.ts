@@ -1,0 +1,30 @@
+/**
+ * The suite against a broken node that wedges on the largest frame: the case after which it
+ * stopped answering is named, the node restarted, and the run goes on.
+ */
+import assert from 'node:assert/strict';
+import { runSuite } from '../../conformance/suite.js';
+import { formatResult } from '../../conformance/reporters.js';
+import { BROKEN_NODE, explain, failedIds, options, silent } from '../support/conformance-runs.js';
+
+describe('conformance suite', function () {
+  this.timeout(120_000);
+
+  it('names the case after which a node stopped answering, restarts it, and goes on', async () => {
+    const run = await runSuite(
+      options({
+        spawn: BROKEN_NODE,
+        nodes: 1,
+        groups: ['api'],
+        set: { ...options({}).set, broken_bugs: 'wedges-on-largest-frame' },
+      }),
+      silent,
+    );
+    assert.deepEqual(failedIds(run.results), ['api/1/largest-frame'], explain(run.results));
+    assert.match(
+      formatResult(run.results.find((r) => r.id === 'api/1/largest-frame')!),
+      /node 0 stopped answering[\s\S]*restarted node 0/,
+    );
+    assert.equal(run.summary.blocked, 0, explain(run.results));
+  });
+});
