@@ -28,6 +28,11 @@ export class GossipMetrics {
 
   /** Decoded frames read, by server and message type number (docs/protocol.md §2). */
   readonly framesReceived = this.counter('gossip_frames_received_total', 'Frames received', ['server', 'type']);
+  /** Bytes of those frames, header included: what each kind of message costs on the wire (bench:net). */
+  readonly frameBytesReceived = this.counter('gossip_frame_bytes_received_total', 'Bytes of frames received', [
+    'server',
+    'type',
+  ]);
   /** Frames written, by server and message type number. */
   readonly framesSent = this.counter('gossip_frames_sent_total', 'Frames sent', ['server', 'type']);
   /** Connections closed for malformed input, by reason (docs/protocol.md §1). */
@@ -147,8 +152,9 @@ export class GossipMetrics {
     });
   }
 
-  frameIn(server: ServerLabel, type: number): void {
+  frameIn(server: ServerLabel, type: number, bytes: number): void {
     this.framesReceived.inc({ server, type: String(type) });
+    this.frameBytesReceived.inc({ server, type: String(type) }, bytes);
   }
 
   frameOut(server: ServerLabel, type: number): void {

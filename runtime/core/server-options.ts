@@ -8,7 +8,8 @@ import type { Pump } from './receive-pump.js';
 
 /** Counters the Server reports; the daemon wires them to Prometheus. */
 export interface ServerObserver {
-  frameIn(server: ServerName, type: number): void;
+  /** A decoded frame of `bytes` bytes, header included. */
+  frameIn(server: ServerName, type: number, bytes: number): void;
   frameOut(server: ServerName, type: number): void;
   malformed(server: ServerName, reason: string): void;
   dropped(server: ServerName, reason: string): void;
