@@ -30,7 +30,15 @@ import { runChurn } from './net/churn.js';
 import { comparePlan, describeSetup, runCompare } from './net/compare.js';
 import { parseOptions, type BenchOptions } from './net/options.js';
 import { writeChurnPlot, writeComparePlots, writeSaturationPlot } from './net/plots.js';
-import { churnTable, compareTables, compareVerdict, saturationTable, updateDoc } from './net/report.js';
+import {
+  churnTable,
+  churnVerdict,
+  compareTables,
+  compareVerdict,
+  saturationTable,
+  saturationVerdict,
+  updateDoc,
+} from './net/report.js';
 import { runSaturation } from './net/saturation.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -89,6 +97,8 @@ async function main(options: BenchOptions): Promise<void> {
       ...notes.map((n) => `\n**Note:** ${n}.`),
       '',
       saturationTable(results, s.p99BoundMs, s.seconds),
+      '',
+      ...saturationVerdict(results).map((line) => `- ${line}`),
     ].join('\n');
     sections.push({ name: 'saturation', text, plots: writeSaturationPlot(plotDir, results, s.p99BoundMs) });
   }
@@ -103,6 +113,8 @@ async function main(options: BenchOptions): Promise<void> {
       ...notes.map((n) => `\n**Note:** ${n}.`),
       '',
       churnTable(results),
+      '',
+      ...churnVerdict(results).map((line) => `- ${line}`),
     ].join('\n');
     sections.push({ name: 'churn', text, plots: writeChurnPlot(plotDir, results) });
   }

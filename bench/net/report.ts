@@ -166,3 +166,23 @@ export function churnTable(results: readonly ChurnResult[]): string {
     ]),
   );
 }
+
+/** The issue's saturation target: tree sustains at least twice flooding's rate, per item size. */
+export function saturationVerdict(results: readonly SaturationResult[]): string[] {
+  return results
+    .filter((r) => r.variant === 'tree')
+    .map((tree) => {
+      const flood = results.find((r) => r.variant === 'flood' && r.payloadBytes === tree.payloadBytes);
+      if (!flood?.sustained || tree.sustained === null) return `tree ${tree.payloadBytes} B: no rate to compare`;
+      const ratio = tree.sustained / flood.sustained;
+      return `tree ${tree.payloadBytes} B: ${ratio.toFixed(2)} × flooding's rate (target ≥ 2 ×: ${ratio >= 2 ? 'met' : 'NOT met'})`;
+    });
+}
+
+/** The issue's churn target: every post-kill item reaches every survivor. */
+export function churnVerdict(results: readonly ChurnResult[]): string[] {
+  return results.map(
+    (r) =>
+      `${r.variant}: ${(r.completeShare * 100).toFixed(1)} % of post-kill items reached every survivor (target 100 %: ${r.completeShare === 1 ? 'met' : 'NOT met'})`,
+  );
+}
