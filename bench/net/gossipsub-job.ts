@@ -14,7 +14,7 @@ export interface GossipsubJob {
   readonly publishers: readonly number[];
   readonly intervalMs: number;
   readonly payloadBytes: number;
-  /** How long the mesh may take to form before the warm-up item is sent anyway. */
+  /** How long each step of forming the mesh may take before the bench goes on anyway. */
   readonly meshTimeoutMs: number;
   readonly warmUpTimeoutMs: number;
   readonly deliveryTimeoutMs: number;
@@ -52,9 +52,10 @@ export interface GossipsubResult {
   readonly repeatedNotifications: number;
   /** Per item: ms from publish to each of its deliveries, ascending. */
   readonly latenciesByItem: number[][];
-  /** Connections per node and mesh peers per node when the run started. */
+  /** Connections per node and mesh peers per node when the run started, and mesh peers at its end. */
   readonly links: number[];
   readonly meshPeers: number[];
+  readonly meshPeersAtEnd: number[];
   /** Subscribers the warm-up item reached. */
   readonly warmUpReach: number;
   /** Publishes the library refused (no peers subscribed and the like). */

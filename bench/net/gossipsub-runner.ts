@@ -170,8 +170,10 @@ export async function measureGossipsub(
     framesDropped: 0,
     itemsDropped: 0,
   };
+  const spread = (values: number[]): string =>
+    `${mean(values).toFixed(1)} (${Math.min(...values)}–${Math.max(...values)})`;
   const note =
-    `mesh peers ${mean(result.meshPeers).toFixed(1)} (${Math.min(...result.meshPeers)}–${Math.max(...result.meshPeers)})` +
+    `mesh peers ${spread(result.meshPeers)} at the start, ${spread(result.meshPeersAtEnd)} at the end` +
     (result.publishErrors > 0 ? `, ${result.publishErrors} publishes refused` : '');
   return combine(identity, result, costs, result.seconds, note);
 }

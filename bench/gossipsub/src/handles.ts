@@ -5,14 +5,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { GossipsubCounts } from '../../net/gossipsub-job.js';
-import { BenchNode, type OnDelivery } from './node.js';
+import { BenchNode, type NodeStatus, type OnDelivery } from './node.js';
 import type { Event, Request } from './node-process.js';
 
 export interface NodeHandle {
   readonly address: string;
   dial(address: string): Promise<void>;
+  subscribe(): Promise<void>;
   publish(tag: number, n: number, bytes: number): Promise<boolean>;
-  status(): Promise<{ connections: number; meshPeers: number }>;
+  status(): Promise<NodeStatus>;
   counts(): Promise<GossipsubCounts>;
   close(): Promise<void>;
 }
@@ -22,6 +23,7 @@ export async function startLocalNode(meshDegree: number | null, onDelivery: OnDe
   return {
     address: node.address,
     dial: (address) => node.dial(address),
+    subscribe: () => Promise.resolve(node.subscribe()),
     publish: (tag, n, bytes) => node.publish(tag, n, bytes),
     status: () => Promise.resolve(node.status()),
     counts: () => Promise.resolve(node.snapshot()),
@@ -76,6 +78,7 @@ export async function startChildNode(meshDegree: number | null, onDelivery: OnDe
   return {
     address,
     dial: (to) => ask({ cmd: 'dial', address: to }),
+    subscribe: () => ask({ cmd: 'subscribe' }),
     publish: (tag, n, bytes) => ask({ cmd: 'publish', tag, n, bytes }),
     status: () => ask({ cmd: 'status' }),
     counts: () => ask({ cmd: 'counts' }),

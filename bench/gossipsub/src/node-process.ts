@@ -11,7 +11,7 @@ import { BenchNode } from './node.js';
 export type Request =
   | { readonly id: number; readonly cmd: 'dial'; readonly address: string }
   | { readonly id: number; readonly cmd: 'publish'; readonly tag: number; readonly n: number; readonly bytes: number }
-  | { readonly id: number; readonly cmd: 'status' | 'counts' | 'close' };
+  | { readonly id: number; readonly cmd: 'subscribe' | 'status' | 'counts' | 'close' };
 
 export type Event =
   | { readonly event: 'ready'; readonly address: string }
@@ -26,6 +26,8 @@ async function answer(node: BenchNode, request: Request): Promise<unknown> {
       return node.dial(request.address);
     case 'publish':
       return node.publish(request.tag, request.n, request.bytes);
+    case 'subscribe':
+      return node.subscribe();
     case 'status':
       return node.status();
     case 'counts':

@@ -38,6 +38,12 @@ interface RpcMessage {
   readonly key?: Uint8Array;
 }
 
+export interface NodeStatus {
+  readonly connections: number;
+  readonly pubsubPeers: number;
+  readonly meshPeers: number;
+}
+
 /** Called with (run tag, item number) for each item this node's subscriber gets. */
 export type OnDelivery = (tag: number, item: number) => void;
 
@@ -77,8 +83,12 @@ export class BenchNode {
       const view = Buffer.from(event.detail.data.buffer, event.detail.data.byteOffset, 8);
       onDelivery(view.readUInt32BE(0), view.readUInt32BE(4));
     });
-    pubsub.subscribe(TOPIC);
     return node;
+  }
+
+  /** Joins the topic: done once the overlay is dialed, so that the first heartbeats see every peer. */
+  subscribe(): void {
+    this.libp2p.services.pubsub.subscribe(TOPIC);
   }
 
   /** The address others dial, with this node's peer id. */
@@ -106,9 +116,14 @@ export class BenchNode {
     }
   }
 
-  status(): { connections: number; meshPeers: number } {
-    const pubsub = this.libp2p.services.pubsub as unknown as { getMeshPeers(topic: string): string[] };
-    return { connections: this.libp2p.getPeers().length, meshPeers: pubsub.getMeshPeers(TOPIC).length };
+  /** Connected peers, peers GossipSub speaks with (identify done, streams open), mesh peers. */
+  status(): NodeStatus {
+    const pubsub = this.libp2p.services.pubsub as unknown as PubSub & { getMeshPeers(topic: string): string[] };
+    return {
+      connections: this.libp2p.getPeers().length,
+      pubsubPeers: pubsub.getPeers().length,
+      meshPeers: pubsub.getMeshPeers(TOPIC).length,
+    };
   }
 
   /** Counts so far; cpuMs is the whole process's. */

@@ -11,11 +11,15 @@ import './polyfill.js';
 import { readFileSync } from 'node:fs';
 import { emptyCounts, type GossipsubCounts, type GossipsubJob, type GossipsubResult } from '../../net/gossipsub-job.js';
 import { startChildNode, startLocalNode, type NodeHandle } from './handles.js';
+import type { NodeStatus } from './node.js';
 
 const WARM_UP_TAG = 1;
 const RUN_TAG = 2;
 /** GossipSub's default Dlo: the mesh counts as formed when every node has this many (or all its links). */
 const MESH_LOW = 4;
+/** GossipSub's heartbeat (1 s by default) changes the mesh: polled at that pace. */
+const POLL_MS = 1_000;
+const MESH_STABLE_POLLS = 3;
 /** Copies still in flight after the last delivery (IHAVE/IWANT rounds take a heartbeat). */
 const SETTLE_MS = 1_200;
 
@@ -53,22 +57,47 @@ async function startNodes(): Promise<NodeHandle[]> {
   return handles;
 }
 
-/** Waits until every node's mesh holds MESH_LOW peers (or all its links) on two polls running. */
-async function waitForMesh(handles: NodeHandle[]): Promise<{ links: number[]; mesh: number[] }> {
+/** Polls every node's status until `done` holds on `polls` polls running (or the job's mesh timeout). */
+async function waitUntil(
+  handles: NodeHandle[],
+  what: string,
+  done: (status: NodeStatus[], previous: NodeStatus[] | null) => boolean,
+  polls: number,
+): Promise<NodeStatus[]> {
   const started = performance.now();
-  let formedPolls = 0;
+  let [held, previous] = [0, null as NodeStatus[] | null];
   for (;;) {
     const status = await Promise.all(handles.map((h) => h.status()));
-    const links = status.map((s) => s.connections);
-    const mesh = status.map((s) => s.meshPeers);
-    formedPolls = status.every((s) => s.meshPeers >= Math.min(MESH_LOW, s.connections)) ? formedPolls + 1 : 0;
+    held = done(status, previous) ? held + 1 : 0;
+    previous = status;
     const timedOut = performance.now() - started > job.meshTimeoutMs;
-    if (formedPolls >= 2 || timedOut) {
-      progress(`mesh ${timedOut ? 'NOT formed in time' : 'formed'}: mesh peers ${mesh.join(' ')}`);
-      return { links, mesh };
+    if (held >= polls || timedOut) {
+      progress(
+        `${what}${timedOut ? ': NOT within the time allowed' : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      );
+      return status;
     }
-    await sleep(500);
+    await sleep(POLL_MS);
   }
+}
+
+/**
+ * The topic is joined once every node speaks GossipSub with all its links, so that the first
+ * heartbeats see every peer; the mesh then counts as formed when every node holds Dlo mesh
+ * peers (or all its links) and no mesh changed over MESH_STABLE_POLLS polls a heartbeat apart.
+ */
+async function formMesh(handles: NodeHandle[]): Promise<NodeStatus[]> {
+  await waitUntil(handles, 'every link speaks GossipSub', (s) => s.every((n) => n.pubsubPeers >= n.connections), 1);
+  await Promise.all(handles.map((h) => h.subscribe()));
+  const status = await waitUntil(
+    handles,
+    'mesh formed and stable',
+    (now, before) =>
+      now.every((n, i) => n.meshPeers >= Math.min(MESH_LOW, n.connections) && n.meshPeers === before?.[i]?.meshPeers),
+    MESH_STABLE_POLLS,
+  );
+  progress(`mesh peers per node: ${status.map((n) => n.meshPeers).join(' ')}`);
+  return status;
 }
 
 async function warmUp(handles: NodeHandle[]): Promise<number> {
@@ -104,7 +133,7 @@ async function run(handles: NodeHandle[]): Promise<GossipsubResult> {
   const started = performance.now();
   progress(`dialing ${job.edges.length} links`);
   await inBatches(job.edges, 8, async ([from, to]) => handles[from]!.dial(handles[to]!.address));
-  const { links, mesh } = await waitForMesh(handles);
+  const formed = await formMesh(handles);
   const warmUpReach = await warmUp(handles);
   await sleep(SETTLE_MS);
   const before = await Promise.all(handles.map((h) => h.counts()));
@@ -128,6 +157,7 @@ async function run(handles: NodeHandle[]): Promise<GossipsubResult> {
   while (delivered() < expected && performance.now() < deadline) await sleep(20);
   await sleep(SETTLE_MS);
   const after = await Promise.all(handles.map((h) => h.counts()));
+  const end = await Promise.all(handles.map((h) => h.status()));
   return {
     items: job.publishers.length,
     subscribers: job.nodes,
@@ -140,8 +170,9 @@ async function run(handles: NodeHandle[]): Promise<GossipsubResult> {
         .map((t) => t - at)
         .sort((a, b) => a - b),
     ),
-    links,
-    meshPeers: mesh,
+    links: formed.map((n) => n.connections),
+    meshPeers: formed.map((n) => n.meshPeers),
+    meshPeersAtEnd: end.map((n) => n.meshPeers),
     warmUpReach,
     publishErrors,
     counts: difference(after, before),
