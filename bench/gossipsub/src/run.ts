@@ -158,6 +158,9 @@ async function run(handles: NodeHandle[]): Promise<GossipsubResult> {
   await sleep(SETTLE_MS);
   const after = await Promise.all(handles.map((h) => h.counts()));
   const end = await Promise.all(handles.map((h) => h.status()));
+  progress(
+    `at the end: links per node ${end.map((n) => n.connections).join(' ')}; mesh peers ${end.map((n) => n.meshPeers).join(' ')}`,
+  );
   return {
     items: job.publishers.length,
     subscribers: job.nodes,
