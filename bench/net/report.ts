@@ -122,7 +122,7 @@ export function saturationTable(results: readonly SaturationResult[], p99BoundMs
       `sustained items/s (${seconds} s, 100 %, last p99 ≤ ${p99BoundMs} ms)`,
       'failed at',
       'vs flood',
-      'probes (items/s: ✓ or why not)',
+      'probes (items/s: ✓ or why not; bench loop busy)',
       'search s',
     ],
     results.map((r) => {
@@ -133,7 +133,9 @@ export function saturationTable(results: readonly SaturationResult[], p99BoundMs
         r.sustained === null ? 'none' : r.sustained.toFixed(0),
         r.failedAt === null ? '–' : r.failedAt.toFixed(0),
         r.sustained !== null && base ? `${(r.sustained / base).toFixed(2)} ×` : '–',
-        r.probes.map((p) => `${p.rate.toFixed(0)}: ${p.passed ? '✓' : p.failure}`).join('; '),
+        r.probes
+          .map((p) => `${p.rate.toFixed(0)}: ${p.passed ? '✓' : p.failure} (bench ${(p.benchBusy * 100).toFixed(0)} %)`)
+          .join('; '),
         r.seconds.toFixed(0),
       ];
     }),

@@ -23,6 +23,8 @@ export interface Probe {
   /** Why it failed, in a few words ('' when it passed). */
   readonly failure: string;
   readonly loadAverage: number;
+  /** Share of the probe the bench process's event loop was busy (1 = it may have been the limit). */
+  readonly benchBusy: number;
 }
 
 export interface SaturationResult {
@@ -93,12 +95,14 @@ async function search(
     progress(
       `${name}: probing ${rate.toFixed(0)} items/s for ${seconds} s (${items} items; search at ${elapsed().toFixed(0)} s)`,
     );
+    const loopBefore = performance.eventLoopUtilization();
     const result = await workload.run(() => undefined, {
       items,
       intervalMs: 1000 / rate,
       payloadBytes,
       deliveryTimeoutMs: 4 * p99BoundMs + 2_000,
     });
+    const benchBusy = performance.eventLoopUtilization(loopBefore).utilization;
     const deliveryRatio = result.deliveries / (result.items * result.subscribers);
     const last = ascending(
       result.latenciesByItem.filter((l) => l.length === result.subscribers).map((l) => l[l.length - 1]!),
@@ -120,9 +124,10 @@ async function search(
       passed,
       failure,
       loadAverage: loadavg()[0]!,
+      benchBusy,
     });
     progress(
-      `${name}: ${rate.toFixed(0)} items/s ${passed ? 'sustained' : `FAILED (${failure})`}; delivery ${(deliveryRatio * 100).toFixed(2)} %, last p99 ${Number.isFinite(lastP99) ? lastP99.toFixed(1) : '–'} ms, load average ${loadavg()[0]!.toFixed(1)}`,
+      `${name}: ${rate.toFixed(0)} items/s ${passed ? 'sustained' : `FAILED (${failure})`}; delivery ${(deliveryRatio * 100).toFixed(2)} %, last p99 ${Number.isFinite(lastP99) ? lastP99.toFixed(1) : '–'} ms, bench loop ${(benchBusy * 100).toFixed(0)} % busy, load average ${loadavg()[0]!.toFixed(1)}`,
     );
     await new Promise((resolve) => setTimeout(resolve, REST_MS));
     return passed;
