@@ -31,6 +31,13 @@ export class GossipMetrics {
   private readonly framesOut = new FrameTally('gossip_frames_sent_total', 'Frames sent', this.registry);
   /** Decoded frames read, by server and message type number (docs/protocol.md §2). */
   readonly framesReceived = this.framesIn.counter;
+  private readonly bytesIn = new FrameTally(
+    'gossip_frame_bytes_received_total',
+    'Bytes of frames received',
+    this.registry,
+  );
+  /** Bytes of those frames, header included: what each kind of message costs on the wire (bench:net). */
+  readonly frameBytesReceived = this.bytesIn.counter;
   /** Frames written, by server and message type number. */
   readonly framesSent = this.framesOut.counter;
   private readonly bytesOut = new FrameTally('gossip_frame_bytes_sent_total', 'Bytes of frames written', this.registry);
@@ -172,8 +179,9 @@ export class GossipMetrics {
     });
   }
 
-  frameIn(server: ServerLabel, type: number): void {
+  frameIn(server: ServerLabel, type: number, bytes = 0): void {
     this.framesIn.add(server, type);
+    if (bytes > 0) this.bytesIn.add(server, type, bytes);
   }
 
   frameOut(server: ServerLabel, type: number, bytes = 0): void {

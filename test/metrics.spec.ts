@@ -46,9 +46,9 @@ describe('GossipMetrics', () => {
   afterEach(() => stop());
 
   it('serves counters by server, type and reason at GET /metrics over HTTP', async () => {
-    metrics.frameIn('api', MessageType.GOSSIP_ANNOUNCE);
-    metrics.frameIn('api', MessageType.GOSSIP_ANNOUNCE);
-    metrics.frameIn('p2p', MessageType.GOSSIP_HELLO);
+    metrics.frameIn('api', MessageType.GOSSIP_ANNOUNCE, 72);
+    metrics.frameIn('api', MessageType.GOSSIP_ANNOUNCE, 40);
+    metrics.frameIn('p2p', MessageType.GOSSIP_HELLO, 8);
     metrics.frameOut('api', MessageType.GOSSIP_NOTIFICATION);
     metrics.malformed('api', 'size-too-small');
     metrics.dropped('p2p', 'receive-queue-full');
@@ -62,6 +62,10 @@ describe('GossipMetrics', () => {
     assert.equal(
       sample(reply.body, `gossip_frames_received_total{server="p2p",type="${MessageType.GOSSIP_HELLO}"}`),
       1,
+    );
+    assert.equal(
+      sample(reply.body, `gossip_frame_bytes_received_total{server="api",type="${MessageType.GOSSIP_ANNOUNCE}"}`),
+      112,
     );
     assert.equal(
       sample(reply.body, `gossip_frames_sent_total{server="api",type="${MessageType.GOSSIP_NOTIFICATION}"}`),
@@ -115,8 +119,8 @@ describe('GossipMetrics', () => {
 
   it('keeps the counters of two daemons in one process apart', async () => {
     const other = new GossipMetrics({ processMetrics: false });
-    other.frameIn('api', MessageType.GOSSIP_NOTIFY);
-    metrics.frameIn('api', MessageType.GOSSIP_VALIDATION);
+    other.frameIn('api', MessageType.GOSSIP_NOTIFY, 8);
+    metrics.frameIn('api', MessageType.GOSSIP_VALIDATION, 8);
     const mine = await metrics.text();
     const theirs = await other.text();
     assert.equal(

@@ -43,15 +43,19 @@ const HEADER_WRITES = new Map([
 ]);
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
-    .filter(
-      (entry) =>
-        entry.isFile() &&
-        EXTENSIONS.some((extension) => entry.name.endsWith(extension)) &&
-        !entry.name.endsWith('.d.mts'),
-    )
-    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)).split('\\').join('/'))
-    .sort();
+  return (
+    readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
+      .filter(
+        (entry) =>
+          entry.isFile() &&
+          EXTENSIONS.some((extension) => entry.name.endsWith(extension)) &&
+          !entry.name.endsWith('.d.mts'),
+      )
+      .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)).split('\\').join('/'))
+      // Installed packages (bench/gossipsub/node_modules: libp2p) are no code of ours.
+      .filter((file) => !file.split('/').includes('node_modules'))
+      .sort()
+  );
 }
 
 const typeNames = new Map<number, string>(Object.entries(MessageType).map(([name, value]) => [value, name]));

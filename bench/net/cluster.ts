@@ -3,6 +3,11 @@
  * (test/support/network.ts) or in child processes (`node bin/gossip.js daemon -c FILE`).
  */
 
+import type { Dissemination } from './dissemination.js';
+
+/** Frames and bytes received on the P2P server, by message type number. */
+export type FramesByType = Record<number, { readonly frames: number; readonly bytes: number }>;
+
 /** Per-node counters, read from the daemon's metrics (runtime/metrics.ts). */
 export interface NodeCounters {
   /** New items received from peers (`gossip_items_received_total`). */
@@ -15,6 +20,10 @@ export interface NodeCounters {
   readonly itemsDropped: number;
   /** Active (verified) P2P links now (`gossip_peers{state="active"}`). */
   readonly activeLinks: number;
+  /** `gossip_frames_received_total` and `gossip_frame_bytes_received_total` of the P2P server. */
+  readonly p2pFrames: FramesByType;
+  /** The daemon process's CPU seconds (`process_cpu_seconds_total`); null in-process (one shared process). */
+  readonly cpuSeconds: number | null;
 }
 
 export type ClusterMode = 'in-process' | 'processes';
@@ -23,7 +32,10 @@ export interface BenchCluster {
   readonly mode: ClusterMode;
   /** API address of node i, `host:port`. */
   readonly apiEndpoints: readonly string[];
+  /** Counters of every node still running (a killed node is left out). */
   counters(): Promise<NodeCounters[]>;
+  /** Kills node i at once (SIGKILL as processes): its peers see their links drop. */
+  kill(index: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,6 +43,7 @@ export interface ClusterSettings {
   readonly nodes: number;
   readonly degree: number;
   readonly powDifficulty: number;
+  readonly dissemination: Dissemination;
 }
 
 /** Settings common to both modes: a fixed overlay (no rotation) and room for every item. */
@@ -42,12 +55,31 @@ export const BENCH_NODE_SETTINGS = {
   cacheSize: 1_000,
 } as const;
 
-export function totals(counters: readonly NodeCounters[]): Omit<NodeCounters, 'activeLinks'> {
+export interface Totals {
+  readonly received: number;
+  readonly duplicates: number;
+  readonly framesDropped: number;
+  readonly itemsDropped: number;
+  readonly p2pFrames: FramesByType;
+  readonly cpuSeconds: number;
+}
+
+export function totals(counters: readonly NodeCounters[]): Totals {
   const sum = (pick: (c: NodeCounters) => number): number => counters.reduce((acc, c) => acc + pick(c), 0);
+  const p2pFrames: Record<number, { frames: number; bytes: number }> = {};
+  for (const counter of counters) {
+    for (const [type, { frames, bytes }] of Object.entries(counter.p2pFrames)) {
+      const entry = (p2pFrames[Number(type)] ??= { frames: 0, bytes: 0 });
+      entry.frames += frames;
+      entry.bytes += bytes;
+    }
+  }
   return {
     received: sum((c) => c.received),
     duplicates: sum((c) => c.duplicates),
     framesDropped: sum((c) => c.framesDropped),
     itemsDropped: sum((c) => c.itemsDropped),
+    p2pFrames,
+    cpuSeconds: sum((c) => c.cpuSeconds ?? 0),
   };
 }

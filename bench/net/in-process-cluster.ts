@@ -5,18 +5,25 @@
 import type { Daemon } from '../../runtime/daemon.js';
 import { metricTotal, startNetwork } from '../../test/support/network.js';
 import { BENCH_NODE_SETTINGS, type BenchCluster, type ClusterSettings, type NodeCounters } from './cluster.js';
+import { configFor } from './dissemination.js';
 import { waitForStableLinks } from './stable-links.js';
 
 export async function startInProcessCluster(settings: ClusterSettings, timeoutMs: number): Promise<BenchCluster> {
   const network = await startNetwork({
     nodes: settings.nodes,
-    config: { ...BENCH_NODE_SETTINGS, degree: settings.degree, powDifficulty: settings.powDifficulty },
+    config: {
+      ...BENCH_NODE_SETTINGS,
+      ...configFor(settings.dissemination),
+      degree: settings.degree,
+      powDifficulty: settings.powDifficulty,
+    },
   });
   const daemons = network.daemons.filter((d): d is Daemon => d !== null);
   const cluster: BenchCluster = {
     mode: 'in-process',
     apiEndpoints: daemons.map((d) => `${d.api.address}:${d.api.port}`),
-    counters: () => Promise.all(daemons.map(countersOf)),
+    counters: () => Promise.all(network.daemons.filter((d): d is Daemon => d !== null).map(countersOf)),
+    kill: (index) => network.kill(index),
     close: () => network.close(),
   };
   try {
@@ -34,11 +41,20 @@ async function countersOf(daemon: Daemon): Promise<NodeCounters> {
   const duplicates = (await metrics.itemsDuplicate.get()).values
     .filter((entry) => entry.labels.source === 'peer')
     .reduce((sum, entry) => sum + entry.value, 0);
+  const p2pFrames: Record<number, { frames: number; bytes: number }> = {};
+  for (const entry of (await metrics.framesReceived.get()).values)
+    if (entry.labels.server === 'p2p')
+      (p2pFrames[Number(entry.labels.type)] ??= { frames: 0, bytes: 0 }).frames += entry.value;
+  for (const entry of (await metrics.frameBytesReceived.get()).values)
+    if (entry.labels.server === 'p2p')
+      (p2pFrames[Number(entry.labels.type)] ??= { frames: 0, bytes: 0 }).bytes += entry.value;
   return {
     received: await metricTotal(metrics.itemsReceived),
     duplicates,
     framesDropped: await metricTotal(metrics.framesDropped),
     itemsDropped: await metricTotal(metrics.itemsDropped),
     activeLinks: daemon.overlay.activeLinks.length,
+    p2pFrames,
+    cpuSeconds: null,
   };
 }

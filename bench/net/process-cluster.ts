@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep, waitFor } from '../../test/support/network.js';
 import { BENCH_NODE_SETTINGS, type BenchCluster, type ClusterSettings, type NodeCounters } from './cluster.js';
+import { iniLinesFor } from './dissemination.js';
 import { waitForStableLinks } from './stable-links.js';
 
 const GOSSIP_BIN = fileURLToPath(new URL('../../bin/gossip.js', import.meta.url));
@@ -41,7 +42,14 @@ export async function startProcessCluster(
   const cluster: BenchCluster = {
     mode: 'processes',
     apiEndpoints: Array.from({ length: settings.nodes }, (_, i) => `${hostOf(i)}:${API_PORT}`),
-    counters: () => Promise.all(children.map((_, i) => scrape(i))),
+    counters: () => Promise.all(children.flatMap((child, i) => (child.exited ? [] : [scrape(i)]))),
+    async kill(index) {
+      const child = children[index];
+      if (!child || child.exited) return;
+      const exited = new Promise((resolve) => child.process.once('exit', resolve));
+      child.process.kill('SIGKILL');
+      await exited;
+    },
     async close() {
       await Promise.all(children.map(stop));
       process.removeListener('exit', killAll);
@@ -89,6 +97,7 @@ function iniFor(index: number, settings: ClusterSettings): string {
     `validation_timeout = ${BENCH_NODE_SETTINGS.validationTimeoutMs / 1000}`,
     `verification_timeout = ${BENCH_NODE_SETTINGS.verificationTimeoutMs / 1000}`,
     `rejoin_interval = ${BENCH_NODE_SETTINGS.rejoinIntervalMs / 1000}`,
+    ...iniLinesFor(settings.dissemination),
     'log_level = warn',
     '',
   ].join('\n');
@@ -135,12 +144,22 @@ async function scrape(index: number): Promise<NodeCounters> {
     samples
       .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
       .reduce((total, s) => total + s.value, 0);
+  const p2pFrames: Record<number, { frames: number; bytes: number }> = {};
+  for (const s of samples) {
+    if (s.labels.server !== 'p2p') continue;
+    const entry = (): { frames: number; bytes: number } =>
+      (p2pFrames[Number(s.labels.type)] ??= { frames: 0, bytes: 0 });
+    if (s.name === 'gossip_frames_received_total') entry().frames += s.value;
+    else if (s.name === 'gossip_frame_bytes_received_total') entry().bytes += s.value;
+  }
   return {
     received: sum('gossip_items_received_total'),
     duplicates: sum('gossip_items_duplicate_total', { source: 'peer' }),
     framesDropped: sum('gossip_frames_dropped_total'),
     itemsDropped: sum('gossip_items_dropped_total'),
     activeLinks: sum('gossip_peers', { state: 'active' }),
+    p2pFrames,
+    cpuSeconds: sum('process_cpu_seconds_total'),
   };
 }
 

@@ -1,26 +1,24 @@
-/** bench:net output: the results table (console and docs/net-bench.md) and the SVG plots. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ascending, cdfOnGrid, cdfPoints, grid } from './stats.js';
-
-/** Points per line in the delivery plots (thousands of deliveries per configuration). */
-const PLOT_POINTS = 400;
+/** bench:net output: markdown tables (console and docs/net-bench.md) and the doc's sections. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { variantLabel } from './dissemination.js';
+import type { ChurnResult } from './churn.js';
+import type { SaturationResult } from './saturation.js';
 import type { ConfigSummary } from './summary.js';
-import { linePlotSvg, type Series } from './svg-plot.js';
-
-export const RESULTS_START = '<!-- bench:net results start (written by npm run bench:net) -->';
-export const RESULTS_END = '<!-- bench:net results end -->';
-
-/** GossipSub's reported duplicates per node per item at mesh degree 8. */
-export const GOSSIPSUB_DUPLICATES_AT_D8 = 3;
 
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(1) : '–');
+const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
-/** Two markdown tables: spreading (delivery, latency) and cost (copies, duplicates, CPU). */
-export function resultsTable(summaries: readonly ConfigSummary[]): string {
-  const identity = (s: ConfigSummary): string[] => [s.mode, String(s.nodes), String(s.degree)];
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+const identity = (s: ConfigSummary): string[] => [s.mode, variantLabel(s), String(s.nodes), String(s.degree)];
+
+/** Two markdown tables: spreading (delivery, latency) and cost (copies, duplicates, control, CPU). */
+export function compareTables(summaries: readonly ConfigSummary[]): string {
   const spreading = table(
     [
+      'cluster',
       'mode',
       'N',
       'degree',
@@ -34,8 +32,9 @@ export function resultsTable(summaries: readonly ConfigSummary[]): string {
     ],
     summaries.map((s) => [
       ...identity(s),
-      (s.warmUpReach === s.nodes ? 'connected' : `PARTITIONED (${s.warmUpReach}/${s.nodes} reachable from node 0)`) +
-        (s.formationAttempts > 1 ? `, try ${s.formationAttempts}` : ''),
+      (s.warmUpReach === s.nodes ? 'connected' : `PARTITIONED (warm-up reached ${s.warmUpReach}/${s.nodes})`) +
+        (s.formationAttempts > 1 ? `, try ${s.formationAttempts}` : '') +
+        (s.note ? `; ${s.note}` : ''),
       `${s.links.mean.toFixed(1)} (${s.links.min}–${s.links.max})`,
       `${(s.deliveryRatio * 100).toFixed(2)} %${s.repeatedNotifications ? ` (+${s.repeatedNotifications} repeated)` : ''}`,
       ms(s.last.p50),
@@ -46,102 +45,146 @@ export function resultsTable(summaries: readonly ConfigSummary[]): string {
   );
   const cost = table(
     [
+      'cluster',
       'mode',
       'N',
       'degree',
       'copies/node/item',
-      'predicted (2E−N+1)/N',
+      'flood predicts',
       'duplicates/node/item',
+      'control frames/item',
+      'control B/item',
+      'payload B/item',
+      'control by kind, per item',
+      'network CPU ms/item',
       'drops',
-      'bench loop busy',
-      'bench CPU ms/item',
-      'longest loop stall ms',
-      'load avg (1 min)',
+      'load avg',
     ],
     summaries.map((s) => [
       ...identity(s),
-      s.copiesPerNodeItem.toFixed(2),
-      s.predictedCopiesPerNodeItem.toFixed(2),
-      s.duplicatesPerNodeItem.toFixed(2),
+      fixed(s.copiesPerNodeItem),
+      fixed(s.predictedCopiesPerNodeItem),
+      fixed(s.duplicatesPerNodeItem),
+      fixed(s.controlFramesPerItem, 1),
+      fixed(s.controlBytesPerItem, 0),
+      fixed(s.payloadBytesPerItem, 0),
+      Object.entries(s.controlByName)
+        .map(([name, perItem]) => `${name} ${perItem.toFixed(perItem < 10 ? 2 : 0)}`)
+        .join(', ') || '–',
+      fixed(s.networkCpuMsPerItem, 1),
       String(s.framesDropped + s.itemsDropped),
-      `${(s.benchProcess.eventLoopUtilisation * 100).toFixed(0)} %`,
-      s.benchProcess.cpuMsPerItem.toFixed(1),
-      s.benchProcess.maxLoopDelayMs.toFixed(0),
-      s.benchProcess.loadAverage.toFixed(1),
+      fixed(s.benchProcess.loadAverage, 1),
     ]),
   );
   return `${spreading}\n\n${cost}`;
 }
 
-function table(header: string[], rows: string[][]): string {
-  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+/** The issue's targets for tree mode, checked against flooding in the same run (when both ran). */
+export function compareVerdict(summaries: readonly ConfigSummary[]): string[] {
+  const lines = [
+    `100 % delivery: ${summaries.every((s) => s.deliveryRatio === 1) ? 'met in every configuration' : `NOT met in ${summaries.filter((s) => s.deliveryRatio < 1).length} configuration(s)`}`,
+  ];
+  for (const tree of summaries.filter((s) => s.variant === 'tree' && s.degree === 8 && s.nodes >= 50)) {
+    const flood = summaries.find(
+      (s) => s.variant === 'flood' && s.mode === tree.mode && s.nodes === tree.nodes && s.degree === tree.degree,
+    );
+    lines.push(
+      `tree at N=${tree.nodes} degree 8 (${tree.mode}): duplicates/node/item ${tree.duplicatesPerNodeItem.toFixed(2)} (target ≤ 0.3: ${tree.duplicatesPerNodeItem <= 0.3 ? 'met' : 'NOT met'})` +
+        (flood
+          ? `; last p99 ${tree.last.p99.toFixed(1)} ms vs flooding's ${flood.last.p99.toFixed(1)} ms (target ≤ 1.5×: ${tree.last.p99 <= 1.5 * flood.last.p99 ? 'met' : 'NOT met'})`
+          : ''),
+    );
+  }
+  return lines;
 }
 
-const COLOURS: Record<string, string> = { '10': '#1f77b4', '30': '#ff7f0e', '50': '#2ca02c' };
-
-function styleOf(s: ConfigSummary): { color: string; dash?: string; label: string } {
-  const processes = s.mode === 'processes';
-  return {
-    color: processes ? '#9467bd' : (COLOURS[String(s.nodes)] ?? '#555555'),
-    ...(s.degree >= 8 ? { dash: '2 3' } : s.degree >= 6 ? { dash: '8 4' } : {}),
-    label: `N=${s.nodes} d=${s.degree}${processes ? ' procs' : ''}`,
-  };
-}
-
-/** Writes the plots into `directory`; returns their file names. */
-export function writePlots(directory: string, summaries: readonly ConfigSummary[]): string[] {
-  mkdirSync(directory, { recursive: true });
-  const eachDelivery = (s: ConfigSummary): number[] => ascending(s.latenciesByItem.flat());
-  const lastDelivery = (s: ConfigSummary): number[] =>
-    ascending(s.latenciesByItem.filter((l) => l.length === s.nodes).map((l) => l[l.length - 1]!));
-  // Time axes end at twice the largest per-delivery p99 (the slowest last deliveries beyond it are in the tables).
-  const longest = Math.min(
-    Math.max(...summaries.map((s) => s.last.max).filter(Number.isFinite), 1),
-    2 * Math.max(...summaries.map((s) => s.each.p99).filter(Number.isFinite), 1),
-  );
-  const shortest = Math.max(0.05, Math.min(...summaries.map((s) => eachDelivery(s)[0] ?? 1)));
-  const linearGrid = grid(0, Math.ceil(longest), PLOT_POINTS, 'linear');
-  const logGrid = grid(shortest, Math.ceil(longest), PLOT_POINTS, 'log');
-  const files: Record<string, string> = {
-    // Mean over items of the fraction of subscribers reached by time t; that equals the
-    // delivery ratio times the CDF of all deliveries' latencies.
-    'net-dissemination.svg': linePlotSvg({
-      title: 'Dissemination: fraction of subscribers reached after announce (mean over items)',
-      xLabel: 'ms since announce',
-      yLabel: 'fraction of subscribers reached',
-      xRange: [0, Math.ceil(longest)],
-      series: summaries.map((s): Series => ({
-        ...styleOf(s),
-        points: cdfOnGrid(eachDelivery(s), linearGrid, s.deliveryRatio),
-      })),
-    }),
-    'net-latency-cdf.svg': linePlotSvg({
-      title: 'Latency of each delivery (CDF)',
-      xLabel: 'ms from announce to delivery (log scale)',
-      yLabel: 'fraction of deliveries',
-      xScale: 'log',
-      xRange: [shortest, Math.ceil(longest)],
-      series: summaries.map((s): Series => ({ ...styleOf(s), points: cdfOnGrid(eachDelivery(s), logGrid) })),
-    }),
-    'net-last-delivery-cdf.svg': linePlotSvg({
-      title: 'Time until an item reached every subscriber (CDF over items)',
-      xLabel: 'ms from announce to last delivery',
-      yLabel: 'fraction of items',
-      xRange: [0, Math.ceil(longest)],
-      series: summaries.map((s): Series => ({ ...styleOf(s), isStep: true, points: cdfPoints(lastDelivery(s)) })),
-    }),
-  };
-  for (const [name, svg] of Object.entries(files)) writeFileSync(join(directory, name), svg);
-  return Object.keys(files);
-}
-
-/** Replaces the results section of the doc (between the markers); false when the doc has none. */
-export function updateDoc(path: string, section: string): boolean {
+/** Replaces the section between `<!-- bench:net NAME start … -->` and `<!-- bench:net NAME end -->`. */
+export function updateDoc(path: string, name: string, section: string): boolean {
   if (!existsSync(path)) return false;
   const text = readFileSync(path, 'utf8');
-  const start = text.indexOf(RESULTS_START);
-  const end = text.indexOf(RESULTS_END);
+  const startTag = `<!-- bench:net ${name} start (written by npm run bench:net) -->`;
+  const endTag = `<!-- bench:net ${name} end -->`;
+  const start = text.indexOf(startTag);
+  const end = text.indexOf(endTag);
   if (start < 0 || end < start) return false;
-  writeFileSync(path, `${text.slice(0, start + RESULTS_START.length)}\n${section}\n${text.slice(end)}`);
+  writeFileSync(path, `${text.slice(0, start + startTag.length)}\n${section}\n${text.slice(end)}`);
   return true;
+}
+
+/** One row per search (mode, size) and the probes that decided it. */
+export function saturationTable(results: readonly SaturationResult[], p99BoundMs: number, seconds: number): string {
+  const flood = (size: number): SaturationResult | undefined =>
+    results.find((r) => r.variant === 'flood' && r.payloadBytes === size);
+  return table(
+    [
+      'mode',
+      'item size',
+      `sustained items/s (${seconds} s, 100 %, last p99 ≤ ${p99BoundMs} ms)`,
+      'failed at',
+      'vs flood',
+      'probes (items/s: ✓ or why not; bench loop busy)',
+      'search s',
+    ],
+    results.map((r) => {
+      const base = flood(r.payloadBytes)?.sustained ?? null;
+      return [
+        r.variant,
+        `${r.payloadBytes} B`,
+        r.sustained === null ? 'none' : r.sustained.toFixed(0),
+        r.failedAt === null ? '–' : r.failedAt.toFixed(0),
+        r.sustained !== null && base ? `${(r.sustained / base).toFixed(2)} ×` : '–',
+        r.probes
+          .map((p) => `${p.rate.toFixed(0)}: ${p.passed ? '✓' : p.failure} (bench ${(p.benchBusy * 100).toFixed(0)} %)`)
+          .join('; '),
+        r.seconds.toFixed(0),
+      ];
+    }),
+  );
+}
+
+export function churnTable(results: readonly ChurnResult[]): string {
+  return table(
+    [
+      'mode',
+      'N',
+      'killed',
+      'post-kill items',
+      'reached every survivor',
+      'repair s',
+      'last p99 ms (complete items)',
+      'links/survivor after',
+      'load avg',
+    ],
+    results.map((r) => [
+      r.variant,
+      String(r.nodes),
+      `${r.killed.length} (${r.killed.join(' ')})`,
+      String(r.postKillItems.length),
+      `${(r.completeShare * 100).toFixed(1)} %`,
+      r.repairSeconds === null ? 'not within the run' : r.repairSeconds.toFixed(2),
+      Number.isFinite(r.lastP99) ? r.lastP99.toFixed(1) : '–',
+      r.survivorLinks.toFixed(1),
+      r.loadAverage.toFixed(1),
+    ]),
+  );
+}
+
+/** The issue's saturation target: tree sustains at least twice flooding's rate, per item size. */
+export function saturationVerdict(results: readonly SaturationResult[]): string[] {
+  return results
+    .filter((r) => r.variant === 'tree')
+    .map((tree) => {
+      const flood = results.find((r) => r.variant === 'flood' && r.payloadBytes === tree.payloadBytes);
+      if (!flood?.sustained || tree.sustained === null) return `tree ${tree.payloadBytes} B: no rate to compare`;
+      const ratio = tree.sustained / flood.sustained;
+      return `tree ${tree.payloadBytes} B: ${ratio.toFixed(2)} × flooding's rate (target ≥ 2 ×: ${ratio >= 2 ? 'met' : 'NOT met'})`;
+    });
+}
+
+/** The issue's churn target: every post-kill item reaches every survivor. */
+export function churnVerdict(results: readonly ChurnResult[]): string[] {
+  return results.map(
+    (r) =>
+      `${r.variant}: ${(r.completeShare * 100).toFixed(1)} % of post-kill items reached every survivor (target 100 %: ${r.completeShare === 1 ? 'met' : 'NOT met'})`,
+  );
 }

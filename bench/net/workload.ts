@@ -29,6 +29,21 @@ export interface WorkloadResult {
   readonly repeatedNotifications: number;
   /** Per item: ms from announce to each of its deliveries, ascending. */
   readonly latenciesByItem: readonly number[][];
+  /** Per item: when it was announced (performance.now()). */
+  readonly announcedAt: readonly number[];
+  /** Per item, per subscriber: when it was delivered there, or undefined. */
+  readonly deliveredAt: readonly (readonly (number | undefined)[])[];
+  /** Items per second actually announced (the pace may fall behind the plan when this process is busy). */
+  readonly achievedRate: number;
+}
+
+/** Changes to one run: its own item count or pace, and a hook before each item (churn kills nodes there). */
+export interface RunPlan {
+  readonly items?: number;
+  readonly intervalMs?: number;
+  readonly payloadBytes?: number;
+  readonly deliveryTimeoutMs?: number;
+  readonly beforeItem?: (n: number) => Promise<void> | void;
 }
 
 interface Subscriber {
@@ -40,27 +55,37 @@ interface Subscriber {
 
 export class Workload {
   private runTag = 0;
+  /** Nodes that announce items and whose subscribers must get them (all, until some are killed). */
+  private live: number[];
+  private payloadBytes: number;
 
   private constructor(
     private readonly subscribers: Subscriber[],
     private readonly announcers: ApiClient[],
     private readonly options: WorkloadOptions,
-  ) {}
+  ) {
+    this.live = subscribers.map((_, i) => i);
+    this.payloadBytes = options.payloadBytes;
+  }
 
   static async connect(apiEndpoints: readonly string[], options: WorkloadOptions): Promise<Workload> {
     if (options.payloadBytes < 8) throw new Error('payloadBytes must be at least 8');
     const subscribers: Subscriber[] = [];
     const announcers: ApiClient[] = [];
-    const workload = new Workload(subscribers, announcers, options);
     for (const endpoint of apiEndpoints) {
       const client = await ApiClient.connect(endpoint);
       client.notify(options.dataType);
-      const subscriber: Subscriber = { client, received: new Map(), repeated: 0 };
-      subscribers.push(subscriber);
-      void workload.answerValid(subscriber);
+      subscribers.push({ client, received: new Map(), repeated: 0 });
       announcers.push(await ApiClient.connect(endpoint));
     }
+    const workload = new Workload(subscribers, announcers, options);
+    for (const subscriber of subscribers) void workload.answerValid(subscriber);
     return workload;
+  }
+
+  /** From now on only these nodes announce, and only their subscribers are waited for. */
+  setLive(indexes: readonly number[]): void {
+    this.live = [...indexes];
   }
 
   /**
@@ -78,36 +103,52 @@ export class Workload {
     return reached();
   }
 
-  /** Announces `items` items at random nodes and collects every delivery. */
-  async run(onProgress: (announced: number) => void): Promise<WorkloadResult> {
+  /**
+   * Announces items at random live nodes, item n at start + n × interval (several at once
+   * when the timer is late: the pace holds), and collects every delivery.
+   */
+  async run(onProgress: (announced: number) => void, plan: RunPlan = {}): Promise<WorkloadResult> {
     this.startRun();
-    const { items, intervalMs, dataType, random } = this.options;
+    this.payloadBytes = Math.max(8, plan.payloadBytes ?? this.options.payloadBytes);
+    const { dataType, random } = this.options;
+    const items = plan.items ?? this.options.items;
+    const intervalMs = plan.intervalMs ?? this.options.intervalMs;
     const announcedAt: number[] = [];
+    const progressEvery = Math.max(25, Math.round(items / 4));
+    const started = performance.now();
     for (let n = 0; n < items; n++) {
-      const at = Math.floor(random() * this.announcers.length);
+      await plan.beforeItem?.(n);
+      const due = started + n * intervalMs;
+      if (due > performance.now() + 1) await sleep(due - performance.now());
+      else if (n % 32 === 0) await new Promise(setImmediate); // behind: still let deliveries in
+      const at = this.live[Math.floor(random() * this.live.length)]!;
       announcedAt.push(performance.now());
       this.announcers[at]!.announce({ ttl: 0, dataType, data: this.itemData(n) });
-      if ((n + 1) % 25 === 0) onProgress(n + 1);
-      await sleep(intervalMs);
+      if ((n + 1) % progressEvery === 0) onProgress(n + 1);
     }
-    const expected = items * this.subscribers.length;
-    const delivered = (): number => this.subscribers.reduce((sum, s) => sum + s.received.size, 0);
-    await waitFor('every delivery', () => delivered() === expected, this.options.deliveryTimeoutMs).catch(
-      () => undefined,
-    );
+    const seconds = (performance.now() - started) / 1000;
+    const live = this.live.map((i) => this.subscribers[i]!);
+    const expected = items * live.length;
+    const delivered = (): number => live.reduce((sum, s) => sum + s.received.size, 0);
+    const timeoutMs = plan.deliveryTimeoutMs ?? this.options.deliveryTimeoutMs;
+    await waitFor('every delivery', () => delivered() === expected, timeoutMs).catch(() => undefined);
+    const deliveredAt = announcedAt.map((_, n) => this.subscribers.map((s) => s.received.get(n)));
     const latenciesByItem = announcedAt.map((sentAt, n) =>
-      this.subscribers
-        .map((s) => s.received.get(n))
+      this.live
+        .map((i) => deliveredAt[n]![i])
         .filter((at): at is number => at !== undefined)
         .map((at) => at - sentAt)
         .sort((a, b) => a - b),
     );
     return {
       items,
-      subscribers: this.subscribers.length,
+      subscribers: live.length,
       deliveries: delivered(),
-      repeatedNotifications: this.subscribers.reduce((sum, s) => sum + s.repeated, 0),
+      repeatedNotifications: live.reduce((sum, s) => sum + s.repeated, 0),
       latenciesByItem,
+      announcedAt,
+      deliveredAt,
+      achievedRate: items > 1 ? (items - 1) / Math.max(seconds, 1e-3) : items,
     };
   }
 
@@ -125,7 +166,7 @@ export class Workload {
 
   /** Run tag (u32) ‖ item number (u32) ‖ filler: a distinct item id per run and item. */
   private itemData(n: number): Buffer {
-    const data = Buffer.alloc(this.options.payloadBytes, 0x2e);
+    const data = Buffer.alloc(this.payloadBytes, 0x2e);
     data.writeUInt32BE(this.runTag, 0);
     data.writeUInt32BE(n, 4);
     return data;

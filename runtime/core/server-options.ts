@@ -8,7 +8,8 @@ import type { Pump } from './receive-pump.js';
 
 /** Counters the Server reports; the daemon wires them to Prometheus. */
 export interface ServerObserver {
-  frameIn(server: ServerName, type: number): void;
+  /** A decoded frame of `bytes` bytes, header included. */
+  frameIn(server: ServerName, type: number, bytes: number): void;
   /** A frame was queued for sending: its type and size in bytes. */
   frameOut(server: ServerName, type: number, bytes: number): void;
   malformed(server: ServerName, reason: string): void;

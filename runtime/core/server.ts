@@ -200,7 +200,7 @@ export class Server {
       this.closeMalformed(connection, error);
       return false;
     }
-    this.options.observer.frameIn(this.options.name, frame.type);
+    this.options.observer.frameIn(this.options.name, frame.type, bytes.length);
     const refusal = this.options.consumer.refuseType(connection, frame.type);
     if (refusal !== null) {
       this.options.observer.malformed(this.options.name, 'type-not-allowed');

@@ -18,6 +18,8 @@ interface Recorded {
   closed: Array<[Connection, string]>;
   malformed: string[];
   dropped: string[];
+  /** [type, bytes] of every frame the server reported reading. */
+  framesIn: Array<[number, number]>;
   wakes: number;
 }
 
@@ -25,7 +27,7 @@ async function startServer(
   overrides: Partial<ServerOptions>,
   refused: ReadonlySet<number> = new Set(),
 ): Promise<{ server: Server; port: number; recorded: Recorded }> {
-  const recorded: Recorded = { closed: [], malformed: [], dropped: [], wakes: 0 };
+  const recorded: Recorded = { closed: [], malformed: [], dropped: [], framesIn: [], wakes: 0 };
   // Frames stay queued until the test takes them with handleNext (the pump below never drains).
   const consumer: FrameConsumer = {
     refuseType: (_connection, type) => (refused.has(type) ? `type ${type} refused` : null),
@@ -34,7 +36,7 @@ async function startServer(
     consume: () => {},
   };
   const observer: ServerObserver = {
-    frameIn: () => {},
+    frameIn: (_server, type, bytes) => recorded.framesIn.push([type, bytes]),
     frameOut: () => {},
     malformed: (_server, reason) => recorded.malformed.push(reason),
     dropped: (_server, reason) => recorded.dropped.push(reason),
@@ -154,6 +156,20 @@ describe('Server (runtime/server.ts)', () => {
     (congested as { isCongested: boolean }).isCongested = false;
     gate.changed(congested);
     assert.equal(connection!.isPaused, false, 'the gate opened but the client was not read again');
+    socket.destroy();
+  });
+
+  it('reports each frame read with its type and its size in bytes, header included', async () => {
+    const started = await startServer({});
+    server = started.server;
+    const socket = await connect(started.port);
+    const frames = [announce(7), GossipVerificationRequest.encode({ nonce: 1n })];
+    socket.write(Buffer.concat(frames));
+    await until(() => started.recorded.framesIn.length === 2, 'two frames read');
+    assert.deepEqual(started.recorded.framesIn, [
+      [500, frames[0]!.length],
+      [506, frames[1]!.length],
+    ]);
     socket.destroy();
   });
 

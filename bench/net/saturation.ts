@@ -1,0 +1,158 @@
+/**
+ * Saturation: the highest rate of items of a given size that N daemon processes sustain for
+ * a given time with 100 % delivery and a last-delivery p99 within a bound. Per mode and size,
+ * on one network: rates doubled from a start until a probe fails, then bisected (geometric
+ * mean) until the bracket is within 10 % or the search's time budget is spent.
+ */
+import { loadavg } from 'node:os';
+import { seededRandom } from '../../test/support/seeded-random.js';
+import { disseminationUnsupported, type Dissemination } from './dissemination.js';
+import { formNetwork } from './form-network.js';
+import type { BenchOptions } from './options.js';
+import { ascending, percentile } from './stats.js';
+
+export interface Probe {
+  /** Items per second offered (planned). */
+  readonly rate: number;
+  /** Items per second the bench process managed to announce. */
+  readonly achievedRate: number;
+  readonly deliveryRatio: number;
+  /** ms; NaN when no item reached every subscriber. */
+  readonly lastP99: number;
+  readonly passed: boolean;
+  /** Why it failed, in a few words ('' when it passed). */
+  readonly failure: string;
+  readonly loadAverage: number;
+  /** Share of the probe the bench process's event loop was busy (1 = it may have been the limit). */
+  readonly benchBusy: number;
+}
+
+export interface SaturationResult {
+  readonly variant: Dissemination;
+  readonly payloadBytes: number;
+  readonly probes: readonly Probe[];
+  /** The highest rate that passed, or null when none did. */
+  readonly sustained: number | null;
+  /** The lowest rate that failed, or null when none did (the search hit its maximum rate). */
+  readonly failedAt: number | null;
+  readonly seconds: number;
+}
+
+/** The bracket is close enough when the failing rate is within this factor of the passing one. */
+const BRACKET = 1.1;
+/** Rest between probes so that what a failed probe queued is gone before the next. */
+const REST_MS = 3_000;
+
+export async function runSaturation(
+  options: BenchOptions,
+  progress: (line: string) => void,
+): Promise<{ results: SaturationResult[]; notes: string[] }> {
+  const notes: string[] = [];
+  const modes = (['flood', 'tree'] as const).filter((m) => options.variants.includes(m));
+  const gap = disseminationUnsupported();
+  if (gap !== null && modes.includes('tree')) notes.push(`tree: ${gap}`);
+  const results: SaturationResult[] = [];
+  const { nodes, degree, sizes } = options.saturation;
+  for (const mode of modes.filter((m) => m !== 'tree' || gap === null)) {
+    const name = `saturation ${mode} processes N=${nodes} degree=${degree}`;
+    const settings = { nodes, degree, powDifficulty: options.powDifficulty, dissemination: mode };
+    const workloadOptions = {
+      items: 1,
+      intervalMs: 1,
+      payloadBytes: sizes[0] ?? 64,
+      deliveryTimeoutMs: 5_000,
+      random: seededRandom(options.seed),
+    };
+    const network = await formNetwork('processes', settings, workloadOptions, name, progress);
+    try {
+      for (const payloadBytes of sizes) {
+        results.push(
+          await search(mode, payloadBytes, options, network.workload, `${name} ${payloadBytes} B`, progress),
+        );
+      }
+    } finally {
+      network.workload.close();
+      await network.cluster.close();
+    }
+  }
+  return { results, notes };
+}
+
+async function search(
+  variant: Dissemination,
+  payloadBytes: number,
+  options: BenchOptions,
+  workload: Awaited<ReturnType<typeof formNetwork>>['workload'],
+  name: string,
+  progress: (line: string) => void,
+): Promise<SaturationResult> {
+  const { seconds, startRate, maxRate, p99BoundMs, budgetSeconds } = options.saturation;
+  const started = performance.now();
+  const elapsed = (): number => (performance.now() - started) / 1000;
+  const probes: Probe[] = [];
+  const probe = async (rate: number): Promise<boolean> => {
+    const items = Math.max(2, Math.round(rate * seconds));
+    progress(
+      `${name}: probing ${rate.toFixed(0)} items/s for ${seconds} s (${items} items; search at ${elapsed().toFixed(0)} s)`,
+    );
+    const loopBefore = performance.eventLoopUtilization();
+    const result = await workload.run(() => undefined, {
+      items,
+      intervalMs: 1000 / rate,
+      payloadBytes,
+      deliveryTimeoutMs: 4 * p99BoundMs + 2_000,
+    });
+    const benchBusy = performance.eventLoopUtilization(loopBefore).utilization;
+    const deliveryRatio = result.deliveries / (result.items * result.subscribers);
+    const last = ascending(
+      result.latenciesByItem.filter((l) => l.length === result.subscribers).map((l) => l[l.length - 1]!),
+    );
+    const lastP99 = percentile(last, 99);
+    const failure = [
+      deliveryRatio < 1 ? `delivery ${(deliveryRatio * 100).toFixed(2)} %` : '',
+      !(lastP99 <= p99BoundMs) ? `last p99 ${Number.isFinite(lastP99) ? lastP99.toFixed(0) : '–'} ms` : '',
+      result.achievedRate < 0.95 * rate ? `bench announced only ${result.achievedRate.toFixed(0)}/s` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const passed = failure === '';
+    probes.push({
+      rate,
+      achievedRate: result.achievedRate,
+      deliveryRatio,
+      lastP99,
+      passed,
+      failure,
+      loadAverage: loadavg()[0]!,
+      benchBusy,
+    });
+    progress(
+      `${name}: ${rate.toFixed(0)} items/s ${passed ? 'sustained' : `FAILED (${failure})`}; delivery ${(deliveryRatio * 100).toFixed(2)} %, last p99 ${Number.isFinite(lastP99) ? lastP99.toFixed(1) : '–'} ms, bench loop ${(benchBusy * 100).toFixed(0)} % busy, load average ${loadavg()[0]!.toFixed(1)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, REST_MS));
+    return passed;
+  };
+  let [low, high]: [number | null, number | null] = [null, null];
+  // Doubling (or halving, when even the start fails) until the rate is bracketed.
+  for (let rate = startRate; elapsed() < budgetSeconds;) {
+    if (await probe(rate)) {
+      low = rate;
+      if (high !== null || rate * 2 > maxRate) break;
+      rate *= 2;
+    } else {
+      high = rate;
+      if (low !== null || rate / 2 < 1) break;
+      rate /= 2;
+    }
+  }
+  while (low !== null && high !== null && high / low > BRACKET && elapsed() < budgetSeconds) {
+    const mid = Math.round(Math.sqrt(low * high));
+    if (await probe(mid)) low = mid;
+    else high = mid;
+  }
+  if (elapsed() >= budgetSeconds) progress(`${name}: the search's budget of ${budgetSeconds} s is spent`);
+  progress(
+    `${name}: sustained ${low === null ? 'no rate tried' : `${low.toFixed(0)} items/s`}${high === null ? '' : `, failed at ${high.toFixed(0)}`} (search took ${elapsed().toFixed(0)} s)`,
+  );
+  return { variant, payloadBytes, probes, sustained: low, failedAt: high, seconds: elapsed() };
+}
