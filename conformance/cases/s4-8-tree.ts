@@ -13,8 +13,8 @@ import {
   GossipIhave,
   GossipPrune,
   MessageType,
-} from '../../generated/index.js';
-import { frameType } from '../../runtime/api/api-client.js';
+} from '../../runtime/entry/codec.js';
+import { frameType } from '../../runtime/entry/client.js';
 import { equalBytes, hex, sleep } from '../bytes.js';
 import { announceFrom, describeItem, settle, Subscriber } from '../observe.js';
 import type { SuitePeer } from '../peer.js';

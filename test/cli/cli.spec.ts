@@ -229,7 +229,7 @@ describe('gossip CLI', function () {
     assert.match(run.stdout, /^pow_difficulty = 24$/m);
     assert.match(run.stdout, /^handshake_timeout = 5$/m);
     assert.match(run.stdout, /^peers_file = $/m);
-    assert.match(run.stdout, /^knowledge_base_bytes = 67108864$/m);
+    assert.match(run.stdout, /^knowledge_base_bytes = 33554432$/m);
     assert.match(run.stdout, /^send_stall_timeout = 10$/m);
   });
 
