@@ -7,7 +7,7 @@ import { writeU16, wrongFixedSize } from './wire.js';
  * GOSSIP PRUNE (type 511): The link becomes lazy at the receiving end; sent by a node that received a payload it already had.
  * @see docs/protocol.md §4.8
  */
-export interface GossipPrune {}
+export type GossipPrune = Record<string, never>;
 
 /**
  * Encoder and decoder for GOSSIP PRUNE frames (whole frames, header included).

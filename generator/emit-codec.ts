@@ -29,19 +29,24 @@ export function emitCodec(project: Project, path: string, message: MessageModel,
   for (const field of message.fields) {
     if (field.kind === 'repeat-eos') emitItemInterface(file, field.item);
   }
-  file.addInterface({
-    name: message.name,
-    isExported: true,
-    docs: [jsDoc(`${message.title} (type ${message.typeNumber}): ${message.doc}`, message.docRef)],
-    properties: message.fields
-      .filter((field) => !field.isReserved)
-      .map((field) => ({
+  const visible = message.fields.filter((field) => !field.isReserved);
+  const docs = [jsDoc(`${message.title} (type ${message.typeNumber}): ${message.doc}`, message.docRef)];
+  if (visible.length === 0) {
+    // Nothing but reserved fields (PRUNE): an empty object, which an empty interface would not say.
+    file.addTypeAlias({ name: message.name, isExported: true, docs, type: 'Record<string, never>' });
+  } else {
+    file.addInterface({
+      name: message.name,
+      isExported: true,
+      docs,
+      properties: visible.map((field) => ({
         name: field.name,
         type: tsType(field),
         isReadonly: false,
         docs: [jsDoc(field.doc, field.docRef)],
       })),
-  });
+    });
+  }
 
   if (message.minSize !== message.maxSize) {
     file.addVariableStatement({
