@@ -22,6 +22,8 @@ export interface NodeCounters {
   readonly activeLinks: number;
   /** `gossip_frames_received_total` and `gossip_frame_bytes_received_total` of the P2P server. */
   readonly p2pFrames: FramesByType;
+  /** `gossip_tree_events_total` by event (ids in IHAVEs and GRAFTs, pulls given up …; §4.8). */
+  readonly treeEvents: Readonly<Record<string, number>>;
   /** The daemon process's CPU seconds (`process_cpu_seconds_total`); null in-process (one shared process). */
   readonly cpuSeconds: number | null;
 }
@@ -61,6 +63,7 @@ export interface Totals {
   readonly framesDropped: number;
   readonly itemsDropped: number;
   readonly p2pFrames: FramesByType;
+  readonly treeEvents: Readonly<Record<string, number>>;
   readonly cpuSeconds: number;
 }
 
@@ -74,12 +77,17 @@ export function totals(counters: readonly NodeCounters[]): Totals {
       entry.bytes += bytes;
     }
   }
+  const treeEvents: Record<string, number> = {};
+  for (const counter of counters)
+    for (const [event, count] of Object.entries(counter.treeEvents))
+      treeEvents[event] = (treeEvents[event] ?? 0) + count;
   return {
     received: sum((c) => c.received),
     duplicates: sum((c) => c.duplicates),
     framesDropped: sum((c) => c.framesDropped),
     itemsDropped: sum((c) => c.itemsDropped),
     p2pFrames,
+    treeEvents,
     cpuSeconds: sum((c) => c.cpuSeconds ?? 0),
   };
 }

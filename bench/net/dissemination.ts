@@ -33,8 +33,7 @@ export function disseminationUnsupported(): string | null {
  * explicitly, as tree may become the default), nothing when it has not (flooding is all it does).
  */
 export function configFor(mode: Dissemination): Partial<GossipConfig> {
-  if (disseminationUnsupported() !== null) return {};
-  return { [KEY]: mode } as Partial<GossipConfig>;
+  return disseminationUnsupported() === null ? { dissemination: mode } : {};
 }
 
 /** The INI lines for `mode` in a daemon process's config file (none when the key is unknown). */

@@ -48,6 +48,9 @@ async function countersOf(daemon: Daemon): Promise<NodeCounters> {
   for (const entry of (await metrics.frameBytesReceived.get()).values)
     if (entry.labels.server === 'p2p')
       (p2pFrames[Number(entry.labels.type)] ??= { frames: 0, bytes: 0 }).bytes += entry.value;
+  const treeEvents: Record<string, number> = {};
+  for (const entry of (await metrics.treeEvents.get()).values)
+    treeEvents[String(entry.labels.event)] = (treeEvents[String(entry.labels.event)] ?? 0) + entry.value;
   return {
     received: await metricTotal(metrics.itemsReceived),
     duplicates,
@@ -55,6 +58,7 @@ async function countersOf(daemon: Daemon): Promise<NodeCounters> {
     itemsDropped: await metricTotal(metrics.itemsDropped),
     activeLinks: daemon.overlay.activeLinks.length,
     p2pFrames,
+    treeEvents,
     cpuSeconds: null,
   };
 }

@@ -145,7 +145,10 @@ async function scrape(index: number): Promise<NodeCounters> {
       .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
       .reduce((total, s) => total + s.value, 0);
   const p2pFrames: Record<number, { frames: number; bytes: number }> = {};
+  const treeEvents: Record<string, number> = {};
   for (const s of samples) {
+    if (s.name === 'gossip_tree_events_total')
+      treeEvents[s.labels.event ?? ''] = (treeEvents[s.labels.event ?? ''] ?? 0) + s.value;
     if (s.labels.server !== 'p2p') continue;
     const entry = (): { frames: number; bytes: number } =>
       (p2pFrames[Number(s.labels.type)] ??= { frames: 0, bytes: 0 });
@@ -159,6 +162,7 @@ async function scrape(index: number): Promise<NodeCounters> {
     itemsDropped: sum('gossip_items_dropped_total'),
     activeLinks: sum('gossip_peers', { state: 'active' }),
     p2pFrames,
+    treeEvents,
     cpuSeconds: sum('process_cpu_seconds_total'),
   };
 }

@@ -79,7 +79,7 @@ export function compareTables(summaries: readonly ConfigSummary[]): string {
   return `${spreading}\n\n${cost}`;
 }
 
-/** The issue's targets for tree mode, checked against flooding in the same run (when both ran). */
+/** Tree mode's targets (docs/net-bench.md, reading the numbers), checked against flooding in the same run (when both ran). */
 export function compareVerdict(summaries: readonly ConfigSummary[]): string[] {
   const lines = [
     `100 % delivery: ${summaries.every((s) => s.deliveryRatio === 1) ? 'met in every configuration' : `NOT met in ${summaries.filter((s) => s.deliveryRatio < 1).length} configuration(s)`}`,
@@ -169,7 +169,7 @@ export function churnTable(results: readonly ChurnResult[]): string {
   );
 }
 
-/** The issue's saturation target: tree sustains at least twice flooding's rate, per item size. */
+/** Tree mode's saturation target: tree sustains at least twice flooding's rate, per item size. */
 export function saturationVerdict(results: readonly SaturationResult[]): string[] {
   return results
     .filter((r) => r.variant === 'tree')
@@ -181,7 +181,7 @@ export function saturationVerdict(results: readonly SaturationResult[]): string[
     });
 }
 
-/** The issue's churn target: every post-kill item reaches every survivor. */
+/** The churn target: every post-kill item reaches every survivor. */
 export function churnVerdict(results: readonly ChurnResult[]): string[] {
   return results.map(
     (r) =>

@@ -3,6 +3,14 @@ import { totals, type ClusterMode, type NodeCounters } from './cluster.js';
 import { messageName, PAYLOAD_TYPE, type Variant } from './dissemination.js';
 import { ascending, mean, percentile } from './stats.js';
 
+/** Tree events shown per item in the control breakdown, with their names there. */
+const TREE_EVENTS: readonly [string, string][] = [
+  ['ihave-id-received', 'IHAVE ids'],
+  ['graft-id-received', 'GRAFT ids'],
+  ['graft-unserved', 'GRAFTs unserved'],
+  ['pull-given-up', 'pulls given up'],
+];
+
 export interface Identity {
   readonly mode: ClusterMode;
   readonly variant: Variant;
@@ -130,6 +138,11 @@ export function daemonCosts(
       controlBytes += byteCount;
       controlByName[messageName(type)] = frameCount / items;
     }
+  }
+  // Tree traffic beyond the frame counts: ids per IHAVE/GRAFT and failed pulls (§4.8).
+  for (const [event, name] of TREE_EVENTS) {
+    const count = (end.treeEvents[event] ?? 0) - (start.treeEvents[event] ?? 0);
+    if (count > 0) controlByName[name] = count / items;
   }
   const processCpu = after.every((c) => c.cpuSeconds !== null);
   return {
