@@ -127,6 +127,15 @@ async function dropsByReason(cluster: SoakCluster): Promise<Map<string, number[]
         );
       byReason.get(reason)![daemon.index] = s.value;
     }
+    for (const s of samples.filter((x) => x.name === 'gossip_links_closed_total')) {
+      const reason = `(links closed: ${s.labels.reason ?? '?'})`;
+      if (!byReason.has(reason))
+        byReason.set(
+          reason,
+          cluster.daemons.map(() => 0),
+        );
+      byReason.get(reason)![daemon.index] = s.value;
+    }
     const stalls = sumOf(samples, 'gossip_send_stalls_total');
     if (stalls > 0) {
       if (!byReason.has('(links closed: send stalled)'))
@@ -164,17 +173,24 @@ function printProbes(probes: ProbeResult): void {
 }
 
 async function printDrops(cluster: SoakCluster): Promise<void> {
-  log('items dropped by reason (per node):');
+  log('items dropped by reason, and P2P links closed by reason (per node):');
   for (const [reason, counts] of await dropsByReason(cluster)) log(`  ${reason.padEnd(30)} ${counts.join('  ')}`);
+  for (const daemon of cluster.daemons) {
+    const tail = daemon.stderr.trim().split('\n').slice(-5).join('\n    ');
+    if (tail) log(`node ${daemon.index} logged (last lines, log_level warn):\n    ${tail}`);
+  }
 }
 
-/** CPU and garbage-collection seconds per daemon: what the run cost, whatever the machine's load. */
+/**
+ * CPU seconds per daemon (all its threads): what the run cost, which the machine's load
+ * blurs far less than latencies. (Garbage-collection pauses are not shown: measured in wall
+ * clock, they count the time a loaded machine or SIGSTOP kept the process off the CPU.)
+ */
 async function printCpu(cluster: SoakCluster): Promise<void> {
   for (const daemon of cluster.daemons) {
     const samples = await metricsOf(daemon.index).catch(() => []);
     const cpu = sumOf(samples, 'process_cpu_seconds_total');
-    const gc = sumOf(samples, 'nodejs_gc_duration_seconds_sum');
-    log(`node ${daemon.index} CPU ${cpu.toFixed(1)} s, of which garbage collection ${gc.toFixed(1)} s`);
+    log(`node ${daemon.index} CPU ${cpu.toFixed(1)} s`);
   }
 }
 
