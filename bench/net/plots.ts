@@ -131,21 +131,26 @@ export function writeSaturationPlot(
   });
 }
 
-/** Per post-kill item: the fraction of survivors it reached, against its announce time. */
+/** Per post-kill item: the time until it reached every survivor, against its announce time. */
 export function writeChurnPlot(directory: string, results: readonly ChurnResult[]): string[] {
   if (results.length === 0) return [];
-  const longest = Math.max(...results.flatMap((r) => r.postKillItems.map((i) => i.announcedAfterKillS)), 1);
+  const items = results.flatMap((r) => r.postKillItems);
+  const longest = Math.max(...items.map((i) => i.announcedAfterKillS), 1);
+  const slowest = Math.max(...items.map((i) => i.lastMs).filter(Number.isFinite), 10);
+  const ceiling = Math.ceil(slowest * 1.1);
   return write(directory, {
     'net-churn.svg': linePlotSvg({
-      title: `Churn: share of survivors each item reached, ${results[0]!.killed.length} of ${results[0]!.nodes} killed at 0`,
+      title: `Churn: ${results[0]!.killed.length} of ${results[0]!.nodes} killed at 0 (items missing a survivor at the top)`,
       xLabel: 'seconds from the kill to the announce',
-      yLabel: 'fraction of survivors reached',
+      yLabel: 'ms until every survivor had the item',
       xRange: [0, longest],
-      yRange: [0, 1],
+      yRange: [0, ceiling],
       series: results.map((r): Series => ({
         label: r.variant,
         color: colourOf(r.variant),
-        points: r.postKillItems.map((i) => [i.announcedAfterKillS, i.reached] as const),
+        points: r.postKillItems.map(
+          (i) => [i.announcedAfterKillS, Number.isFinite(i.lastMs) ? i.lastMs : ceiling] as const,
+        ),
       })),
     }),
   });

@@ -1,13 +1,14 @@
 /**
  * Saturation: the highest rate of items of a given size that N daemon processes sustain for
- * a given time with 100 % delivery and a last-delivery p99 within a bound. Per mode and size,
- * on one network: rates doubled from a start until a probe fails, then bisected (geometric
- * mean) until the bracket is within 10 % or the search's time budget is spent.
+ * a given time with 100 % delivery and a last-delivery p99 within a bound. Per size and mode,
+ * on a network of its own (formed afresh when a failed probe left it partitioned): rates
+ * doubled from a start until a probe fails, then bisected (geometric mean) until the bracket
+ * is within 10 % or the search's time budget is spent.
  */
 import { loadavg } from 'node:os';
 import { seededRandom } from '../../test/support/seeded-random.js';
 import { disseminationUnsupported, type Dissemination } from './dissemination.js';
-import { formNetwork } from './form-network.js';
+import { formNetwork, type FormedNetwork } from './form-network.js';
 import type { BenchOptions } from './options.js';
 import { ascending, percentile } from './stats.js';
 
@@ -42,6 +43,7 @@ export interface SaturationResult {
 const BRACKET = 1.1;
 /** Rest between probes so that what a failed probe queued is gone before the next. */
 const REST_MS = 3_000;
+const WARM_UP_TIMEOUT_MS = 3_000;
 
 export async function runSaturation(
   options: BenchOptions,
@@ -53,26 +55,27 @@ export async function runSaturation(
   if (gap !== null && modes.includes('tree')) notes.push(`tree: ${gap}`);
   const results: SaturationResult[] = [];
   const { nodes, degree, sizes } = options.saturation;
-  for (const mode of modes.filter((m) => m !== 'tree' || gap === null)) {
-    const name = `saturation ${mode} processes N=${nodes} degree=${degree}`;
-    const settings = { nodes, degree, powDifficulty: options.powDifficulty, dissemination: mode };
-    const workloadOptions = {
-      items: 1,
-      intervalMs: 1,
-      payloadBytes: sizes[0] ?? 64,
-      deliveryTimeoutMs: 5_000,
-      random: seededRandom(options.seed),
-    };
-    const network = await formNetwork('processes', settings, workloadOptions, name, progress);
-    try {
-      for (const payloadBytes of sizes) {
-        results.push(
-          await search(mode, payloadBytes, options, network.workload, `${name} ${payloadBytes} B`, progress),
-        );
+  // Modes inner: the runs compared with each other follow each other (similar machine load).
+  for (const payloadBytes of sizes) {
+    for (const mode of modes.filter((m) => m !== 'tree' || gap === null)) {
+      const settings = { nodes, degree, powDifficulty: options.powDifficulty, dissemination: mode };
+      // A network of its own per search: what one search's overload did must not weigh on the next.
+      const name = `saturation ${mode} processes N=${nodes} degree=${degree} ${payloadBytes} B`;
+      const workloadOptions = {
+        items: 1,
+        intervalMs: 1,
+        payloadBytes,
+        deliveryTimeoutMs: 5_000,
+        random: seededRandom(options.seed),
+      };
+      const form = (): Promise<FormedNetwork> => formNetwork('processes', settings, workloadOptions, name, progress);
+      const network = { current: await form() };
+      try {
+        results.push(await search(mode, payloadBytes, options, network, form, name, progress));
+      } finally {
+        network.current.workload.close();
+        await network.current.cluster.close();
       }
-    } finally {
-      network.workload.close();
-      await network.cluster.close();
     }
   }
   return { results, notes };
@@ -82,7 +85,8 @@ async function search(
   variant: Dissemination,
   payloadBytes: number,
   options: BenchOptions,
-  workload: Awaited<ReturnType<typeof formNetwork>>['workload'],
+  network: { current: FormedNetwork },
+  form: () => Promise<FormedNetwork>,
   name: string,
   progress: (line: string) => void,
 ): Promise<SaturationResult> {
@@ -96,7 +100,7 @@ async function search(
       `${name}: probing ${rate.toFixed(0)} items/s for ${seconds} s (${items} items; search at ${elapsed().toFixed(0)} s)`,
     );
     const loopBefore = performance.eventLoopUtilization();
-    const result = await workload.run(() => undefined, {
+    const result = await network.current.workload.run(() => undefined, {
       items,
       intervalMs: 1000 / rate,
       payloadBytes,
@@ -108,14 +112,28 @@ async function search(
       result.latenciesByItem.filter((l) => l.length === result.subscribers).map((l) => l[l.length - 1]!),
     );
     const lastP99 = percentile(last, 99);
-    const failure = [
+    const failures = [
       deliveryRatio < 1 ? `delivery ${(deliveryRatio * 100).toFixed(2)} %` : '',
       !(lastP99 <= p99BoundMs) ? `last p99 ${Number.isFinite(lastP99) ? lastP99.toFixed(0) : '–'} ms` : '',
       result.achievedRate < 0.95 * rate ? `bench announced only ${result.achievedRate.toFixed(0)}/s` : '',
-    ]
-      .filter(Boolean)
-      .join(', ');
-    const passed = failure === '';
+    ].filter(Boolean);
+    const passed = failures.length === 0;
+    await new Promise((resolve) => setTimeout(resolve, REST_MS));
+    if (!passed) {
+      // Overload may leave the overlay partitioned (links closed, rotation off): probe it, and
+      // start afresh when it is, so that the next probe measures a rate, not the damage.
+      const reach = await network.current.workload.warmUp(WARM_UP_TIMEOUT_MS);
+      if (reach < options.saturation.nodes) {
+        failures.push(
+          `overlay left partitioned (a new item reached ${reach}/${options.saturation.nodes}): formed afresh`,
+        );
+        progress(`${name}: after ${rate.toFixed(0)} items/s the overlay is partitioned; forming a new network`);
+        network.current.workload.close();
+        await network.current.cluster.close();
+        network.current = await form();
+      }
+    }
+    const failure = failures.join(', ');
     probes.push({
       rate,
       achievedRate: result.achievedRate,
@@ -129,7 +147,6 @@ async function search(
     progress(
       `${name}: ${rate.toFixed(0)} items/s ${passed ? 'sustained' : `FAILED (${failure})`}; delivery ${(deliveryRatio * 100).toFixed(2)} %, last p99 ${Number.isFinite(lastP99) ? lastP99.toFixed(1) : '–'} ms, bench loop ${(benchBusy * 100).toFixed(0)} % busy, load average ${loadavg()[0]!.toFixed(1)}`,
     );
-    await new Promise((resolve) => setTimeout(resolve, REST_MS));
     return passed;
   };
   let [low, high]: [number | null, number | null] = [null, null];
@@ -152,7 +169,7 @@ async function search(
   }
   if (elapsed() >= budgetSeconds) progress(`${name}: the search's budget of ${budgetSeconds} s is spent`);
   progress(
-    `${name}: sustained ${low === null ? 'no rate tried' : `${low.toFixed(0)} items/s`}${high === null ? '' : `, failed at ${high.toFixed(0)}`} (search took ${elapsed().toFixed(0)} s)`,
+    `${name}: sustained ${low === null ? 'no rate' : `${low.toFixed(0)} items/s`}${high === null ? '' : `, failed at ${high.toFixed(0)}`} (search took ${elapsed().toFixed(0)} s)`,
   );
   return { variant, payloadBytes, probes, sustained: low, failedAt: high, seconds: elapsed() };
 }
