@@ -27,20 +27,17 @@ export interface GossipMetricsOptions {
 export class GossipMetrics {
   readonly registry = new Registry();
 
-  private readonly framesIn = new FrameTally('gossip_frames_received_total', 'Frames received', this.registry);
-  private readonly framesOut = new FrameTally('gossip_frames_sent_total', 'Frames sent', this.registry);
+  // Counted per frame: tallied in Maps and added at scrape (runtime/frame-tally.ts).
+  private readonly framesIn = this.tally('gossip_frames_received_total', 'Frames received');
+  private readonly framesOut = this.tally('gossip_frames_sent_total', 'Frames sent');
+  private readonly bytesIn = this.tally('gossip_frame_bytes_received_total', 'Bytes of frames received');
+  private readonly bytesOut = this.tally('gossip_frame_bytes_sent_total', 'Bytes of frames written');
   /** Decoded frames read, by server and message type number (docs/protocol.md §2). */
   readonly framesReceived = this.framesIn.counter;
-  private readonly bytesIn = new FrameTally(
-    'gossip_frame_bytes_received_total',
-    'Bytes of frames received',
-    this.registry,
-  );
-  /** Bytes of those frames, header included: what each kind of message costs on the wire (bench:net). */
-  readonly frameBytesReceived = this.bytesIn.counter;
   /** Frames written, by server and message type number. */
   readonly framesSent = this.framesOut.counter;
-  private readonly bytesOut = new FrameTally('gossip_frame_bytes_sent_total', 'Bytes of frames written', this.registry);
+  /** Bytes of the frames read and written, header included: what each kind of message costs (bench:net). */
+  readonly frameBytesReceived = this.bytesIn.counter;
   readonly bytesSent = this.bytesOut.counter;
   /** Connections closed for malformed input, by reason (docs/protocol.md §1). */
   readonly malformedCloses = this.counter('gossip_malformed_closes_total', 'Connections closed for malformed input', [
@@ -58,11 +55,7 @@ export class GossipMetrics {
   /** New items received from peers (docs/protocol.md §4.4). */
   readonly itemsReceived = this.counter('gossip_items_received_total', 'New items received from peers', []);
   /** NOTIFICATIONs written to subscribed API clients. */
-  readonly itemsDelivered = this.counter(
-    'gossip_items_delivered_total',
-    'Notifications delivered to local modules',
-    [],
-  );
+  readonly itemsDelivered = this.counter('gossip_items_delivered_total', 'Notifications delivered to local modules');
   /** Items seen before and dropped, by where the copy came from (`local` or `peer`). */
   readonly itemsDuplicate = this.counter('gossip_items_duplicate_total', 'Duplicate items dropped', ['source']);
   /** Items a local module called invalid (VALIDATION bit 0). */
@@ -88,13 +81,11 @@ export class GossipMetrics {
   readonly flowGateShut = this.counter(
     'gossip_flow_gate_shut_total',
     'Times announcers were paused for congested peers',
-    [],
   );
   /** Once-a-second checks that found the process at its descriptor limit (§7.5; runtime/core/descriptor-watch.ts). */
   readonly descriptorsExhausted = this.counter(
     'gossip_descriptors_exhausted_total',
     'Checks that found no file descriptor free',
-    [],
   );
 
   /** Frames waiting, by server and queue (`receive` | `send`); receive depths sampled at scrape. */
@@ -111,7 +102,6 @@ export class GossipMetrics {
    * sent and received (runtime/p2p/tree/dissemination.ts TreeEvent).
    */
   readonly treeEvents = this.counter('gossip_tree_events_total', 'Broadcast tree events', ['event']);
-  /** Bytes of frames written, by server and message type number (control bytes per item, bench:net). */
   /** Active links by broadcast tree mode (`eager` | `lazy`, §4.8), sampled at scrape time. */
   readonly treeLinks: Gauge<'mode'>;
   /** P2P links closed, by reason. */
@@ -294,7 +284,11 @@ export class GossipMetrics {
     }
   }
 
-  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+  private tally(name: string, help: string): FrameTally {
+    return new FrameTally(name, help, this.registry);
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
