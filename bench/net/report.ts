@@ -177,7 +177,7 @@ export function saturationVerdict(results: readonly SaturationResult[]): string[
       const flood = results.find((r) => r.variant === 'flood' && r.payloadBytes === tree.payloadBytes);
       if (!flood?.sustained || tree.sustained === null) return `tree ${tree.payloadBytes} B: no rate to compare`;
       const ratio = tree.sustained / flood.sustained;
-      return `tree ${tree.payloadBytes} B: ${ratio.toFixed(2)} × flooding's rate (target ≥ 2 ×: ${ratio >= 2 ? 'met' : 'NOT met'})`;
+      return `tree ${tree.payloadBytes} B: ${ratio.toPrecision(4)} × flooding's rate (target ≥ 2 ×: ${ratio >= 2 ? 'met' : 'NOT met'})`;
     });
 }
 

@@ -44,6 +44,8 @@ const BRACKET = 1.1;
 /** Rest between probes so that what a failed probe queued is gone before the next. */
 const REST_MS = 3_000;
 const WARM_UP_TIMEOUT_MS = 3_000;
+/** Seconds of traffic a fresh network gets before the first probe. */
+const WARM_UP_S = 5;
 
 export async function runSaturation(
   options: BenchOptions,
@@ -68,7 +70,20 @@ export async function runSaturation(
         deliveryTimeoutMs: 5_000,
         random: seededRandom(options.seed),
       };
-      const form = (): Promise<FormedNetwork> => formNetwork('processes', settings, workloadOptions, name, progress);
+      // A fresh network is slow at first (the daemons' code not yet optimised): a few seconds of
+      // traffic at the start rate, not judged, before any probe.
+      const form = async (): Promise<FormedNetwork> => {
+        const formed = await formNetwork('processes', settings, workloadOptions, name, progress);
+        const { startRate } = options.saturation;
+        progress(`${name}: ${WARM_UP_S} s of unjudged traffic at ${startRate} items/s`);
+        await formed.workload.run(() => undefined, {
+          items: Math.round(startRate * WARM_UP_S),
+          intervalMs: 1000 / startRate,
+          payloadBytes,
+        });
+        await new Promise((resolve) => setTimeout(resolve, REST_MS));
+        return formed;
+      };
       const network = { current: await form() };
       try {
         results.push(await search(mode, payloadBytes, options, network, form, name, progress));
