@@ -31,9 +31,26 @@ export interface ChurnResult {
   readonly repairSeconds: number | null;
   /** Last-delivery p99 (ms) of the complete post-kill items. */
   readonly lastP99: number;
+  /** Last-delivery p99 (ms) at the survivors of the items announced before the kill. */
+  readonly preKillLastP99: number;
+  /** What counts as back to normal: a last delivery within max(2 × pre-kill p99, NORMAL_FLOOR_MS). */
+  readonly normalBoundMs: number;
+  /** Seconds from the kill until items again reach every survivor within normalBoundMs; null: not within the run. */
+  readonly normalSeconds: number | null;
   /** Links per survivor at the end (mean). */
   readonly survivorLinks: number;
   readonly loadAverage: number;
+}
+
+/** The least last-delivery time that counts as normal after the kill, however fast items were before it. */
+const NORMAL_FLOOR_MS = 100;
+
+/** Seconds from the kill to the first item from which on every item satisfies `ok`; null when the last does not. */
+function firstOfTheRest(items: readonly ChurnItem[], ok: (item: ChurnItem) => boolean): number | null {
+  let last = items.length - 1;
+  while (last >= 0 && ok(items[last]!)) last--;
+  if (last < 0) return 0;
+  return last + 1 < items.length ? items[last + 1]!.announcedAfterKillS : null;
 }
 
 export async function runChurn(
@@ -89,14 +106,14 @@ export async function runChurn(
           lastMs: got.length === survivors.length ? Math.max(...got) - at : Number.NaN,
         };
       });
-      let lastIncomplete = postKillItems.length - 1;
-      while (lastIncomplete >= 0 && postKillItems[lastIncomplete]!.reached === 1) lastIncomplete--;
-      const repairSeconds =
-        lastIncomplete < 0
-          ? 0
-          : lastIncomplete + 1 < postKillItems.length
-            ? postKillItems[lastIncomplete + 1]!.announcedAfterKillS
-            : null;
+      const repairSeconds = firstOfTheRest(postKillItems, (item) => item.reached === 1);
+      const preKillLasts = result.latenciesByItem
+        .slice(0, killItem)
+        .filter((l) => l.length === survivors.length)
+        .map((l) => l[l.length - 1]!);
+      const preKillLastP99 = percentile(ascending(preKillLasts), 99);
+      const normalBoundMs = Math.max(2 * (Number.isFinite(preKillLastP99) ? preKillLastP99 : 0), NORMAL_FLOOR_MS);
+      const normalSeconds = firstOfTheRest(postKillItems, (item) => item.lastMs <= normalBoundMs);
       const links = (await cluster.counters()).map((c) => c.activeLinks);
       const churn: ChurnResult = {
         variant,
@@ -106,12 +123,16 @@ export async function runChurn(
         completeShare: postKillItems.filter((i) => i.reached === 1).length / postKillItems.length,
         repairSeconds,
         lastP99: percentile(ascending(postKillItems.map((i) => i.lastMs).filter(Number.isFinite)), 99),
+        preKillLastP99,
+        normalBoundMs,
+        normalSeconds,
         survivorLinks: links.reduce((sum, n) => sum + n, 0) / Math.max(1, links.length),
         loadAverage: loadavg()[0]!,
       };
       progress(
         `${name}: ${(churn.completeShare * 100).toFixed(1)} % of ${postKillItems.length} post-kill items reached all ${survivors.length} survivors; ` +
-          `repair ${repairSeconds === null ? 'NOT within the run' : `${repairSeconds.toFixed(2)} s`}; load average ${churn.loadAverage.toFixed(1)}`,
+          `repair ${repairSeconds === null ? 'NOT within the run' : `${repairSeconds.toFixed(2)} s`}, ` +
+          `back to normal (last delivery ≤ ${normalBoundMs.toFixed(0)} ms) ${normalSeconds === null ? 'NOT within the run' : `after ${normalSeconds.toFixed(2)} s`}; load average ${churn.loadAverage.toFixed(1)}`,
       );
       results.push(churn);
     } finally {

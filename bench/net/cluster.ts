@@ -46,6 +46,8 @@ export interface ClusterSettings {
   readonly degree: number;
   readonly powDifficulty: number;
   readonly dissemination: Dissemination;
+  /** Processes only: which block of loopback addresses (two networks side by side); default 0. */
+  readonly addressBlock?: number;
 }
 
 /** Settings common to both modes: a fixed overlay (no rotation) and room for every item. */

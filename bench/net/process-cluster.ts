@@ -1,6 +1,7 @@
 /**
  * N daemons as separate processes, each started the way a user starts one:
- * `node bin/gossip.js daemon -c FILE`, on 127.0.1.(i+1) with fixed ports below the
+ * `node bin/gossip.js daemon -c FILE`, on 127.0.1.(i+1) (127.0.2.x … for a second network
+ * alongside, ClusterSettings.addressBlock) with fixed ports below the
  * ephemeral range (so they cannot meet the tests' port-0 daemons on 127.0.0.x). Counters
  * come from each daemon's Prometheus endpoint (`metrics_address`, runtime/metrics.ts).
  */
@@ -20,7 +21,11 @@ const API_PORT = 27_001;
 const METRICS_PORT = 28_001;
 const STOP_DEADLINE_MS = 3_000;
 
-const hostOf = (index: number): string => `127.0.1.${index + 1}`;
+/** Node i of address block b (two networks may run side by side): 127.0.(1 + b).(i + 1). */
+const hostIn =
+  (block: number) =>
+  (index: number): string =>
+    `127.0.${1 + block}.${index + 1}`;
 
 interface Child {
   readonly process: ChildProcess;
@@ -34,6 +39,7 @@ export async function startProcessCluster(
   progress: (line: string) => void,
 ): Promise<BenchCluster> {
   const directory = mkdtempSync(join(tmpdir(), 'bench-net-'));
+  const hostOf = hostIn(settings.addressBlock ?? 0);
   const children: Child[] = [];
   const killAll = (): void => {
     for (const child of children) if (!child.exited) child.process.kill('SIGKILL');
@@ -42,7 +48,7 @@ export async function startProcessCluster(
   const cluster: BenchCluster = {
     mode: 'processes',
     apiEndpoints: Array.from({ length: settings.nodes }, (_, i) => `${hostOf(i)}:${API_PORT}`),
-    counters: () => Promise.all(children.flatMap((child, i) => (child.exited ? [] : [scrape(i)]))),
+    counters: () => Promise.all(children.flatMap((child, i) => (child.exited ? [] : [scrape(hostOf(i), i)]))),
     async kill(index) {
       const child = children[index];
       if (!child || child.exited) return;
@@ -59,14 +65,15 @@ export async function startProcessCluster(
   try {
     for (let index = 0; index < settings.nodes; index++) {
       const file = join(directory, `node-${index}.ini`);
-      writeFileSync(file, iniFor(index, settings));
+      writeFileSync(file, iniFor(index, settings, hostOf));
       children.push(launch(file));
       // The first node must listen before the others bootstrap from it.
-      if (index === 0) await waitFor('node 0 to serve its metrics', () => isServing(0, children[0]!), timeoutMs);
+      if (index === 0)
+        await waitFor('node 0 to serve its metrics', () => isServing(hostOf(0), 0, children[0]!), timeoutMs);
     }
     await waitFor(
       'every node to serve its metrics',
-      async () => (await Promise.all(children.map((c, i) => isServing(i, c)))).every(Boolean),
+      async () => (await Promise.all(children.map((c, i) => isServing(hostOf(i), i, c)))).every(Boolean),
       timeoutMs,
     );
     progress(
@@ -82,7 +89,7 @@ export async function startProcessCluster(
   return cluster;
 }
 
-function iniFor(index: number, settings: ClusterSettings): string {
+function iniFor(index: number, settings: ClusterSettings, hostOf: (index: number) => string): string {
   const host = hostOf(index);
   return [
     '[gossip]',
@@ -117,10 +124,10 @@ function launch(configFile: string): Child {
   return child;
 }
 
-async function isServing(index: number, child: Child): Promise<boolean> {
+async function isServing(host: string, index: number, child: Child): Promise<boolean> {
   if (child.exited) throw new Error(`daemon ${index} exited: ${child.stderr.trim().split('\n').at(-1) ?? ''}`);
   try {
-    await scrape(index);
+    await scrape(host, index);
     return true;
   } catch {
     return false;
@@ -135,9 +142,9 @@ async function stop(child: Child): Promise<void> {
   if (!child.exited) child.process.kill('SIGKILL');
 }
 
-/** Node i's counters from its `GET /metrics` (Prometheus text format). */
-async function scrape(index: number): Promise<NodeCounters> {
-  const response = await fetch(`http://${hostOf(index)}:${METRICS_PORT}/metrics`);
+/** Node i's counters from its `GET /metrics` (Prometheus text format) on `host`. */
+async function scrape(host: string, index: number): Promise<NodeCounters> {
+  const response = await fetch(`http://${host}:${METRICS_PORT}/metrics`);
   if (!response.ok) throw new Error(`metrics of node ${index}: HTTP ${response.status}`);
   const samples = parsePrometheus(await response.text());
   const sum = (name: string, labels: Record<string, string> = {}): number =>

@@ -143,6 +143,8 @@ export function saturationTable(results: readonly SaturationResult[], p99BoundMs
 }
 
 export function churnTable(results: readonly ChurnResult[]): string {
+  const seconds = (value: number | null): string => (value === null ? 'not within the run' : value.toFixed(2));
+  const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(1) : '–');
   return table(
     [
       'mode',
@@ -150,8 +152,9 @@ export function churnTable(results: readonly ChurnResult[]): string {
       'killed',
       'post-kill items',
       'reached every survivor',
-      'repair s',
-      'last p99 ms (complete items)',
+      'repair s (all reached again)',
+      'back to normal s (last delivery ≤ bound)',
+      'last p99 ms before / after the kill',
       'links/survivor after',
       'load avg',
     ],
@@ -161,8 +164,9 @@ export function churnTable(results: readonly ChurnResult[]): string {
       `${r.killed.length} (${r.killed.join(' ')})`,
       String(r.postKillItems.length),
       `${(r.completeShare * 100).toFixed(1)} %`,
-      r.repairSeconds === null ? 'not within the run' : r.repairSeconds.toFixed(2),
-      Number.isFinite(r.lastP99) ? r.lastP99.toFixed(1) : '–',
+      seconds(r.repairSeconds),
+      `${seconds(r.normalSeconds)} (bound ${r.normalBoundMs.toFixed(0)} ms)`,
+      `${ms(r.preKillLastP99)} / ${ms(r.lastP99)}`,
       r.survivorLinks.toFixed(1),
       r.loadAverage.toFixed(1),
     ]),
