@@ -21,8 +21,12 @@ export const DEFAULT_CACHE_SIZE_ITEMS = 50;
  */
 export const DEFAULT_DEGREE_PEERS = 8;
 
-/** Inbound verified links accepted, as a multiple of `degree` (docs/protocol.md §4.2 step 5). */
-export const DEFAULT_MAX_PEERS_PER_DEGREE = 2;
+/**
+ * Verified links held in all, as a multiple of `degree` (docs/protocol.md §4.2 item 5, §4.6):
+ * 3 leaves every node `degree` spare inbound slots, the slack that lets newcomers and
+ * rotations in while an attacker occupies some node's door.
+ */
+export const DEFAULT_MAX_PEERS_PER_DEGREE = 3;
 
 /** Leading zero bits of a proof of work (docs/protocol.md §4.1; the seed's value). */
 export const DEFAULT_POW_DIFFICULTY_BITS = 24;

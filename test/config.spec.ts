@@ -120,12 +120,12 @@ describe('config', () => {
       }
     });
 
-    it('a file with only the required keys gets the same optional defaults, max_peers = 2 x its degree', () => {
+    it('a file with only the required keys gets the same optional defaults, max_peers = 3 x its degree', () => {
       const config = loadConfig(join(FIXTURES, 'minimal.ini'));
       const builtIn = defaultConfig();
       assert.equal(config.cacheSize, 100);
       assert.equal(config.degree, 5);
-      assert.equal(config.maxPeers, 10);
+      assert.equal(config.maxPeers, 15);
       assert.equal(config.powDifficulty, builtIn.powDifficulty);
       assert.equal(config.validationTimeoutMs, builtIn.validationTimeoutMs);
       assert.equal(config.verificationTimeoutMs, builtIn.verificationTimeoutMs);

@@ -92,12 +92,13 @@ describe('P2P defences (docs/protocol.md §4.5-§4.7)', function () {
     const seconds = Number(process.env.ECLIPSE_TEST_SECONDS ?? 25);
     this.timeout((seconds + 60) * 1000);
     const degree = 4;
+    const maxPeers = Number(process.env.ECLIPSE_MAX_PEERS ?? 3 * degree);
     const started = await startNetwork({
       nodes: 9,
       hostOf: (i) => `127.0.${20 + i}.1`,
       config: {
         degree,
-        maxPeers: 2 * degree,
+        maxPeers,
         rejoinIntervalMs: 2_000,
         peerRequestIntervalMs: 1_000,
         subnetCapExemptLoopback: false,
@@ -112,6 +113,7 @@ describe('P2P defences (docs/protocol.md §4.5-§4.7)', function () {
     sybil.attack({ host: victim.p2p.address, port: victim.p2p.port });
     const isSybil = (host: string | undefined) => host !== undefined && /^127\.0\.1\d\d\./.test(host);
     let worstShare = 0;
+    let worstAt = 0;
     let mostInbound = 0;
     let fewestHonest = Infinity;
     let samples = 0;
@@ -123,7 +125,10 @@ describe('P2P defences (docs/protocol.md §4.5-§4.7)', function () {
     while (Date.now() < end) {
       const links = victim.overlay.activeLinks;
       const bad = links.filter((link) => isSybil(link.listenAddress?.host)).length;
-      if (links.length > 0) worstShare = Math.max(worstShare, bad / links.length);
+      if (links.length > 0 && bad / links.length > worstShare) {
+        worstShare = bad / links.length;
+        worstAt = seconds - (end - Date.now()) / 1000;
+      }
       fewestHonest = Math.min(fewestHonest, links.length - bad);
       mostInbound = Math.max(mostInbound, links.filter((link) => link.isInbound).length);
       if (process.env.ECLIPSE_TRACE && samples % 20 === 0) {
@@ -136,14 +141,18 @@ describe('P2P defences (docs/protocol.md §4.5-§4.7)', function () {
     }
     const rotated = await rotations();
     console.log(
-      `      (eclipse over ${seconds} s, ${samples} samples: Sybil share at most ${(worstShare * 100).toFixed(0)} %, ` +
+      `      (eclipse over ${seconds} s, ${samples} samples: Sybil share at most ${(worstShare * 100).toFixed(0)} % (at ${worstAt.toFixed(1)} s), ` +
         `honest links at least ${fewestHonest}, ${rotated} rotations, ${sybil.linksMade} Sybil handshakes)`,
     );
     assert.ok(sybil.linksMade > 0, 'the Sybil did get links');
     assert.ok(rotated >= 1, 'rotation ran');
     // The slot accounting the defence rests on (§4.6): inbound links, which a Sybil can fill,
     // never take more than max_peers - degree slots.
-    assert.ok(mostInbound <= degree, `inbound links reached ${mostInbound}, above max_peers - degree = ${degree}`);
+    const inboundSlots = maxPeers - degree;
+    assert.ok(
+      mostInbound <= inboundSlots,
+      `inbound links reached ${mostInbound}, above max_peers - degree = ${inboundSlots}`,
+    );
     // NOT MET (docs/protocol.md §4.6 "Measured"): the issue's target, a Sybil share of at most
     // one half and at least degree / 2 honest links throughout. The share peaks above one half
     // while an honest outbound link closed by its far end waits to be replaced, and honest

@@ -155,7 +155,7 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
       const values = (await started.daemons[5]!.metrics.linksClosed.get()).values;
       return values.filter((v) => String(v.labels.reason).startsWith('rotation')).reduce((sum, v) => sum + v.value, 0);
     };
-    await waitFor('a rotation', async () => (await rotated()) >= 1, 15_000);
+    await waitFor('a rotation', async () => (await rotated()) >= 1, 30_000);
     await waitFor('the overlay to stay connected', () => isConnected(started.daemons), 5_000);
   });
 

@@ -19,7 +19,8 @@ import { PeerLink } from './link.js';
 import * as lifecycle from './link-state.js';
 import type { LinkTable } from './link-table.js';
 import { addressKey, isLoopback, normaliseHost, subnetKey, type Address } from './peer-address.js';
-import { countSlots, hasInboundSlot, hasOutboundSlot } from './slots.js';
+import { InboundPressure } from './inbound-pressure.js';
+import { countSlots, hasInboundSlot, hasOutboundSlot, knockerCap, type SlotCounts } from './slots.js';
 
 export interface HandshakeSettings {
   readonly powDifficulty: number;
@@ -52,6 +53,9 @@ export interface SelfAddress {
 export const REFERRAL_GRACE_MS = 3_000;
 
 export class Handshake {
+  /** Who keeps knocking at the door (§4.6 item 5): the decisions below depend on it. */
+  readonly pressure: InboundPressure;
+
   constructor(
     private readonly links: LinkTable,
     private readonly known: KnownPeers,
@@ -61,7 +65,9 @@ export class Handshake {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly observer: HandshakeObserver,
-  ) {}
+  ) {
+    this.pressure = new InboundPressure(clock, settings.subnetCapExemptLoopback);
+  }
 
   /** An inbound connection: within the caps, it gets our VERIFICATION REQUEST at once. */
   accept(connection: Connection): void {
@@ -189,7 +195,11 @@ export class Handshake {
     if (!link.isInbound && !hasOutboundSlot(counts, this.settings, link.isRotation)) {
       return void link.advance('outbound slots full: dialed link no longer needed');
     }
-    if (link.isInbound && !hasInboundSlot(counts, this.settings)) return this.refer(link);
+    if (link.isInbound && !this.mayTakeInboundSlot(link, counts)) {
+      const displaced = this.knockerToDisplace(link);
+      if (!displaced) return this.refer(link);
+      displaced.connection.close('contested: a quieter newcomer takes the slot of one that keeps knocking');
+    }
     if (!this.known.add(address)) return void link.advance('subnet cap reached');
     link.advance({ phase: 'active' });
     this.armDeadline(link);
@@ -208,12 +218,42 @@ export class Handshake {
     return !twin.isInbound === weDialWinner;
   }
 
+  /** §4.6 items 1 and 5: a free inbound slot, and for a knocker one within the knockers' cap. */
+  private mayTakeInboundSlot(link: PeerLink, counts: SlotCounts): boolean {
+    if (!hasInboundSlot(counts, this.settings)) return false;
+    if (!this.pressure.isKnocker(link.connection.remoteHost)) return true;
+    const knockers = this.links.count((other) => other.isActive && other.isInbound && this.isKnocking(other));
+    return knockers < knockerCap(counts, this.settings, 0);
+  }
+
+  private isKnocking(link: PeerLink): boolean {
+    return this.pressure.isKnocker(link.connection.remoteHost);
+  }
+
+  /**
+   * §4.6 item 5: a newcomer whose origin is not knocking takes the inbound slot of the link
+   * whose origin knocks the most, if that one is knocking. An attacker that keeps its
+   * addresses at the door thereby makes room for honest nodes, which back off.
+   */
+  private knockerToDisplace(newcomer: PeerLink): PeerLink | undefined {
+    if (this.pressure.isKnocker(newcomer.connection.remoteHost)) return undefined;
+    let loudest: PeerLink | undefined;
+    let loudestKnocks = 0;
+    for (const link of this.links.active) {
+      if (!link.isInbound) continue;
+      const knocks = this.pressure.knocksFrom(link.connection.remoteHost);
+      if (knocks > loudestKnocks) [loudest, loudestKnocks] = [link, knocks];
+    }
+    return loudest && this.pressure.isKnocker(loudest.connection.remoteHost) ? loudest : undefined;
+  }
+
   /**
    * §4.2 item 9: a full node still answers a verified newcomer's PEER REQUEST so that it can
    * dial others, then closes the link. Old links are never shed for a newcomer: shedding
    * them let closed groups split off the overlay (bench/net/formation-check.ts).
    */
   private refer(link: PeerLink): void {
+    this.pressure.turnedAwayOne(link.connection.remoteHost);
     link.advance({ phase: 'referral' });
     link.deadline?.cancel();
     link.deadline = this.clock.setTimeout(

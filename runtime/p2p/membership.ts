@@ -16,7 +16,7 @@ import { addressKey, subnetKey, type Address } from './peer-address.js';
 import type { PeerExchange } from './peer-exchange.js';
 import { ASK_BACKOFF_CAP_FACTOR, AskBackoff } from './request-pacing.js';
 import { Rotation } from './rotation.js';
-import { countSlots, freeOutboundSlots } from './slots.js';
+import { countSlots, freeOutboundSlots, knockerCap, type SlotCounts } from './slots.js';
 
 /** Opens connections (runtime/core/server.ts). */
 export interface Dialer {
@@ -89,6 +89,7 @@ export class Membership {
       },
       logger,
     );
+    handshake.pressure.onKnocking = () => this.maintain();
     links.listen({
       activated: (link) => this.activated(link),
       closed: (link, reason, wasActive) => this.closed(link, reason, wasActive),
@@ -195,6 +196,7 @@ export class Membership {
     for (const link of this.links.all()) link.expirePeerRequests(this.settings.verificationTimeoutMs);
     const counts = countSlots(this.links.all());
     const free = freeOutboundSlots(counts, this.settings, this.dialing.size);
+    this.shedKnockersOverCap(counts);
     if (free === 0) return;
     const picks = this.pickDialable(free);
     for (const address of picks) void this.dial(address);
@@ -205,6 +207,21 @@ export class Membership {
     } else {
       this.askForPeers(false);
     }
+  }
+
+  /**
+   * §4.6 item 5: inbound links from knocking origins never outnumber our own choices; when one
+   * of ours closes, or an origin starts knocking, the youngest of them go down to the cap.
+   */
+  private shedKnockersOverCap(counts: SlotCounts): void {
+    const pressure = this.handshake.pressure;
+    const knockers = this.links.active.filter(
+      (link) => link.isInbound && pressure.isKnocker(link.connection.remoteHost),
+    );
+    const excess = knockers.length - knockerCap(counts, this.settings, this.dialing.size);
+    if (excess <= 0) return;
+    const youngestFirst = knockers.sort((a, b) => (b.activatedAt ?? 0) - (a.activatedAt ?? 0));
+    for (const link of youngestFirst.slice(0, excess)) link.connection.close("knocking: over the knockers' cap");
   }
 
   private isBarren(link: PeerLink): boolean {

@@ -11,7 +11,7 @@ import type { Handshake } from './handshake.js';
 import type { KnownPeers } from './known-peers.js';
 import type { AddressFamily, PeerLink } from './link.js';
 import type { LinkTable } from './link-table.js';
-import { addressKey, fromPeerAddress } from './peer-address.js';
+import { addressKey, fromPeerAddress, type Address } from './peer-address.js';
 import { peerResponseFrames } from './peer-response.js';
 import { incomingRequestProblem, maySendRequest } from './request-pacing.js';
 
@@ -67,7 +67,7 @@ export class PeerExchange {
     if (link.isAnsweringPeerRequest) return;
     link.isAnsweringPeerRequest = true;
     try {
-      const frames = peerResponseFrames(nonce, this.known.list(), link.listenAddress, limit);
+      const frames = peerResponseFrames(nonce, this.vouchedFor(), link.listenAddress, limit);
       for (const frame of frames) {
         if (!(await this.handshake.solve(link, frame, 'peer-response'))) return;
         link.connection.send(frame);
@@ -76,6 +76,20 @@ export class PeerExchange {
     } finally {
       link.isAnsweringPeerRequest = false;
     }
+  }
+
+  /**
+   * The peers a PEER RESPONSE may name (§4.3, §4.6 item 5): every known peer but those whose
+   * origin keeps knocking at our door, so that whoever crowds in is not handed on to the rest
+   * of the network.
+   */
+  private vouchedFor(): Address[] {
+    const pressure = this.handshake.pressure;
+    return this.links.active.flatMap((peer) =>
+      peer.listenAddress && this.known.has(peer.listenAddress) && !pressure.isKnocker(peer.connection.remoteHost)
+        ? [peer.listenAddress]
+        : [],
+    );
   }
 
   /** A proven response to one of our requests: its addresses become candidates. */

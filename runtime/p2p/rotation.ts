@@ -53,9 +53,9 @@ export class Rotation {
       counts.outboundActive > this.settings.degree + 1 ||
       (inbound.length === 0 && counts.outboundActive > this.settings.degree)
     ) {
-      victim = randomOf(outbound.filter((link) => !link.isBootstrapLink)) ?? randomOf(outbound);
+      victim = youngestOf(outbound.filter((link) => !link.isBootstrapLink)) ?? youngestOf(outbound);
     } else {
-      victim = randomOf(inbound);
+      victim = youngestOf(inbound);
     }
     if (!victim) return;
     this.logger.debug({ inbound: victim.isInbound }, 'rotation: a fresh link replaces another');
@@ -63,6 +63,13 @@ export class Rotation {
   }
 }
 
-function randomOf<T>(items: readonly T[]): T | undefined {
-  return items.length === 0 ? undefined : items[Math.floor(Math.random() * items.length)];
+/**
+ * The link active for the shortest time. Old links stay: an honest neighbour's rotation then
+ * closes the links that rotations and newcomers just made, never the long-held links of the
+ * nodes around it, which are what keeps a node under attack in honest company (§4.6 item 2).
+ */
+export function youngestOf(links: readonly PeerLink[]): PeerLink | undefined {
+  let youngest: PeerLink | undefined;
+  for (const link of links) if (!youngest || (link.activatedAt ?? 0) > (youngest.activatedAt ?? 0)) youngest = link;
+  return youngest;
 }

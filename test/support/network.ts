@@ -6,6 +6,7 @@
  */
 import pino from 'pino';
 import { defaultConfig, type GossipConfig } from '../../runtime/config.js';
+import { DEFAULT_MAX_PEERS_PER_DEGREE } from '../../runtime/constants.js';
 import { startDaemon, type Daemon } from '../../runtime/daemon.js';
 import { PowPool } from '../../runtime/pow/pool.js';
 
@@ -82,7 +83,7 @@ export async function startNetwork(options: NetworkOptions): Promise<TestNetwork
         p2pAddress: { host, port: 0, family: 4 },
         bootstrapper: bootstrap ? { host: bootstrap.p2p.address, port: bootstrap.p2p.port, family: 4 } : null,
       };
-      config.maxPeers = options.config?.maxPeers ?? 2 * config.degree;
+      config.maxPeers = options.config?.maxPeers ?? DEFAULT_MAX_PEERS_PER_DEGREE * config.degree;
       daemons.push(await startDaemon(config, logger.child({ node: index }), { pow }));
       if (options.staggerMs) await sleep(options.staggerMs);
     }

@@ -1,0 +1,63 @@
+/**
+ * Who keeps knocking at this node's door (docs/protocol.md §4.6 item 5). Every verified
+ * newcomer turned away for want of an inbound slot counts against its origin: the /24 or /48,
+ * or the single address where loopback is exempt from subnet rules. An origin turned away
+ * `KNOCKER_TURN_AWAYS` times within `KNOCK_WINDOW_MS` is knocking: an attacker that keeps its
+ * addresses at the door does so at once, an honest node hardly ever, because its dials of
+ * one address back off (§4.5). Bounded in memory.
+ */
+import type { Clock } from '../core/clock.js';
+import { isLoopback, subnetKey } from './peer-address.js';
+
+/** How long a turn-away counts. */
+export const KNOCK_WINDOW_MS = 60_000;
+/** Turn-aways of one origin within the window that make it knocking. */
+export const KNOCKER_TURN_AWAYS = 3;
+/** Origins remembered at most (the least recently turned away go first). */
+const MAX_ORIGINS = 1_024;
+
+interface OriginCount {
+  count: number;
+  since: number;
+}
+
+export class InboundPressure {
+  private readonly origins = new Map<string, OriginCount>();
+  /** Runs when an origin starts knocking (membership then applies the knockers' cap). */
+  onKnocking: () => void = () => {};
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly isLoopbackExempt: boolean,
+  ) {}
+
+  /** A verified newcomer from `host` found no inbound slot (it was referred, §4.2 item 9). */
+  turnedAwayOne(host: string): void {
+    const now = this.clock.now();
+    const key = this.originOf(host);
+    const origin = this.current(key, now);
+    this.origins.delete(key);
+    const count = (origin?.count ?? 0) + 1;
+    this.origins.set(key, { count, since: origin?.since ?? now });
+    if (this.origins.size > MAX_ORIGINS) this.origins.delete(this.origins.keys().next().value as string);
+    if (count === KNOCKER_TURN_AWAYS) this.onKnocking();
+  }
+
+  /** How often `host`'s origin was turned away within the window. */
+  knocksFrom(host: string): number {
+    return this.current(this.originOf(host), this.clock.now())?.count ?? 0;
+  }
+
+  isKnocker(host: string): boolean {
+    return this.knocksFrom(host) >= KNOCKER_TURN_AWAYS;
+  }
+
+  private current(key: string, now: number): OriginCount | undefined {
+    const origin = this.origins.get(key);
+    return origin && now - origin.since < KNOCK_WINDOW_MS ? origin : undefined;
+  }
+
+  private originOf(host: string): string {
+    return this.isLoopbackExempt && isLoopback(host) ? `ip:${host}` : subnetKey(host);
+  }
+}
