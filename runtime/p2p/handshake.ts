@@ -52,6 +52,9 @@ export interface SelfAddress {
 /** How long a full node waits for a referred newcomer's PEER REQUEST (sent right after activation). */
 export const REFERRAL_GRACE_MS = 3_000;
 
+/** The refusal that is nobody's own doing: it counts against no origin. */
+const TOO_MANY_HANDSHAKES = 'too many handshakes in progress';
+
 export class Handshake {
   /** Who keeps knocking at the door (§4.6 item 5): the decisions below depend on it. */
   readonly pressure: InboundPressure;
@@ -73,6 +76,8 @@ export class Handshake {
   accept(connection: Connection): void {
     const refusal = this.refusalOf(connection.remoteHost);
     if (refusal) {
+      // Over its own address's or subnet's cap: that origin's knock (§4.6 item 5).
+      if (refusal !== TOO_MANY_HANDSHAKES) this.pressure.turnedAwayOne(connection.remoteHost);
       connection.close(refusal);
       return;
     }
@@ -139,7 +144,7 @@ export class Handshake {
   private refusalOf(host: string): string | null {
     const handshaking = (test: (link: PeerLink) => boolean) =>
       this.links.count((link) => link.isInbound && link.isHandshaking && test(link));
-    if (handshaking(() => true) >= this.settings.maxPeers) return 'too many handshakes in progress';
+    if (handshaking(() => true) >= this.settings.maxPeers) return TOO_MANY_HANDSHAKES;
     if (handshaking((link) => link.connection.remoteHost === host) >= this.settings.maxHandshakesPerAddress) {
       return 'too many handshakes from one address';
     }
@@ -198,9 +203,12 @@ export class Handshake {
     if (link.isInbound && !this.mayTakeInboundSlot(link, counts)) {
       const displaced = this.knockerToDisplace(link);
       if (!displaced) return this.refer(link);
-      displaced.connection.close('contested: a quieter newcomer takes the slot of one that keeps knocking');
+      displaced.connection.close('knocking: a quiet newcomer takes the slot');
     }
-    if (!this.known.add(address)) return void link.advance('subnet cap reached');
+    if (!this.known.add(address)) {
+      if (link.isInbound) this.pressure.turnedAwayOne(link.connection.remoteHost);
+      return void link.advance('subnet cap reached');
+    }
     link.advance({ phase: 'active' });
     this.armDeadline(link);
     if (twin) twin.connection.close('duplicate link');

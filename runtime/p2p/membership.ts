@@ -184,9 +184,16 @@ export class Membership {
       busy.add(addressKey(link.listenAddress));
       linkedSubnets.add(subnetKey(link.listenAddress.host));
     }
+    // §4.6 item 5: never an address whose origin keeps knocking at our door.
+    const pressure = this.handshake.pressure;
     const isExcluded = (address: Address): boolean => {
       const key = addressKey(address);
-      return busy.has(key) || !this.backoff.isReady(key) || this.check.problemOf(address) !== null;
+      return (
+        busy.has(key) ||
+        !this.backoff.isReady(key) ||
+        this.check.problemOf(address) !== null ||
+        pressure.isKnocker(address.host)
+      );
     };
     return this.known.pickCandidates(count, isExcluded, linkedSubnets);
   }

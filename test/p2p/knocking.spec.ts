@@ -135,10 +135,26 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
       const quiet = await newcomer('10.7.0.1');
       assert.equal(quiet.phase, 'active', 'a quiet origin gets in');
       assert.equal(
-        [first, second].filter(({ fake }) => /keeps knocking/.test(fake.closeReason ?? '')).length,
+        [first, second].filter(({ fake }) => /a quiet newcomer takes the slot/.test(fake.closeReason ?? '')).length,
         1,
         "by taking one knocker's slot",
       );
+    });
+
+    it("counts refusals over an origin's own handshake caps as knocks, but not the total cap", () => {
+      const open = (host: string) => {
+        const fake = new FakeConnection(host, true);
+        fake.onClose = (reason) => links.remove(fake.asConnection(), reason);
+        handshake.accept(fake.asConnection());
+        return fake;
+      };
+      for (let i = 0; i < 3; i++) open('10.5.0.1');
+      assert.equal(handshake.pressure.knocksFrom('10.5.0.1'), 1, 'the third from one address (cap 2) is a knock');
+      open('10.6.0.1');
+      open('10.6.0.2');
+      const overTotal = open('10.7.0.1');
+      assert.equal(overTotal.closeReason, 'too many handshakes in progress', 'max_peers = 4 handshakes in all');
+      assert.equal(handshake.pressure.knocksFrom('10.7.0.1'), 0, "which is nobody's own doing");
     });
 
     it('refers a newcomer as before when no inbound peer knocks', async () => {
