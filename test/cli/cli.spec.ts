@@ -225,7 +225,7 @@ describe('gossip CLI', function () {
     assert.equal(run.code, 0);
     assert.deepEqual(lines(run.stderr), [`gossip: warning: ${path}: [gossip] from_the_future: unknown key, ignored`]);
     assert.match(run.stdout, /^degree = 5$/m);
-    assert.match(run.stdout, /^max_peers = 10$/m);
+    assert.match(run.stdout, /^max_peers = 15$/m);
     assert.match(run.stdout, /^pow_difficulty = 24$/m);
     assert.match(run.stdout, /^handshake_timeout = 5$/m);
     assert.match(run.stdout, /^peers_file = $/m);
