@@ -138,7 +138,7 @@ describe('P2P defences (docs/protocol.md §4.5-§4.7)', function () {
       if (share > 0.5) samplesAboveHalf++;
       fewestHonest = Math.min(fewestHonest, links.length - bad);
       mostInbound = Math.max(mostInbound, links.filter((link) => link.isInbound).length);
-      if (process.env.ECLIPSE_TRACE && samples % 20 === 0) {
+      if (process.env.ECLIPSE_TRACE && (samples % 20 === 0 || share > 0.5)) {
         const kind = (l: (typeof links)[number]) =>
           `${isSybil(l.listenAddress?.host) ? 'S' : 'h'}${l.isInbound ? 'in' : 'out'}`;
         console.log(links.map(kind).sort().join(' '));

@@ -77,10 +77,17 @@ export class Handshake {
     const refusal = this.refusalOf(connection.remoteHost);
     if (refusal) {
       // Over its own address's or subnet's cap: that origin's knock (§4.6 item 5).
-      if (refusal !== TOO_MANY_HANDSHAKES) this.pressure.turnedAwayOne(connection.remoteHost);
+      if (refusal !== TOO_MANY_HANDSHAKES) this.pressure.knocked(connection.remoteHost);
       connection.close(refusal);
       return;
     }
+    // A burst from one origin (§4.6 item 5): many addresses of one subnet dialing at once.
+    const origin = this.pressure.originOf(connection.remoteHost);
+    const isBurst = this.links.count(
+      (other) =>
+        other.isInbound && other.isHandshaking && this.pressure.originOf(other.connection.remoteHost) === origin,
+    );
+    if (isBurst > 0) this.pressure.knocked(connection.remoteHost);
     const link = new PeerLink(connection, 'inbound', null, this.clock);
     this.links.add(link);
     this.sendRequest(link);
@@ -206,7 +213,7 @@ export class Handshake {
       displaced.connection.close('knocking: a quiet newcomer takes the slot');
     }
     if (!this.known.add(address)) {
-      if (link.isInbound) this.pressure.turnedAwayOne(link.connection.remoteHost);
+      if (link.isInbound) this.pressure.knocked(link.connection.remoteHost);
       return void link.advance('subnet cap reached');
     }
     link.advance({ phase: 'active' });
@@ -261,7 +268,7 @@ export class Handshake {
    * them let closed groups split off the overlay (bench/net/formation-check.ts).
    */
   private refer(link: PeerLink): void {
-    this.pressure.turnedAwayOne(link.connection.remoteHost);
+    this.pressure.knocked(link.connection.remoteHost);
     link.advance({ phase: 'referral' });
     link.deadline?.cancel();
     link.deadline = this.clock.setTimeout(

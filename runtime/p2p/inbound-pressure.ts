@@ -1,10 +1,11 @@
 /**
- * Who keeps knocking at this node's door (docs/protocol.md §4.6 item 5). Every verified
- * newcomer turned away for want of an inbound slot counts against its origin: the /24 or /48,
- * or the single address where loopback is exempt from subnet rules. An origin turned away
- * `KNOCKER_TURN_AWAYS` times within `KNOCK_WINDOW_MS` is knocking: an attacker that keeps its
- * addresses at the door does so at once, an honest node hardly ever, because its dials of
- * one address back off (§4.5). Bounded in memory.
+ * Who keeps knocking at this node's door (docs/protocol.md §4.6 item 5). Every connection
+ * turned away for want of room, and every one that arrives while another of its origin is
+ * still handshaking, counts against its origin: the /24 or /48, or the single address where
+ * loopback is exempt from subnet rules. An origin with `KNOCKER_TURN_AWAYS` knocks within
+ * `KNOCK_WINDOW_MS` is knocking: an attacker that keeps its addresses at the door is so at
+ * once, an honest node hardly ever, because its dials of one address back off (§4.5).
+ * Bounded in memory.
  */
 import type { Clock } from '../core/clock.js';
 import { isLoopback, subnetKey } from './peer-address.js';
@@ -31,8 +32,8 @@ export class InboundPressure {
     private readonly isLoopbackExempt: boolean,
   ) {}
 
-  /** A verified newcomer from `host` found no inbound slot (it was referred, §4.2 item 9). */
-  turnedAwayOne(host: string): void {
+  /** A connection from `host` was turned away, or came while another of its origin was handshaking. */
+  knocked(host: string): void {
     const now = this.clock.now();
     const key = this.originOf(host);
     const origin = this.current(key, now);
@@ -57,7 +58,8 @@ export class InboundPressure {
     return origin && now - origin.since < KNOCK_WINDOW_MS ? origin : undefined;
   }
 
-  private originOf(host: string): string {
+  /** The origin a host counts against (its /24 or /48, or itself where loopback is exempt). */
+  originOf(host: string): string {
     return this.isLoopbackExempt && isLoopback(host) ? `ip:${host}` : subnetKey(host);
   }
 }

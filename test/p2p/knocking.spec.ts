@@ -30,12 +30,12 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
       const pressure = new InboundPressure(clock, false);
       let started = 0;
       pressure.onKnocking = () => started++;
-      for (let i = 1; i < KNOCKER_TURN_AWAYS; i++) pressure.turnedAwayOne(`10.5.0.${i}`);
+      for (let i = 1; i < KNOCKER_TURN_AWAYS; i++) pressure.knocked(`10.5.0.${i}`);
       assert.equal(pressure.isKnocker('10.5.0.1'), false);
-      pressure.turnedAwayOne('10.5.0.99');
+      pressure.knocked('10.5.0.99');
       assert.equal(pressure.isKnocker('10.5.0.200'), true, 'a /24 that keeps knocking, from any of its addresses');
       assert.equal(pressure.isKnocker('10.6.0.1'), false);
-      pressure.turnedAwayOne('10.5.0.1');
+      pressure.knocked('10.5.0.1');
       assert.equal(started, 1, 'announced once, when the origin starts knocking');
       clock.advance(KNOCK_WINDOW_MS);
       assert.equal(pressure.isKnocker('10.5.0.1'), false, 'knocks are forgotten after the window');
@@ -43,17 +43,17 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
 
     it('counts loopback addresses one by one while loopback is exempt from subnet rules', () => {
       const pressure = new InboundPressure(new FakeClock(), true);
-      for (let i = 0; i < KNOCKER_TURN_AWAYS - 1; i++) pressure.turnedAwayOne('127.0.0.2');
-      pressure.turnedAwayOne('127.0.0.3');
+      for (let i = 0; i < KNOCKER_TURN_AWAYS - 1; i++) pressure.knocked('127.0.0.2');
+      pressure.knocked('127.0.0.3');
       assert.equal(pressure.isKnocker('127.0.0.2'), false);
-      pressure.turnedAwayOne('127.0.0.2');
+      pressure.knocked('127.0.0.2');
       assert.equal(pressure.isKnocker('127.0.0.2'), true);
     });
 
     it('remembers a bounded number of origins', () => {
       const pressure = new InboundPressure(new FakeClock(), false);
-      for (let k = 0; k < KNOCKER_TURN_AWAYS; k++) pressure.turnedAwayOne('10.200.0.1');
-      for (let i = 0; i < 2_000; i++) pressure.turnedAwayOne(`10.${i >> 8}.${i & 255}.1`);
+      for (let k = 0; k < KNOCKER_TURN_AWAYS; k++) pressure.knocked('10.200.0.1');
+      for (let i = 0; i < 2_000; i++) pressure.knocked(`10.${i >> 8}.${i & 255}.1`);
       assert.equal(pressure.knocksFrom('10.200.0.1'), 0, 'the oldest origin was forgotten');
       assert.equal(pressure.knocksFrom('10.7.207.1'), 1, 'the newest is kept');
     });
@@ -149,12 +149,30 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
         return fake;
       };
       for (let i = 0; i < 3; i++) open('10.5.0.1');
-      assert.equal(handshake.pressure.knocksFrom('10.5.0.1'), 1, 'the third from one address (cap 2) is a knock');
+      assert.equal(
+        handshake.pressure.knocksFrom('10.5.0.1'),
+        2,
+        'the second (a burst) and the third, refused over the address cap of 2',
+      );
       open('10.6.0.1');
       open('10.6.0.2');
       const overTotal = open('10.7.0.1');
       assert.equal(overTotal.closeReason, 'too many handshakes in progress', 'max_peers = 4 handshakes in all');
       assert.equal(handshake.pressure.knocksFrom('10.7.0.1'), 0, "which is nobody's own doing");
+    });
+
+    it('counts a connection that arrives while another of its origin is handshaking as a knock', () => {
+      const open = (host: string) => {
+        const fake = new FakeConnection(host, true);
+        handshake.accept(fake.asConnection());
+      };
+      open('10.5.0.1');
+      open('10.6.0.1');
+      assert.equal(handshake.pressure.knocksFrom('10.5.0.1'), 0, 'the first of an origin is no knock');
+      open('10.5.0.2');
+      open('10.5.0.3');
+      assert.equal(handshake.pressure.knocksFrom('10.5.0.9'), 2, 'the next ones of that /24 are');
+      assert.equal(handshake.pressure.knocksFrom('10.6.0.1'), 0);
     });
 
     it('refers a newcomer as before when no inbound peer knocks', async () => {
@@ -218,7 +236,7 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
       return frame.entries.map((entry) => fromPeerAddress(entry).host).sort();
     };
     assert.deepEqual(await named(1n), ['10.2.0.1', '10.3.0.1'], 'every known peer but the asker');
-    for (let i = 0; i < KNOCKER_TURN_AWAYS; i++) pressure.turnedAwayOne(`10.3.0.${50 + i}`);
+    for (let i = 0; i < KNOCKER_TURN_AWAYS; i++) pressure.knocked(`10.3.0.${50 + i}`);
     assert.deepEqual(await named(2n), ['10.2.0.1'], 'not the one from the knocking /24');
   });
 });
