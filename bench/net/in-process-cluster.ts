@@ -15,6 +15,8 @@ export async function startInProcessCluster(settings: ClusterSettings, timeoutMs
       ...BENCH_NODE_SETTINGS,
       ...configFor(settings.dissemination),
       degree: settings.degree,
+      // As the separate processes (process-cluster.ts) and the published figures: 2 × degree.
+      maxPeers: 2 * settings.degree,
       powDifficulty: settings.powDifficulty,
     },
   });
