@@ -168,8 +168,27 @@ export class MissingItems {
       batch.push(record);
       grafts.set(link, batch);
     }
-    for (const [link, records] of grafts) this.sendGrafts(link, records, now);
+    for (const [link, records] of grafts) this.sendGrafts(link, this.withOthersAnnouncedBy(link, records), now);
     this.arm();
+  }
+
+  /**
+   * §4.8 item 4: a GRAFT also asks for every other missing id its peer announced that is still
+   * in its first wait (no GRAFT for it yet). The link becomes eager anyway, and the ids that would fall due later at this
+   * node (and, a moment later, at every node behind it) come at once; otherwise each id's own
+   * timer fires first at a different node of a piece cut off from the tree, and each pulls over
+   * a link of its own: a new eager link per id, whose cycles later items cut again.
+   */
+  private withOthersAnnouncedBy(link: Connection, due: Missing[]): Missing[] {
+    const records = new Set(due);
+    for (const record of this.missing.values()) {
+      if (record.asked > 0 || records.has(record)) continue;
+      const at = record.waiting.indexOf(link);
+      if (at < 0) continue;
+      record.waiting.splice(at, 1);
+      records.add(record);
+    }
+    return [...records];
   }
 
   /** §4.8 item 7: a GRAFT whose ids are due again and none of which its peer served. */
