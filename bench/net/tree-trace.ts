@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   });
   daemons = network.daemons.filter((d): d is Daemon => d !== null);
   const cluster = {
-    counters: async () => daemons.map((d) => ({ activeLinks: d.overlay.activeLinks.length })),
+    counters: () => Promise.resolve(daemons.map((d) => ({ activeLinks: d.overlay.activeLinks.length }))),
   } as unknown as BenchCluster;
   await waitForStableLinks(cluster, degree, 60_000);
   mapLinks();

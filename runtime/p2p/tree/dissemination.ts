@@ -67,6 +67,8 @@ export class Dissemination implements PeerNetwork, TreeMessages {
   private readonly lazy: LazyBatches;
   private readonly missing: MissingItems;
   private readonly firstLinks = new FirstLinks();
+  /** Links whose peer has served this node a GRAFT (§4.8 item 7); gone with the connection. */
+  private readonly servingLinks = new WeakSet<Connection>();
 
   constructor(
     private readonly links: LinkTable,
@@ -85,9 +87,13 @@ export class Dissemination implements PeerNetwork, TreeMessages {
         graft: (link, ids) => this.sendGraft(link, ids),
         unserved: (link) => {
           this.observer.tree('graft-unserved');
-          this.links.reportUnservedGraft(link);
+          // §4.8 item 7: only a peer that never served counts; an honest one may have evicted the item.
+          if (!this.servingLinks.has(link)) this.links.reportUnservedGraft(link);
         },
-        served: (link) => this.links.clearUnservedGrafts(link),
+        served: (link) => {
+          this.servingLinks.add(link);
+          this.links.clearUnservedGrafts(link);
+        },
         givenUp: () => this.observer.tree('pull-given-up'),
       },
       random,

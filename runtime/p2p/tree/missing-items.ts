@@ -5,7 +5,8 @@
  * next announcer not yet asked gets a GRAFT (ids due at once for one link share one), and the
  * timer starts again, graft_timeout each time. An id is given up when no announcer is left or
  * MAX_ANNOUNCERS_ASKED were asked. A GRAFT none of whose ids came back from its peer by the
- * time they are due again counts against that peer; one that came back clears the count.
+ * time they are due again is reported unserved; an id coming back from a peer asked for it,
+ * even late, reports that peer as serving (dissemination.ts decides what counts against whom).
  *
  * Pure: time is the Clock, and what to send or count goes through PullActions.
  */
@@ -40,9 +41,13 @@ export interface PullActions {
 /** One GRAFT frame sent, judged once when its ids fall due again. */
 interface GraftSent {
   readonly link: Connection;
+  readonly ids: ReadonlySet<string>;
   isServed: boolean;
   isJudged: boolean;
 }
+
+/** GRAFTs remembered per link for late answers (§4.8 item 7): a late answer still counts as served. */
+export const GRAFTS_REMEMBERED_PER_LINK = 16;
 
 interface Missing {
   readonly id: string;
@@ -60,6 +65,8 @@ export class MissingItems {
   private readonly missing = new Map<string, Missing>();
   /** Deadlines, soonest first; an entry whose record moved on since is stale and skipped. */
   private readonly due = new DeadlineHeap<Missing>();
+  /** The last GRAFTs sent on each link, newest last. */
+  private readonly recentGrafts = new Map<Connection, GraftSent[]>();
   private timer: Timer | null = null;
   /** When `timer` fires. */
   private timerAt = 0;
@@ -109,19 +116,21 @@ export class MissingItems {
 
   /** The item `id` arrived from `link` (new or not): its pull is over. Returns who announced it. */
   arrived(link: Connection, id: string): ReadonlySet<Connection> | undefined {
-    const record = this.missing.get(id);
-    if (!record) return undefined;
-    this.missing.delete(id);
-    const graft = record.graft;
-    if (graft && graft.link === link && !graft.isServed) {
+    // Any GRAFT of this id to `link` was served, even one already judged or given up on (late).
+    const graft = this.recentGrafts.get(link)?.find((sent) => !sent.isServed && sent.ids.has(id));
+    if (graft) {
       graft.isServed = true;
       this.actions.served(link);
     }
+    const record = this.missing.get(id);
+    if (!record) return undefined;
+    this.missing.delete(id);
     return record.announcers;
   }
 
   /** `link` closed: it is asked nothing more (§4.8 item 8). */
   linkClosed(link: Connection): void {
+    this.recentGrafts.delete(link);
     for (const record of this.missing.values()) {
       if (!record.announcers.delete(link)) continue;
       const at = record.waiting.indexOf(link);
@@ -134,6 +143,7 @@ export class MissingItems {
     this.timer?.cancel();
     this.timer = null;
     this.missing.clear();
+    this.recentGrafts.clear();
   }
 
   private schedule(record: Missing): void {
@@ -206,7 +216,11 @@ export class MissingItems {
   private sendGrafts(link: Connection, records: Missing[], now: number): void {
     for (let start = 0; start < records.length; start += MAX_IDS_PER_FRAME) {
       const chunk = records.slice(start, start + MAX_IDS_PER_FRAME);
-      const graft: GraftSent = { link, isServed: false, isJudged: false };
+      const graft: GraftSent = { link, ids: new Set(chunk.map((r) => r.id)), isServed: false, isJudged: false };
+      const recent = this.recentGrafts.get(link) ?? [];
+      recent.push(graft);
+      if (recent.length > GRAFTS_REMEMBERED_PER_LINK) recent.shift();
+      this.recentGrafts.set(link, recent);
       for (const record of chunk) {
         record.asked++;
         record.graft = graft;
