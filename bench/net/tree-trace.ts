@@ -6,11 +6,13 @@
  * not settle shows why.
  *
  *   npx tsx bench/net/tree-trace.ts [--nodes 50] [--degree 8] [--items 200] [--interval-ms 50]
- *                                   [--seed 1] [--events] [--json FILE]
+ *                                   [--seed 1] [--stall-ms 0] [--stall-every-ms 40] [--events]
+ *                                   [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { Connection } from '../../runtime/core/connection.js';
+import { makeItem } from '../../runtime/core/item.js';
 import type { Daemon } from '../../runtime/daemon.js';
 import { Dissemination } from '../../runtime/p2p/tree/dissemination.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
@@ -31,6 +33,10 @@ const items = flag('items', 200);
 const intervalMs = flag('interval-ms', 50);
 const seed = flag('seed', 1);
 const printEvents = argv.includes('--events');
+// A loaded machine, reproducibly: every `stallEvery` ms the event loop is blocked for `stall` ms
+// (Atomics.wait: no CPU burnt), so the daemons get (stallEvery − stall) / stallEvery of a thread.
+const stall = flag('stall-ms', 0);
+const stallEvery = flag('stall-every-ms', 40);
 const jsonAt = argv.indexOf('--json');
 
 interface TraceEvent {
@@ -40,6 +46,7 @@ interface TraceEvent {
   readonly what: string;
 }
 const events: TraceEvent[] = [];
+const duplicateTimes: number[] = [];
 const owners = new Map<Dissemination, number>();
 const peerIndex = new Map<Connection, number>();
 let daemons: Daemon[] = [];
@@ -56,6 +63,7 @@ const proto = Dissemination.prototype as unknown as Record<string, (...args: unk
 const arrived = proto.arrived!;
 proto.arrived = function (this: Dissemination, peer: unknown, id: unknown, ttl: unknown, isNew: unknown) {
   const link = peer as Connection;
+  if (!isNew) duplicateTimes.push(now());
   const before = this.modeOf(link);
   const result = arrived.call(this, peer, id, ttl, isNew);
   const after = this.modeOf(link);
@@ -85,6 +93,19 @@ function mapLinks(): void {
       if (to !== undefined) peerIndex.set(link.connection, to);
     }
   });
+}
+
+/** Every active link once, as [a, b] with a < b. */
+function shapeLinks(): [number, number][] {
+  const all = new Map<string, [number, number]>();
+  daemons.forEach((d, from) => {
+    for (const link of d.overlay.activeLinks) {
+      const to = peerIndex.get(link.connection);
+      if (to !== undefined)
+        all.set(`${Math.min(from, to)}-${Math.max(from, to)}`, [Math.min(from, to), Math.max(from, to)]);
+    }
+  });
+  return [...all.values()];
 }
 
 interface Shape {
@@ -142,11 +163,15 @@ async function main(): Promise<void> {
   await sleep(200);
   t0 = performance.now();
   events.length = 0;
+  duplicateTimes.length = 0;
   const shapes: Shape[] = [shape()];
   const sampler = setInterval(() => shapes.push(shape()), 100);
+  const blocker = new Int32Array(new SharedArrayBuffer(4));
+  const staller = stall > 0 ? setInterval(() => Atomics.wait(blocker, 0, 0, stall), stallEvery) : null;
   const result = await workload.run(() => undefined);
   await sleep(1_500);
   clearInterval(sampler);
+  if (staller) clearInterval(staller);
   shapes.push(shape());
   const lastP = result.latenciesByItem.map((l) => l[l.length - 1] ?? Infinity);
   console.log(
@@ -163,8 +188,35 @@ async function main(): Promise<void> {
   }
   console.log('mode changes by cause:', Object.fromEntries(kinds));
   console.log('last delivery per item (ms):', lastP.map((v) => Math.round(v)).join(' '));
+  // The last 40 % of the items: has the tree settled (no duplicates, no pulls)?
+  const tailFrom = Math.round(result.announcedAt[Math.floor(items * 0.6)]! - t0);
+  const sorted = [...lastP].sort((a, b) => a - b);
+  const summary = {
+    duplicatesPerNodeItem: duplicateTimes.length / nodes / items,
+    tailDuplicatesPerNodeItem:
+      duplicateTimes.filter((t) => t >= tailFrom).length / nodes / (items - Math.floor(items * 0.6)),
+    grafts: events.filter((e) => e.what.startsWith('sendGraft')).length,
+    tailGrafts: events.filter((e) => e.what.startsWith('sendGraft') && e.at >= tailFrom).length,
+    maxPieces: Math.max(...shapes.map((s) => s.pieces)),
+    endEager: shapes.at(-1)!.eager,
+    p50: Math.round(sorted[Math.floor(items / 2)]!),
+    p99: Math.round(sorted[Math.floor(items * 0.99)]!),
+    load: Number(loadavg()[0]!.toFixed(1)),
+  };
+  console.log('SUMMARY', JSON.stringify(summary));
   if (printEvents) for (const e of events) console.log(`${e.at} ${e.node}<-${e.peer} ${e.what}`);
-  if (jsonAt >= 0) writeFileSync(argv[jsonAt + 1]!, JSON.stringify({ shapes, events, lastP }));
+  // Which item each short id is (the workload's second run tag: the warm-up item had the first).
+  const itemOf: Record<string, number> = {};
+  for (let n = 0; n < items; n++) {
+    const data = Buffer.alloc(64, 0x2e);
+    data.writeUInt32BE(2, 0);
+    data.writeUInt32BE(n, 4);
+    itemOf[shortId(makeItem(DATA_TYPE, data).id)] = n;
+  }
+  const announcedAt = result.announcedAt.map((at) => Math.round(at - t0));
+  const links = shapeLinks();
+  if (jsonAt >= 0)
+    writeFileSync(argv[jsonAt + 1]!, JSON.stringify({ shapes, events, lastP, itemOf, announcedAt, links }));
   workload.close();
   await network.close();
 }
