@@ -165,7 +165,7 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     if (isNew) {
       this.pruning.arrived(id);
       this.firstLinks.add(id, peer, announcers);
-      this.modes.firstCopy(peer);
+      this.modes.firstCopy(peer, this.pruning.isPruning(id));
       return;
     }
     // A duplicate: its link is not needed while the link of the first copy is still eager.

@@ -13,6 +13,11 @@ import { Fifo } from '../../core/fifo.js';
 
 /** Items whose arrival order is remembered (far more than are in flight at once). */
 const REMEMBERED = 4_096;
+/**
+ * Largest sample of c: a copy answering a GRAFT comes a graft_timeout late, after dozens of
+ * items, and would make c say more about pulls than about items in flight.
+ */
+const MAX_SAMPLE = 10;
 /** Weight of the newest sample in the moving average of c. */
 const SMOOTHING = 0.05;
 /**
@@ -45,9 +50,14 @@ export class PruningItems {
   duplicate(id: string): boolean {
     const first = this.sequenceOf.get(id);
     if (first !== undefined) {
-      const between = this.arrivals - first;
+      const between = Math.min(this.arrivals - first, MAX_SAMPLE);
       this.concurrency += SMOOTHING * (between - this.concurrency);
     }
+    return this.isPruning(id);
+  }
+
+  /** Is `id` a pruning item now? Only their copies count in a link's run of duplicates. */
+  isPruning(id: string): boolean {
     return position(id) < this.share;
   }
 }
