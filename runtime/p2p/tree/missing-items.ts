@@ -65,6 +65,8 @@ export class MissingItems {
   private readonly missing = new Map<string, Missing>();
   /** Deadlines, soonest first; an entry whose record moved on since is stale and skipped. */
   private readonly due = new DeadlineHeap<Missing>();
+  /** Per link, the missing ids it announced that still wait for their first GRAFT. */
+  private readonly firstWaits = new Map<Connection, Set<Missing>>();
   /** The last GRAFTs sent on each link, newest last. */
   private readonly recentGrafts = new Map<Connection, GraftSent[]>();
   private timer: Timer | null = null;
@@ -97,6 +99,7 @@ export class MissingItems {
       if (!record.announcers.has(link)) {
         record.announcers.add(link);
         record.waiting.push(link);
+        if (record.asked === 0) this.firstWaitOf(link).add(record);
       }
       return true;
     }
@@ -110,6 +113,7 @@ export class MissingItems {
       graft: null,
     };
     this.missing.set(id, created);
+    this.firstWaitOf(link).add(created);
     this.schedule(created);
     return true;
   }
@@ -125,12 +129,14 @@ export class MissingItems {
     const record = this.missing.get(id);
     if (!record) return undefined;
     this.missing.delete(id);
+    this.endFirstWait(record);
     return record.announcers;
   }
 
   /** `link` closed: it is asked nothing more (§4.8 item 8). */
   linkClosed(link: Connection): void {
     this.recentGrafts.delete(link);
+    this.firstWaits.delete(link);
     for (const record of this.missing.values()) {
       if (!record.announcers.delete(link)) continue;
       const at = record.waiting.indexOf(link);
@@ -144,6 +150,7 @@ export class MissingItems {
     this.timer = null;
     this.missing.clear();
     this.recentGrafts.clear();
+    this.firstWaits.clear();
   }
 
   private schedule(record: Missing): void {
@@ -171,6 +178,7 @@ export class MissingItems {
       const link = this.nextAnnouncer(record);
       if (!link) {
         this.missing.delete(record.id);
+        this.endFirstWait(record);
         this.actions.givenUp(record.id);
         continue;
       }
@@ -191,14 +199,30 @@ export class MissingItems {
    */
   private withOthersAnnouncedBy(link: Connection, due: Missing[]): Missing[] {
     const records = new Set(due);
-    for (const record of this.missing.values()) {
-      if (record.asked > 0 || records.has(record)) continue;
+    for (const record of this.firstWaits.get(link) ?? []) {
+      if (records.has(record)) continue;
       const at = record.waiting.indexOf(link);
       if (at < 0) continue;
       record.waiting.splice(at, 1);
       records.add(record);
     }
     return [...records];
+  }
+
+  private firstWaitOf(link: Connection): Set<Missing> {
+    let records = this.firstWaits.get(link);
+    if (!records) this.firstWaits.set(link, (records = new Set()));
+    return records;
+  }
+
+  /** `record` is asked for, resolved or given up: no GRAFT takes it along any more. */
+  private endFirstWait(record: Missing): void {
+    if (record.asked > 0) return;
+    for (const link of record.announcers) {
+      const records = this.firstWaits.get(link);
+      records?.delete(record);
+      if (records?.size === 0) this.firstWaits.delete(link);
+    }
   }
 
   /** §4.8 item 7: a GRAFT whose ids are due again and none of which its peer served. */
@@ -222,6 +246,7 @@ export class MissingItems {
       if (recent.length > GRAFTS_REMEMBERED_PER_LINK) recent.shift();
       this.recentGrafts.set(link, recent);
       for (const record of chunk) {
+        this.endFirstWait(record);
         record.asked++;
         record.graft = graft;
         record.deadline = now + this.graftTimeoutMs;
