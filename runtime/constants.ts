@@ -136,7 +136,7 @@ export const DEFAULT_DISSEMINATION: DisseminationMode = 'flood';
 export const DEFAULT_GRAFT_TIMEOUT_S = 1;
 
 /** How long ids wait to share one IHAVE per lazy link (docs/protocol.md §4.8 item 3). */
-export const DEFAULT_LAZY_PUSH_DELAY_S = 0.05;
+export const DEFAULT_LAZY_PUSH_DELAY_S = 0.25;
 
 /** Smallest byte budget accepted: one frame of the largest size (the size field is a u16). */
 export const MIN_BYTE_BUDGET = 64 * 1024;

@@ -202,14 +202,15 @@ describe('broadcast tree on loopback (docs/protocol.md §4.8)', function () {
     );
     await waitFor('the item at the puller, from the holder', () => received.some((b) => b.equals(data)), 5_000);
     assert.equal(await treeEvents([puller], 'graft-unserved'), 1);
-    // Nine more unserved GRAFTs make ten in a row: the silent peer is disconnected. The IHAVEs
-    // are further apart than the first wait's random extra, so that no two share a GRAFT.
+    // Nine more unserved GRAFTs make ten: the silent peer is disconnected. The IHAVEs are
+    // further apart than the longest first wait (1.5 × graft_timeout), so that no two share a
+    // GRAFT (a GRAFT takes along the peer's other ids still in their first wait).
     for (let n = 0; n < 9; n++) {
       silent.send(
         'IHAVE',
         GossipIhave.encode({ ids: [{ id: idToBytes(makeItem(DATA_TYPE, Buffer.from(`fake ${n}`)).id) }] }),
       );
-      await sleep(200);
+      await sleep(500);
     }
     assert.equal(await silent.socket.waitClosed(5_000), true, 'closed after 10 unserved GRAFTs');
     assert.equal(puller.overlay.activeLinks.length, 1, 'the honest link stays');

@@ -80,10 +80,11 @@ describe('missing items and pulls (docs/protocol.md §4.8 items 4, 7, 8)', () =>
     const actions = new Recorder();
     const draws = [0.9, 0];
     const missing = new MissingItems(clock, TIMEOUT, actions, () => draws.shift() ?? 0);
-    const link = new FakeConnection('10.0.5.9', false).asConnection();
-    missing.announced(link, 'later');
+    // Two announcers: a GRAFT to one link takes along that link's other ids (a later test).
+    const [link, other] = [9, 10].map((n) => new FakeConnection(`10.0.5.${n}`, false).asConnection());
+    missing.announced(link!, 'later');
     clock.advance(10);
-    missing.announced(link, 'sooner');
+    missing.announced(other!, 'sooner');
     clock.advance(TIMEOUT);
     assert.deepEqual(
       actions.grafts.map((g) => g.ids),
@@ -118,6 +119,29 @@ describe('missing items and pulls (docs/protocol.md §4.8 items 4, 7, 8)', () =>
     assert.deepEqual(actions.servedBy, [peers[1]], 'a served GRAFT clears its peer');
     clock.advance(10 * TIMEOUT);
     assert.deepEqual(actions.unservedBy, [peers[0]]);
+  });
+
+  it('an answer after its GRAFT was judged unserved still reports the peer as serving', () => {
+    const { clock, actions, missing, peers } = setup();
+    missing.announced(peers[0]!, 'a');
+    missing.announced(peers[1]!, 'a');
+    clock.advance(2 * TIMEOUT);
+    assert.deepEqual(actions.unservedBy, [peers[0]]);
+    missing.arrived(peers[1]!, 'a');
+    missing.arrived(peers[0]!, 'a'); // the first announcer's late answer, a duplicate by now
+    assert.deepEqual(actions.servedBy, [peers[1], peers[0]]);
+  });
+
+  it('a GRAFT takes along the other ids its peer announced that still wait for their first pull', () => {
+    const { clock, actions, missing, peers } = setup();
+    missing.announced(peers[0]!, 'a');
+    clock.advance(TIMEOUT / 2);
+    missing.announced(peers[0]!, 'b');
+    missing.announced(peers[1]!, 'c');
+    clock.advance(TIMEOUT / 2);
+    assert.deepEqual(actions.grafts, [{ link: peers[0], ids: ['a', 'b'] }]);
+    clock.advance(TIMEOUT / 2);
+    assert.deepEqual(actions.grafts[1], { link: peers[1], ids: ['c'] });
   });
 
   it('an item from another link than the one grafted is no strike and no clearing', () => {

@@ -20,6 +20,7 @@ import { idFromBytes, idToBytes } from './item-ids.js';
 import { LazyBatches } from './lazy-batches.js';
 import { LinkModes, type LinkMode } from './link-modes.js';
 import { MissingItems } from './missing-items.js';
+import { PruningItems } from './pruning-items.js';
 
 export type { DisseminationMode };
 
@@ -67,6 +68,9 @@ export class Dissemination implements PeerNetwork, TreeMessages {
   private readonly lazy: LazyBatches;
   private readonly missing: MissingItems;
   private readonly firstLinks = new FirstLinks();
+  private readonly pruning = new PruningItems();
+  /** Links whose peer has served this node a GRAFT (§4.8 item 7); gone with the connection. */
+  private readonly servingLinks = new WeakSet<Connection>();
 
   constructor(
     private readonly links: LinkTable,
@@ -85,9 +89,13 @@ export class Dissemination implements PeerNetwork, TreeMessages {
         graft: (link, ids) => this.sendGraft(link, ids),
         unserved: (link) => {
           this.observer.tree('graft-unserved');
-          this.links.reportUnservedGraft(link);
+          // §4.8 item 7: only a peer that never served counts; an honest one may have evicted the item.
+          if (!this.servingLinks.has(link)) this.links.reportUnservedGraft(link);
         },
-        served: (link) => this.links.clearUnservedGrafts(link),
+        served: (link) => {
+          this.servingLinks.add(link);
+          this.links.clearUnservedGrafts(link);
+        },
         givenUp: () => this.observer.tree('pull-given-up'),
       },
       random,
@@ -130,6 +138,7 @@ export class Dissemination implements PeerNetwork, TreeMessages {
   broadcast(frame: Uint8Array, except: ReadonlySet<Connection>, item: PushedItem): number {
     // §4.8 item 2: only ttl-0 items use the tree; everything is flooded in flood mode.
     if (this.settings.dissemination === 'flood' || item.ttl !== 0) return this.links.broadcast(frame, except);
+    this.pruning.arrived(item.id); // a local item is in flight too (a peer's was counted on arrival)
     let count = 0;
     for (const link of this.links.all()) {
       const connection = link.connection;
@@ -154,17 +163,20 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     const announcers = this.missing.arrived(peer, id);
     if (this.settings.dissemination !== 'tree' || ttl !== 0 || !this.modes.has(peer)) return;
     if (isNew) {
+      this.pruning.arrived(id);
       this.firstLinks.add(id, peer, announcers);
-      this.modes.firstCopy(peer);
+      this.modes.firstCopy(peer, this.pruning.isPruning(id));
       return;
     }
     // A duplicate: its link is not needed while the link of the first copy is still eager.
+    const mayPrune = this.pruning.duplicate(id); // only a few items at a time may cut cycles
     const first = this.firstLinks.get(id);
     if (first === peer) return;
     if (first !== undefined && this.modes.modeOf(first) !== 'eager') {
       this.observer.tree('prune-withheld');
       return;
     }
+    if (!mayPrune) return;
     if (this.modes.duplicate(peer) && peer.send(PRUNE_FRAME)) this.observer.tree('prune-sent');
   }
 

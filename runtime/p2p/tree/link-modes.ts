@@ -32,9 +32,13 @@ export class LinkModes {
     this.duplicateRuns.delete(link);
   }
 
-  /** A new payload came over `link`: it carries the tree for that item, so it is eager. */
-  firstCopy(link: Connection): void {
-    this.duplicateRuns.delete(link);
+  /**
+   * A new payload came over `link`: it carries the tree for that item, so it is eager. A new
+   * pruning item (pruning-items.ts) also ends the link's run of duplicates: runs count pruning
+   * items only, or links that carry some items first would never be cut while few items prune.
+   */
+  firstCopy(link: Connection, endsRun = true): void {
+    if (endsRun) this.duplicateRuns.delete(link);
     this.set(link, 'eager');
   }
 

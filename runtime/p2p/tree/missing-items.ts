@@ -5,7 +5,8 @@
  * next announcer not yet asked gets a GRAFT (ids due at once for one link share one), and the
  * timer starts again, graft_timeout each time. An id is given up when no announcer is left or
  * MAX_ANNOUNCERS_ASKED were asked. A GRAFT none of whose ids came back from its peer by the
- * time they are due again counts against that peer; one that came back clears the count.
+ * time they are due again is reported unserved; an id coming back from a peer asked for it,
+ * even late, reports that peer as serving (dissemination.ts decides what counts against whom).
  *
  * Pure: time is the Clock, and what to send or count goes through PullActions.
  */
@@ -40,9 +41,13 @@ export interface PullActions {
 /** One GRAFT frame sent, judged once when its ids fall due again. */
 interface GraftSent {
   readonly link: Connection;
+  readonly ids: ReadonlySet<string>;
   isServed: boolean;
   isJudged: boolean;
 }
+
+/** GRAFTs remembered per link for late answers (§4.8 item 7): a late answer still counts as served. */
+export const GRAFTS_REMEMBERED_PER_LINK = 16;
 
 interface Missing {
   readonly id: string;
@@ -60,6 +65,10 @@ export class MissingItems {
   private readonly missing = new Map<string, Missing>();
   /** Deadlines, soonest first; an entry whose record moved on since is stale and skipped. */
   private readonly due = new DeadlineHeap<Missing>();
+  /** Per link, the missing ids it announced that still wait for their first GRAFT. */
+  private readonly firstWaits = new Map<Connection, Set<Missing>>();
+  /** The last GRAFTs sent on each link, newest last. */
+  private readonly recentGrafts = new Map<Connection, GraftSent[]>();
   private timer: Timer | null = null;
   /** When `timer` fires. */
   private timerAt = 0;
@@ -90,6 +99,7 @@ export class MissingItems {
       if (!record.announcers.has(link)) {
         record.announcers.add(link);
         record.waiting.push(link);
+        if (record.asked === 0) this.firstWaitOf(link).add(record);
       }
       return true;
     }
@@ -103,25 +113,30 @@ export class MissingItems {
       graft: null,
     };
     this.missing.set(id, created);
+    this.firstWaitOf(link).add(created);
     this.schedule(created);
     return true;
   }
 
   /** The item `id` arrived from `link` (new or not): its pull is over. Returns who announced it. */
   arrived(link: Connection, id: string): ReadonlySet<Connection> | undefined {
-    const record = this.missing.get(id);
-    if (!record) return undefined;
-    this.missing.delete(id);
-    const graft = record.graft;
-    if (graft && graft.link === link && !graft.isServed) {
+    // Any GRAFT of this id to `link` was served, even one already judged or given up on (late).
+    const graft = this.recentGrafts.get(link)?.find((sent) => !sent.isServed && sent.ids.has(id));
+    if (graft) {
       graft.isServed = true;
       this.actions.served(link);
     }
+    const record = this.missing.get(id);
+    if (!record) return undefined;
+    this.missing.delete(id);
+    this.endFirstWait(record);
     return record.announcers;
   }
 
   /** `link` closed: it is asked nothing more (§4.8 item 8). */
   linkClosed(link: Connection): void {
+    this.recentGrafts.delete(link);
+    this.firstWaits.delete(link);
     for (const record of this.missing.values()) {
       if (!record.announcers.delete(link)) continue;
       const at = record.waiting.indexOf(link);
@@ -134,6 +149,8 @@ export class MissingItems {
     this.timer?.cancel();
     this.timer = null;
     this.missing.clear();
+    this.recentGrafts.clear();
+    this.firstWaits.clear();
   }
 
   private schedule(record: Missing): void {
@@ -161,6 +178,7 @@ export class MissingItems {
       const link = this.nextAnnouncer(record);
       if (!link) {
         this.missing.delete(record.id);
+        this.endFirstWait(record);
         this.actions.givenUp(record.id);
         continue;
       }
@@ -168,8 +186,43 @@ export class MissingItems {
       batch.push(record);
       grafts.set(link, batch);
     }
-    for (const [link, records] of grafts) this.sendGrafts(link, records, now);
+    for (const [link, records] of grafts) this.sendGrafts(link, this.withOthersAnnouncedBy(link, records), now);
     this.arm();
+  }
+
+  /**
+   * §4.8 item 4: a GRAFT also asks for every other missing id its peer announced that is still
+   * in its first wait (no GRAFT for it yet). The link becomes eager anyway, and the ids that would fall due later at this
+   * node (and, a moment later, at every node behind it) come at once; otherwise each id's own
+   * timer fires first at a different node of a piece cut off from the tree, and each pulls over
+   * a link of its own: a new eager link per id, whose cycles later items cut again.
+   */
+  private withOthersAnnouncedBy(link: Connection, due: Missing[]): Missing[] {
+    const records = new Set(due);
+    for (const record of this.firstWaits.get(link) ?? []) {
+      if (records.has(record)) continue;
+      const at = record.waiting.indexOf(link);
+      if (at < 0) continue;
+      record.waiting.splice(at, 1);
+      records.add(record);
+    }
+    return [...records];
+  }
+
+  private firstWaitOf(link: Connection): Set<Missing> {
+    let records = this.firstWaits.get(link);
+    if (!records) this.firstWaits.set(link, (records = new Set()));
+    return records;
+  }
+
+  /** `record` is asked for, resolved or given up: no GRAFT takes it along any more. */
+  private endFirstWait(record: Missing): void {
+    if (record.asked > 0) return;
+    for (const link of record.announcers) {
+      const records = this.firstWaits.get(link);
+      records?.delete(record);
+      if (records?.size === 0) this.firstWaits.delete(link);
+    }
   }
 
   /** §4.8 item 7: a GRAFT whose ids are due again and none of which its peer served. */
@@ -187,8 +240,13 @@ export class MissingItems {
   private sendGrafts(link: Connection, records: Missing[], now: number): void {
     for (let start = 0; start < records.length; start += MAX_IDS_PER_FRAME) {
       const chunk = records.slice(start, start + MAX_IDS_PER_FRAME);
-      const graft: GraftSent = { link, isServed: false, isJudged: false };
+      const graft: GraftSent = { link, ids: new Set(chunk.map((r) => r.id)), isServed: false, isJudged: false };
+      const recent = this.recentGrafts.get(link) ?? [];
+      recent.push(graft);
+      if (recent.length > GRAFTS_REMEMBERED_PER_LINK) recent.shift();
+      this.recentGrafts.set(link, recent);
       for (const record of chunk) {
+        this.endFirstWait(record);
         record.asked++;
         record.graft = graft;
         record.deadline = now + this.graftTimeoutMs;
