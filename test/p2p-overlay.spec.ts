@@ -183,12 +183,12 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
 describe('proof of work off the event loop (docs/protocol.md §6)', function () {
   this.timeout(120_000);
 
-  it('delivers API announces promptly while the workers solve a proof', async () => {
+  it('keeps its event loop free while the workers solve a proof, and delivers API announces meanwhile', async () => {
     const pow = new PowPool();
     const host = '127.0.8.1';
     // The daemon dials a scripted peer (its bootstrapper) and, as the dialing side, solves the
     // peer's VERIFICATION REQUEST at once. At 40 bits that takes days: the workers hash for
-    // the whole test, so every announce below is measured during a solve, by construction.
+    // the whole test, so everything below happens during a solve, by construction.
     const listener = await SuiteListener.listen('127.0.8.2');
     const config: GossipConfig = {
       ...defaultConfig(),
@@ -203,6 +203,7 @@ describe('proof of work off the event loop (docs/protocol.md §6)', function () 
     const subscriber = await ApiClient.connect(apiOf(daemon));
     const announcer = await ApiClient.connect(apiOf(daemon));
     const latencies: number[] = [];
+    let busy = 1;
     try {
       subscriber.notify(DATA_TYPE);
       const peer = await listener.nextPeer(PEER);
@@ -211,17 +212,27 @@ describe('proof of work off the event loop (docs/protocol.md §6)', function () 
       peer.requestVerification();
       await waitFor('the workers to start hashing', () => pow.hashes > 0);
       await waitFor('the subscription', () => daemon.handler.local.hasSubscribers(DATA_TYPE));
-      const hashesBefore = pow.hashes;
+      // Every announce reaches the subscriber during the solve. The deadline only catches a
+      // frozen loop; how long a round trip takes depends on the machine's load, not on the rule.
       for (let n = 0; n < 20; n++) {
         const sent = performance.now();
         announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from(`announce ${n}`) });
-        const notification = await subscriber.nextNotification(2_000);
+        const notification = await subscriber.nextNotification(10_000);
         assert.ok(notification, 'notification delivered during the solve');
         latencies.push(performance.now() - sent);
       }
-      // Workers report progress per batch: wait for the next report, then check the proof
-      // is still unsolved, so the announces above were all handled during the solve.
+      // The rule itself (§4.1 "where the work runs", §6): while the workers hash, this event
+      // loop (the daemon's: it runs in this process) has nothing to do. Its utilisation (the
+      // share of wall time it spent running callbacks rather than waiting for events) over a
+      // quiet stretch of the solve is near 0; hashing on the loop, even in slices between
+      // turns, keeps it near 1. Load on the machine lengthens the waits, not the work, so
+      // this does not depend on how busy the machine is. The stretch lasts until the workers
+      // report more hashes (at least 300 ms), so the solve went on throughout it.
+      const hashesBefore = pow.hashes;
+      const from = performance.eventLoopUtilization();
+      await sleep(300); // a quiet stretch: shows the loop does NOT work during the solve
       await waitFor('the workers to report more hashes', () => pow.hashes > hashesBefore);
+      busy = performance.eventLoopUtilization(from).utilization;
       const isSolving = [...daemon.overlay.links.all()].some((link) => link.state.phase === 'proving');
       assert.ok(isSolving, 'the proof was being solved throughout');
       peer.destroy();
@@ -233,6 +244,9 @@ describe('proof of work off the event loop (docs/protocol.md §6)', function () 
       await pow.close();
     }
     const worst = Math.max(...latencies);
-    assert.ok(worst < 100, `announce→notification during the solve: worst ${worst.toFixed(1)} ms`);
+    assert.ok(
+      busy < 0.5,
+      `event loop busy ${(100 * busy).toFixed(0)} % of a quiet stretch of the solve (announce round trips: worst ${worst.toFixed(1)} ms)`,
+    );
   });
 });
