@@ -16,7 +16,16 @@ import { SuitePeer } from '../conformance/peer.js';
 import { apiOf, subscribe } from './support/subscribers.js';
 import { audience, DATA_TYPE, distances, edges, round, treeEvents, type Audience } from './support/tree-network.js';
 
-const TREE: Partial<GossipConfig> = { dissemination: 'tree', graftTimeoutMs: 1_000 };
+/**
+ * graft_timeout well above the default 1 s: pulls repair a broken tree, and on a loaded
+ * machine (12 daemons share this process's one thread) an eager path slower than the timer
+ * starts pulls that add eager links, so the tree never settles (§4.8 item 5, *Not solved*).
+ * No rule tested here needs a short timer; the repair test waits for its pulls, and the
+ * silent-peer test sets its own.
+ */
+const TREE: Partial<GossipConfig> = { dissemination: 'tree', graftTimeoutMs: 5_000 };
+/** How long warming up may take: rounds until one brings no duplicate. */
+const WARM_UP_MS = 60_000;
 
 describe('broadcast tree on loopback (docs/protocol.md §4.8)', function () {
   this.timeout(120_000);
@@ -54,10 +63,15 @@ describe('broadcast tree on loopback (docs/protocol.md §4.8)', function () {
     return started.daemons;
   }
 
-  /** Rounds of items from random nodes until one brings no duplicate (at most `rounds`). */
-  async function warmUp(daemons: (Daemon | null)[], rounds = 8): Promise<void> {
+  /**
+   * Rounds of items from random nodes until one brings no duplicate: the tree has settled. Up
+   * to WARM_UP_MS rather than a number of rounds, since how many it takes depends on how items
+   * in flight overlap, which the machine's load changes.
+   */
+  async function warmUp(daemons: (Daemon | null)[]): Promise<void> {
     const live = daemons.flatMap((d, i) => (d ? [i] : []));
-    for (let n = 0; n < rounds; n++) {
+    const deadline = Date.now() + WARM_UP_MS;
+    for (let n = 0; Date.now() < deadline; n++) {
       const result = await round(
         daemons,
         crowd!,
@@ -67,7 +81,7 @@ describe('broadcast tree on loopback (docs/protocol.md §4.8)', function () {
       );
       if (result.duplicates === 0) return;
     }
-    assert.fail(`the tree did not settle within ${rounds} rounds of 10 items`);
+    assert.fail(`the tree did not settle within ${WARM_UP_MS} ms of rounds of 10 items`);
   }
 
   it('forms a spanning tree and then carries every item exactly once to every node (no duplicates)', async () => {
@@ -202,14 +216,14 @@ describe('broadcast tree on loopback (docs/protocol.md §4.8)', function () {
     );
     await waitFor('the item at the puller, from the holder', () => received.some((b) => b.equals(data)), 5_000);
     assert.equal(await treeEvents([puller], 'graft-unserved'), 1);
-    // Nine more unserved GRAFTs make ten in a row: the silent peer is disconnected. The IHAVEs
-    // are further apart than the first wait's random extra, so that no two share a GRAFT.
+    // Nine more unserved GRAFTs make ten in a row: the silent peer is disconnected. Each IHAVE
+    // waits for the GRAFT of the one before, so that no two share a GRAFT.
     for (let n = 0; n < 9; n++) {
       silent.send(
         'IHAVE',
         GossipIhave.encode({ ids: [{ id: idToBytes(makeItem(DATA_TYPE, Buffer.from(`fake ${n}`)).id) }] }),
       );
-      await sleep(200);
+      await silent.receive(MessageType.GOSSIP_GRAFT);
     }
     assert.equal(await silent.socket.waitClosed(5_000), true, 'closed after 10 unserved GRAFTs');
     assert.equal(puller.overlay.activeLinks.length, 1, 'the honest link stays');
