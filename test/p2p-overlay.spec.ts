@@ -47,8 +47,10 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
       assert.ok(links.filter((link) => !link.isInbound).length <= 2, 'at most degree outbound links (no rotation)');
     }
     // Full nodes refer newcomers elsewhere instead of shedding old links, so the overlay
-    // forms as one piece (shedding used to split off closed groups).
-    assert.equal(isConnected(started.daemons), true);
+    // forms as one piece (shedding used to split off closed groups, which stayed apart). On a
+    // loaded machine a node can be at degree while the link that joins the pieces is still in
+    // its handshake: wait for one piece rather than look once.
+    await waitFor('one connected overlay', () => isConnected(started.daemons), 30_000);
   });
 
   it('a full node verifies a newcomer, gives it peers, then closes the link (§4.2 item 9)', async () => {
