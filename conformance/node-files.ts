@@ -156,20 +156,31 @@ export function parseHostPort(text: string): Endpoint {
   return { host: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
 }
 
-/** `count` distinct free TCP ports on the loopback host. */
+/**
+ * Where the ports of spawned nodes are picked: below the ephemeral ranges (Linux 32768-60999,
+ * others 49152-65535) from which the kernel takes the local port of every outgoing connection
+ * and of every listener on port 0. A node binds its port some time after the pick (it gets it
+ * from its config file), and a port from those ranges could be taken meanwhile by any process
+ * on the machine; the suite's port probe then finds the other process listening and takes it
+ * for the node (seen with parallel test runs: a node's API refused connections for the whole
+ * ready timeout).
+ */
+export const PICKED_PORTS = { from: 20_000, to: 32_767 } as const;
+
+/** `count` distinct TCP ports on the loopback host, free when picked (PICKED_PORTS). */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once('error', reject);
-          server.listen(0, HOST, () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = PICKED_PORTS.from + Math.floor(Math.random() * (PICKED_PORTS.to - PICKED_PORTS.from + 1));
+    if (!ports.includes(port) && (await isFree(port))) ports.push(port);
+  }
   return ports;
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
+  });
 }

@@ -15,6 +15,7 @@ import { startDaemon } from '../runtime/daemon.js';
 import { PowPool } from '../runtime/pow/pool.js';
 import { TEST_CONFIG, isConnected, sleep, startNetwork, waitFor, type TestNetwork } from './support/network.js';
 import { apiOf, subscribe } from './support/subscribers.js';
+import { mainAndBusiest, threadTicks } from './support/thread-cpu.js';
 
 const DATA_TYPE = 77;
 /** The scripted peer's view of the test nodes' settings. */
@@ -47,8 +48,10 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
       assert.ok(links.filter((link) => !link.isInbound).length <= 2, 'at most degree outbound links (no rotation)');
     }
     // Full nodes refer newcomers elsewhere instead of shedding old links, so the overlay
-    // forms as one piece (shedding used to split off closed groups).
-    assert.equal(isConnected(started.daemons), true);
+    // forms as one piece (shedding used to split off closed groups, which stayed apart). On a
+    // loaded machine a node can be at degree while the link that joins the pieces is still in
+    // its handshake: wait for one piece rather than look once.
+    await waitFor('one connected overlay', () => isConnected(started.daemons), 30_000);
   });
 
   it('a full node verifies a newcomer, gives it peers, then closes the link (§4.2 item 9)', async () => {
@@ -183,12 +186,12 @@ describe('overlay maintenance (docs/protocol.md §4.2, §4.3)', function () {
 describe('proof of work off the event loop (docs/protocol.md §6)', function () {
   this.timeout(120_000);
 
-  it('delivers API announces promptly while the workers solve a proof', async () => {
+  it('keeps its event loop free while the workers solve a proof, and delivers API announces meanwhile', async () => {
     const pow = new PowPool();
     const host = '127.0.8.1';
     // The daemon dials a scripted peer (its bootstrapper) and, as the dialing side, solves the
     // peer's VERIFICATION REQUEST at once. At 40 bits that takes days: the workers hash for
-    // the whole test, so every announce below is measured during a solve, by construction.
+    // the whole test, so everything below happens during a solve, by construction.
     const listener = await SuiteListener.listen('127.0.8.2');
     const config: GossipConfig = {
       ...defaultConfig(),
@@ -203,6 +206,8 @@ describe('proof of work off the event loop (docs/protocol.md §6)', function () 
     const subscriber = await ApiClient.connect(apiOf(daemon));
     const announcer = await ApiClient.connect(apiOf(daemon));
     const latencies: number[] = [];
+    let busy = 1;
+    let threads: { main: number; busiest: number } | null = null;
     try {
       subscriber.notify(DATA_TYPE);
       const peer = await listener.nextPeer(PEER);
@@ -211,17 +216,32 @@ describe('proof of work off the event loop (docs/protocol.md §6)', function () 
       peer.requestVerification();
       await waitFor('the workers to start hashing', () => pow.hashes > 0);
       await waitFor('the subscription', () => daemon.handler.local.hasSubscribers(DATA_TYPE));
-      const hashesBefore = pow.hashes;
+      // Every announce reaches the subscriber during the solve. The deadline only catches a
+      // frozen loop; how long a round trip takes depends on the machine's load, not on the rule.
       for (let n = 0; n < 20; n++) {
         const sent = performance.now();
         announcer.announce({ ttl: 0, dataType: DATA_TYPE, data: Buffer.from(`announce ${n}`) });
-        const notification = await subscriber.nextNotification(2_000);
+        const notification = await subscriber.nextNotification(10_000);
         assert.ok(notification, 'notification delivered during the solve');
         latencies.push(performance.now() - sent);
       }
-      // Workers report progress per batch: wait for the next report, then check the proof
-      // is still unsolved, so the announces above were all handled during the solve.
+      // The rule itself (§4.1 "where the work runs", §6): while the workers hash, this event
+      // loop (the daemon's: it runs in this process) has nothing to do. Measured as the main
+      // thread's CPU time against the busiest worker's over a quiet stretch of the solve, until
+      // that worker used half a second: near 0 when right, near 1 when the loop hashes too
+      // (even in slices between turns), since the machine's load slows every thread alike.
+      // Event-loop utilisation, a wall-time share, reached 64 % at load 14 on a right daemon.
+      const hashesBefore = pow.hashes;
+      const [ticks, from] = [threadTicks(), performance.eventLoopUtilization()];
+      await sleep(300); // a quiet stretch: shows the loop does NOT work during the solve
       await waitFor('the workers to report more hashes', () => pow.hashes > hashesBefore);
+      // Looked at 4 times a second: each look reads /proc, work of the main thread's own.
+      for (const deadline = Date.now() + 60_000; ticks !== null && mainAndBusiest(ticks)!.busiest < 50;) {
+        assert.ok(Date.now() < deadline, 'no worker used half a second of CPU in 60 s');
+        await sleep(250);
+      }
+      busy = performance.eventLoopUtilization(from).utilization;
+      threads = mainAndBusiest(ticks);
       const isSolving = [...daemon.overlay.links.all()].some((link) => link.state.phase === 'proving');
       assert.ok(isSolving, 'the proof was being solved throughout');
       peer.destroy();
@@ -233,6 +253,12 @@ describe('proof of work off the event loop (docs/protocol.md §6)', function () 
       await pow.close();
     }
     const worst = Math.max(...latencies);
-    assert.ok(worst < 100, `announce→notification during the solve: worst ${worst.toFixed(1)} ms`);
+    const seen = `announce round trips: worst ${worst.toFixed(1)} ms; event loop busy ${(100 * busy).toFixed(0)} %`;
+    if (threads === null) assert.ok(busy < 0.5, `without /proc, by event-loop utilisation: ${seen}`);
+    else
+      assert.ok(
+        threads.main < threads.busiest / 4,
+        `main thread ${threads.main} CPU ticks against ${threads.busiest} of the busiest worker (${seen})`,
+      );
   });
 });
