@@ -25,6 +25,8 @@ const WARM_UP_MS = 60_000;
 export class TreeFixture {
   network: TestNetwork | null = null;
   crowd: Audience | null = null;
+  /** Warm-up rounds so far: each announces new items (an item announced again is a duplicate). */
+  private warmUpRounds = 0;
   /** Closed with the network. */
   readonly clients: ApiClient[] = [];
   readonly peers: SuitePeer[] = [];
@@ -70,7 +72,7 @@ export class TreeFixture {
       const result = await round(
         daemons,
         this.crowd!,
-        `warm-up ${n}`,
+        `warm-up ${this.warmUpRounds++}`,
         10,
         () => live[Math.floor(Math.random() * live.length)]!,
       );
