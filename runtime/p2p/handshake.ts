@@ -238,7 +238,7 @@ export class Handshake {
     if (!hasInboundSlot(counts, this.settings)) return false;
     if (!this.pressure.isKnocker(link.connection.remoteHost)) return true;
     const knockers = this.links.count((other) => other.isActive && other.isInbound && this.isKnocking(other));
-    return knockers < knockerCap(counts, this.settings, 0);
+    return knockers < knockerCap(counts, this.settings);
   }
 
   private isKnocking(link: PeerLink): boolean {

@@ -225,7 +225,7 @@ export class Membership {
     const knockers = this.links.active.filter(
       (link) => link.isInbound && pressure.isKnocker(link.connection.remoteHost),
     );
-    const excess = knockers.length - knockerCap(counts, this.settings, this.dialing.size);
+    const excess = knockers.length - knockerCap(counts, this.settings);
     if (excess <= 0) return;
     const youngestFirst = knockers.sort((a, b) => (b.activatedAt ?? 0) - (a.activatedAt ?? 0));
     for (const link of youngestFirst.slice(0, excess)) link.connection.close("knocking: over the knockers' cap");
