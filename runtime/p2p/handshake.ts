@@ -81,13 +81,7 @@ export class Handshake {
       connection.close(refusal);
       return;
     }
-    // A burst from one origin (§4.6 item 5): many addresses of one subnet dialing at once.
-    const origin = this.pressure.originOf(connection.remoteHost);
-    const isBurst = this.links.count(
-      (other) =>
-        other.isInbound && other.isHandshaking && this.pressure.originOf(other.connection.remoteHost) === origin,
-    );
-    if (isBurst > 0) this.pressure.knocked(connection.remoteHost);
+    this.countBurst(connection.remoteHost);
     const link = new PeerLink(connection, 'inbound', null, this.clock);
     this.links.add(link);
     this.sendRequest(link);
@@ -148,6 +142,15 @@ export class Handshake {
   }
 
   /** Why a new inbound connection from `host` must be closed at once, or null (§4.2 caps). */
+  /** A burst from one origin (§4.6 item 5): a connection while another of its origin still handshakes. */
+  private countBurst(host: string): void {
+    const origin = this.pressure.originOf(host);
+    if (origin === null) return;
+    const sameOrigin = (other: PeerLink) =>
+      other.isInbound && other.isHandshaking && this.pressure.originOf(other.connection.remoteHost) === origin;
+    if (this.links.count(sameOrigin) > 0) this.pressure.knocked(host);
+  }
+
   private refusalOf(host: string): string | null {
     const handshaking = (test: (link: PeerLink) => boolean) =>
       this.links.count((link) => link.isInbound && link.isHandshaking && test(link));

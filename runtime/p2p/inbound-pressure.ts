@@ -1,8 +1,9 @@
 /**
  * Who keeps knocking at this node's door (docs/protocol.md §4.6 item 5). Every connection
  * turned away for want of room, and every one that arrives while another of its origin is
- * still handshaking, counts against its origin: the /24 or /48, or the single address where
- * loopback is exempt from subnet rules. An origin with `KNOCKER_TURN_AWAYS` knocks within
+ * still handshaking, counts against its origin: the /24 or /48. Loopback is exempt while it
+ * is exempt from subnet rules: a local network's nodes share one address (127.0.0.1 or ::1)
+ * and would knock as one. An origin with `KNOCKER_TURN_AWAYS` knocks within
  * `KNOCK_WINDOW_MS` is knocking: an attacker that keeps its addresses at the door is so at
  * once, an honest node hardly ever, because its dials of one address back off (§4.5).
  * Bounded in memory.
@@ -36,6 +37,7 @@ export class InboundPressure {
   knocked(host: string): void {
     const now = this.clock.now();
     const key = this.originOf(host);
+    if (key === null) return;
     const origin = this.current(key, now);
     this.origins.delete(key);
     const count = (origin?.count ?? 0) + 1;
@@ -46,7 +48,8 @@ export class InboundPressure {
 
   /** How often `host`'s origin was turned away within the window. */
   knocksFrom(host: string): number {
-    return this.current(this.originOf(host), this.clock.now())?.count ?? 0;
+    const key = this.originOf(host);
+    return key === null ? 0 : (this.current(key, this.clock.now())?.count ?? 0);
   }
 
   isKnocker(host: string): boolean {
@@ -58,8 +61,8 @@ export class InboundPressure {
     return origin && now - origin.since < KNOCK_WINDOW_MS ? origin : undefined;
   }
 
-  /** The origin a host counts against (its /24 or /48, or itself where loopback is exempt). */
-  originOf(host: string): string {
-    return this.isLoopbackExempt && isLoopback(host) ? `ip:${host}` : subnetKey(host);
+  /** The origin a host counts against (its /24 or /48); null for exempt loopback. */
+  originOf(host: string): string | null {
+    return this.isLoopbackExempt && isLoopback(host) ? null : subnetKey(host);
   }
 }

@@ -41,13 +41,14 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
       assert.equal(pressure.isKnocker('10.5.0.1'), false, 'knocks are forgotten after the window');
     });
 
-    it('counts loopback addresses one by one while loopback is exempt from subnet rules', () => {
-      const pressure = new InboundPressure(new FakeClock(), true);
-      for (let i = 0; i < KNOCKER_TURN_AWAYS - 1; i++) pressure.knocked('127.0.0.2');
-      pressure.knocked('127.0.0.3');
-      assert.equal(pressure.isKnocker('127.0.0.2'), false);
-      pressure.knocked('127.0.0.2');
-      assert.equal(pressure.isKnocker('127.0.0.2'), true);
+    it('never counts loopback while loopback is exempt from subnet rules (local nodes share one address)', () => {
+      const exempt = new InboundPressure(new FakeClock(), true);
+      for (let i = 0; i < KNOCKER_TURN_AWAYS; i++) exempt.knocked('::1');
+      assert.equal(exempt.isKnocker('::1'), false);
+      assert.equal(exempt.originOf('127.0.0.1'), null);
+      const strict = new InboundPressure(new FakeClock(), false);
+      for (let i = 0; i < KNOCKER_TURN_AWAYS; i++) strict.knocked('127.0.0.2');
+      assert.equal(strict.isKnocker('127.0.0.9'), true, 'with the exemption lifted, loopback counts by /24');
     });
 
     it('remembers a bounded number of origins', () => {
