@@ -141,7 +141,6 @@ export class Handshake {
     return !link.connection.isClosed;
   }
 
-  /** Why a new inbound connection from `host` must be closed at once, or null (§4.2 caps). */
   /** A burst from one origin (§4.6 item 5): a connection while another of its origin still handshakes. */
   private countBurst(host: string): void {
     const origin = this.pressure.originOf(host);
@@ -151,6 +150,7 @@ export class Handshake {
     if (this.links.count(sameOrigin) > 0) this.pressure.knocked(host);
   }
 
+  /** Why a new inbound connection from `host` must be closed at once, or null (§4.2 caps). */
   private refusalOf(host: string): string | null {
     const handshaking = (test: (link: PeerLink) => boolean) =>
       this.links.count((link) => link.isInbound && link.isHandshaking && test(link));
@@ -240,12 +240,8 @@ export class Handshake {
   private mayTakeInboundSlot(link: PeerLink, counts: SlotCounts): boolean {
     if (!hasInboundSlot(counts, this.settings)) return false;
     if (!this.pressure.isKnocker(link.connection.remoteHost)) return true;
-    const knockers = this.links.count((other) => other.isActive && other.isInbound && this.isKnocking(other));
+    const knockers = this.links.count((other) => other.isActive && this.pressure.isKnockingLink(other));
     return knockers < knockerCap(counts, this.settings);
-  }
-
-  private isKnocking(link: PeerLink): boolean {
-    return this.pressure.isKnocker(link.connection.remoteHost);
   }
 
   /**

@@ -9,6 +9,7 @@
  * Bounded in memory.
  */
 import type { Clock } from '../core/clock.js';
+import type { PeerLink } from './link.js';
 import { isLoopback, subnetKey } from './peer-address.js';
 
 /** How long a turn-away counts. */
@@ -54,6 +55,11 @@ export class InboundPressure {
 
   isKnocker(host: string): boolean {
     return this.knocksFrom(host) >= KNOCKER_TURN_AWAYS;
+  }
+
+  /** An inbound link whose origin is knocking (links we dialed never are). */
+  isKnockingLink(link: PeerLink): boolean {
+    return link.isInbound && this.isKnocker(link.connection.remoteHost);
   }
 
   private current(key: string, now: number): OriginCount | undefined {

@@ -221,10 +221,7 @@ export class Membership {
    * of ours closes, or an origin starts knocking, the youngest of them go down to the cap.
    */
   private shedKnockersOverCap(counts: SlotCounts): void {
-    const pressure = this.handshake.pressure;
-    const knockers = this.links.active.filter(
-      (link) => link.isInbound && pressure.isKnocker(link.connection.remoteHost),
-    );
+    const knockers = this.links.active.filter((link) => this.handshake.pressure.isKnockingLink(link));
     const excess = knockers.length - knockerCap(counts, this.settings);
     if (excess <= 0) return;
     const youngestFirst = knockers.sort((a, b) => (b.activatedAt ?? 0) - (a.activatedAt ?? 0));
