@@ -4,46 +4,19 @@
  * caps on handshakes in progress (docs/protocol.md §4.1, §4.2). No sockets, no sleeps.
  */
 import assert from 'node:assert/strict';
-import pino from 'pino';
 import { GossipVerificationResponse, MessageType } from '../../generated/index.js';
-import { Handshake, type HandshakeSettings, type ProofSolver } from '../../runtime/p2p/handshake.js';
-import { KnownPeers } from '../../runtime/p2p/known-peers.js';
-import { LinkTable } from '../../runtime/p2p/link-table.js';
-import { FakeClock } from '../support/fake-clock.js';
+import type { Handshake, HandshakeSettings } from '../../runtime/p2p/handshake.js';
+import type { KnownPeers } from '../../runtime/p2p/known-peers.js';
+import type { LinkTable } from '../../runtime/p2p/link-table.js';
+import type { FakeClock } from '../support/fake-clock.js';
 import { FakeConnection } from '../support/fake-connection.js';
+import {
+  BITS,
+  HANDSHAKE_SETTINGS as SETTINGS,
+  handshakeHarness,
+  type ManualSolver,
+} from '../support/handshake-harness.js';
 import { disprove, proveInline } from '../../conformance/proofs.js';
-
-const BITS = 4;
-const SETTINGS: HandshakeSettings = {
-  powDifficulty: BITS,
-  handshakeTimeoutMs: 5_000,
-  verificationTimeoutMs: 60_000,
-  degree: 2,
-  maxPeers: 4,
-  maxHandshakesPerAddress: 2,
-  maxHandshakesPerSubnet: 3,
-  subnetCapExemptLoopback: true,
-};
-
-/** Solves like the pool would, but only when the test releases it; counts what it was asked. */
-class ManualSolver implements ProofSolver {
-  readonly asked: Uint8Array[] = [];
-  private readonly waiting: (() => void)[] = [];
-
-  solve(frame: Uint8Array, offset: number, bits: number, signal?: AbortSignal): Promise<bigint> {
-    this.asked.push(Uint8Array.from(frame));
-    return new Promise((resolve, reject) => {
-      signal?.addEventListener('abort', () => reject(new Error('aborted')));
-      this.waiting.push(() => resolve(new DataView(proveInline(frame, bits).buffer).getBigUint64(offset)));
-    });
-  }
-
-  /** Finishes every proof asked for so far and lets the awaiting code run. */
-  async release(): Promise<void> {
-    for (const finish of this.waiting.splice(0)) finish();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 function proofOf(nonce: bigint, good = true): Uint8Array {
   const frame = GossipVerificationResponse.encode({ nonce, challenge: 0n });
@@ -58,14 +31,7 @@ describe('P2P life cycle, in-process (runtime/p2p/handshake.ts)', () => {
   let handshake: Handshake;
 
   function setUp(settings: Partial<HandshakeSettings> = {}): void {
-    clock = new FakeClock();
-    const logger = pino({ level: 'silent' });
-    links = new LinkTable(logger);
-    known = new KnownPeers({ perV4Subnet: 100, perV6Subnet: 100, isLoopbackExempt: true });
-    solver = new ManualSolver();
-    const observer = { proofSolved: () => {}, activeLinks: () => {}, knownPeers: () => {} };
-    const self = { listen: { host: '10.9.9.9', port: 6001 } };
-    handshake = new Handshake(links, known, solver, self, { ...SETTINGS, ...settings }, clock, logger, observer);
+    ({ clock, links, known, solver, handshake } = handshakeHarness(settings));
   }
 
   function connection(host: string, isInbound: boolean): FakeConnection {

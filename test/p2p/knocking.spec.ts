@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { GossipVerificationResponse, MessageType } from '../../generated/index.js';
 import type { Handshake } from '../../runtime/p2p/handshake.js';
-import { Handshake as RealHandshake, type ProofSolver } from '../../runtime/p2p/handshake.js';
 import { InboundPressure, KNOCK_WINDOW_MS, KNOCKER_TURN_AWAYS } from '../../runtime/p2p/inbound-pressure.js';
 import { KnownPeers } from '../../runtime/p2p/known-peers.js';
 import { PeerLink } from '../../runtime/p2p/link.js';
@@ -20,8 +19,7 @@ import { knockerCap } from '../../runtime/p2p/slots.js';
 import { proveInline } from '../../conformance/proofs.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeConnection } from '../support/fake-connection.js';
-
-const BITS = 4;
+import { BITS, handshakeHarness, type ManualSolver } from '../support/handshake-harness.js';
 
 describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
   describe('InboundPressure', () => {
@@ -69,43 +67,12 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
   });
 
   describe('the handshake at a door where some origin knocks', () => {
-    let clock: FakeClock;
     let links: LinkTable;
-    let handshake: RealHandshake;
-    const solved: (() => void)[] = [];
-    const solver: ProofSolver = {
-      solve: (frame, offset, bits) =>
-        new Promise((resolve) =>
-          solved.push(() => resolve(new DataView(proveInline(frame, bits).buffer).getBigUint64(offset))),
-        ),
-    };
+    let handshake: Handshake;
+    let solver: ManualSolver;
 
     beforeEach(() => {
-      clock = new FakeClock();
-      const logger = pino({ level: 'silent' });
-      links = new LinkTable(logger);
-      const known = new KnownPeers({ perV4Subnet: 100, perV6Subnet: 100, isLoopbackExempt: true });
-      const observer = { proofSolved: () => {}, activeLinks: () => {}, knownPeers: () => {} };
-      const settings = {
-        powDifficulty: BITS,
-        handshakeTimeoutMs: 5_000,
-        verificationTimeoutMs: 60_000,
-        degree: 2,
-        maxPeers: 4,
-        maxHandshakesPerAddress: 2,
-        maxHandshakesPerSubnet: 100,
-        subnetCapExemptLoopback: true,
-      };
-      handshake = new RealHandshake(
-        links,
-        known,
-        solver,
-        { listen: { host: '10.9.9.9', port: 6001 } },
-        settings,
-        clock,
-        logger,
-        observer,
-      );
+      ({ links, handshake, solver } = handshakeHarness({ maxHandshakesPerSubnet: 100 }));
     });
 
     /** A dialer from `host` that greets, proves and gets our proof: its link's phase at the end. */
@@ -118,8 +85,7 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
       handshake.request(link, 42n);
       const nonce = fake.sentOf(MessageType.GOSSIP_VERIFICATION_REQUEST)[0]!.message.nonce;
       handshake.proof(link, nonce, proveInline(GossipVerificationResponse.encode({ nonce, challenge: 0n }), BITS));
-      for (const finish of solved.splice(0)) finish();
-      await new Promise((resolve) => setImmediate(resolve));
+      await solver.release();
       return { fake, phase: link.state.phase };
     }
 
