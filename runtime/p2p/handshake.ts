@@ -19,6 +19,7 @@ import { PeerLink } from './link.js';
 import * as lifecycle from './link-state.js';
 import type { LinkTable } from './link-table.js';
 import { addressKey, isLoopback, normaliseHost, subnetKey, type Address } from './peer-address.js';
+import { InboundAdmission } from './inbound-admission.js';
 import { InboundPressure } from './inbound-pressure.js';
 import { countSlots, hasInboundSlot, hasOutboundSlot, knockerCap, type SlotCounts } from './slots.js';
 
@@ -58,6 +59,7 @@ const TOO_MANY_HANDSHAKES = 'too many handshakes in progress';
 export class Handshake {
   /** Who keeps knocking at the door (§4.6 item 5): the decisions below depend on it. */
   readonly pressure: InboundPressure;
+  private readonly admission: InboundAdmission;
 
   constructor(
     private readonly links: LinkTable,
@@ -70,6 +72,7 @@ export class Handshake {
     private readonly observer: HandshakeObserver,
   ) {
     this.pressure = new InboundPressure(clock, settings.subnetCapExemptLoopback);
+    this.admission = new InboundAdmission(clock, Math.ceil(settings.degree / 2));
   }
 
   /** An inbound connection: within the caps, it gets our VERIFICATION REQUEST at once. */
@@ -210,10 +213,11 @@ export class Handshake {
     if (!link.isInbound && !hasOutboundSlot(counts, this.settings, link.isRotation)) {
       return void link.advance('outbound slots full: dialed link no longer needed');
     }
-    if (link.isInbound && !this.mayTakeInboundSlot(link, counts)) {
-      const displaced = this.knockerToDisplace(link);
-      if (!displaced) return this.refer(link);
-      displaced.connection.close('knocking: a quiet newcomer takes the slot');
+    if (link.isInbound) {
+      // null: a free slot; undefined: no slot and no knocker to displace.
+      const displaced = this.mayTakeInboundSlot(link, counts) ? null : this.knockerToDisplace(link);
+      if (displaced === undefined || !this.isAdmitted(counts)) return this.refer(link);
+      displaced?.connection.close('knocking: a quiet newcomer takes the slot');
     }
     if (!this.known.add(address)) {
       if (link.isInbound) this.pressure.knocked(link.connection.remoteHost);
@@ -242,6 +246,11 @@ export class Handshake {
     if (!this.pressure.isKnocker(link.connection.remoteHost)) return true;
     const knockers = this.links.count((other) => other.isActive && this.pressure.isKnockingLink(other));
     return knockers < knockerCap(counts, this.settings);
+  }
+
+  /** §4.6 item 6: a node holding all its outbound links admits inbound newcomers at a pace. */
+  private isAdmitted(counts: SlotCounts): boolean {
+    return counts.outboundActive < this.settings.degree || this.admission.take();
   }
 
   /**

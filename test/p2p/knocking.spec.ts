@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { GossipVerificationResponse, MessageType } from '../../generated/index.js';
+import { MessageType } from '../../generated/index.js';
 import type { Handshake } from '../../runtime/p2p/handshake.js';
 import { InboundPressure, KNOCK_WINDOW_MS, KNOCKER_TURN_AWAYS } from '../../runtime/p2p/inbound-pressure.js';
 import { KnownPeers } from '../../runtime/p2p/known-peers.js';
@@ -16,10 +16,9 @@ import { fromPeerAddress } from '../../runtime/p2p/peer-address.js';
 import { PeerExchange } from '../../runtime/p2p/peer-exchange.js';
 import { youngestOf } from '../../runtime/p2p/rotation.js';
 import { knockerCap } from '../../runtime/p2p/slots.js';
-import { proveInline } from '../../conformance/proofs.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeConnection } from '../support/fake-connection.js';
-import { BITS, handshakeHarness, type ManualSolver } from '../support/handshake-harness.js';
+import { BITS, handshakeHarness, verifiedNewcomer, type HandshakeHarness } from '../support/handshake-harness.js';
 
 describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
   describe('InboundPressure', () => {
@@ -67,27 +66,16 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
   });
 
   describe('the handshake at a door where some origin knocks', () => {
+    let harness: HandshakeHarness;
     let links: LinkTable;
     let handshake: Handshake;
-    let solver: ManualSolver;
 
     beforeEach(() => {
-      ({ links, handshake, solver } = handshakeHarness({ maxHandshakesPerSubnet: 100 }));
+      harness = handshakeHarness({ maxHandshakesPerSubnet: 100 });
+      ({ links, handshake } = harness);
     });
 
-    /** A dialer from `host` that greets, proves and gets our proof: its link's phase at the end. */
-    async function newcomer(host: string): Promise<{ fake: FakeConnection; phase: string }> {
-      const fake = new FakeConnection(host, true);
-      fake.onClose = (reason) => links.remove(fake.asConnection(), reason);
-      handshake.accept(fake.asConnection());
-      const link = links.get(fake.asConnection())!;
-      handshake.hello(link, 7001);
-      handshake.request(link, 42n);
-      const nonce = fake.sentOf(MessageType.GOSSIP_VERIFICATION_REQUEST)[0]!.message.nonce;
-      handshake.proof(link, nonce, proveInline(GossipVerificationResponse.encode({ nonce, challenge: 0n }), BITS));
-      await solver.release();
-      return { fake, phase: link.state.phase };
-    }
+    const newcomer = (host: string) => verifiedNewcomer(harness, host);
 
     it("gives a quiet newcomer the slot of the inbound link whose /24 knocks the most, and never a knocker's", async () => {
       const first = await newcomer('10.5.0.1');

@@ -3,11 +3,13 @@
  * table, known peers and a proof solver that finishes only when the test releases it.
  */
 import pino from 'pino';
+import { GossipVerificationResponse, MessageType } from '../../generated/index.js';
 import { Handshake, type HandshakeSettings, type ProofSolver } from '../../runtime/p2p/handshake.js';
 import { KnownPeers } from '../../runtime/p2p/known-peers.js';
 import { LinkTable } from '../../runtime/p2p/link-table.js';
 import { proveInline } from '../../conformance/proofs.js';
 import { FakeClock } from './fake-clock.js';
+import { FakeConnection } from './fake-connection.js';
 
 /** Proof-of-work difficulty of these tests: cheap enough to solve inline. */
 export const BITS = 4;
@@ -71,4 +73,24 @@ export function handshakeHarness(settings: Partial<HandshakeSettings> = {}): Han
     observer,
   );
   return { clock, links, known, solver, handshake };
+}
+
+/**
+ * A dialer from `host` that greets, proves and gets our proof: its connection and its link's
+ * phase at the end ('active' or 'referral', or closed).
+ */
+export async function verifiedNewcomer(
+  { links, handshake, solver }: HandshakeHarness,
+  host: string,
+): Promise<{ fake: FakeConnection; phase: string }> {
+  const fake = new FakeConnection(host, true);
+  fake.onClose = (reason) => links.remove(fake.asConnection(), reason);
+  handshake.accept(fake.asConnection());
+  const link = links.get(fake.asConnection())!;
+  handshake.hello(link, 7001);
+  handshake.request(link, 42n);
+  const nonce = fake.sentOf(MessageType.GOSSIP_VERIFICATION_REQUEST)[0]!.message.nonce;
+  handshake.proof(link, nonce, proveInline(GossipVerificationResponse.encode({ nonce, challenge: 0n }), BITS));
+  await solver.release();
+  return { fake, phase: link.state.phase };
 }
