@@ -123,7 +123,8 @@ export async function runSuite(options: SuiteOptions, output: Output): Promise<S
     }
     const ready = await waitUntilConnected(nodes, options.readyTimeoutMs);
     if (ready.ms === null) {
-      const text = `node 0's items reached ${describeNodes(ready.reached)} but not ${describeNodes(ready.missing)} within ${options.readyTimeoutMs} ms (the overlay did not form${cluster ? `; logs in ${cluster.workDir}` : ''})`;
+      const reach = ready.reached.length > 0 ? `reached ${describeNodes(ready.reached)} but not` : 'did not reach';
+      const text = `node 0's items ${reach} ${describeNodes(ready.missing)} within ${options.readyTimeoutMs} ms (the overlay did not form${cluster ? `; logs in ${cluster.workDir}` : ''})`;
       if (!options.force) {
         output.err(`error: ${text}; give --force to run the cases anyway\n`);
         const summary = summarise([], Math.round(performance.now() - started));

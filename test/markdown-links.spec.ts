@@ -113,7 +113,7 @@ describe('the Markdown link checker', () => {
           '[web](https://example.invalid/nowhere) [mail](mailto:a@b.invalid)',
           '[gone](docs/missing.md)',
           '[bad anchor](docs/guide.md#step-two)',
-          '[outside](../elsewhere/PROTOCOL.md)',
+          '[outside](../elsewhere/SPEC.md)',
           '[anchor in code](src/main.ts#top)',
         ].join('\n'),
       );
@@ -128,11 +128,11 @@ describe('the Markdown link checker', () => {
         [
           'README.md:4 docs/missing.md',
           'README.md:5 docs/guide.md#step-two',
-          'README.md:6 ../elsewhere/PROTOCOL.md',
+          'README.md:6 ../elsewhere/SPEC.md',
           'README.md:7 src/main.ts#top',
         ],
       );
-      assert.match(describeDead(dead), /README\.md:6: \.\.\/elsewhere\/PROTOCOL\.md: points outside the repository/);
+      assert.match(describeDead(dead), /README\.md:6: \.\.\/elsewhere\/SPEC\.md: points outside the repository/);
     });
   });
 });

@@ -91,7 +91,7 @@ export function registerConformanceCommand(program: Command): void {
     .option('--p2p <addresses>', 'P2P addresses of those nodes, same order (enables the p2p group with --api)', list)
     .option(
       '--set <key=value>',
-      'extra config key for spawned nodes ([gossip] key, or section.key); repeatable',
+      "extra config key for spawned nodes ([gossip] key, or section.key; {index}, {dir} and {peers}, the other nodes' P2P addresses, are filled in per node); repeatable",
       keyValue,
     )
     .option('--set-node <i:key=value>', 'extra config key for node I only (wins over --set); repeatable', nodeKeyValue)

@@ -1,6 +1,7 @@
 /**
- * The suite against ONE broken node: the bugs one node can show, each in its own cases, and a
- * node that closes unsubscribed announcers (every other rule still checked).
+ * The suite against ONE broken node: the bugs one node can show, each in its own cases, a node
+ * without local delivery (what needs a delivery is BLOCKED by that case) and a node that
+ * closes unsubscribed announcers (every other rule still checked).
  */
 import assert from 'node:assert/strict';
 import { runSuite } from '../../conformance/suite.js';
@@ -32,6 +33,26 @@ describe('conformance suite', function () {
       explain(run.results),
     );
     assert.equal(run.summary.blocked, 0, explain(run.results));
+  });
+
+  it('reports no local delivery in local-delivery only: on ONE node every case that needs a delivery is BLOCKED by it', async () => {
+    const run = await runSuite(
+      options({
+        spawn: BROKEN_NODE,
+        nodes: 1,
+        groups: ['api'],
+        set: { ...options({}).set, broken_bugs: 'no-local-delivery' },
+      }),
+      silent,
+    );
+    assert.deepEqual(failedIds(run.results), ['api/3.1/local-delivery'], explain(run.results));
+    const blocked = run.results.filter((r) => r.outcome.status === 'blocked');
+    assert.ok(blocked.length > 0, 'the cases observing a delivery are BLOCKED, not run');
+    for (const result of blocked)
+      assert.equal(result.outcome.status === 'blocked' && result.outcome.by, 'api/3.1/local-delivery', result.id);
+    // The cases that need no delivery (bad input, refused types) and the two-hop rules over
+    // suite peers still run and pass.
+    assert.ok(run.summary.passed >= 30, explain(run.results));
   });
 
   it('reports a node that closes unsubscribed announcers in that case only, and checks every other rule by subscribing announcers first', async () => {

@@ -93,7 +93,7 @@ describe('gossip conformance (CLI)', function () {
     ];
     const run = await gossip(args);
     assert.equal(run.code, 2, run.stderr);
-    assert.match(run.stderr, /error: node 0's items reached no node but not node 1 within 1000 ms/);
+    assert.match(run.stderr, /error: node 0's items did not reach node 1 within 1000 ms/);
     const forced = await gossip([...args, '--force']);
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stdout, /PASS +api\/1\/size-0/);

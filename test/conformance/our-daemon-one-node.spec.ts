@@ -29,8 +29,12 @@ describe('conformance suite', function () {
       ['api/3.1/cross-node-delivery', 'api/3.1/forward-after-valid', 'api/3.1/leaf-to-hub-delivery'],
       explain(run.results),
     );
-    // Of the first edition's 42 api cases only cross-node-delivery and forward-after-valid need 2 or 3 nodes.
-    assert.ok(FIRST_EDITION_API - 2 >= 34);
+    // At least 34 of the first edition's 42 api cases run on one node, even if every case added
+    // since is among those that ran (40 do: only cross-node-delivery and forward-after-valid
+    // need 2 or 3 nodes).
+    const ran = run.results.filter((r) => r.outcome.status === 'pass' || r.outcome.status === 'fail').length;
+    const addedSince = run.results.length - FIRST_EDITION_API;
+    assert.ok(ran - addedSince >= 34, `${ran} of ${run.results.length} api cases ran on one node`);
     assert.equal(
       run.results.find((r) => r.id === 'api/3.1/ttl-2-two-hops')?.path,
       'suite peer → node 0 → suite peer (§4 links)',

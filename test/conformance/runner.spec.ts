@@ -195,6 +195,20 @@ describe('conformance runner', () => {
       assert.ok(doc.includes(`| \`${c.id}\` | §${c.section} | ${c.requirement} |`), `CONFORMANCE.md lacks ${c.id}`);
   });
 
+  it('CONFORMANCE.md and README.md state the number of cases the suite has', () => {
+    const count = (group: string): number => allCases.filter((c) => c.group === group).length;
+    const doc = readFileSync(join(ROOT, 'CONFORMANCE.md'), 'utf8');
+    assert.equal(Number(/\*\*api\*\* \((\d+) cases/.exec(doc)?.[1]), count('api'), 'CONFORMANCE.md: **api** (N cases');
+    assert.equal(Number(/\*\*p2p\*\* \((\d+) cases/.exec(doc)?.[1]), count('p2p'), 'CONFORMANCE.md: **p2p** (N cases');
+    assert.equal(
+      Number(/\d+ of the (\d+) api cases run/.exec(doc)?.[1]),
+      count('api'),
+      'CONFORMANCE.md: N of the M api cases run',
+    );
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    assert.equal(Number(/# (\d+) API rules/.exec(readme)?.[1]), count('api'), 'README.md: # N API rules');
+  });
+
   it('selects cases by id, prefix and wildcard', () => {
     const ids = (patterns: string[]) => selectCases(allCases, patterns).map((c) => c.id);
     assert.deepEqual(ids(['api/3.1/no-echo-to-announcer']), ['api/3.1/no-echo-to-announcer']);

@@ -1,5 +1,5 @@
 /**
- * SendQueue (runtime/send-queue.ts) over a real loopback socket pair: whole frames only,
+ * SendQueue (runtime/core/send-queue.ts) over a real loopback socket pair: whole frames only,
  * several frames of one turn in one write (docs/protocol.md §1), and the byte bound that stops a
  * subscriber that does not read from costing unbounded memory.
  */

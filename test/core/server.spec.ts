@@ -1,5 +1,5 @@
 /**
- * Server (runtime/server.ts) in-process over loopback: the overflow policies written where
+ * Server (runtime/core/server.ts) in-process over loopback: the overflow policies written where
  * each queue is made (runtime/README.md), malformed input closing one connection
  * (docs/protocol.md §1), and the handler being woken for every frame it was given.
  */
@@ -68,7 +68,7 @@ const until = (check: () => boolean, what: string): Promise<void> => waitFor(che
 
 const announce = (n: number) => GossipAnnounce.encode({ ttl: 1, dataType: 1, data: Buffer.from(`item ${n}`) });
 
-describe('Server (runtime/server.ts)', () => {
+describe('Server (runtime/core/server.ts)', () => {
   let server: Server | null = null;
   afterEach(async () => {
     await server?.close();

@@ -1,14 +1,14 @@
 /**
  * The package the way a user meets it (no tsx, no dev dependencies, no checkout): build dist/
  * once, `npm pack`, install the tarball into an empty directory with `--omit=dev` from the
- * local npm cache, then from there run `gossip daemon` (announce → notification),
- * `gossip conformance --spawn` on a few api cases, and a consumer module
- * (test/fixtures/consumer) that imports every entry point by the package name, type-checks
- * against the installed .d.ts files and runs.
+ * local npm cache (its dependencies: exactly the packages dist/ imports), then from there run
+ * `gossip daemon` (announce → notification), `gossip conformance --spawn` on a few api cases,
+ * and a consumer module (test/fixtures/consumer) that imports every entry point by the package
+ * name, type-checks against the installed .d.ts files and runs.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +139,38 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
       assert.ok(!existsSync(join(app, 'node_modules', dev)), `dev dependency ${dev} not installed`);
     for (const dependency of Object.keys(pkg.dependencies))
       assert.ok(existsSync(join(app, 'node_modules', dependency)), `${dependency} installed`);
+  });
+
+  it('depends on exactly the packages its compiled code imports', () => {
+    const installed = join(app, 'node_modules', pkg.name);
+    const imported = new Set<string>();
+    const files = [
+      'bin/gossip.js',
+      ...readdirSync(join(installed, 'dist'), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.js'))
+        .map((file) => join('dist', file)),
+    ];
+    for (const file of files) {
+      const text = readFileSync(join(installed, file), 'utf8');
+      const statements =
+        /^(?:import|export)\b[^'";]*?\bfrom\s*'([^'.][^']*)'|^import\s*'([^'.][^']*)'|\bimport\(\s*'([^'.][^']*)'\)/gm;
+      for (const match of text.matchAll(statements)) {
+        const specifier = match[1] ?? match[2] ?? match[3] ?? '';
+        if (specifier.startsWith('node:')) continue;
+        // 'pkg/sub' and '@scope/pkg/sub' name the package 'pkg' and '@scope/pkg'.
+        imported.add(
+          specifier
+            .split('/')
+            .slice(0, specifier.startsWith('@') ? 2 : 1)
+            .join('/'),
+        );
+      }
+    }
+    assert.deepEqual(
+      [...imported].sort(),
+      Object.keys(pkg.dependencies).sort(),
+      'imports of dist/ and bin/ = dependencies',
+    );
   });
 
   it('gossip daemon -c … from the install serves an announce → notification', async () => {

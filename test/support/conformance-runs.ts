@@ -76,7 +76,7 @@ export const withStatus = (results: CaseResult[], status: string): string[] =>
     .sort();
 /** The one precondition that SKIPs on 3 nodes by design: the suite-peer path is for fewer nodes. */
 export const PEER_PATH = 'api/3.1/forward-between-suite-peers';
-/** The 42 api cases of the first edition (issue: at least 34 of them must run on one node). */
+/** How many api cases the suite's first edition had; a one-node run must run at least 34 of them. */
 export const FIRST_EDITION_API = 42;
 export const explain = (results: CaseResult[]): string =>
   results.length === 0
