@@ -245,7 +245,7 @@ export class Handshake {
     if (!hasInboundSlot(counts, this.settings)) return false;
     if (!this.pressure.isKnocker(link.connection.remoteHost)) return true;
     const knockers = this.links.count((other) => other.isActive && this.pressure.isKnockingLink(other));
-    return knockers < knockerCap(counts, this.settings);
+    return knockers < knockerCap(counts);
   }
 
   /** §4.6 item 6: a node holding all its outbound links admits inbound newcomers at a pace. */

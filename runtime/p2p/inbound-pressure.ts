@@ -6,7 +6,7 @@
  * and would knock as one. An origin with `KNOCKER_TURN_AWAYS` knocks within
  * `KNOCK_WINDOW_MS` is knocking: an attacker that keeps its addresses at the door is so at
  * once, an honest node hardly ever, because its dials of one address back off (§4.5).
- * Bounded in memory.
+ * The window slides: an origin that keeps knocking stays knocking. Bounded in memory.
  */
 import type { Clock } from '../core/clock.js';
 import type { PeerLink } from './link.js';
@@ -19,13 +19,15 @@ export const KNOCKER_TURN_AWAYS = 3;
 /** Origins remembered at most (the least recently turned away go first). */
 const MAX_ORIGINS = 1_024;
 
-interface OriginCount {
+interface OriginKnocks {
+  /** Knocks since the origin last went a whole window without one. */
   count: number;
-  since: number;
+  /** When its last KNOCKER_TURN_AWAYS knocks came, oldest first. */
+  recent: number[];
 }
 
 export class InboundPressure {
-  private readonly origins = new Map<string, OriginCount>();
+  private readonly origins = new Map<string, OriginKnocks>();
   /** Runs when an origin starts knocking (membership then applies the knockers' cap). */
   onKnocking: () => void = () => {};
 
@@ -40,21 +42,26 @@ export class InboundPressure {
     const key = this.originOf(host);
     if (key === null) return;
     const origin = this.current(key, now);
+    const wasKnocking = origin !== undefined && this.isKnocking(origin, now);
     this.origins.delete(key);
-    const count = (origin?.count ?? 0) + 1;
-    this.origins.set(key, { count, since: origin?.since ?? now });
+    const recent = [...(origin?.recent ?? []), now].slice(-KNOCKER_TURN_AWAYS);
+    const updated = { count: (origin?.count ?? 0) + 1, recent };
+    this.origins.set(key, updated);
     if (this.origins.size > MAX_ORIGINS) this.origins.delete(this.origins.keys().next().value as string);
-    if (count === KNOCKER_TURN_AWAYS) this.onKnocking();
+    if (!wasKnocking && this.isKnocking(updated, now)) this.onKnocking();
   }
 
-  /** How often `host`'s origin was turned away within the window. */
+  /** How often `host`'s origin knocked since it last went a window without a knock. */
   knocksFrom(host: string): number {
     const key = this.originOf(host);
     return key === null ? 0 : (this.current(key, this.clock.now())?.count ?? 0);
   }
 
   isKnocker(host: string): boolean {
-    return this.knocksFrom(host) >= KNOCKER_TURN_AWAYS;
+    const key = this.originOf(host);
+    const now = this.clock.now();
+    const origin = key === null ? undefined : this.current(key, now);
+    return origin !== undefined && this.isKnocking(origin, now);
   }
 
   /** An inbound link whose origin is knocking (links we dialed never are). */
@@ -62,9 +69,18 @@ export class InboundPressure {
     return link.isInbound && this.isKnocker(link.connection.remoteHost);
   }
 
-  private current(key: string, now: number): OriginCount | undefined {
+  /**
+   * KNOCKER_TURN_AWAYS knocks within the last window: a sliding window, so that an origin
+   * that keeps knocking stays knocking instead of starting over every window.
+   */
+  private isKnocking(origin: OriginKnocks, now: number): boolean {
+    return origin.recent.length === KNOCKER_TURN_AWAYS && now - origin.recent[0]! < KNOCK_WINDOW_MS;
+  }
+
+  /** The origin's knocks, unless its last one is a whole window old. */
+  private current(key: string, now: number): OriginKnocks | undefined {
     const origin = this.origins.get(key);
-    return origin && now - origin.since < KNOCK_WINDOW_MS ? origin : undefined;
+    return origin && now - origin.recent.at(-1)! < KNOCK_WINDOW_MS ? origin : undefined;
   }
 
   /** The origin a host counts against (its /24 or /48); null for exempt loopback. */

@@ -222,7 +222,7 @@ export class Membership {
    */
   private shedKnockersOverCap(counts: SlotCounts): void {
     const knockers = this.links.active.filter((link) => this.handshake.pressure.isKnockingLink(link));
-    const excess = knockers.length - knockerCap(counts, this.settings);
+    const excess = knockers.length - knockerCap(counts);
     if (excess <= 0) return;
     const youngestFirst = knockers.sort((a, b) => (b.activatedAt ?? 0) - (a.activatedAt ?? 0));
     for (const link of youngestFirst.slice(0, excess)) link.connection.close("knocking: over the knockers' cap");

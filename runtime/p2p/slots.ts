@@ -6,8 +6,8 @@
  *   outbound links  ≤ degree + 1    (the extra one a rotation's; degree + 2 for the moment a
  *                                    rotation's fresh link replaces an older outbound link)
  *   inbound links   ≤ max_peers - max(degree, outbound links held); those from origins
- *                     that keep knocking (§4.6 item 5) also ≤ max(active outbound links,
- *                     ⌈degree / 2⌉)
+ *                     that keep knocking (§4.6 item 5) also ≤ max(1, ⌊active outbound
+ *                     links / 2⌋)
  *   in all          ≤ max_peers     (+1 for the moment a rotation's link replaces another)
  */
 import type { PeerLink } from './link.js';
@@ -52,13 +52,15 @@ export function hasInboundSlot(counts: SlotCounts, settings: SlotSettings): bool
 }
 
 /**
- * How many inbound links from knocking origins the node may hold (§4.6 item 5): never more
- * than its active outbound links, the peers of its own choice, and at least ⌈degree / 2⌉, so
- * that an attacker at the door holds at most half. A replacement still being dialed does not
- * count: while it is, a knocker's link waits outside.
+ * How many inbound links from knocking origins the node may hold (§4.6 item 5): half its
+ * active outbound links, the peers of its own choice (rounded down), at least one. Knockers
+ * alone then hold at most a third of its links, and the rest of an attacker's links, those
+ * from origins not knocking yet, are bounded by paced admission (item 6): together under
+ * half. A replacement still being dialed does not count: while it is, a knocker's link
+ * waits outside.
  */
-export function knockerCap(counts: SlotCounts, settings: SlotSettings): number {
-  return Math.max(counts.outboundActive, Math.ceil(settings.degree / 2));
+export function knockerCap(counts: SlotCounts): number {
+  return Math.max(1, Math.floor(counts.outboundActive / 2));
 }
 
 /** May a link we dialed become active? A rotation's link may use the extra slots (it then closes one). */

@@ -38,6 +38,20 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
       assert.equal(pressure.isKnocker('10.5.0.1'), false, 'knocks are forgotten after the window');
     });
 
+    it('keeps an origin knocking while it keeps knocking: the window slides', () => {
+      const clock = new FakeClock();
+      const pressure = new InboundPressure(clock, false);
+      let started = 0;
+      pressure.onKnocking = () => started++;
+      const every = Math.floor(KNOCK_WINDOW_MS / KNOCKER_TURN_AWAYS) - 1; // a little more than 3 a window
+      for (let i = 0; i < 3 * KNOCKER_TURN_AWAYS; i++, clock.advance(every)) {
+        pressure.knocked('10.5.0.1');
+        if (i >= KNOCKER_TURN_AWAYS - 1) assert.equal(pressure.isKnocker('10.5.0.1'), true, `after knock ${i + 1}`);
+      }
+      assert.equal(started, 1, 'it started knocking once and never stopped');
+      assert.equal(pressure.knocksFrom('10.5.0.1'), 3 * KNOCKER_TURN_AWAYS, 'and every knock counts for the loudest');
+    });
+
     it('never counts loopback while loopback is exempt from subnet rules (local nodes share one address)', () => {
       const exempt = new InboundPressure(new FakeClock(), true);
       for (let i = 0; i < KNOCKER_TURN_AWAYS; i++) exempt.knocked('::1');
@@ -57,12 +71,12 @@ describe('origins that keep knocking (docs/protocol.md §4.6 item 5)', () => {
     });
   });
 
-  it('caps inbound links from knocking origins at our active outbound links, at least ⌈degree / 2⌉', () => {
-    const settings = { degree: 4, maxPeers: 12 };
-    const counts = { outboundActive: 3, outboundPending: 0, inboundActive: 0 };
-    assert.equal(knockerCap(counts, settings), 3);
-    assert.equal(knockerCap({ ...counts, outboundPending: 1 }, settings), 3, 'a link not yet active does not count');
-    assert.equal(knockerCap({ ...counts, outboundActive: 0 }, settings), 2);
+  it('caps inbound links from knocking origins at half our active outbound links, at least one', () => {
+    const counts = { outboundActive: 4, outboundPending: 0, inboundActive: 0 };
+    assert.equal(knockerCap(counts), 2);
+    assert.equal(knockerCap({ ...counts, outboundActive: 5 }), 2, 'rounded down');
+    assert.equal(knockerCap({ ...counts, outboundPending: 2 }), 2, 'a link not yet active does not count');
+    assert.equal(knockerCap({ ...counts, outboundActive: 0 }), 1);
   });
 
   describe('the handshake at a door where some origin knocks', () => {
