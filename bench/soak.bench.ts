@@ -6,6 +6,7 @@
  *   npm run bench:soak -- --duration 600    soak for 10 minutes
  *   npm run bench:soak -- --mode flood      docs/protocol.md §7.3's target: 3 daemons, one
  *                                           client announces 100,000 64-byte items at once
+ *   npm run bench:soak -- --set dissemination=tree   a setting for every daemon (repeatable)
  *
  * Soak: a flooding client on node 0, validating subscribers of the flood on nodes 1 and 2,
  * a subscriber that never reads on node 1, modules crashing right after NOTIFY+ANNOUNCE on
@@ -43,10 +44,13 @@ const { values: args } = parseArgs({
     nodes: { type: 'string' },
     items: { type: 'string', default: '100000' },
     svg: { type: 'string', default: 'docs/img/soak-rss.svg' },
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
 const mode = args.mode === 'flood' ? 'flood' : 'soak';
 const nodes = Number(args.nodes ?? (mode === 'flood' ? 3 : 4));
+/** `--set key=value` as an INI line of the [gossip] section. */
+const asIniLine = (setting: string): string => setting.replace('=', ' = ');
 const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 /** RSS of every node, sampled once a second. */
@@ -302,8 +306,11 @@ async function soak(cluster: SoakCluster, sampler: RssSampler, baseline: number[
 }
 
 async function main(): Promise<void> {
-  log(`bench:soak mode ${mode}, ${nodes} daemons${mode === 'soak' ? `, ${args.duration} s` : `, ${args.items} items`}`);
-  const cluster = await startSoakCluster(nodes, nodes - 1);
+  const settings = args.set.length > 0 ? ` (${args.set.join(', ')})` : '';
+  log(
+    `bench:soak mode ${mode}, ${nodes} daemons${settings}${mode === 'soak' ? `, ${args.duration} s` : `, ${args.items} items`}`,
+  );
+  const cluster = await startSoakCluster(nodes, nodes - 1, undefined, args.set.map(asIniLine));
   try {
     await waitForMesh(cluster);
     const baseline = cluster.daemons.map((d) => rssOf(d.process.pid) / 2 ** 20);

@@ -34,7 +34,16 @@ export interface SoakCluster {
   close(): Promise<void>;
 }
 
-export async function startSoakCluster(nodes: number, degree: number, onSubnet = '127.0.2'): Promise<SoakCluster> {
+/**
+ * @param settings extra `key = value` lines for every node's [gossip] section (a later line
+ *   of a key wins), e.g. `dissemination = tree`
+ */
+export async function startSoakCluster(
+  nodes: number,
+  degree: number,
+  onSubnet = '127.0.2',
+  settings: readonly string[] = [],
+): Promise<SoakCluster> {
   subnet = onSubnet;
   const directory = mkdtempSync(join(tmpdir(), 'bench-soak-'));
   const daemons: SoakDaemon[] = [];
@@ -44,7 +53,7 @@ export async function startSoakCluster(nodes: number, degree: number, onSubnet =
   process.once('exit', killAll);
   for (let index = 0; index < nodes; index++) {
     const file = join(directory, `node-${index}.ini`);
-    writeFileSync(file, iniFor(index, degree));
+    writeFileSync(file, iniFor(index, degree, settings));
     const child = spawn(process.execPath, [GOSSIP_BIN, 'daemon', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     const daemon: SoakDaemon = {
       index,
@@ -74,7 +83,7 @@ export async function startSoakCluster(nodes: number, degree: number, onSubnet =
   };
 }
 
-function iniFor(index: number, degree: number): string {
+function iniFor(index: number, degree: number, settings: readonly string[]): string {
   return [
     '[gossip]',
     'cache_size = 50',
@@ -88,6 +97,7 @@ function iniFor(index: number, degree: number): string {
     'verification_timeout = 30',
     'rejoin_interval = 0',
     'log_level = warn',
+    ...settings,
     '',
   ].join('\n');
 }
