@@ -131,6 +131,15 @@ async function dropsByReason(cluster: SoakCluster): Promise<Map<string, number[]
         );
       byReason.get(reason)![daemon.index] = s.value;
     }
+    for (const s of samples.filter((x) => x.name === 'gossip_tree_events_total' && x.value > 0)) {
+      const event = `(tree: ${s.labels.event ?? '?'})`;
+      if (!byReason.has(event))
+        byReason.set(
+          event,
+          cluster.daemons.map(() => 0),
+        );
+      byReason.get(event)![daemon.index] = s.value;
+    }
     for (const s of samples.filter((x) => x.name === 'gossip_links_closed_total')) {
       const reason = `(links closed: ${s.labels.reason ?? '?'})`;
       if (!byReason.has(reason))
@@ -177,7 +186,7 @@ function printProbes(probes: ProbeResult): void {
 }
 
 async function printDrops(cluster: SoakCluster): Promise<void> {
-  log('items dropped by reason, and P2P links closed by reason (per node):');
+  log('items dropped by reason, P2P links closed by reason, and tree events (per node):');
   for (const [reason, counts] of await dropsByReason(cluster)) log(`  ${reason.padEnd(30)} ${counts.join('  ')}`);
   for (const daemon of cluster.daemons) {
     const tail = daemon.stderr.trim().split('\n').slice(-5).join('\n    ');

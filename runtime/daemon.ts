@@ -73,6 +73,7 @@ export async function startDaemon(config: GossipConfig, logger: Logger, options:
       dissemination: config.dissemination,
       graftTimeoutMs: config.graftTimeoutMs,
       lazyPushDelayMs: config.lazyPushDelayMs,
+      servingWindowBytes: Math.floor(config.knowledgeBaseBytes / 4), // docs/protocol.md §4.8 item 6
     },
     pow,
     {

@@ -5,93 +5,21 @@
  * and that validation (§3.1) and ttl (§4.4) rules hold in tree mode.
  */
 import assert from 'node:assert/strict';
-import pino from 'pino';
-import {
-  decodeFrame,
-  GossipAnnounce,
-  GossipGraft,
-  GossipIhave,
-  GossipPrune,
-  MessageType,
-} from '../../generated/index.js';
-import { GossipHandler } from '../../runtime/core/gossip-handler.js';
-import { makeItem } from '../../runtime/core/item.js';
-import type { Handshake } from '../../runtime/p2p/handshake.js';
+import { GossipAnnounce, GossipGraft, GossipIhave, GossipPrune, MessageType } from '../../generated/index.js';
 import { PeerLink } from '../../runtime/p2p/link.js';
-import { LinkTable } from '../../runtime/p2p/link-table.js';
-import { P2pConsumer } from '../../runtime/p2p/p2p-consumer.js';
-import type { PeerExchange } from '../../runtime/p2p/peer-exchange.js';
-import { Dissemination, type DisseminationMode, type TreeEvent } from '../../runtime/p2p/tree/dissemination.js';
-import { idToBytes } from '../../runtime/p2p/tree/item-ids.js';
 import { PRUNE_AFTER_DUPLICATES } from '../../runtime/p2p/tree/link-modes.js';
-import { FakeClock } from '../support/fake-clock.js';
 import { FakeConnection } from '../support/fake-connection.js';
-
-const TYPE = 7;
-const GRAFT_TIMEOUT = 500;
-const LAZY_DELAY = 50;
-
-function node(mode: DisseminationMode, peerCount = 3) {
-  const clock = new FakeClock();
-  const logger = pino({ level: 'silent' });
-  const links = new LinkTable(logger);
-  const events: TreeEvent[] = [];
-  const source = { hasSeen: (id: string) => handler.hasSeen(id), servable: (id: string) => handler.servable(id) };
-  const tree = new Dissemination(
-    links,
-    { dissemination: mode, graftTimeoutMs: GRAFT_TIMEOUT, lazyPushDelayMs: LAZY_DELAY },
-    source,
-    { tree: (event, count = 1) => events.push(...Array<TreeEvent>(count).fill(event)) },
-    clock,
-    () => 0, // the first wait exactly graft_timeout
-  );
-  const handler: GossipHandler = new GossipHandler({
-    cacheSize: 100,
-    seenSetSize: 1000,
-    validationTimeoutMs: 60_000,
-    peers: tree,
-    logger,
-    observer: { item: () => {} },
-  });
-  const peers = Array.from({ length: peerCount }, (_, n) => {
-    const fake = new FakeConnection(`10.0.0.${n + 1}`, false);
-    fake.onClose = (reason) => links.remove(fake.asConnection(), reason);
-    const link = new PeerLink(fake.asConnection(), 'outbound', null, clock);
-    link.advance({ phase: 'active' });
-    links.add(link);
-    links.activated(link);
-    return fake;
-  });
-  const consumer = new P2pConsumer(
-    links,
-    {} as Handshake,
-    {} as PeerExchange,
-    { receiveFromPeer: (peer, announce) => handler.receiveFromPeer(peer, announce) },
-    tree,
-  );
-  /** Hands one frame from `peer` to the P2P consumer, as the server would. */
-  const deliver = (peer: FakeConnection, bytes: Uint8Array): void =>
-    consumer.consume({
-      connection: peer.asConnection(),
-      frame: decodeFrame(bytes),
-      bytes,
-    });
-  const module = new FakeConnection('127.0.0.1', true);
-  handler.local.subscribe(module.asConnection(), TYPE);
-  return { clock, links, tree, handler, peers, events, deliver, module };
-}
-
-const item = (data: string, ttl = 0) => ({ ttl, dataType: TYPE, data: Buffer.from(data) });
-const idOf = (data: string) => makeItem(TYPE, Buffer.from(data)).id;
-const idBytes = (data: string) => ({ id: idToBytes(idOf(data)) });
-const payloads = (peer: FakeConnection) =>
-  peer.sentOf(MessageType.GOSSIP_ANNOUNCE).map((f) => Buffer.from(f.message.data).toString());
-const ihaveIds = (peer: FakeConnection) =>
-  peer.sentOf(MessageType.GOSSIP_IHAVE).flatMap((f) => f.message.ids.map((e) => Buffer.from(e.id).toString('latin1')));
-const validateAll = (handler: GossipHandler, module: FakeConnection, valid: boolean) => {
-  for (const frame of module.sentOf(MessageType.GOSSIP_NOTIFICATION))
-    handler.local.validate(module.asConnection(), frame.message.messageId, valid);
-};
+import {
+  GRAFT_TIMEOUT,
+  idBytes,
+  idOf,
+  ihaveIds,
+  item,
+  LAZY_DELAY,
+  node,
+  payloads,
+  validateAll,
+} from '../support/tree-in-process.js';
 
 describe('broadcast tree in-process (docs/protocol.md §4.8)', () => {
   it('tree: a ttl-0 item goes whole on eager links and as an id in one IHAVE on lazy links, lazy_push_delay later', () => {
@@ -280,7 +208,7 @@ describe('broadcast tree in-process (docs/protocol.md §4.8)', () => {
     peers[2]!.close('gone');
     clock.advance(10 * GRAFT_TIMEOUT);
     assert.deepEqual(peers[2]!.sent, []);
-    assert.deepEqual(tree.stateSizes(), { missing_ids: 0, lazy_ids_waiting: 0 });
+    assert.deepEqual(tree.stateSizes(), { missing_ids: 0, lazy_ids_waiting: 0, serving_window_items: 0 });
   });
 
   it('IHAVE, GRAFT and PRUNE on a link not yet verified close it; on a referral they are ignored (§4.8 item 9)', () => {

@@ -21,6 +21,7 @@ import { LazyBatches } from './lazy-batches.js';
 import { LinkModes, type LinkMode } from './link-modes.js';
 import { MissingItems } from './missing-items.js';
 import { PruningItems } from './pruning-items.js';
+import { ServingWindow } from './serving-window.js';
 
 export type { DisseminationMode };
 
@@ -28,7 +29,12 @@ export interface DisseminationSettings {
   readonly dissemination: DisseminationMode;
   readonly graftTimeoutMs: number;
   readonly lazyPushDelayMs: number;
+  /** Bytes the serving window may hold (§4.8 item 6: a quarter of `knowledge_base_bytes`). */
+  readonly servingWindowBytes: number;
 }
+
+/** How long an announced item stays servable, in units of graft_timeout beyond lazy_push_delay (§4.8 item 6). */
+const SERVING_WINDOW_GRAFT_TIMEOUTS = 6;
 
 /** What the tree asks of the gossip handler (runtime/core/gossip-handler.ts). */
 export interface ItemSource {
@@ -48,7 +54,8 @@ export type TreeEvent =
   | 'pull-given-up'
   | 'prune-sent'
   | 'prune-withheld'
-  | 'prune-received';
+  | 'prune-received'
+  | 'lazy-as-eager';
 
 export interface TreeObserver {
   tree(event: TreeEvent, count?: number): void;
@@ -69,6 +76,7 @@ export class Dissemination implements PeerNetwork, TreeMessages {
   private readonly missing: MissingItems;
   private readonly firstLinks = new FirstLinks();
   private readonly pruning = new PruningItems();
+  private readonly serving: ServingWindow;
   /** Links whose peer has served this node a GRAFT (§4.8 item 7); gone with the connection. */
   private readonly servingLinks = new WeakSet<Connection>();
 
@@ -82,6 +90,8 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     random: () => number = Math.random,
   ) {
     this.lazy = new LazyBatches(clock, settings.lazyPushDelayMs, (link, ids) => this.sendIhave(link, ids));
+    const servedForMs = settings.lazyPushDelayMs + SERVING_WINDOW_GRAFT_TIMEOUTS * settings.graftTimeoutMs;
+    this.serving = new ServingWindow(clock, servedForMs, settings.servingWindowBytes);
     this.missing = new MissingItems(
       clock,
       settings.graftTimeoutMs,
@@ -125,7 +135,11 @@ export class Dissemination implements PeerNetwork, TreeMessages {
 
   /** What the tree keeps, for the `gossip_state_size` gauge (docs/memory.md). */
   stateSizes(): Record<string, number> {
-    return { missing_ids: this.missing.size, lazy_ids_waiting: this.lazy.waiting };
+    return {
+      missing_ids: this.missing.size,
+      lazy_ids_waiting: this.lazy.waiting,
+      serving_window_items: this.serving.size,
+    };
   }
 
   close(): void {
@@ -140,14 +154,23 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     if (this.settings.dissemination === 'flood' || item.ttl !== 0) return this.links.broadcast(frame, except);
     this.pruning.arrived(item.id); // a local item is in flight too (a peer's was counted on arrival)
     let count = 0;
+    let isServable: boolean | undefined; // asked of the serving window at the first lazy link
     for (const link of this.links.all()) {
       const connection = link.connection;
       if (!link.isActive || except.has(connection)) continue;
-      if (this.modes.isLazy(connection)) {
-        // A peer that announced the item holds it: no need to announce it back (§4.8 item 3).
-        if (!this.firstLinks.wasAnnouncedBy(item.id, connection)) this.lazy.add(connection, item.id);
+      const isLazy = this.modes.isLazy(connection);
+      // A peer that announced the item holds it: no need to announce it back (§4.8 item 3).
+      if (isLazy && this.firstLinks.wasAnnouncedBy(item.id, connection)) {
+        count++;
+        continue;
+      }
+      // §4.8 item 6: an id is announced only if its frame can be served for the window.
+      isServable ??= isLazy ? this.serving.keep(item.id, frame) : undefined;
+      if (isLazy && isServable) {
+        this.lazy.add(connection, item.id);
         count++;
       } else if (connection.send(frame)) {
+        if (isLazy) this.observer.tree('lazy-as-eager');
         count++;
       }
     }
@@ -204,9 +227,13 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     this.modes.set(peer, 'eager');
     let served = 0;
     for (const entry of ids) {
-      const item = this.items.servable(idFromBytes(entry.id));
-      if (!item) continue; // not held (any more): the puller asks the next announcer
-      if (peer.send(GossipAnnounce.encode({ ttl: 0, dataType: item.dataType, data: item.data }))) served++;
+      const id = idFromBytes(entry.id);
+      const item = this.items.servable(id);
+      const frame =
+        this.serving.frameOf(id) ??
+        (item && GossipAnnounce.encode({ ttl: 0, dataType: item.dataType, data: item.data }));
+      if (!frame) continue; // not held (any more): the puller asks the next announcer
+      if (peer.send(frame)) served++;
     }
     if (served > 0) this.observer.tree('graft-id-served', served);
   }
