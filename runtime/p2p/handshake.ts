@@ -19,7 +19,7 @@ import { PeerLink } from './link.js';
 import * as lifecycle from './link-state.js';
 import type { LinkTable } from './link-table.js';
 import { addressKey, isLoopback, normaliseHost, subnetKey, type Address } from './peer-address.js';
-import { InboundAdmission } from './inbound-admission.js';
+import { admissionBurst, InboundAdmission } from './inbound-admission.js';
 import { InboundPressure } from './inbound-pressure.js';
 import { countSlots, hasInboundSlot, hasOutboundSlot, knockerCap, type SlotCounts } from './slots.js';
 
@@ -72,7 +72,7 @@ export class Handshake {
     private readonly observer: HandshakeObserver,
   ) {
     this.pressure = new InboundPressure(clock, settings.subnetCapExemptLoopback);
-    this.admission = new InboundAdmission(clock, Math.ceil(settings.degree / 2));
+    this.admission = new InboundAdmission(clock, admissionBurst(settings.degree));
   }
 
   /** An inbound connection: within the caps, it gets our VERIFICATION REQUEST at once. */
@@ -216,7 +216,7 @@ export class Handshake {
     if (link.isInbound) {
       // null: a free slot; undefined: no slot and no knocker to displace.
       const displaced = this.mayTakeInboundSlot(link, counts) ? null : this.knockerToDisplace(link);
-      if (displaced === undefined || !this.isAdmitted(counts)) return this.refer(link);
+      if (displaced === undefined || !this.isAdmitted(link, counts)) return this.refer(link);
       displaced?.connection.close('knocking: a quiet newcomer takes the slot');
     }
     if (!this.known.add(address)) {
@@ -248,8 +248,9 @@ export class Handshake {
     return knockers < knockerCap(counts);
   }
 
-  /** §4.6 item 6: a node holding all its outbound links admits inbound newcomers at a pace. */
-  private isAdmitted(counts: SlotCounts): boolean {
+  /** §4.6 item 6: a node holding all its outbound links admits inbound newcomers at a pace (exempt loopback aside). */
+  private isAdmitted(link: PeerLink, counts: SlotCounts): boolean {
+    if (this.pressure.originOf(link.connection.remoteHost) === null) return true;
     return counts.outboundActive < this.settings.degree || this.admission.take();
   }
 

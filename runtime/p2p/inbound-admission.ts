@@ -10,6 +10,15 @@ import type { Clock } from '../core/clock.js';
 /** One admission comes back this often. */
 export const ADMISSION_INTERVAL_MS = 500;
 
+/**
+ * Newcomers admitted at once: ⌈degree / 2⌉, at least 2, so that a node of a small degree
+ * still lets two peers in together (the conformance suite's two scripted peers, a node and
+ * its replacement).
+ */
+export function admissionBurst(degree: number): number {
+  return Math.max(2, Math.ceil(degree / 2));
+}
+
 export class InboundAdmission {
   private tokens: number;
   private refilledAt: number;

@@ -5,7 +5,7 @@
  * without pacing.
  */
 import assert from 'node:assert/strict';
-import { ADMISSION_INTERVAL_MS, InboundAdmission } from '../../runtime/p2p/inbound-admission.js';
+import { ADMISSION_INTERVAL_MS, admissionBurst, InboundAdmission } from '../../runtime/p2p/inbound-admission.js';
 import { PeerLink } from '../../runtime/p2p/link.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeConnection } from '../support/fake-connection.js';
@@ -22,6 +22,10 @@ describe('paced admission of inbound newcomers (docs/protocol.md §4.6 item 6)',
     assert.deepEqual([admission.take(), admission.take()], [true, false], 'one per interval');
     clock.advance(ADMISSION_INTERVAL_MS * 20);
     assert.deepEqual([admission.take(), admission.take(), admission.take()], [true, true, false], 'at most the burst');
+  });
+
+  it('admits ⌈degree / 2⌉ at once, at least 2', () => {
+    assert.deepEqual([1, 2, 4, 5, 8].map(admissionBurst), [2, 2, 2, 3, 4]);
   });
 
   describe('in the handshake (degree 4, max_peers 12: a burst of 2)', () => {
@@ -59,6 +63,15 @@ describe('paced admission of inbound newcomers (docs/protocol.md §4.6 item 6)',
       harness.clock.advance(ADMISSION_INTERVAL_MS);
       assert.deepEqual(await phasesOf(['10.4.0.1', '10.5.0.1']), ['active', 'referral']);
       assert.equal(harness.links.active.filter((link) => link.isInbound).length, 3, 'free inbound slots left unused');
+    });
+
+    it('does not pace newcomers from loopback while loopback is exempt (a local network), but does once it is not', async () => {
+      outboundLinks(4);
+      const local = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '::1'];
+      assert.deepEqual(await phasesOf(local), ['active', 'active', 'active', 'active']);
+      harness = handshakeHarness({ degree: 4, maxPeers: 12, subnetCapExemptLoopback: false });
+      outboundLinks(4);
+      assert.deepEqual(await phasesOf(['127.0.1.1', '127.0.2.1', '127.0.3.1']), ['active', 'active', 'referral']);
     });
 
     it('short of outbound links, a node admits every newcomer it has room for', async () => {
