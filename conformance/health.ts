@@ -9,15 +9,22 @@
  * was shown to work (a link can wedge while both APIs still answer; node 1, the sender, is
  * then the one restarted); a node that never answered a probe is only checked for accepting
  * connections. The announcing connection subscribes to the probe type
- * first (some implementations close an announcer that has not).
+ * first (some implementations close an announcer that has not). Each round trip has a data
+ * type of its own, as each case does (runner.ts), so that no probe's item reaches another
+ * probe's connections (see roundTrip).
  */
 import { ApiClient, type Endpoint } from '../runtime/entry/client.js';
 import { sleep } from './bytes.js';
 import type { FactState } from './runner.js';
 import type { Fact, NodeInfo } from './types.js';
 
-/** Far from the range cases use, and apart from the readiness probe's type. */
-const HEALTH_DATA_TYPE = 65_001;
+/**
+ * The probes' data types: far above the range cases use (from 1 000 up to about 31 000), below
+ * the readiness probe's 65 000. Each round trip takes the next one, from a random start (two
+ * runs against the same nodes do not meet); a run needs a few hundred.
+ */
+const HEALTH_TYPE_FIRST = 61_000;
+const HEALTH_TYPE_COUNT = 4_000;
 /** How often the probe item is announced again until it arrives (there is no acknowledgement of NOTIFY). */
 const REANNOUNCE_MS = 100;
 
@@ -29,6 +36,7 @@ export class NodeHealth {
   /** Nodes a probe round trip succeeded on at least once: only those can be said to have stopped. */
   private readonly answeredBefore = new Set<number>();
   private counter = 0;
+  private nextType = Math.floor(Math.random() * HEALTH_TYPE_COUNT);
 
   constructor(
     private readonly nodes: readonly NodeInfo[],
@@ -88,29 +96,38 @@ export class NodeHealth {
   /** Whether a probe along leaf → node 0 ever arrived. */
   private pathAnsweredBefore = false;
 
-  /** Subscribes on `to`, announces probe items on `from` until one arrives; false after waitMs. */
+  /**
+   * Subscribes on `to`, announces probe items on `from` until one of THOSE arrives; false after
+   * waitMs. The type is this round trip's own: an earlier probe's item still on its way (a
+   * node that forwards a local item only once its local subscriber validated it sends it on
+   * after that probe ended) would say nothing about this route, and this probe's items would
+   * otherwise go to earlier probes' connections the suite has just reset (writing to a reset
+   * connection wedged one implementation, and the case before was blamed).
+   */
   private async roundTrip(from: Endpoint, to: Endpoint): Promise<boolean> {
     const clients: ApiClient[] = [];
     try {
+      const dataType = HEALTH_TYPE_FIRST + (this.nextType++ % HEALTH_TYPE_COUNT);
       const subscriber = await ApiClient.connect(to, this.waitMs);
       clients.push(subscriber);
-      subscriber.notify(HEALTH_DATA_TYPE);
+      subscriber.notify(dataType);
       const announcer = await ApiClient.connect(from, this.waitMs);
       clients.push(announcer);
-      announcer.notify(HEALTH_DATA_TYPE);
+      announcer.notify(dataType);
       const deadline = Date.now() + this.waitMs;
-      const arrived = subscriber.nextNotification(this.waitMs).then((n) => {
-        if (n) subscriber.validate(n.messageId, true);
-        return n !== null;
-      });
+      const sent = new Set<string>();
+      const arrived = subscriber
+        .nextNotification(this.waitMs, (n) => sent.has(Buffer.from(n.data).toString('hex')))
+        .then((n) => {
+          if (n) subscriber.validate(n.messageId, true);
+          return n !== null;
+        });
       let done = false;
       void arrived.then(() => (done = true));
       while (!done && Date.now() < deadline && !announcer.isClosed) {
-        announcer.announce({
-          ttl: 0,
-          dataType: HEALTH_DATA_TYPE,
-          data: Buffer.from(`conformance health ${process.pid} ${this.counter++}`),
-        });
+        const data = Buffer.from(`conformance health ${process.pid} ${this.counter++}`);
+        sent.add(data.toString('hex'));
+        announcer.announce({ ttl: 0, dataType, data });
         await Promise.race([sleep(REANNOUNCE_MS), arrived]);
       }
       return await arrived;

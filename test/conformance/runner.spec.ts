@@ -209,6 +209,21 @@ describe('conformance runner', () => {
     assert.equal(Number(/# (\d+) API rules/.exec(readme)?.[1]), count('api'), 'README.md: # N API rules');
   });
 
+  it("CONFORMANCE.md's counts against other implementations are of every api case the suite has", () => {
+    const doc = readFileSync(join(ROOT, 'CONFORMANCE.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Tried against'), doc.indexOf('## Kaitai parsers'));
+    const api = allCases.filter((c) => c.group === 'api').length;
+    assert.equal(Number(/Counts are of the suite's (\d+) api\s+cases/.exec(section)?.[1]), api, 'N api cases');
+    const rows = [...section.matchAll(/\| (\d+) \/ (\d+) \/ (\d+) \/ (\d+) \|$/gm)];
+    assert.equal(rows.length, 4, 'one row per implementation and node count');
+    for (const row of rows)
+      assert.equal(
+        row.slice(1).reduce((sum, n) => sum + Number(n), 0),
+        api,
+        `P / F / B / S of ${row[0]} add up to ${api}`,
+      );
+  });
+
   it('selects cases by id, prefix and wildcard', () => {
     const ids = (patterns: string[]) => selectCases(allCases, patterns).map((c) => c.id);
     assert.deepEqual(ids(['api/3.1/no-echo-to-announcer']), ['api/3.1/no-echo-to-announcer']);
