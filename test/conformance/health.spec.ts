@@ -11,6 +11,9 @@ import type { Fact } from '../../conformance/types.js';
 import { GossipNotification } from '../../runtime/entry/codec.js';
 import { fakeGossipNetwork, type FakeGossipNode } from '../support/fake-gossip-network.js';
 
+/** How long a probe waits for its item. */
+const PROBE_WAIT_MS = 400;
+
 describe('conformance node health check', () => {
   const shown: FactState = { ok: true, by: 'x', reason: '' };
   const leafToHubShown = new Map<Fact, FactState>([['path:leaf-to-hub', shown]]);
@@ -20,7 +23,7 @@ describe('conformance node health check', () => {
     nodes = await fakeGossipNetwork(2, [[0, 1]]);
     return new NodeHealth(
       nodes.map((n) => n.info),
-      500,
+      PROBE_WAIT_MS,
       null,
     );
   };
