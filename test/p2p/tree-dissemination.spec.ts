@@ -168,6 +168,23 @@ describe('broadcast tree in-process (docs/protocol.md §4.8)', () => {
       assert.equal(events.filter((e) => e === 'graft-unserved').length, 10);
     });
 
+    it(`${mode}: an unserved GRAFT does not count while the peer's frames wait unread here (the answer may be among them)`, () => {
+      const { clock, peers, deliver, events } = node(mode);
+      const strike = (n: number) => {
+        deliver(peers[0]!, GossipIhave.encode({ ids: [idBytes(`queued ${n}`)] }));
+        clock.advance(2 * GRAFT_TIMEOUT);
+      };
+      peers[0]!.queuedFrames = 300;
+      for (let n = 0; n < 10; n++) strike(n);
+      [peers[0]!.queuedFrames, peers[0]!.isPaused] = [0, true];
+      for (let n = 10; n < 20; n++) strike(n);
+      assert.equal(peers[0]!.isClosed, false, 'a backlog of our own is not the peer refusing');
+      assert.equal(events.filter((e) => e === 'graft-unserved').length, 20, 'still counted as events');
+      peers[0]!.isPaused = false;
+      for (let n = 20; n < 30; n++) strike(n);
+      assert.match(peers[0]!.closeReason ?? '', /unserved GRAFTs/, 'once nothing of it waits, they count');
+    });
+
     it(`${mode}: a peer that served a GRAFT, even late, is never closed for unserved ones (it may evict, §4.8 item 7)`, () => {
       const { clock, peers, deliver, events } = node(mode);
       for (let n = 0; n < 9; n++) {

@@ -11,6 +11,9 @@ export class FakeConnection {
   readonly sent: Frame[] = [];
   readonly sentBytes: Uint8Array[] = [];
   closeReason: string | null = null;
+  /** As a Server keeps them: frames of this connection waiting in the receive queue, and whether it is read. */
+  queuedFrames = 0;
+  isPaused = false;
   readonly remotePort = nextPort++;
   readonly label: string;
   /** Called once when the connection closes (a Server tells its consumer). */

@@ -99,8 +99,10 @@ export class Dissemination implements PeerNetwork, TreeMessages {
         graft: (link, ids) => this.sendGraft(link, ids),
         unserved: (link) => {
           this.observer.tree('graft-unserved');
-          // §4.8 item 7: only a peer that never served counts; an honest one may have evicted the item.
-          if (!this.servingLinks.has(link)) this.links.reportUnservedGraft(link);
+          // §4.8 item 7: only a peer that never served counts (an honest one may have evicted
+          // the item), and not while its frames wait unread here: its answer may be among them.
+          const mayBeAnswered = link.queuedFrames > 0 || link.isPaused;
+          if (!this.servingLinks.has(link) && !mayBeAnswered) this.links.reportUnservedGraft(link);
         },
         served: (link) => {
           this.servingLinks.add(link);
