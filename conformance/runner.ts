@@ -36,6 +36,8 @@ export interface RunOptions {
     total: number;
     running: ConformanceCase | null;
     last: CaseResult | null;
+    /** An earlier result changed by what was found after this case (a node it left dead). */
+    amended?: CaseResult;
   }) => void;
   /**
    * Between cases: which nodes no longer answer (index and what was seen). `facts` are the
@@ -124,6 +126,8 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
     // A case that SKIPped touched nothing: a node found dead after it is blamed on the last case that ran.
     const touched = outcome.status !== 'blocked' && outcome.status !== 'skip';
     if (touched) lastRan = results.length;
+    // What a case that touched nothing may amend: the last result that did (node-recovery.ts).
+    const earlier = touched || lastRan === null ? undefined : results[lastRan];
     if (options.checkNodes && outcome.status !== 'blocked') {
       const problems = await options.checkNodes(facts);
       outcome = await recoverNodes(
@@ -141,7 +145,8 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
       ...(pathName === undefined ? {} : { path: pathName }),
     };
     results.push(result);
-    options.onProgress?.({ done: results.length, total, running: null, last: result });
+    const amended = earlier && lastRan !== null && results[lastRan] !== earlier ? results[lastRan] : undefined;
+    options.onProgress?.({ done: results.length, total, running: null, last: result, ...(amended && { amended }) });
   }
   for (const resource of shared.values()) {
     try {

@@ -163,8 +163,11 @@ export async function runSuite(options: SuiteOptions, output: Output): Promise<S
             }
           }
         : undefined,
-      onProgress: ({ done, total, running, last }) => {
+      onProgress: ({ done, total, running, last, amended }) => {
         if (last && !options.json) output.out(`${formatResult(last)}\n`);
+        // A result printed earlier changed: print it again, so the console shows the blame too.
+        if (amended && !options.json)
+          output.out(`amended after ${last?.id ?? 'the next case'}:\n${formatResult(amended)}\n`);
         if (options.progress) {
           output.err(running ? `\r\x1b[K[${done + 1}/${total}] ${running.id} …` : '\r\x1b[K');
         }

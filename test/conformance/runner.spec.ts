@@ -132,8 +132,11 @@ describe('conformance runner', () => {
 
   it('blames the last case that ran, not a SKIP that sent nothing, for a node found dead after the SKIP', async () => {
     let calls = 0;
+    const amended: string[] = [];
     const results = await runCases({
       ...context,
+      // The console has printed a/ran already: it is told of the change, to print it again.
+      onProgress: (event) => void (event.amended && amended.push(`${event.amended.id} after ${event.last?.id}`)),
       cases: [
         make('a/ran', async () => pass()),
         make('a/skipped', async () => skip('nothing to do')),
@@ -147,6 +150,7 @@ describe('conformance runner', () => {
       ['a/ran=fail', 'a/skipped=skip', 'a/next=pass'],
     );
     assert.match(formatResult(results[0]!), /shortly after this case node 0 stopped answering/);
+    assert.deepEqual(amended, ['a/ran after a/skipped']);
   });
 
   it('BLOCKS every later case by the case after which a node died for good', async () => {
