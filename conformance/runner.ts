@@ -123,8 +123,9 @@ export async function runCases(options: RunOptions): Promise<CaseResult[]> {
       // A precondition that could not run (too few nodes) establishes nothing.
       if (outcome.status !== 'skip') facts.set(conformanceCase.provides, { ok, by, reason });
     }
-    // A case that SKIPped touched nothing: a node found dead after it is blamed on the last case that ran.
-    const touched = outcome.status !== 'blocked' && outcome.status !== 'skip';
+    // A case that SKIPped before opening anything touched nothing: a node found dead after it
+    // is blamed on the last case that did. One that connected and then SKIPped did touch.
+    const touched = (outcome.status !== 'blocked' && outcome.status !== 'skip') || tracked.length > 0;
     if (touched) lastRan = results.length;
     // What a case that touched nothing may amend: the last result that did (node-recovery.ts).
     const earlier = touched || lastRan === null ? undefined : results[lastRan];

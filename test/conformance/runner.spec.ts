@@ -153,6 +153,27 @@ describe('conformance runner', () => {
     assert.deepEqual(amended, ['a/ran after a/skipped']);
   });
 
+  it('blames a case that connected and then SKIPped, for a node found dead after it', async () => {
+    let calls = 0;
+    const results = await runCases({
+      ...context,
+      cases: [
+        make('a/ran', async () => pass()),
+        make('a/connected-then-skipped', async (c) => {
+          c.track({ destroy: () => {} }); // as a case's connection to a node is
+          return skip('the node closed one of the suite links');
+        }),
+      ],
+      checkNodes: async () => (calls++ === 1 ? [{ index: 0, what: 'stopped answering' }] : []),
+      restartNode: async () => true,
+    });
+    assert.deepEqual(
+      results.map((r) => `${r.id}=${r.outcome.status}`),
+      ['a/ran=pass', 'a/connected-then-skipped=fail'],
+    );
+    assert.match(formatResult(results[1]!), /after this case node 0 stopped answering/);
+  });
+
   it('BLOCKS every later case by the case after which a node died for good', async () => {
     const results = await runCases({
       ...context,
