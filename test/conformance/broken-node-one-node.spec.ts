@@ -4,23 +4,14 @@
  * closes unsubscribed announcers (every other rule still checked).
  */
 import assert from 'node:assert/strict';
-import { runSuite } from '../../conformance/suite.js';
 import { formatResult } from '../../conformance/reporters.js';
-import { BROKEN_NODE, explain, failedIds, options, silent } from '../support/conformance-runs.js';
+import { explain, failedIds, runBrokenApi } from '../support/conformance-runs.js';
 
 describe('conformance suite', function () {
   this.timeout(120_000);
 
   it('catches the bugs one node can show on ONE node, in their own cases', async () => {
-    const run = await runSuite(
-      options({
-        spawn: BROKEN_NODE,
-        nodes: 1,
-        groups: ['api'],
-        set: { ...options({}).set, broken_bugs: 'echo-to-announcer,splits-frames,ignores-invalid,degree-as-fanout' },
-      }),
-      silent,
-    );
+    const run = await runBrokenApi('echo-to-announcer,splits-frames,ignores-invalid,degree-as-fanout', 1);
     assert.deepEqual(
       failedIds(run.results),
       [
@@ -36,15 +27,7 @@ describe('conformance suite', function () {
   });
 
   it('reports no local delivery in local-delivery only: on ONE node every case that needs a delivery is BLOCKED by it', async () => {
-    const run = await runSuite(
-      options({
-        spawn: BROKEN_NODE,
-        nodes: 1,
-        groups: ['api'],
-        set: { ...options({}).set, broken_bugs: 'no-local-delivery' },
-      }),
-      silent,
-    );
+    const run = await runBrokenApi('no-local-delivery', 1);
     assert.deepEqual(failedIds(run.results), ['api/3.1/local-delivery'], explain(run.results));
     const blocked = run.results.filter((r) => r.outcome.status === 'blocked');
     assert.ok(blocked.length > 0, 'the cases observing a delivery are BLOCKED, not run');
@@ -56,15 +39,7 @@ describe('conformance suite', function () {
   });
 
   it('reports a node that closes unsubscribed announcers in that case only, and checks every other rule by subscribing announcers first', async () => {
-    const run = await runSuite(
-      options({
-        spawn: BROKEN_NODE,
-        nodes: 1,
-        groups: ['api'],
-        set: { ...options({}).set, broken_bugs: 'closes-unsubscribed-announcer' },
-      }),
-      silent,
-    );
+    const run = await runBrokenApi('closes-unsubscribed-announcer', 1);
     assert.deepEqual(failedIds(run.results), ['api/3.1/announce-without-subscription'], explain(run.results));
     assert.equal(run.summary.blocked, 0, explain(run.results));
     assert.match(

@@ -4,31 +4,14 @@
  * with closing announcers not subscribed to their type, each failing only its own case.
  */
 import assert from 'node:assert/strict';
-import { runSuite } from '../../conformance/suite.js';
 import { formatResult } from '../../conformance/reporters.js';
-import {
-  BROKEN_NODE,
-  explain,
-  failedIds,
-  options,
-  PEER_PATH,
-  silent,
-  withStatus,
-} from '../support/conformance-runs.js';
+import { explain, failedIds, PEER_PATH, runBrokenApi, withStatus } from '../support/conformance-runs.js';
 
 describe('conformance suite', function () {
   this.timeout(120_000);
 
   it('names the case after which a node stopped answering, restarts it, and goes on', async () => {
-    const run = await runSuite(
-      options({
-        spawn: BROKEN_NODE,
-        nodes: 1,
-        groups: ['api'],
-        set: { ...options({}).set, broken_bugs: 'wedges-on-largest-frame' },
-      }),
-      silent,
-    );
+    const run = await runBrokenApi('wedges-on-largest-frame', 1);
     assert.deepEqual(failedIds(run.results), ['api/1/largest-frame'], explain(run.results));
     assert.match(
       formatResult(run.results.find((r) => r.id === 'api/1/largest-frame')!),
@@ -38,14 +21,7 @@ describe('conformance suite', function () {
   });
 
   it('on 3 nodes, wedging and closing unsubscribed announcers fail their own cases only; the wedged leaf is restarted', async () => {
-    const run = await runSuite(
-      options({
-        spawn: BROKEN_NODE,
-        groups: ['api'],
-        set: { ...options({}).set, broken_bugs: 'closes-unsubscribed-announcer,wedges-on-largest-frame' },
-      }),
-      silent,
-    );
+    const run = await runBrokenApi('closes-unsubscribed-announcer,wedges-on-largest-frame');
     assert.deepEqual(
       failedIds(run.results),
       ['api/1/largest-frame', 'api/3.1/announce-without-subscription'],

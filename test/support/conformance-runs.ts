@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import type { SuiteOptions } from '../../conformance/suite.js';
+import { runSuite, type SuiteOptions } from '../../conformance/suite.js';
 import { formatResult } from '../../conformance/reporters.js';
 import type { CaseResult } from '../../conformance/types.js';
 
@@ -75,6 +75,14 @@ export const withStatus = (results: CaseResult[], status: string): string[] =>
     .map((r) => r.id)
     .sort();
 /** The one precondition that SKIPs on 3 nodes by design: the suite-peer path is for fewer nodes. */
+/** The api group against the deliberately broken node with `bugs` switched on, on `nodes` nodes. */
+export function runBrokenApi(bugs: string, nodes = 3): ReturnType<typeof runSuite> {
+  return runSuite(
+    options({ spawn: BROKEN_NODE, nodes, groups: ['api'], set: { ...options({}).set, broken_bugs: bugs } }),
+    silent,
+  );
+}
+
 export const PEER_PATH = 'api/3.1/forward-between-suite-peers';
 /** How many api cases the suite's first edition had; a one-node run must run at least 34 of them. */
 export const FIRST_EDITION_API = 42;
