@@ -230,10 +230,7 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     let served = 0;
     for (const entry of ids) {
       const id = idFromBytes(entry.id);
-      const item = this.items.servable(id);
-      const frame =
-        this.serving.frameOf(id) ??
-        (item && GossipAnnounce.encode({ ttl: 0, dataType: item.dataType, data: item.data }));
+      const frame = this.serving.frameOf(id) ?? this.servableFrame(id);
       if (!frame) continue; // not held (any more): the puller asks the next announcer
       if (peer.send(frame)) served++;
     }
@@ -243,6 +240,12 @@ export class Dissemination implements PeerNetwork, TreeMessages {
   prune(peer: Connection): void {
     this.observer.tree('prune-received');
     if (this.settings.dissemination === 'tree') this.modes.set(peer, 'lazy');
+  }
+
+  /** The ANNOUNCE (ttl 0) of an item the knowledge base can still serve (§4.8 item 6). */
+  private servableFrame(id: string): Uint8Array | undefined {
+    const item = this.items.servable(id);
+    return item && GossipAnnounce.encode({ ttl: 0, dataType: item.dataType, data: item.data });
   }
 
   private sendIhave(link: Connection, ids: readonly string[]): void {
