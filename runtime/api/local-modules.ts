@@ -54,15 +54,15 @@ export class LocalModules<Context> {
     // Node's pooled allocator: far fewer ArrayBuffers for the GC to chase than one fresh
     // encode per subscriber.
     const template = GossipNotification.encode({ messageId: 0, dataType: item.dataType, data: item.data });
-    for (const [connection, messageId] of [...record.messageIds]) {
+    for (const notified of record.notified) {
       const frame = Buffer.allocUnsafe(template.length);
       frame.set(template);
-      frame.writeUInt16BE(messageId, NOTIFICATION_MESSAGE_ID_OFFSET);
-      if (connection.send(frame)) {
+      frame.writeUInt16BE(notified.messageId, NOTIFICATION_MESSAGE_ID_OFFSET);
+      if (notified.connection.send(frame)) {
         this.observer.item('delivered');
       } else {
         this.observer.item('dropped', 'subscriber-send-queue-full');
-        this.validations.withdraw(record, connection);
+        this.validations.withdraw(notified);
       }
     }
     return record;
@@ -80,8 +80,9 @@ function untracked<Context>(item: Item, context: Context): TrackedItem<Context> 
     context,
     needsValidation: false,
     expiresAt: 0,
-    messageIds: new Map(),
-    awaiting: new Set(),
+    notified: [],
+    pendingIds: 0,
+    awaitedCount: 0,
     approvals: 0,
     isSettled: true,
   };

@@ -22,11 +22,34 @@ export interface TrackedItem<Context> {
   readonly context: Context;
   readonly needsValidation: boolean;
   readonly expiresAt: number;
-  readonly messageIds: Map<Connection, number>;
-  /** Subscribers whose valid=1 is still missing. */
-  readonly awaiting: Set<Connection>;
+  /**
+   * The subscribers notified, one entry each. An array of small objects, not a Map and a
+   * Set: a flood keeps tens of thousands of records alive at once, and the two hash tables
+   * made them the bulk of what every young-generation collection copied (docs/memory.md).
+   */
+  readonly notified: Array<Notified<Context>>;
+  /** Entries of `notified` whose message ID is still reserved. */
+  pendingIds: number;
+  /** Entries of `notified` whose valid=1 is still missing. */
+  awaitedCount: number;
   approvals: number;
   isSettled: boolean;
+}
+
+/** One subscriber notified of a record's item, with the message ID it was given. */
+export interface Notified<Context> {
+  readonly connection: Connection;
+  readonly messageId: number;
+  readonly record: TrackedItem<Context>;
+  /** The ID is still reserved: not yet answered, given up, withdrawn or expired. */
+  isPending: boolean;
+  /** Its valid=1 is still missing (never, for an item that needs no validation). */
+  isAwaited: boolean;
+}
+
+/** The message ID `connection` was given for the record's item, while still reserved. */
+export function pendingMessageId<Context>(record: TrackedItem<Context>, connection: Connection): number | undefined {
+  return record.notified.find((n) => n.connection === connection && n.isPending)?.messageId;
 }
 
 /** Pending IDs one connection may hold; beyond it the oldest is given up (16-bit space). */
@@ -41,21 +64,15 @@ function withoutData(item: Item): Item {
   return { id: item.id, dataType: item.dataType, data: NO_DATA };
 }
 
-/** One message ID handed to a connection, in the order they were handed out. */
-interface IssuedId<Context> {
-  readonly messageId: number;
-  readonly record: TrackedItem<Context>;
-}
-
 export class ValidationTracker<Context> {
-  private readonly idsByConnection = new Map<Connection, Map<number, TrackedItem<Context>>>();
+  private readonly idsByConnection = new Map<Connection, Map<number, Notified<Context>>>();
   /**
    * Per connection, its IDs oldest first, so that `giveUpOldest` is O(1). Not
-   * `ids.entries().next()`: V8 keeps deleted Map entries in place until a rehash, so after
+   * `ids.values().next()`: V8 keeps deleted Map entries in place until a rehash, so after
    * many deletions from the front (answers, expiries) finding the first live entry walks
    * them all. Answered and expired IDs stay here until shifted or compacted away.
    */
-  private readonly issuedByConnection = new Map<Connection, Fifo<IssuedId<Context>>>();
+  private readonly issuedByConnection = new Map<Connection, Fifo<Notified<Context>>>();
   private byExpiry = new Fifo<TrackedItem<Context>>();
   /** Records in `byExpiry` still holding message IDs; the rest wait there only to be skipped. */
   private liveRecords = 0;
@@ -68,8 +85,8 @@ export class ValidationTracker<Context> {
   ) {}
 
   /**
-   * Starts tracking `item` for `subscribers`; returns the message ID per subscriber to put
-   * in its NOTIFICATION.
+   * Starts tracking `item` for `subscribers`; each gets its own message ID (in
+   * `record.notified`) to put in its NOTIFICATION.
    */
   track(
     item: Item,
@@ -83,18 +100,27 @@ export class ValidationTracker<Context> {
       context,
       needsValidation,
       expiresAt: Date.now() + this.timeoutMs,
-      messageIds: new Map(),
-      awaiting: new Set(),
+      notified: [],
+      pendingIds: 0,
+      awaitedCount: 0,
       approvals: 0,
       isSettled: !needsValidation,
     };
     for (const connection of subscribers) {
-      const messageId = this.allocateId(connection, record);
-      record.messageIds.set(connection, messageId);
-      if (needsValidation) record.awaiting.add(connection);
+      const notified: Notified<Context> = {
+        connection,
+        messageId: this.freeId(connection),
+        record,
+        isPending: true,
+        isAwaited: needsValidation,
+      };
+      this.reserve(notified);
+      record.notified.push(notified);
+      record.pendingIds++;
+      if (needsValidation) record.awaitedCount++;
     }
     this.byExpiry.push(record);
-    if (record.messageIds.size > 0) this.liveRecords++;
+    if (record.pendingIds > 0) this.liveRecords++;
     this.scheduleSweep();
     return record;
   }
@@ -105,29 +131,28 @@ export class ValidationTracker<Context> {
   }
 
   /** Withdraws a subscriber that could not be sent its NOTIFICATION. */
-  withdraw(record: TrackedItem<Context>, connection: Connection): void {
-    const messageId = record.messageIds.get(connection);
-    if (messageId === undefined) return;
-    this.idsByConnection.get(connection)?.delete(messageId);
-    this.dropId(record, connection);
-    this.stopAwaiting(record, connection);
+  withdraw(notified: Notified<Context>): void {
+    if (!notified.isPending) return;
+    this.unreserve(notified);
+    this.dropId(notified);
+    this.stopAwaiting(notified);
   }
 
   /** A VALIDATION from `connection`. Unknown or expired IDs are ignored (§3.1). */
   validate(connection: Connection, messageId: number, isValid: boolean): void {
-    const ids = this.idsByConnection.get(connection);
-    const record = ids?.get(messageId);
-    if (!ids || !record) return;
-    ids.delete(messageId);
-    this.dropId(record, connection);
-    if (record.isSettled || !record.awaiting.has(connection)) return;
+    const notified = this.idsByConnection.get(connection)?.get(messageId);
+    if (!notified) return;
+    this.unreserve(notified);
+    this.dropId(notified);
+    const { record } = notified;
+    if (record.isSettled || !notified.isAwaited) return;
     if (!isValid) {
       this.settle(record, 'invalid');
       return;
     }
     record.approvals++;
-    record.awaiting.delete(connection);
-    if (record.awaiting.size === 0) this.settle(record, 'valid');
+    notified.isAwaited = false;
+    if (--record.awaitedCount === 0) this.settle(record, 'valid');
   }
 
   /** A subscriber left: it no longer counts (§3.1). */
@@ -136,9 +161,9 @@ export class ValidationTracker<Context> {
     if (!ids) return;
     this.idsByConnection.delete(connection);
     this.issuedByConnection.delete(connection);
-    for (const record of new Set(ids.values())) {
-      this.dropId(record, connection);
-      this.stopAwaiting(record, connection);
+    for (const notified of ids.values()) {
+      this.dropId(notified);
+      this.stopAwaiting(notified);
     }
   }
 
@@ -156,13 +181,48 @@ export class ValidationTracker<Context> {
     this.sweepTimer = null;
   }
 
+  /** A message ID not pending on `connection`, drawn at random. */
+  private freeId(connection: Connection): number {
+    const ids = this.idsByConnection.get(connection);
+    if (ids && ids.size >= MAX_PENDING_IDS_PER_CONNECTION) this.giveUpOldest(connection);
+    // At most a quarter of the ID space is in use, so a random draw hits a free ID
+    // within a few tries.
+    let messageId = this.random16() & 0xffff;
+    while (ids?.has(messageId)) messageId = this.random16() & 0xffff;
+    return messageId;
+  }
+
+  private reserve(notified: Notified<Context>): void {
+    const { connection } = notified;
+    let ids = this.idsByConnection.get(connection);
+    let issued = this.issuedByConnection.get(connection);
+    if (!ids || !issued) {
+      this.idsByConnection.set(connection, (ids = new Map<number, Notified<Context>>()));
+      this.issuedByConnection.set(connection, (issued = new Fifo<Notified<Context>>()));
+    }
+    ids.set(notified.messageId, notified);
+    issued.push(notified);
+    // Answered IDs leave `issued` only when shifted: compact so it stays within 2x the cap.
+    if (issued.length > 2 * MAX_PENDING_IDS_PER_CONNECTION) {
+      this.issuedByConnection.set(connection, compactIssued(issued));
+    }
+  }
+
+  /** Frees the ID for reuse by its connection. */
+  private unreserve(notified: Notified<Context>): void {
+    const ids = this.idsByConnection.get(notified.connection);
+    if (ids?.get(notified.messageId) === notified) ids.delete(notified.messageId);
+  }
+
   /**
-   * A message ID of `record` is answered or given up. A record left with no IDs and settled
-   * is done: under a flood most records get there long before `validation_timeout`, so
-   * `byExpiry` is compacted rather than holding them that long (docs/protocol.md §7.2).
+   * A message ID is answered or given up. A record left with no IDs and settled is done:
+   * under a flood most records get there long before `validation_timeout`, so `byExpiry`
+   * is compacted rather than holding them that long (docs/protocol.md §7.2).
    */
-  private dropId(record: TrackedItem<Context>, connection: Connection): void {
-    if (!record.messageIds.delete(connection) || record.messageIds.size > 0) return;
+  private dropId(notified: Notified<Context>): void {
+    if (!notified.isPending) return;
+    notified.isPending = false;
+    if (--notified.record.pendingIds > 0) return;
     this.liveRecords--;
     if (this.byExpiry.length > 2 * this.liveRecords + COMPACT_SLACK) this.compactExpiry();
   }
@@ -170,49 +230,27 @@ export class ValidationTracker<Context> {
   private compactExpiry(): void {
     const kept = new Fifo<TrackedItem<Context>>();
     for (let record = this.byExpiry.shift(); record !== undefined; record = this.byExpiry.shift()) {
-      if (!record.isSettled || record.messageIds.size > 0) kept.push(record);
+      if (!record.isSettled || record.pendingIds > 0) kept.push(record);
     }
     this.byExpiry = kept;
   }
 
-  private stopAwaiting(record: TrackedItem<Context>, connection: Connection): void {
-    if (record.isSettled || !record.awaiting.delete(connection)) return;
-    if (record.awaiting.size === 0) this.settle(record, record.approvals > 0 ? 'valid' : 'abandoned');
-  }
-
-  private allocateId(connection: Connection, record: TrackedItem<Context>): number {
-    let ids = this.idsByConnection.get(connection);
-    let issued = this.issuedByConnection.get(connection);
-    if (!ids || !issued) {
-      this.idsByConnection.set(connection, (ids = new Map<number, TrackedItem<Context>>()));
-      this.issuedByConnection.set(connection, (issued = new Fifo<IssuedId<Context>>()));
-    }
-    if (ids.size >= MAX_PENDING_IDS_PER_CONNECTION) this.giveUpOldest(connection, ids, issued);
-    // At most a quarter of the ID space is in use, so a random draw hits a free ID
-    // within a few tries.
-    let messageId = this.random16() & 0xffff;
-    while (ids.has(messageId)) messageId = this.random16() & 0xffff;
-    ids.set(messageId, record);
-    issued.push({ messageId, record });
-    // Answered IDs leave `issued` only when shifted: compact so it stays within 2x the cap.
-    if (issued.length > 2 * MAX_PENDING_IDS_PER_CONNECTION) {
-      this.issuedByConnection.set(connection, compactIssued(issued, ids));
-    }
-    return messageId;
+  private stopAwaiting(notified: Notified<Context>): void {
+    const { record } = notified;
+    if (record.isSettled || !notified.isAwaited) return;
+    notified.isAwaited = false;
+    if (--record.awaitedCount === 0) this.settle(record, record.approvals > 0 ? 'valid' : 'abandoned');
   }
 
   /** A subscriber sitting on too many unanswered IDs loses its oldest: as if it timed out. */
-  private giveUpOldest(
-    connection: Connection,
-    ids: Map<number, TrackedItem<Context>>,
-    issued: Fifo<IssuedId<Context>>,
-  ): void {
+  private giveUpOldest(connection: Connection): void {
+    const issued = this.issuedByConnection.get(connection);
+    if (!issued) return;
     for (let oldest = issued.shift(); oldest !== undefined; oldest = issued.shift()) {
-      const { messageId, record } = oldest;
-      if (ids.get(messageId) !== record) continue; // answered or expired since
-      ids.delete(messageId);
-      this.dropId(record, connection);
-      if (!record.isSettled && record.awaiting.has(connection)) this.settle(record, 'timeout');
+      if (!oldest.isPending) continue; // answered or expired since
+      this.unreserve(oldest);
+      this.dropId(oldest);
+      if (!oldest.record.isSettled && oldest.isAwaited) this.settle(oldest.record, 'timeout');
       return;
     }
   }
@@ -220,7 +258,8 @@ export class ValidationTracker<Context> {
   private settle(record: TrackedItem<Context>, outcome: ValidationOutcome): void {
     if (record.isSettled) return;
     record.isSettled = true;
-    record.awaiting.clear();
+    for (const notified of record.notified) notified.isAwaited = false;
+    record.awaitedCount = 0;
     this.onSettled(record, outcome);
     this.forgetData(record);
   }
@@ -245,12 +284,13 @@ export class ValidationTracker<Context> {
   }
 
   private expire(record: TrackedItem<Context>): void {
-    for (const [connection, messageId] of record.messageIds) {
-      const ids = this.idsByConnection.get(connection);
-      if (ids?.get(messageId) === record) ids.delete(messageId);
+    for (const notified of record.notified) {
+      if (!notified.isPending) continue;
+      this.unreserve(notified);
+      notified.isPending = false;
     }
-    if (record.messageIds.size > 0) this.liveRecords--;
-    record.messageIds.clear();
+    if (record.pendingIds > 0) this.liveRecords--;
+    record.pendingIds = 0;
     this.settle(record, 'timeout');
   }
 
@@ -259,14 +299,11 @@ export class ValidationTracker<Context> {
   }
 }
 
-/** The IDs of `issued` still pending in `ids`, oldest first. */
-function compactIssued<Context>(
-  issued: Fifo<IssuedId<Context>>,
-  ids: Map<number, TrackedItem<Context>>,
-): Fifo<IssuedId<Context>> {
-  const live = new Fifo<IssuedId<Context>>();
+/** The IDs of `issued` still pending, oldest first. */
+function compactIssued<Context>(issued: Fifo<Notified<Context>>): Fifo<Notified<Context>> {
+  const live = new Fifo<Notified<Context>>();
   for (let entry = issued.shift(); entry !== undefined; entry = issued.shift()) {
-    if (ids.get(entry.messageId) === entry.record) live.push(entry);
+    if (entry.isPending) live.push(entry);
   }
   return live;
 }

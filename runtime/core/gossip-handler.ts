@@ -33,7 +33,7 @@ export interface PeerNetwork {
    * ttl-0 item in tree mode, to the eager ones and its id to the lazy ones (§4.8); returns
    * how many links took the item or its id.
    */
-  broadcast(frame: Uint8Array, except: ReadonlySet<Connection>, item: PushedItem): number;
+  broadcast(frame: Uint8Array, except: readonly Connection[], item: PushedItem): number;
   /** A peer sent an item a local module called invalid (§3.1: it counts against the peer). */
   reportInvalidItem(peer: Connection): void;
   /** A copy of item `id` came from `peer`: the first one (`isNew`) or a duplicate (§4.8 item 5). */
@@ -68,12 +68,13 @@ export interface Origin {
   /**
    * Every peer that sent us the item, the first included: copies that arrive while it
    * waits for validation are duplicates, and those peers need not get it back (fewer
-   * duplicates per node per item, bench:net).
+   * duplicates per node per item, bench:net). An array, not a Set: it holds one or two
+   * links, and a Set per item waiting for validation was a large part of a flood's garbage.
    */
-  readonly sentBy: Set<Connection>;
+  readonly sentBy: Connection[];
 }
 
-const NOBODY: ReadonlySet<Connection> = new Set();
+const NOBODY: readonly Connection[] = [];
 
 export class GossipHandler implements LocalItems, PeerItems {
   readonly seen: SeenSet;
@@ -123,7 +124,7 @@ export class GossipHandler implements LocalItems, PeerItems {
     }
     this.options.observer.item('announced');
     this.knowledge.add(withOwnData(item));
-    this.local.notify(item, { fromPeer: null, ttl: announce.ttl, sentBy: new Set() }, announcer, false);
+    this.local.notify(item, { fromPeer: null, ttl: announce.ttl, sentBy: [] }, announcer, false);
     this.push(item, announce.ttl, NOBODY);
   }
 
@@ -142,7 +143,8 @@ export class GossipHandler implements LocalItems, PeerItems {
     const received = makeItem(announce.dataType, announce.data);
     if (!this.seen.add(received.id)) {
       this.options.observer.item('duplicate', 'peer');
-      this.awaitingValidation.get(received.id)?.context.sentBy.add(peer);
+      const sentBy = this.awaitingValidation.get(received.id)?.context.sentBy;
+      if (sentBy && !sentBy.includes(peer)) sentBy.push(peer); // a peer repeating itself adds nothing
       this.options.peers.arrived?.(peer, received.id, announce.ttl, false);
       return;
     }
@@ -156,7 +158,7 @@ export class GossipHandler implements LocalItems, PeerItems {
     this.knowledge.add(item);
     // If no NOTIFICATION could be sent (every subscriber's queue full), the record
     // settles as 'abandoned' at once: nobody vouched for the item.
-    const record = this.local.notify(item, { fromPeer: peer, ttl: announce.ttl, sentBy: new Set([peer]) }, null, true);
+    const record = this.local.notify(item, { fromPeer: peer, ttl: announce.ttl, sentBy: [peer] }, null, true);
     if (!record.isSettled) this.awaitingValidation.set(item.id, record);
   }
 
@@ -182,13 +184,13 @@ export class GossipHandler implements LocalItems, PeerItems {
   }
 
   /** §4.4: ttl 1 stops here; 0 stays 0 (unlimited); otherwise one hop is used up. */
-  private forward(item: Item, receivedTtl: number, sentBy: ReadonlySet<Connection>): void {
+  private forward(item: Item, receivedTtl: number, sentBy: readonly Connection[]): void {
     if (receivedTtl === 1) return;
     const ttl = receivedTtl === 0 ? 0 : receivedTtl - 1;
     this.push(item, ttl, sentBy);
   }
 
-  private push(item: Item, ttl: number, except: ReadonlySet<Connection>): void {
+  private push(item: Item, ttl: number, except: readonly Connection[]): void {
     const frame = GossipAnnounce.encode({ ttl, dataType: item.dataType, data: item.data });
     if (ttl === 0 && this.knowledge.has(item.id)) this.servableIds.add(item.id);
     if (this.options.peers.broadcast(frame, except, { id: item.id, ttl }) > 0) this.options.observer.item('forwarded');

@@ -32,9 +32,15 @@ export function makeItem(dataType: number, data: Uint8Array): Item {
  * The item with a copy of its data. Decoded data is a view into the socket's read chunk
  * (up to 64 KiB, runtime/core/framer.ts): an item kept for long must not pin that chunk, or
  * `knowledge_base_bytes` would count 64 bytes where 64 KiB are held (docs/protocol.md §7.2).
+ * The copy comes from Node's Buffer pool: below 4 KiB it shares an 8 KiB slab with the
+ * copies made around it (items kept in order of arrival, so slabs stay full) instead of
+ * getting an ArrayBuffer of its own, one more object per item for every young-generation
+ * collection to track (bench:soak --mode flood, docs/memory.md).
  */
 export function withOwnData(item: Item): Item {
-  return { id: item.id, dataType: item.dataType, data: new Uint8Array(item.data) };
+  const data = Buffer.allocUnsafe(item.data.length);
+  data.set(item.data);
+  return { id: item.id, dataType: item.dataType, data };
 }
 
 /** The id as 16 hex digits, for logs. */

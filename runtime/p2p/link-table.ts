@@ -75,10 +75,10 @@ export class LinkTable {
   }
 
   /** Pushes one frame to every active link not in `except`; returns how many took it (§4.4). */
-  broadcast(frame: Uint8Array, except: ReadonlySet<Connection>): number {
+  broadcast(frame: Uint8Array, except: readonly Connection[]): number {
     let count = 0;
     for (const link of this.links.values()) {
-      if (!link.isActive || except.has(link.connection)) continue;
+      if (!link.isActive || except.includes(link.connection)) continue;
       if (link.connection.send(frame)) count++;
     }
     return count;

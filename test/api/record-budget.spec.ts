@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { LocalModules } from '../../runtime/api/local-modules.js';
-import { ValidationTracker } from '../../runtime/api/validation-tracker.js';
+import { pendingMessageId, ValidationTracker } from '../../runtime/api/validation-tracker.js';
 import { makeItem } from '../../runtime/core/item.js';
 import { FakeConnection } from '../support/fake-connection.js';
 
@@ -40,7 +40,7 @@ describe('validation records within budget (docs/protocol.md §7.2)', () => {
     modules.subscribe(subscriber.asConnection(), 5);
     const record = modules.notify(makeItem(5, Buffer.alloc(1_000, 2)), null, null, true);
     assert.equal(record.item.data.length, 1_000, 'kept while it waits for validation');
-    modules.validate(subscriber.asConnection(), record.messageIds.get(subscriber.asConnection())!, true);
+    modules.validate(subscriber.asConnection(), pendingMessageId(record, subscriber.asConnection())!, true);
     assert.equal(record.isSettled, true);
     assert.equal(record.item.data.length, 0);
   });
@@ -50,7 +50,7 @@ describe('validation records within budget (docs/protocol.md §7.2)', () => {
     const subscriber = new FakeConnection('127.0.0.1', true).asConnection();
     for (let n = 0; n < 100_000; n++) {
       const record = tracker.track(makeItem(5, Buffer.from(`item ${n}`)), null, [subscriber], true);
-      tracker.validate(subscriber, record.messageIds.get(subscriber)!, true);
+      tracker.validate(subscriber, pendingMessageId(record, subscriber)!, true);
     }
     assert.ok(tracker.trackedCount < 5_000, `${tracker.trackedCount} records kept`);
     tracker.close();

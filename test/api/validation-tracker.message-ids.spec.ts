@@ -9,6 +9,7 @@ import type { Connection } from '../../runtime/core/connection.js';
 import { makeItem } from '../../runtime/core/item.js';
 import {
   MAX_PENDING_IDS_PER_CONNECTION,
+  pendingMessageId,
   ValidationTracker,
   type TrackedItem,
   type ValidationOutcome,
@@ -31,7 +32,7 @@ describe('API message IDs at the pending bound (docs/protocol.md §3.1)', () => 
   it('gives up the oldest STILL PENDING ID, not one already answered', () => {
     const answered = tracker.track(freshItem(), 0, [connection], true);
     const oldestPending = tracker.track(freshItem(), 1, [connection], true);
-    tracker.validate(connection, answered.messageIds.get(connection)!, true);
+    tracker.validate(connection, pendingMessageId(answered, connection)!, true);
     for (let n = tracker.pendingIdCount(connection); n < MAX_PENDING_IDS_PER_CONNECTION; n++)
       tracker.track(freshItem(), 2, [connection], true);
     assert.deepEqual(
@@ -46,7 +47,7 @@ describe('API message IDs at the pending bound (docs/protocol.md §3.1)', () => 
         [1, 'timeout'],
       ],
     );
-    assert.equal(oldestPending.messageIds.has(connection), false);
+    assert.equal(pendingMessageId(oldestPending, connection), undefined);
     assert.equal(tracker.pendingIdCount(connection), MAX_PENDING_IDS_PER_CONNECTION);
   });
 
@@ -54,10 +55,13 @@ describe('API message IDs at the pending bound (docs/protocol.md §3.1)', () => 
     const pending = new Map<number, TrackedItem<number>>();
     for (let n = 0; n < 4 * MAX_PENDING_IDS_PER_CONNECTION; n++) {
       const record = tracker.track(freshItem(), n, [connection], true);
-      const id = record.messageIds.get(connection)!;
+      const id = pendingMessageId(record, connection)!;
       const holder = pending.get(id);
       // An ID may be handed out again only once its previous item no longer holds it.
-      assert.ok(holder === undefined || !holder.messageIds.has(connection), `ID ${id} handed out twice while pending`);
+      assert.ok(
+        holder === undefined || pendingMessageId(holder, connection) === undefined,
+        `ID ${id} handed out twice while pending`,
+      );
       pending.set(id, record);
       // Answer every third item at once, so answered IDs interleave with pending ones.
       if (n % 3 === 0) tracker.validate(connection, id, true);

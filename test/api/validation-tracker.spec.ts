@@ -3,6 +3,7 @@ import type { Connection } from '../../runtime/core/connection.js';
 import { makeItem } from '../../runtime/core/item.js';
 import {
   MAX_PENDING_IDS_PER_CONNECTION,
+  pendingMessageId,
   ValidationTracker,
   type ValidationOutcome,
 } from '../../runtime/api/validation-tracker.js';
@@ -25,23 +26,23 @@ describe('ValidationTracker (docs/protocol.md §3.1)', () => {
 
   it('settles valid only after every subscriber answered valid=1', () => {
     const record = tracker.track(item, 'ctx', [a, b], true);
-    tracker.validate(a, record.messageIds.get(a)!, true);
+    tracker.validate(a, pendingMessageId(record, a)!, true);
     assert.deepEqual(outcomes, []);
-    tracker.validate(b, record.messageIds.get(b)!, true);
+    tracker.validate(b, pendingMessageId(record, b)!, true);
     assert.deepEqual(outcomes, ['valid']);
   });
 
   it('settles invalid at the first valid=0', () => {
     const record = tracker.track(item, 'ctx', [a, b], true);
-    tracker.validate(b, record.messageIds.get(b)!, false);
+    tracker.validate(b, pendingMessageId(record, b)!, false);
     assert.deepEqual(outcomes, ['invalid']);
-    tracker.validate(a, record.messageIds.get(a) ?? 0, true);
+    tracker.validate(a, pendingMessageId(record, a) ?? 0, true);
     assert.deepEqual(outcomes, ['invalid']);
   });
 
   it('ignores unknown message IDs and IDs of another connection', () => {
     const record = tracker.track(item, 'ctx', [a], true);
-    const id = record.messageIds.get(a)!;
+    const id = pendingMessageId(record, a)!;
     tracker.validate(b, id, false);
     tracker.validate(a, (id + 1) & 0xffff, false);
     assert.deepEqual(outcomes, []);
@@ -49,7 +50,7 @@ describe('ValidationTracker (docs/protocol.md §3.1)', () => {
 
   it('stops counting a subscriber that leaves', () => {
     const record = tracker.track(item, 'ctx', [a, b], true);
-    tracker.validate(a, record.messageIds.get(a)!, true);
+    tracker.validate(a, pendingMessageId(record, a)!, true);
     tracker.removeConnection(b);
     assert.deepEqual(outcomes, ['valid']);
   });
@@ -72,7 +73,7 @@ describe('ValidationTracker (docs/protocol.md §3.1)', () => {
     await settled;
     assert.ok(Date.now() - started >= 29, 'settled before its timeout');
     assert.deepEqual(outcomes, ['timeout']);
-    quick.validate(a, record.messageIds.get(a) ?? 0, true);
+    quick.validate(a, pendingMessageId(record, a) ?? 0, true);
     assert.deepEqual(outcomes, ['timeout'], 'an expired ID is ignored');
     assert.equal(quick.pendingIdCount(a), 0);
     quick.close();
@@ -85,7 +86,7 @@ describe('ValidationTracker (docs/protocol.md §3.1)', () => {
       () => {},
       () => [7, 7, 7, 8, 7, 9][calls++ % 6]!,
     );
-    const ids = [0, 1, 2].map((n) => collisions.track(makeItem(n, Buffer.of(n)), 'c', [a], true).messageIds.get(a));
+    const ids = [0, 1, 2].map((n) => pendingMessageId(collisions.track(makeItem(n, Buffer.of(n)), 'c', [a], true), a));
     assert.equal(new Set(ids).size, 3);
     collisions.close();
   });

@@ -17,13 +17,13 @@ class FakePeerNetwork implements PeerNetwork {
 
   constructor(readonly links: FakeConnection[]) {}
 
-  broadcast(frame: Uint8Array, except: ReadonlySet<Connection>): number {
+  broadcast(frame: Uint8Array, except: readonly Connection[]): number {
     const decoded = decodeFrame(frame);
     assert.equal(decoded.type, MessageType.GOSSIP_ANNOUNCE);
     this.broadcasts.push({ announce: decoded.message, except: [...except] });
     let count = 0;
     for (const link of this.links) {
-      if (!except.has(link.asConnection()) && link.send(frame)) count++;
+      if (!except.includes(link.asConnection()) && link.send(frame)) count++;
     }
     return count;
   }

@@ -151,7 +151,7 @@ export class Dissemination implements PeerNetwork, TreeMessages {
 
   // ---- PeerNetwork: what the gossip handler asks of the P2P side ----
 
-  broadcast(frame: Uint8Array, except: ReadonlySet<Connection>, item: PushedItem): number {
+  broadcast(frame: Uint8Array, except: readonly Connection[], item: PushedItem): number {
     // §4.8 item 2: only ttl-0 items use the tree; everything is flooded in flood mode.
     if (this.settings.dissemination === 'flood' || item.ttl !== 0) return this.links.broadcast(frame, except);
     this.pruning.arrived(item.id); // a local item is in flight too (a peer's was counted on arrival)
@@ -159,7 +159,7 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     let isServable: boolean | undefined; // asked of the serving window at the first lazy link
     for (const link of this.links.all()) {
       const connection = link.connection;
-      if (!link.isActive || except.has(connection)) continue;
+      if (!link.isActive || except.includes(connection)) continue;
       const isLazy = this.modes.isLazy(connection);
       // A peer that announced the item holds it: no need to announce it back (§4.8 item 3).
       if (isLazy && this.firstLinks.wasAnnouncedBy(item.id, connection)) {
