@@ -205,6 +205,9 @@ async function printCpu(cluster: SoakCluster): Promise<void> {
     const cpu = sumOf(samples, 'process_cpu_seconds_total');
     log(`node ${daemon.index} CPU ${cpu.toFixed(1)} s`);
   }
+  // The flooder and the flood's subscribers share the 2 cores with the daemons.
+  const { user, system } = process.cpuUsage();
+  log(`bench process (clients) CPU ${((user + system) / 1e6).toFixed(1)} s`);
 }
 
 async function printRss(sampler: RssSampler, baseline: number[]): Promise<void> {

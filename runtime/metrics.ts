@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DROPPABLE_TYPES, type MessageType } from '../generated/index.js';
+import { EventTally } from './event-tally.js';
 import { FrameTally } from './frame-tally.js';
 import type { HostPort } from './host-port.js';
 
@@ -51,23 +52,30 @@ export class GossipMetrics {
   ]);
 
   /** Items announced by local API clients (docs/protocol.md §3.1). */
-  readonly itemsAnnounced = this.counter('gossip_items_announced_total', 'Items announced by local modules', []);
+  private readonly announced = this.events('gossip_items_announced_total', 'Items announced by local modules');
+  readonly itemsAnnounced = this.announced.counter;
   /** New items received from peers (docs/protocol.md §4.4). */
-  readonly itemsReceived = this.counter('gossip_items_received_total', 'New items received from peers', []);
+  private readonly received = this.events('gossip_items_received_total', 'New items received from peers');
+  readonly itemsReceived = this.received.counter;
   /** NOTIFICATIONs written to subscribed API clients. */
-  readonly itemsDelivered = this.counter('gossip_items_delivered_total', 'Notifications delivered to local modules');
+  private readonly delivered = this.events('gossip_items_delivered_total', 'Notifications delivered to local modules');
+  readonly itemsDelivered = this.delivered.counter;
   /** Items seen before and dropped, by where the copy came from (`local` or `peer`). */
-  readonly itemsDuplicate = this.counter('gossip_items_duplicate_total', 'Duplicate items dropped', ['source']);
+  private readonly duplicates = this.events('gossip_items_duplicate_total', 'Duplicate items dropped', 'source');
+  readonly itemsDuplicate = this.duplicates.counter;
   /** Items a local module called invalid (VALIDATION bit 0). */
-  readonly itemsInvalid = this.counter('gossip_items_invalid_total', 'Items validated as invalid', []);
+  private readonly invalid = this.events('gossip_items_invalid_total', 'Items validated as invalid');
+  readonly itemsInvalid = this.invalid.counter;
   /** Items pushed on to peers. */
-  readonly itemsForwarded = this.counter('gossip_items_forwarded_total', 'Items forwarded to peers', []);
+  private readonly forwarded = this.events('gossip_items_forwarded_total', 'Items forwarded to peers');
+  readonly itemsForwarded = this.forwarded.counter;
   /**
    * Items given up, by reason: the one place every drop is counted (docs/protocol.md §7.4):
    * receive-queue-full, peer-send-queue-full, subscriber-send-queue-full, send-stalled,
    * cache-evicted, validation-timeout, validation-abandoned, unsubscribed.
    */
-  readonly itemsDropped = this.counter('gossip_items_dropped_total', 'Items dropped', ['reason']);
+  private readonly drops = this.events('gossip_items_dropped_total', 'Items dropped', 'reason');
+  readonly itemsDropped = this.drops.counter;
   /** Connections closed because their send queue stayed full past `send_stall_timeout` (§7.3). */
   readonly sendStalls = this.counter('gossip_send_stalls_total', 'Connections closed for a stalled send queue', [
     'server',
@@ -186,18 +194,17 @@ export class GossipMetrics {
   dropped(server: ServerLabel, reason: string): void {
     this.framesDropped.inc({ server, reason });
     // Only gossip (ANNOUNCE) is ever dropped from a receive queue: each frame is an item.
-    this.itemsDropped.inc({ reason });
+    this.drops.add(reason);
   }
 
   /** A frame a full send queue refused; subscriber drops are counted by LocalModules. */
   sendRefused(server: ServerLabel, type: number): void {
-    if (server === 'p2p' && DROPPABLE_TYPES.has(type as MessageType))
-      this.itemsDropped.inc({ reason: 'peer-send-queue-full' });
+    if (server === 'p2p' && DROPPABLE_TYPES.has(type as MessageType)) this.drops.add('peer-send-queue-full');
   }
 
   stalled(server: ServerLabel, framesLost: number): void {
     this.sendStalls.inc({ server });
-    if (framesLost > 0) this.itemsDropped.inc({ reason: 'send-stalled' }, framesLost);
+    if (framesLost > 0) this.drops.add('send-stalled', framesLost);
   }
 
   acceptFailed(server: ServerLabel, code: string): void {
@@ -208,19 +215,19 @@ export class GossipMetrics {
   item(event: ItemEventLabel, reason = 'unspecified'): void {
     switch (event) {
       case 'announced':
-        return this.itemsAnnounced.inc();
+        return this.announced.add();
       case 'received':
-        return this.itemsReceived.inc();
+        return this.received.add();
       case 'delivered':
-        return this.itemsDelivered.inc();
+        return this.delivered.add();
       case 'duplicate':
-        return this.itemsDuplicate.inc({ source: reason });
+        return this.duplicates.add(reason);
       case 'invalid':
-        return this.itemsInvalid.inc();
+        return this.invalid.add();
       case 'forwarded':
-        return this.itemsForwarded.inc();
+        return this.forwarded.add();
       case 'dropped':
-        return this.itemsDropped.inc({ reason });
+        return this.drops.add(reason);
     }
   }
 
@@ -286,6 +293,10 @@ export class GossipMetrics {
 
   private tally(name: string, help: string): FrameTally {
     return new FrameTally(name, help, this.registry);
+  }
+
+  private events<L extends string>(name: string, help: string, label?: L): EventTally<L> {
+    return new EventTally(name, help, this.registry, label);
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {

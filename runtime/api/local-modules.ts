@@ -46,18 +46,22 @@ export class LocalModules<Context> {
 
   /** Sends a NOTIFICATION to every subscriber but `except`; returns the tracking record. */
   notify(item: Item, context: Context, except: Connection | null, needsValidation: boolean): TrackedItem<Context> {
-    const subscribers = [...this.subscriptions.subscribers(item.dataType)].filter((c) => c !== except);
+    const subscribers: Connection[] = [];
+    for (const connection of this.subscriptions.subscribers(item.dataType)) {
+      if (connection !== except) subscribers.push(connection);
+    }
     // Nobody to notify and nothing to wait for: keep no record at all (docs/protocol.md §7.2).
     if (subscribers.length === 0 && !needsValidation) return untracked(item, context);
     const record = this.validations.track(item, context, subscribers, needsValidation);
-    // Encoded once; each subscriber gets a copy with its own message ID. Copies come from
-    // Node's pooled allocator: far fewer ArrayBuffers for the GC to chase than one fresh
-    // encode per subscriber.
+    // Encoded once; the last subscriber gets it, each other one a copy with its own message
+    // ID. Copies come from Node's pooled allocator: far fewer ArrayBuffers for the GC to
+    // chase than one fresh encode per subscriber.
     const template = GossipNotification.encode({ messageId: 0, dataType: item.dataType, data: item.data });
-    for (const notified of record.notified) {
-      const frame = Buffer.allocUnsafe(template.length);
-      frame.set(template);
-      frame.writeUInt16BE(notified.messageId, NOTIFICATION_MESSAGE_ID_OFFSET);
+    const last = record.notified.length - 1;
+    for (const [index, notified] of record.notified.entries()) {
+      const frame = index === last ? template : Buffer.from(template);
+      frame[NOTIFICATION_MESSAGE_ID_OFFSET] = notified.messageId >>> 8;
+      frame[NOTIFICATION_MESSAGE_ID_OFFSET + 1] = notified.messageId & 0xff;
       if (notified.connection.send(frame)) {
         this.observer.item('delivered');
       } else {

@@ -205,6 +205,8 @@ export class GossipHandler implements LocalItems, PeerItems {
     // The record waits on for its message IDs; the data it no longer needs (§7.2).
     this.local.validations.forgetData(record);
     this.options.observer.item('dropped', 'cache-evicted');
-    this.options.logger.debug({ item: itemIdHex(item.id) }, 'evicted from the knowledge base before validation');
+    // Checked first: under a flood nearly every item gets here, and the hex id costs even unlogged.
+    if (this.options.logger.isLevelEnabled('debug'))
+      this.options.logger.debug({ item: itemIdHex(item.id) }, 'evicted from the knowledge base before validation');
   }
 }

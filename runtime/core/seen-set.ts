@@ -28,12 +28,14 @@ export class SeenSet {
 
   /** Records `id`; false when it was already there (a duplicate). */
   add(id: string): boolean {
-    if (this.ids.has(id)) return false;
+    // One lookup, not `has` then `add`: the set grows only if `id` is new.
+    const sizeBefore = this.ids.size;
+    this.ids.add(id);
+    if (this.ids.size === sizeBefore) return false;
     const oldest = this.ring[this.next];
     if (oldest !== undefined) this.ids.delete(oldest);
     this.ring[this.next] = id;
     this.next = (this.next + 1) % this.capacity;
-    this.ids.add(id);
     return true;
   }
 }
