@@ -66,15 +66,22 @@ export interface Origin {
   readonly fromPeer: Connection | null;
   readonly ttl: number;
   /**
-   * Every peer that sent us the item, the first included: copies that arrive while it
-   * waits for validation are duplicates, and those peers need not get it back (fewer
-   * duplicates per node per item, bench:net). An array, not a Set: it holds one or two
-   * links, and a Set per item waiting for validation was a large part of a flood's garbage.
+   * The other peers that sent us the item while it waited for validation: their copies are
+   * duplicates, and they need not get it back (fewer duplicates per node per item,
+   * bench:net). Null until a second peer sends it: most items never get a copy in that
+   * time, and a collection per item waiting for validation was a large part of a flood's
+   * garbage (docs/memory.md).
    */
-  readonly sentBy: Connection[];
+  alsoSentBy: Connection[] | null;
 }
 
 const NOBODY: readonly Connection[] = [];
+
+/** Records another sender of an item waiting for validation; a peer repeating itself adds nothing. */
+function addSender(origin: Origin, peer: Connection): void {
+  if (peer === origin.fromPeer || origin.alsoSentBy?.includes(peer)) return;
+  (origin.alsoSentBy ??= []).push(peer);
+}
 
 export class GossipHandler implements LocalItems, PeerItems {
   readonly seen: SeenSet;
@@ -124,7 +131,7 @@ export class GossipHandler implements LocalItems, PeerItems {
     }
     this.options.observer.item('announced');
     this.knowledge.add(withOwnData(item));
-    this.local.notify(item, { fromPeer: null, ttl: announce.ttl, sentBy: [] }, announcer, false);
+    this.local.notify(item, { fromPeer: null, ttl: announce.ttl, alsoSentBy: null }, announcer, false);
     this.push(item, announce.ttl, NOBODY);
   }
 
@@ -143,8 +150,8 @@ export class GossipHandler implements LocalItems, PeerItems {
     const received = makeItem(announce.dataType, announce.data);
     if (!this.seen.add(received.id)) {
       this.options.observer.item('duplicate', 'peer');
-      const sentBy = this.awaitingValidation.get(received.id)?.context.sentBy;
-      if (sentBy && !sentBy.includes(peer)) sentBy.push(peer); // a peer repeating itself adds nothing
+      const origin = this.awaitingValidation.get(received.id)?.context;
+      if (origin) addSender(origin, peer);
       this.options.peers.arrived?.(peer, received.id, announce.ttl, false);
       return;
     }
@@ -158,18 +165,18 @@ export class GossipHandler implements LocalItems, PeerItems {
     this.knowledge.add(item);
     // If no NOTIFICATION could be sent (every subscriber's queue full), the record
     // settles as 'abandoned' at once: nobody vouched for the item.
-    const record = this.local.notify(item, { fromPeer: peer, ttl: announce.ttl, sentBy: [peer] }, null, true);
+    const record = this.local.notify(item, { fromPeer: peer, ttl: announce.ttl, alsoSentBy: null }, null, true);
     if (!record.isSettled) this.awaitingValidation.set(item.id, record);
   }
 
   private settled(record: TrackedItem<Origin>, outcome: ValidationOutcome): void {
-    const { fromPeer, ttl, sentBy } = record.context;
+    const { fromPeer, ttl, alsoSentBy } = record.context;
     if (fromPeer === null) return; // local items are trusted and already pushed
     this.awaitingValidation.delete(record.item.id);
     if (!this.knowledge.has(record.item.id)) return; // evicted while waiting: counted there
     switch (outcome) {
       case 'valid':
-        this.forward(record.item, ttl, sentBy);
+        this.forward(record.item, ttl, alsoSentBy ? [fromPeer, ...alsoSentBy] : [fromPeer]);
         return;
       case 'invalid':
         this.options.observer.item('invalid');
