@@ -201,7 +201,11 @@ function overlayObserver(metrics: GossipMetrics): OverlayObserver {
     activeLinks: (count) => metrics.peers.set({ state: 'active' }, count),
     knownPeers: (count) => metrics.peers.set({ state: 'known' }, count),
     proofSolved: (kind, milliseconds) => metrics.powSolveSeconds.observe({ kind }, milliseconds / 1000),
-    tree: (event, count) => metrics.treeEvents.inc({ event }, count ?? 1),
+    tree: (event, count = 1) => {
+      metrics.treeEvents.inc({ event }, count);
+      // §7.4: every drop is also counted with the other items dropped.
+      if (event === 'graft-answer-dropped') metrics.itemsDropped.inc({ reason: 'peer-send-queue-full' }, count);
+    },
   };
 }
 

@@ -59,6 +59,11 @@ export class Connection {
     return `${this.server}#${this.id} ${host}:${this.remotePort}`;
   }
 
+  /** Whether `send` would take a frame of `bytes` now (a refused send is counted as a drop). */
+  hasRoomFor(bytes: number): boolean {
+    return this.sendQueue.hasRoomFor(bytes);
+  }
+
   /** Queues one whole frame for sending; false when the connection is closed or too far behind. */
   send(frame: Uint8Array): boolean {
     if (!this.sendQueue.enqueue(frame)) {

@@ -90,6 +90,11 @@ export class SendQueue {
     return this.frames.length + this.framesInSocket;
   }
 
+  /** Whether a frame of `bytes` would be queued now (asked before a send that may wait instead, §4.8 item 5). */
+  hasRoomFor(bytes: number): boolean {
+    return !this.isClosed && this.pendingBytes + bytes <= this.maxBytes;
+  }
+
   /** Queues one whole frame; false (nothing queued) when the queue is full or closed. */
   enqueue(frame: Uint8Array): boolean {
     if (this.isClosed) return false;

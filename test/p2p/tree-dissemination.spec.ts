@@ -37,6 +37,19 @@ describe('broadcast tree in-process (docs/protocol.md §4.8)', () => {
     assert.deepEqual(ihaveIds(peers[0]!), []);
   });
 
+  it('tree: an eager link whose send queue is full gets the id lazily instead, and serves it on GRAFT (§4.8 item 3)', () => {
+    const { clock, tree, handler, peers, module } = node('tree');
+    peers[0]!.isQueueFull = true;
+    handler.announceLocal(module.asConnection(), item('squeezed'));
+    assert.deepEqual(payloads(peers[0]!), [], 'no push into a full queue');
+    assert.deepEqual(payloads(peers[1]!), ['squeezed'], 'other eager links still get the payload');
+    clock.advance(LAZY_DELAY);
+    assert.deepEqual(ihaveIds(peers[0]!), [idOf('squeezed')]);
+    peers[0]!.isQueueFull = false;
+    tree.graft(peers[0]!.asConnection(), [idBytes('squeezed')]);
+    assert.deepEqual(payloads(peers[0]!), ['squeezed']);
+  });
+
   it('tree: an id is not announced back to a peer that announced it (§4.8 item 3)', () => {
     const { clock, tree, handler, peers, module, deliver } = node('tree', 4);
     tree.prune(peers[2]!.asConnection());
@@ -225,7 +238,12 @@ describe('broadcast tree in-process (docs/protocol.md §4.8)', () => {
     peers[2]!.close('gone');
     clock.advance(10 * GRAFT_TIMEOUT);
     assert.deepEqual(peers[2]!.sent, []);
-    assert.deepEqual(tree.stateSizes(), { missing_ids: 0, lazy_ids_waiting: 0, serving_window_items: 0 });
+    assert.deepEqual(tree.stateSizes(), {
+      missing_ids: 0,
+      lazy_ids_waiting: 0,
+      serving_window_items: 0,
+      graft_answers_waiting: 0,
+    });
   });
 
   it('IHAVE, GRAFT and PRUNE on a link not yet verified close it; on a referral they are ignored (§4.8 item 9)', () => {

@@ -30,6 +30,13 @@ export class FakeConnection {
     return this.closeReason !== null;
   }
 
+  /** Set to make the fake's send queue full: `hasRoomFor` says no (sends still go through). */
+  isQueueFull = false;
+
+  hasRoomFor(_bytes: number): boolean {
+    return !this.isClosed && !this.isQueueFull;
+  }
+
   send(frame: Uint8Array): boolean {
     if (this.isClosed) return false;
     this.sentBytes.push(Uint8Array.from(frame));

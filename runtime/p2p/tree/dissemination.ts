@@ -22,6 +22,7 @@ import { LinkModes, type LinkMode } from './link-modes.js';
 import { MissingItems } from './missing-items.js';
 import { PruningItems } from './pruning-items.js';
 import { ServingWindow } from './serving-window.js';
+import { WaitingAnswers } from './waiting-answers.js';
 
 export type { DisseminationMode };
 
@@ -55,7 +56,10 @@ export type TreeEvent =
   | 'prune-sent'
   | 'prune-withheld'
   | 'prune-received'
-  | 'lazy-as-eager';
+  | 'lazy-as-eager'
+  | 'eager-as-lazy'
+  | 'graft-answer-waited'
+  | 'graft-answer-dropped';
 
 export interface TreeObserver {
   tree(event: TreeEvent, count?: number): void;
@@ -77,6 +81,8 @@ export class Dissemination implements PeerNetwork, TreeMessages {
   private readonly firstLinks = new FirstLinks();
   private readonly pruning = new PruningItems();
   private readonly serving: ServingWindow;
+  /** GRAFT answers waiting for room in their link's send queue (§4.8 item 5). */
+  private readonly answers: WaitingAnswers;
   /** Links whose peer has served this node a GRAFT (§4.8 item 7); gone with the connection. */
   private readonly servingLinks = new WeakSet<Connection>();
 
@@ -92,6 +98,12 @@ export class Dissemination implements PeerNetwork, TreeMessages {
     this.lazy = new LazyBatches(clock, settings.lazyPushDelayMs, (link, ids) => this.sendIhave(link, ids));
     const servedForMs = settings.lazyPushDelayMs + SERVING_WINDOW_GRAFT_TIMEOUTS * settings.graftTimeoutMs;
     this.serving = new ServingWindow(clock, servedForMs, settings.servingWindowBytes);
+    this.answers = new WaitingAnswers(clock, {
+      frameOf: (id) => this.serving.frameOf(id) ?? this.servableFrame(id),
+      sent: (_link, count) => this.observer.tree('graft-id-served', count),
+      waited: (_link, count) => this.observer.tree('graft-answer-waited', count),
+      dropped: (_link, count) => this.observer.tree('graft-answer-dropped', count),
+    });
     this.missing = new MissingItems(
       clock,
       settings.graftTimeoutMs,
@@ -118,6 +130,7 @@ export class Dissemination implements PeerNetwork, TreeMessages {
         this.modes.remove(link.connection);
         this.lazy.drop(link.connection);
         this.missing.linkClosed(link.connection);
+        this.answers.linkClosed(link.connection);
         this.firstLinks.forget(link.connection);
       },
     });
@@ -141,12 +154,14 @@ export class Dissemination implements PeerNetwork, TreeMessages {
       missing_ids: this.missing.size,
       lazy_ids_waiting: this.lazy.waiting,
       serving_window_items: this.serving.size,
+      graft_answers_waiting: this.answers.size,
     };
   }
 
   close(): void {
     this.lazy.close();
     this.missing.close();
+    this.answers.close();
   }
 
   // ---- PeerNetwork: what the gossip handler asks of the P2P side ----
@@ -166,10 +181,14 @@ export class Dissemination implements PeerNetwork, TreeMessages {
         count++;
         continue;
       }
+      // §4.8 item 3: a push its eager link has no room for is announced instead, and pulled
+      // once the queue drains, rather than lost.
+      const announces = isLazy || !connection.hasRoomFor(frame.length);
       // §4.8 item 6: an id is announced only if its frame can be served for the window.
-      isServable ??= isLazy ? this.serving.keep(item.id, frame) : undefined;
-      if (isLazy && isServable) {
+      isServable ??= announces ? this.serving.keep(item.id, frame) : undefined;
+      if (announces && isServable) {
         this.lazy.add(connection, item.id);
+        if (!isLazy) this.observer.tree('eager-as-lazy');
         count++;
       } else if (connection.send(frame)) {
         if (isLazy) this.observer.tree('lazy-as-eager');
@@ -227,14 +246,12 @@ export class Dissemination implements PeerNetwork, TreeMessages {
   graft(peer: Connection, ids: readonly { id: Uint8Array }[]): void {
     this.observer.tree('graft-id-received', ids.length);
     this.modes.set(peer, 'eager');
-    let served = 0;
-    for (const entry of ids) {
-      const id = idFromBytes(entry.id);
-      const frame = this.serving.frameOf(id) ?? this.servableFrame(id);
-      if (!frame) continue; // not held (any more): the puller asks the next announcer
-      if (peer.send(frame)) served++;
-    }
-    if (served > 0) this.observer.tree('graft-id-served', served);
+    // An id not held (any more) gets no answer: the puller asks the next announcer. One the
+    // send queue has no room for waits until it has (item 5).
+    this.answers.answer(
+      peer,
+      ids.map((entry) => idFromBytes(entry.id)),
+    );
   }
 
   prune(peer: Connection): void {

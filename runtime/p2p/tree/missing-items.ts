@@ -24,8 +24,12 @@ export const MAX_ANNOUNCERS_ASKED = 4;
  * one per node (each a new eager link, whose cycles later items must cut again).
  */
 export const FIRST_WAIT_SPREAD = 0.5;
-/** Missing ids kept at most; further IHAVE ids are ignored until some resolve (§4.8 item 4, §7.2). */
-export const MAX_MISSING_IDS = 10_000;
+/**
+ * Missing ids kept at most; further IHAVE ids are ignored until some resolve (§4.8 item 4,
+ * §7.2): as many as the seen-set remembers by default, about 400 bytes each (40 MB at most).
+ * 10,000 lost 45 % of a 100,000-item burst to a node whose tree link was lazy.
+ */
+export const MAX_MISSING_IDS = 100_000;
 
 export interface PullActions {
   /** Send one GRAFT of `ids` (at most MAX_IDS_PER_FRAME) on `link`, which becomes eager. */
@@ -53,8 +57,11 @@ interface Missing {
   readonly id: string;
   /** Announcers not yet asked, in the order their IHAVEs arrived. */
   readonly waiting: Connection[];
-  /** Every announcer seen, asked or not (an IHAVE repeated adds nothing). */
-  readonly announcers: Set<Connection>;
+  /**
+   * Every announcer seen, asked or not (an IHAVE repeated adds nothing). An array: it holds
+   * a link or two, and a burst keeps up to MAX_MISSING_IDS of these records.
+   */
+  readonly announcers: Connection[];
   asked: number;
   deadline: number;
   /** The GRAFT this id went out in last. */
@@ -96,8 +103,8 @@ export class MissingItems {
   announced(link: Connection, id: string): boolean {
     const record = this.missing.get(id);
     if (record) {
-      if (!record.announcers.has(link)) {
-        record.announcers.add(link);
+      if (!record.announcers.includes(link)) {
+        record.announcers.push(link);
         record.waiting.push(link);
         if (record.asked === 0) this.firstWaitOf(link).add(record);
       }
@@ -107,7 +114,7 @@ export class MissingItems {
     const created: Missing = {
       id,
       waiting: [link],
-      announcers: new Set([link]),
+      announcers: [link],
       asked: 0,
       deadline: this.clock.now() + Math.round(this.graftTimeoutMs * (1 + FIRST_WAIT_SPREAD * this.random())),
       graft: null,
@@ -119,7 +126,7 @@ export class MissingItems {
   }
 
   /** The item `id` arrived from `link` (new or not): its pull is over. Returns who announced it. */
-  arrived(link: Connection, id: string): ReadonlySet<Connection> | undefined {
+  arrived(link: Connection, id: string): readonly Connection[] | undefined {
     // Any GRAFT of this id to `link` was served, even one already judged or given up on (late).
     const graft = this.recentGrafts.get(link)?.find((sent) => !sent.isServed && sent.ids.has(id));
     if (graft) {
@@ -138,7 +145,9 @@ export class MissingItems {
     this.recentGrafts.delete(link);
     this.firstWaits.delete(link);
     for (const record of this.missing.values()) {
-      if (!record.announcers.delete(link)) continue;
+      const announcer = record.announcers.indexOf(link);
+      if (announcer < 0) continue;
+      record.announcers.splice(announcer, 1);
       const at = record.waiting.indexOf(link);
       if (at >= 0) record.waiting.splice(at, 1);
       if (record.graft?.link === link) record.graft.isJudged = true; // nobody left to count against
