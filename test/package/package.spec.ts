@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,21 +27,11 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 /** A child's environment without anything that would load TypeScript. */
 const CLEAN_ENV = { ...process.env, NODE_OPTIONS: '', GOSSIP_DEBUG: '' };
 
-/** `count` distinct ports free right now on 127.0.0.1. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve) => {
-          const server = createServer();
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
+/** The API port a daemon logged in its "listening" line (it was started on port 0). */
+function apiPortOf(output: string): number {
+  const port = /"api":"[^"]*:(\d+)"/.exec(output)?.[1];
+  if (!port) throw new Error(`no API port in the daemon's output:\n${output}`);
+  return Number(port);
 }
 
 /** npm, quietly; the output on failure. */
@@ -174,10 +163,10 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
   });
 
   it('gossip daemon -c … from the install serves an announce → notification', async () => {
-    const [port = 0, p2pPort = 0] = await freePorts(2);
+    // Port 0: the daemon binds free ports itself and logs them (no pick-then-bind race).
     writeFileSync(
       join(app, 'node.ini'),
-      `[gossip]\ncache_size = 50\ndegree = 2\napi_address = 127.0.0.1:${port}\np2p_address = 127.0.0.1:${p2pPort}\npow_difficulty = 4\n`,
+      `[gossip]\ncache_size = 50\ndegree = 2\napi_address = 127.0.0.1:0\np2p_address = 127.0.0.1:0\npow_difficulty = 4\n`,
     );
     const started = await startUntil(
       join(app, 'node_modules/.bin/gossip'),
@@ -186,14 +175,19 @@ describe('the packed package, installed with --omit=dev (package.json, dist/)', 
       /daemon listening/,
     );
     daemon = started.child;
+    const port = apiPortOf(started.output());
     const subscriber = await ApiClient.connect({ host: '127.0.0.1', port });
     const announcer = await ApiClient.connect({ host: '127.0.0.1', port });
     try {
       subscriber.notify(4711);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      announcer.announce({ ttl: 1, dataType: 4711, data: Uint8Array.of(0xca, 0xfe) });
-      const notification = await subscriber.nextNotification(5_000);
-      assert.deepEqual(notification && { type: notification.dataType, data: [...notification.data] }, {
+      // NOTIFY has no answer: announce until the subscription shows, a new item each time,
+      // rather than guessing how long the daemon takes to handle it.
+      let notification = null;
+      for (let attempt = 0; attempt < 20 && !notification; attempt++) {
+        announcer.announce({ ttl: 1, dataType: 4711, data: Uint8Array.of(0xca, 0xfe, attempt) });
+        notification = await subscriber.nextNotification(250);
+      }
+      assert.deepEqual(notification && { type: notification.dataType, data: [...notification.data].slice(0, 2) }, {
         type: 4711,
         data: [0xca, 0xfe],
       });
