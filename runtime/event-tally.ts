@@ -11,8 +11,10 @@ export class EventTally<L extends string> {
   readonly counter: Counter<L>;
   /** Counts not yet added to the counter, by label value ('' when the counter has no label). */
   private readonly pending = new Map<string, number>();
+  private readonly hasLabel: boolean;
 
   constructor(name: string, help: string, registry: Registry, label?: L) {
+    this.hasLabel = label !== undefined;
     const pending = this.pending;
     this.counter = new Counter<L>({
       name,
@@ -29,8 +31,9 @@ export class EventTally<L extends string> {
     });
   }
 
-  /** Counts `amount` events with label value `value`. */
+  /** Counts `amount` events with label value `value` (ignored when the counter has no label). */
   add(value = '', amount = 1): void {
-    this.pending.set(value, (this.pending.get(value) ?? 0) + amount);
+    const key = this.hasLabel ? value : '';
+    this.pending.set(key, (this.pending.get(key) ?? 0) + amount);
   }
 }

@@ -51,31 +51,34 @@ export class GossipMetrics {
     'reason',
   ]);
 
+  /** Item events, tallied per item and added to their counters at scrape (runtime/event-tally.ts). */
+  private readonly itemEvents = {
+    announced: this.events('gossip_items_announced_total', 'Items announced by local modules'),
+    received: this.events('gossip_items_received_total', 'New items received from peers'),
+    delivered: this.events('gossip_items_delivered_total', 'Notifications delivered to local modules'),
+    duplicate: this.events('gossip_items_duplicate_total', 'Duplicate items dropped', 'source'),
+    invalid: this.events('gossip_items_invalid_total', 'Items validated as invalid'),
+    forwarded: this.events('gossip_items_forwarded_total', 'Items forwarded to peers'),
+    dropped: this.events('gossip_items_dropped_total', 'Items dropped', 'reason'),
+  } satisfies Record<ItemEventLabel, EventTally<string>>;
   /** Items announced by local API clients (docs/protocol.md §3.1). */
-  private readonly announced = this.events('gossip_items_announced_total', 'Items announced by local modules');
-  readonly itemsAnnounced = this.announced.counter;
+  readonly itemsAnnounced = this.itemEvents.announced.counter;
   /** New items received from peers (docs/protocol.md §4.4). */
-  private readonly received = this.events('gossip_items_received_total', 'New items received from peers');
-  readonly itemsReceived = this.received.counter;
+  readonly itemsReceived = this.itemEvents.received.counter;
   /** NOTIFICATIONs written to subscribed API clients. */
-  private readonly delivered = this.events('gossip_items_delivered_total', 'Notifications delivered to local modules');
-  readonly itemsDelivered = this.delivered.counter;
+  readonly itemsDelivered = this.itemEvents.delivered.counter;
   /** Items seen before and dropped, by where the copy came from (`local` or `peer`). */
-  private readonly duplicates = this.events('gossip_items_duplicate_total', 'Duplicate items dropped', 'source');
-  readonly itemsDuplicate = this.duplicates.counter;
+  readonly itemsDuplicate = this.itemEvents.duplicate.counter;
   /** Items a local module called invalid (VALIDATION bit 0). */
-  private readonly invalid = this.events('gossip_items_invalid_total', 'Items validated as invalid');
-  readonly itemsInvalid = this.invalid.counter;
+  readonly itemsInvalid = this.itemEvents.invalid.counter;
   /** Items pushed on to peers. */
-  private readonly forwarded = this.events('gossip_items_forwarded_total', 'Items forwarded to peers');
-  readonly itemsForwarded = this.forwarded.counter;
+  readonly itemsForwarded = this.itemEvents.forwarded.counter;
   /**
    * Items given up, by reason: the one place every drop is counted (docs/protocol.md §7.4):
    * receive-queue-full, peer-send-queue-full, subscriber-send-queue-full, send-stalled,
    * cache-evicted, validation-timeout, validation-abandoned, unsubscribed.
    */
-  private readonly drops = this.events('gossip_items_dropped_total', 'Items dropped', 'reason');
-  readonly itemsDropped = this.drops.counter;
+  readonly itemsDropped = this.itemEvents.dropped.counter;
   /** Connections closed because their send queue stayed full past `send_stall_timeout` (§7.3). */
   readonly sendStalls = this.counter('gossip_send_stalls_total', 'Connections closed for a stalled send queue', [
     'server',
@@ -194,17 +197,18 @@ export class GossipMetrics {
   dropped(server: ServerLabel, reason: string): void {
     this.framesDropped.inc({ server, reason });
     // Only gossip (ANNOUNCE) is ever dropped from a receive queue: each frame is an item.
-    this.drops.add(reason);
+    this.itemEvents.dropped.add(reason);
   }
 
   /** A frame a full send queue refused; subscriber drops are counted by LocalModules. */
   sendRefused(server: ServerLabel, type: number): void {
-    if (server === 'p2p' && DROPPABLE_TYPES.has(type as MessageType)) this.drops.add('peer-send-queue-full');
+    if (server === 'p2p' && DROPPABLE_TYPES.has(type as MessageType))
+      this.itemEvents.dropped.add('peer-send-queue-full');
   }
 
   stalled(server: ServerLabel, framesLost: number): void {
     this.sendStalls.inc({ server });
-    if (framesLost > 0) this.drops.add('send-stalled', framesLost);
+    if (framesLost > 0) this.itemEvents.dropped.add('send-stalled', framesLost);
   }
 
   acceptFailed(server: ServerLabel, code: string): void {
@@ -213,22 +217,7 @@ export class GossipMetrics {
 
   /** One item event; `reason` labels `duplicate` (source) and `dropped` (reason). */
   item(event: ItemEventLabel, reason = 'unspecified'): void {
-    switch (event) {
-      case 'announced':
-        return this.announced.add();
-      case 'received':
-        return this.received.add();
-      case 'delivered':
-        return this.delivered.add();
-      case 'duplicate':
-        return this.duplicates.add(reason);
-      case 'invalid':
-        return this.invalid.add();
-      case 'forwarded':
-        return this.forwarded.add();
-      case 'dropped':
-        return this.drops.add(reason);
-    }
+    this.itemEvents[event].add(reason);
   }
 
   /** Report queue depths (frames, by server name) whenever /metrics is scraped. */
