@@ -134,7 +134,10 @@ export function saturationTable(results: readonly SaturationResult[], p99BoundMs
         r.failedAt === null ? '–' : r.failedAt.toFixed(0),
         r.sustained !== null && base ? `${(r.sustained / base).toFixed(2)} ×` : '–',
         r.probes
-          .map((p) => `${p.rate.toFixed(0)}: ${p.passed ? '✓' : p.failure} (bench ${(p.benchBusy * 100).toFixed(0)} %)`)
+          .map(
+            (p) =>
+              `${p.rate.toFixed(0)}: ${p.passed ? '✓' : p.failure} (bench ${(p.benchBusy * 100).toFixed(0)} %${p.pulledIds > 0 ? `, ${p.pulledIds} ids pulled` : ''})`,
+          )
           .join('; '),
         r.seconds.toFixed(0),
       ];

@@ -27,6 +27,13 @@ export interface Probe {
   readonly loadAverage: number;
   /** Share of the probe the bench process's event loop was busy (1 = it may have been the limit). */
   readonly benchBusy: number;
+  /**
+   * Over all nodes during the probe: ids pulled by GRAFT, and pushes announced instead
+   * because the eager link's send queue was full (tree mode, docs/protocol.md §4.8 items 3
+   * and 4; 0 in flood mode). A pulled item costs at least lazy_push_delay + graft_timeout.
+   */
+  readonly pulledIds: number;
+  readonly eagerAsLazy: number;
 }
 
 export interface SaturationResult {
@@ -162,6 +169,7 @@ async function probe(
   const { seconds, p99BoundMs, nodes } = options.saturation;
   const items = Math.max(2, Math.round(rate * seconds));
   progress(`${lane.name}: probing ${rate.toFixed(0)} items/s for ${seconds} s (${items} items)`);
+  const treeBefore = await treeEventTotals(lane);
   const loopBefore = performance.eventLoopUtilization();
   const result = await lane.network.workload.run(() => undefined, {
     items,
@@ -182,6 +190,8 @@ async function probe(
   ].filter(Boolean);
   const passed = failures.length === 0;
   await new Promise((resolve) => setTimeout(resolve, REST_MS));
+  const treeAfter = await treeEventTotals(lane);
+  const treeDelta = (event: string): number => (treeAfter[event] ?? 0) - (treeBefore[event] ?? 0);
   if (!passed) {
     // Overload may leave the overlay partitioned (links closed, rotation off): probe it, and
     // start afresh when it is, so that the next probe measures a rate, not the damage.
@@ -205,9 +215,24 @@ async function probe(
     failure,
     loadAverage,
     benchBusy,
+    pulledIds: treeDelta('graft-id-sent'),
+    eagerAsLazy: treeDelta('eager-as-lazy'),
   });
+  const tree =
+    lane.variant === 'tree'
+      ? `, ids pulled ${treeDelta('graft-id-sent')} (eager-as-lazy ${treeDelta('eager-as-lazy')})`
+      : '';
   progress(
-    `${lane.name}: ${rate.toFixed(0)} items/s ${passed ? 'sustained' : `FAILED (${failure})`}; delivery ${(deliveryRatio * 100).toFixed(2)} %, last p99 ${Number.isFinite(lastP99) ? lastP99.toFixed(1) : '–'} ms, bench loop ${(benchBusy * 100).toFixed(0)} % busy, load average ${loadAverage.toFixed(1)}`,
+    `${lane.name}: ${rate.toFixed(0)} items/s ${passed ? 'sustained' : `FAILED (${failure})`}; delivery ${(deliveryRatio * 100).toFixed(2)} %, last p99 ${Number.isFinite(lastP99) ? lastP99.toFixed(1) : '–'} ms${tree}, bench loop ${(benchBusy * 100).toFixed(0)} % busy, load average ${loadAverage.toFixed(1)}`,
   );
   return passed;
+}
+
+/** Tree events summed over the lane's running nodes (after a network was formed afresh, its own). */
+async function treeEventTotals(lane: Lane): Promise<Record<string, number>> {
+  const totals: Record<string, number> = {};
+  for (const counters of await lane.network.cluster.counters()) {
+    for (const [event, count] of Object.entries(counters.treeEvents)) totals[event] = (totals[event] ?? 0) + count;
+  }
+  return totals;
 }
