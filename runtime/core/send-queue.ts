@@ -98,7 +98,7 @@ export class SendQueue {
   /** Queues one whole frame; false (nothing queued) when the queue is full or closed. */
   enqueue(frame: Uint8Array): boolean {
     if (this.isClosed) return false;
-    if (this.pendingBytes + frame.length > this.maxBytes) {
+    if (!this.hasRoomFor(frame.length)) {
       if (this.fullSince === null) {
         this.fullSince = Date.now();
         this.pressure?.changed(this);
