@@ -192,6 +192,8 @@ async function probe(
   await new Promise((resolve) => setTimeout(resolve, REST_MS));
   const treeAfter = await treeEventTotals(lane);
   const treeDelta = (event: string): number => (treeAfter[event] ?? 0) - (treeBefore[event] ?? 0);
+  const pulledIds = treeDelta('graft-id-sent');
+  const eagerAsLazy = treeDelta('eager-as-lazy');
   if (!passed) {
     // Overload may leave the overlay partitioned (links closed, rotation off): probe it, and
     // start afresh when it is, so that the next probe measures a rate, not the damage.
@@ -215,13 +217,10 @@ async function probe(
     failure,
     loadAverage,
     benchBusy,
-    pulledIds: treeDelta('graft-id-sent'),
-    eagerAsLazy: treeDelta('eager-as-lazy'),
+    pulledIds,
+    eagerAsLazy,
   });
-  const tree =
-    lane.variant === 'tree'
-      ? `, ids pulled ${treeDelta('graft-id-sent')} (eager-as-lazy ${treeDelta('eager-as-lazy')})`
-      : '';
+  const tree = lane.variant === 'tree' ? `, ids pulled ${pulledIds} (eager-as-lazy ${eagerAsLazy})` : '';
   progress(
     `${lane.name}: ${rate.toFixed(0)} items/s ${passed ? 'sustained' : `FAILED (${failure})`}; delivery ${(deliveryRatio * 100).toFixed(2)} %, last p99 ${Number.isFinite(lastP99) ? lastP99.toFixed(1) : '–'} ms${tree}, bench loop ${(benchBusy * 100).toFixed(0)} % busy, load average ${loadAverage.toFixed(1)}`,
   );
