@@ -1,21 +1,25 @@
 /**
  * Spreading over a loopback overlay (docs/protocol.md §4.4), flood vs tree dissemination vs
- * js-libp2p GossipSub, in three scenarios (docs/net-bench.md says what each measures):
+ * js-libp2p GossipSub, in four scenarios (docs/net-bench.md says what each measures):
  *
  * - compare: every mode on the same workload, N daemons in ONE process (N = 10, 30, 50) and
  *   as separate processes (N = 10, 30), degree 4 and 8; GossipSub with its default D and D = 8;
  * - saturation: the highest rate of 64 B and 1 KiB items 10 processes sustain, flood vs tree;
+ * - cost: the daemons' CPU per item and the copies each node receives, flood at degree 2, 4, 8
+ *   and tree at degree 8, at a fixed rate (why the tree's saturation is what it is);
  * - churn: 30 % of a 30-process network killed during traffic, flood vs tree.
  *
  * Prints the tables, writes the plots to docs/img/ and the results sections of docs/net-bench.md.
  *
- *   npm run bench:net [-- --scenario compare|saturation|churn|all (default all)
+ *   npm run bench:net [-- --scenario compare|saturation|cost|churn|all (default all)
  *                        --modes flood,tree,gossipsub --nodes 10,30,50 --degrees 4,8
  *                        --process-nodes 10,30 (0 = none) --process-degrees 4,8 --gossipsub-d 0,8 (0 = default)
  *                        --items 100 --interval-ms 50 --payload-bytes 64 --seed 1 --pow-difficulty 6
  *                        --saturation-seconds 10 --saturation-sizes 64,1024 --saturation-p99-ms 500
  *                        --saturation-budget-s 150 --saturation-start-rate 100 --saturation-max-rate 20000
  *                        --saturation-nodes 10 --saturation-degree 8
+ *                        --cost-rate 1000 --cost-seconds 10 --cost-sizes 64,1024 --cost-nodes 10
+ *                        --cost-flood-degrees 2,4,8 --cost-tree-degrees 8
  *                        --churn-nodes 30 --churn-degree 8 --churn-fraction 0.3 --churn-seconds 20
  *                        --churn-kill-at 5 --churn-interval-ms 50
  *                        --no-doc --json FILE (every result, raw)]
@@ -28,6 +32,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runChurn } from './net/churn.js';
 import { comparePlan, describeSetup, runCompare } from './net/compare.js';
+import { costSetup, runCost } from './net/cost.js';
+import { costLines, costTable } from './net/cost-report.js';
 import { parseOptions, type BenchOptions } from './net/options.js';
 import { writeChurnPlot, writeComparePlots, writeSaturationPlot } from './net/plots.js';
 import {
@@ -101,6 +107,21 @@ async function main(options: BenchOptions): Promise<void> {
       ...saturationVerdict(results).map((line) => `- ${line}`),
     ].join('\n');
     sections.push({ name: 'saturation', text, plots: writeSaturationPlot(plotDir, results, s.p99BoundMs) });
+  }
+  if (options.scenarios.includes('cost')) {
+    const started = performance.now();
+    const { rows, notes } = await runCost(options, progress);
+    raw.cost = rows;
+    const took = (performance.now() - started) / 1000;
+    const text = [
+      `Measured ${date}: ${costSetup(options)} The whole scenario took ${took.toFixed(0)} s. At the end: ${load()}.`,
+      ...notes.map((n) => `\n**Note:** ${n}.`),
+      '',
+      costTable(rows),
+      '',
+      ...costLines(rows).map((line) => `- ${line}`),
+    ].join('\n');
+    sections.push({ name: 'cost', text, plots: [] });
   }
   if (options.scenarios.includes('churn')) {
     const c = options.churn;

@@ -26,6 +26,11 @@ export interface NodeCounters {
   readonly treeEvents: Readonly<Record<string, number>>;
   /** The daemon process's CPU seconds (`process_cpu_seconds_total`); null in-process (one shared process). */
   readonly cpuSeconds: number | null;
+  /**
+   * Links in eager mode now (`gossip_tree_links{mode="eager"}`, §4.8: in flood mode every link
+   * counts as eager); null when the node does not report the gauge (a build without tree mode).
+   */
+  readonly eagerLinks: number | null;
 }
 
 export type ClusterMode = 'in-process' | 'processes';

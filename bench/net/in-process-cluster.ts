@@ -53,6 +53,7 @@ async function countersOf(daemon: Daemon): Promise<NodeCounters> {
   const treeEvents: Record<string, number> = {};
   for (const entry of (await metrics.treeEvents.get()).values)
     treeEvents[String(entry.labels.event)] = (treeEvents[String(entry.labels.event)] ?? 0) + entry.value;
+  const eager = (await metrics.treeLinks.get()).values.find((entry) => entry.labels.mode === 'eager');
   return {
     received: await metricTotal(metrics.itemsReceived),
     duplicates,
@@ -62,5 +63,6 @@ async function countersOf(daemon: Daemon): Promise<NodeCounters> {
     p2pFrames,
     treeEvents,
     cpuSeconds: null,
+    eagerLinks: eager?.value ?? null,
   };
 }

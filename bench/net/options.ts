@@ -1,7 +1,7 @@
 /** bench:net's command line (the usage is in bench/net.bench.ts and docs/net-bench.md). */
 import type { Variant } from './dissemination.js';
 
-export type Scenario = 'compare' | 'saturation' | 'churn';
+export type Scenario = 'compare' | 'saturation' | 'cost' | 'churn';
 
 export interface BenchOptions {
   readonly scenarios: readonly Scenario[];
@@ -28,6 +28,15 @@ export interface BenchOptions {
     /** Wall-clock seconds one search (one variant, one size) may take before it stops bisecting. */
     readonly budgetSeconds: number;
   };
+  /** What one item costs the daemons, by mode and degree (bench/net/cost.ts). */
+  readonly cost: {
+    readonly rate: number;
+    readonly seconds: number;
+    readonly sizes: readonly number[];
+    readonly nodes: number;
+    readonly floodDegrees: readonly number[];
+    readonly treeDegrees: readonly number[];
+  };
   readonly churn: {
     readonly nodes: number;
     readonly degree: number;
@@ -43,7 +52,7 @@ export interface BenchOptions {
 /** Default bound on a saturation probe's last-delivery p99. */
 const DEFAULT_P99_BOUND_MS = 500;
 
-const SCENARIOS: readonly Scenario[] = ['compare', 'saturation', 'churn'];
+const SCENARIOS: readonly Scenario[] = ['compare', 'saturation', 'cost', 'churn'];
 const VARIANTS: readonly Variant[] = ['flood', 'tree', 'gossipsub'];
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -97,6 +106,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       maxRate: number('saturation-max-rate', 20_000, 1, false),
       p99BoundMs: number('saturation-p99-ms', DEFAULT_P99_BOUND_MS, 1, false),
       budgetSeconds: number('saturation-budget-s', 150, 10, false),
+    },
+    cost: {
+      rate: number('cost-rate', 1_000, 1, false),
+      seconds: number('cost-seconds', 10, 1, false),
+      sizes: numbers('cost-sizes', '64,1024', 8),
+      nodes: number('cost-nodes', 10, 2),
+      floodDegrees: numbers('cost-flood-degrees', '2,4,8', 1),
+      treeDegrees: numbers('cost-tree-degrees', '8', 1),
     },
     churn: {
       nodes: number('churn-nodes', 30, 4),

@@ -171,6 +171,9 @@ async function scrape(host: string, index: number): Promise<NodeCounters> {
     p2pFrames,
     treeEvents,
     cpuSeconds: sum('process_cpu_seconds_total'),
+    eagerLinks: samples.some((s) => s.name === 'gossip_tree_links' && s.labels.mode === 'eager')
+      ? sum('gossip_tree_links', { mode: 'eager' })
+      : null,
   };
 }
 

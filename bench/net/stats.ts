@@ -45,3 +45,16 @@ export function grid(from: number, to: number, count: number, scale: 'linear' | 
       : from + t * (to - from);
   });
 }
+
+/** The least-squares line y = intercept + slope × x through `points`; null with fewer than two distinct x. */
+export function leastSquares(
+  points: readonly (readonly [number, number])[],
+): { readonly intercept: number; readonly slope: number } | null {
+  const xs = points.map(([x]) => x);
+  const [meanX, meanY] = [mean(xs), mean(points.map(([, y]) => y))];
+  const sxx = points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
+  if (points.length < 2 || !(sxx > 0)) return null;
+  const sxy = points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0);
+  const slope = sxy / sxx;
+  return { intercept: meanY - slope * meanX, slope };
+}
