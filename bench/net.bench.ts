@@ -119,7 +119,7 @@ async function main(options: BenchOptions): Promise<void> {
       '',
       costTable(rows),
       '',
-      ...costLines(rows).map((line) => `- ${line}`),
+      ...costLines(rows, options.saturation.p99BoundMs).map((line) => `- ${line}`),
     ].join('\n');
     sections.push({ name: 'cost', text, plots: [] });
   }

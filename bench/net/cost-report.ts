@@ -47,9 +47,25 @@ export function costTable(rows: readonly CostRow[]): string {
  * Per item size: the flood rows' daemon CPU per item against copies per node per item as a
  * least-squares line, what it predicts for a tree that only delivers (one copy per node but
  * the announcing one), and the tree rows measured against flooding at its highest degree.
+ * Rows that were not at a steady state (lost or dropped items, a late bench, a last-delivery
+ * p99 over the saturation scenario's bound) are named first.
  */
-export function costLines(rows: readonly CostRow[]): string[] {
+export function costLines(rows: readonly CostRow[], p99BoundMs: number): string[] {
   const lines: string[] = [];
+  const strained = rows.flatMap((r) => {
+    const why = [
+      r.warmUpReach < r.nodes ? 'partitioned' : '',
+      r.deliveryRatio < 1 ? 'items lost' : '',
+      r.drops > 0 ? `${r.drops} drops` : '',
+      r.achievedRate < 0.95 * r.rate ? 'the bench announced < 95 % of the rate' : '',
+      !(r.lastP99 <= p99BoundMs) ? `last p99 over ${p99BoundMs} ms` : '',
+    ].filter(Boolean);
+    return why.length === 0 ? [] : [`${r.payloadBytes} B ${r.variant} degree ${r.degree} (${why.join(', ')})`];
+  });
+  if (strained.length > 0)
+    lines.push(
+      `NOT at a steady state, so their CPU per item includes overload (queues, pulls, repair): ${strained.join('; ')}`,
+    );
   for (const size of [...new Set(rows.map((r) => r.payloadBytes))]) {
     const ofSize = rows.filter((r) => r.payloadBytes === size);
     const flood = ofSize.filter((r) => r.variant === 'flood').sort((a, b) => a.degree - b.degree);
@@ -63,10 +79,10 @@ export function costLines(rows: readonly CostRow[]): string[] {
       const residual = Math.max(...flood.map((r) => Math.abs(r.daemonCpuMsPerItem - line(r.copiesPerNodeItem))));
       lines.push(
         `${size} B, flooding at degrees ${flood.map((r) => r.degree).join(', ')}: daemon CPU ms/item ≈ ` +
-          `${fixed(fit.intercept)} + ${fixed(fit.slope)} × copies/node/item (least squares, largest residual ` +
+          `${fixed(fit.intercept)} ${fit.slope < 0 ? '−' : '+'} ${fixed(Math.abs(fit.slope), 3)} × copies/node/item (least squares, largest residual ` +
           `${fixed(residual)} ms): each item costs the ${nodes} nodes ${fixed(fit.intercept)} ms however many copies ` +
           `they receive (${fixed(fit.intercept / nodes, 3)} ms per node), and each copy a node receives ` +
-          `${fixed(fit.slope / nodes, 3)} ms`,
+          `${fixed(fit.slope / nodes, 4)} ms (its sending included)`,
       );
       const copies = (nodes - 1) / nodes;
       const predicted = line(copies);
