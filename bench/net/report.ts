@@ -189,7 +189,7 @@ export function saturationVerdict(results: readonly SaturationResult[]): string[
     .filter((r) => r.variant === 'tree')
     .map((tree) => {
       const flood = floodBeside(results, tree);
-      const what = `tree ${tree.payloadBytes} B, uplink ${uplinkLabel(tree.uplinkMbit)}`;
+      const what = `tree ${tree.payloadBytes} B, ${tree.uplinkMbit === 0 ? 'unshaped' : `${uplinkLabel(tree.uplinkMbit)} uplink`}`;
       if (!flood?.sustained || tree.sustained === null) return `${what}: no rate to compare`;
       const ratio = tree.sustained / flood.sustained;
       return `${what}: ${ratio.toPrecision(4)} × flooding's rate (target ≥ 2 ×: ${ratio >= 2 ? 'met' : 'NOT met'})`;

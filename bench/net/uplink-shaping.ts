@@ -12,11 +12,13 @@
  * never replaced or deleted.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const TC = 'tc';
+/** Where iproute2 puts it (a PATH without sbin should not hide it), else whatever PATH finds. */
+const TC = ['/usr/sbin/tc', '/sbin/tc'].find((path) => existsSync(path)) ?? 'tc';
 const DEVICE = 'lo';
 const HANDLE = '1:';
 /** Unmatched traffic: far above anything loopback carries here, so in effect unshaped. */
