@@ -75,48 +75,25 @@ export async function shapeUplinks(
   if (blocker !== null) return blocker;
   const rate = `${Math.round(mbit * 1000)}kbit`;
   const classOf = (minor: number): string => `${HANDLE}${minor.toString(16)}`;
-  const commands: string[][] = [
-    ['class', 'add', 'dev', DEVICE, 'parent', HANDLE, 'classid', classOf(DEFAULT_MINOR), 'htb', 'rate', '100gbit'],
+  const htbClass = (minor: number, ...spec: string[]): string[] => [
+    ...['class', 'add', 'dev', DEVICE, 'parent', HANDLE, 'classid', classOf(minor), 'htb'],
+    ...spec,
   ];
+  const commands: string[][] = [htbClass(DEFAULT_MINOR, 'rate', '100gbit')];
   for (const [index, host] of hosts.entries()) {
-    const flow = classOf(DEFAULT_MINOR + 1 + index);
+    const minor = DEFAULT_MINOR + 1 + index;
     // burst = lo's 64 KiB MTU: HTB cannot send a packet larger than its bucket in one go.
-    const bucket = ['burst', '64k', 'cburst', '64k'];
-    commands.push([
-      'class',
-      'add',
-      'dev',
-      DEVICE,
-      'parent',
-      HANDLE,
-      'classid',
-      flow,
-      'htb',
-      'rate',
-      rate,
-      'ceil',
-      rate,
-      ...bucket,
-    ]);
+    commands.push(htbClass(minor, 'rate', rate, 'ceil', rate, 'burst', '64k', 'cburst', '64k'));
     for (const direction of ['sport', 'dport'])
       commands.push([
         ...['filter', 'add', 'dev', DEVICE, 'parent', HANDLE, 'protocol', 'ip', 'prio', '1', 'u32'],
-        ...['match', 'ip', 'src', `${host}/32`, 'match', 'ip', direction, String(port), '0xffff', 'flowid', flow],
+        ...['match', 'ip', 'src', `${host}/32`, 'match', 'ip', direction, String(port), '0xffff'],
+        ...['flowid', classOf(minor)],
       ]);
   }
+  const root = ['qdisc', 'add', 'dev', DEVICE, 'root', 'handle', HANDLE, 'htb', 'default', DEFAULT_MINOR.toString(16)];
   try {
-    await run(TC, [
-      'qdisc',
-      'add',
-      'dev',
-      DEVICE,
-      'root',
-      'handle',
-      HANDLE,
-      'htb',
-      'default',
-      DEFAULT_MINOR.toString(16),
-    ]);
+    await run(TC, root);
   } catch (error) {
     return tcFailure(error);
   }
