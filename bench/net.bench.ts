@@ -4,7 +4,8 @@
  *
  * - compare: every mode on the same workload, N daemons in ONE process (N = 10, 30, 50) and
  *   as separate processes (N = 10, 30), degree 4 and 8; GossipSub with its default D and D = 8;
- * - saturation: the highest rate of 64 B and 1 KiB items 10 processes sustain, flood vs tree;
+ * - saturation: the highest rate of 64 B and 1 KiB items 10 processes sustain, flood vs tree,
+ *   on unshaped loopback and optionally with every daemon's P2P egress capped;
  * - cost: the daemons' CPU per item and the copies each node receives, flood at degree 2, 4, 8
  *   and tree at degree 8, at a fixed rate (why the tree's saturation is what it is);
  * - churn: 30 % of a 30-process network killed during traffic, flood vs tree.
@@ -20,6 +21,7 @@
  *                        --saturation-nodes 10 --saturation-degree 8
  *                        --cost-rate 1000 --cost-seconds 10 --cost-sizes 64,1024 --cost-nodes 10
  *                        --cost-flood-degrees 2,4,8 --cost-tree-degrees 8
+ *                        --saturation-uplink-mbit 0 (per daemon's P2P egress, 0 = unshaped; needs root and tc)
  *                        --churn-nodes 30 --churn-degree 8 --churn-fraction 0.3 --churn-seconds 20
  *                        --churn-kill-at 5 --churn-interval-ms 50
  *                        --no-doc --json FILE (every result, raw)]
@@ -46,6 +48,7 @@ import {
   updateDoc,
 } from './net/report.js';
 import { runSaturation } from './net/saturation.js';
+import { uplinkLabel } from './net/uplink-shaping.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const IMG_DIR = fileURLToPath(new URL('../docs/img/', import.meta.url));
@@ -99,7 +102,11 @@ async function main(options: BenchOptions): Promise<void> {
       `Measured ${date}: ${s.nodes} daemon processes, degree ${s.degree}; each probe offers items at a fixed rate for ` +
         `${s.seconds} s at random nodes; it passes with 100 % delivery, last-delivery p99 ≤ ${s.p99BoundMs} ms and the ` +
         `bench announcing ≥ 95 % of the planned rate. Rates doubled from ${s.startRate}/s, then bisected to 10 %; ` +
-        `each search stops after ${s.budgetSeconds} s. The whole scenario took ${took.toFixed(0)} s. At the end: ${load()}.`,
+        `each search stops after ${s.budgetSeconds} s.` +
+        (s.uplinksMbit.some((mbit) => mbit > 0)
+          ? ` Uplinks: ${s.uplinksMbit.map(uplinkLabel).join(', ')} per daemon (its P2P egress, tc htb on lo).`
+          : '') +
+        ` The whole scenario took ${took.toFixed(0)} s. At the end: ${load()}.`,
       ...notes.map((n) => `\n**Note:** ${n}.`),
       '',
       saturationTable(results, s.p99BoundMs, s.seconds),

@@ -27,6 +27,8 @@ export interface BenchOptions {
     readonly p99BoundMs: number;
     /** Wall-clock seconds one search (one variant, one size) may take before it stops bisecting. */
     readonly budgetSeconds: number;
+    /** Every daemon's P2P egress cap per run of the whole search, Mbit/s; 0 = unshaped loopback. */
+    readonly uplinksMbit: readonly number[];
   };
   /** What one item costs the daemons, by mode and degree (bench/net/cost.ts). */
   readonly cost: {
@@ -106,6 +108,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       maxRate: number('saturation-max-rate', 20_000, 1, false),
       p99BoundMs: number('saturation-p99-ms', DEFAULT_P99_BOUND_MS, 1, false),
       budgetSeconds: number('saturation-budget-s', 150, 10, false),
+      uplinksMbit: numbers('saturation-uplink-mbit', '0', 0, false),
     },
     cost: {
       rate: number('cost-rate', 1_000, 1, false),

@@ -8,6 +8,7 @@ import type { SaturationResult } from './saturation.js';
 import { ascending, cdfPoints } from './stats.js';
 import type { ConfigSummary } from './summary.js';
 import { linePlotSvg, type Series } from './svg-plot.js';
+import { uplinkLabel } from './uplink-shaping.js';
 
 const VARIANT_COLOURS: Record<string, string> = {
   flood: '#1f77b4',
@@ -80,7 +81,7 @@ export function writeComparePlots(directory: string, summaries: readonly ConfigS
   return write(directory, files);
 }
 
-/** Last-delivery p99 of every probe against the offered rate, per mode and item size. */
+/** Last-delivery p99 of every probe against the offered rate, per mode, item size and uplink. */
 export function writeSaturationPlot(
   directory: string,
   results: readonly SaturationResult[],
@@ -89,12 +90,16 @@ export function writeSaturationPlot(
   if (results.length === 0) return [];
   const rates = results.flatMap((r) => r.probes.map((p) => p.rate));
   const [low, high] = [Math.min(...rates), Math.max(...rates)];
-  const sizes = [...new Set(results.map((r) => r.payloadBytes))];
+  // One dash per (size, uplink), in the order they ran; the colour tells the mode.
+  const kindOf = (r: SaturationResult): string =>
+    `${r.payloadBytes} B${r.uplinkMbit === 0 ? '' : `, ${uplinkLabel(r.uplinkMbit)} uplink`}`;
+  const kinds = [...new Set(results.map(kindOf))];
   const ceiling = 4 * p99BoundMs;
   const series = results.map((r): Series => {
-    const dash = DASHES[sizes.indexOf(r.payloadBytes)];
+    const kind = kindOf(r);
+    const dash = DASHES[kinds.indexOf(kind) % DASHES.length];
     return {
-      label: `${r.variant} ${r.payloadBytes} B`,
+      label: `${r.variant} ${kind}`,
       color: colourOf(r.variant),
       ...(dash ? { dash } : {}),
       // A probe that lost items is drawn at the ceiling: it failed whatever its p99.

@@ -16,13 +16,13 @@ import { iniLinesFor } from './dissemination.js';
 import { waitForStableLinks } from './stable-links.js';
 
 const GOSSIP_BIN = fileURLToPath(new URL('../../bin/gossip.js', import.meta.url));
-const P2P_PORT = 26_001;
+export const P2P_PORT = 26_001;
 const API_PORT = 27_001;
 const METRICS_PORT = 28_001;
 const STOP_DEADLINE_MS = 3_000;
 
 /** Node i of address block b (two networks may run side by side): 127.0.(1 + b).(i + 1). */
-const hostIn =
+export const hostIn =
   (block: number) =>
   (index: number): string =>
     `127.0.${1 + block}.${index + 1}`;

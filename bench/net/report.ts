@@ -4,6 +4,7 @@ import { variantLabel } from './dissemination.js';
 import type { ChurnResult } from './churn.js';
 import type { SaturationResult } from './saturation.js';
 import type { ConfigSummary } from './summary.js';
+import { uplinkLabel } from './uplink-shaping.js';
 
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(1) : '–');
 const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -111,14 +112,19 @@ export function updateDoc(path: string, name: string, section: string): boolean 
   return true;
 }
 
-/** One row per search (mode, size) and the probes that decided it. */
+/** Flooding's result on the same item size and uplink as `result`. */
+const floodBeside = (results: readonly SaturationResult[], result: SaturationResult): SaturationResult | undefined =>
+  results.find(
+    (r) => r.variant === 'flood' && r.payloadBytes === result.payloadBytes && r.uplinkMbit === result.uplinkMbit,
+  );
+
+/** One row per search (mode, size, uplink) and the probes that decided it. */
 export function saturationTable(results: readonly SaturationResult[], p99BoundMs: number, seconds: number): string {
-  const flood = (size: number): SaturationResult | undefined =>
-    results.find((r) => r.variant === 'flood' && r.payloadBytes === size);
   return table(
     [
       'mode',
       'item size',
+      'uplink per daemon',
       `sustained items/s (${seconds} s, 100 %, last p99 ≤ ${p99BoundMs} ms)`,
       'failed at',
       'vs flood',
@@ -126,10 +132,11 @@ export function saturationTable(results: readonly SaturationResult[], p99BoundMs
       'search s',
     ],
     results.map((r) => {
-      const base = flood(r.payloadBytes)?.sustained ?? null;
+      const base = floodBeside(results, r)?.sustained ?? null;
       return [
         r.variant,
         `${r.payloadBytes} B`,
+        uplinkLabel(r.uplinkMbit),
         r.sustained === null ? 'none' : r.sustained.toFixed(0),
         r.failedAt === null ? '–' : r.failedAt.toFixed(0),
         r.sustained !== null && base ? `${(r.sustained / base).toFixed(2)} ×` : '–',
@@ -176,15 +183,16 @@ export function churnTable(results: readonly ChurnResult[]): string {
   );
 }
 
-/** Tree mode's saturation target: tree sustains at least twice flooding's rate, per item size. */
+/** Tree mode's saturation target: tree sustains at least twice flooding's rate, per item size and uplink. */
 export function saturationVerdict(results: readonly SaturationResult[]): string[] {
   return results
     .filter((r) => r.variant === 'tree')
     .map((tree) => {
-      const flood = results.find((r) => r.variant === 'flood' && r.payloadBytes === tree.payloadBytes);
-      if (!flood?.sustained || tree.sustained === null) return `tree ${tree.payloadBytes} B: no rate to compare`;
+      const flood = floodBeside(results, tree);
+      const what = `tree ${tree.payloadBytes} B, ${tree.uplinkMbit === 0 ? 'unshaped' : `${uplinkLabel(tree.uplinkMbit)} uplink`}`;
+      if (!flood?.sustained || tree.sustained === null) return `${what}: no rate to compare`;
       const ratio = tree.sustained / flood.sustained;
-      return `tree ${tree.payloadBytes} B: ${ratio.toPrecision(4)} × flooding's rate (target ≥ 2 ×: ${ratio >= 2 ? 'met' : 'NOT met'})`;
+      return `${what}: ${ratio.toPrecision(4)} × flooding's rate (target ≥ 2 ×: ${ratio >= 2 ? 'met' : 'NOT met'})`;
     });
 }
 
