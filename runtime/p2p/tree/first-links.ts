@@ -15,7 +15,8 @@ export const FIRST_LINKS_KEPT = 4_096;
 
 interface Arrival {
   readonly link: Connection;
-  readonly announcers: Set<Connection>;
+  /** An array, not a Set: it holds a link per lazy neighbour at most, and one record per item. */
+  readonly announcers: Connection[];
 }
 
 export class FirstLinks {
@@ -31,7 +32,7 @@ export class FirstLinks {
   /** `id` arrived first over `link`, after IHAVEs from `announcers`. */
   add(id: string, link: Connection, announcers: Iterable<Connection> = []): void {
     if (this.arrivals.has(id)) return;
-    this.arrivals.set(id, { link, announcers: new Set(announcers) });
+    this.arrivals.set(id, { link, announcers: [...announcers] });
     this.order.push(id);
     while (this.order.length > this.capacity) this.arrivals.delete(this.order.shift()!);
   }
@@ -43,19 +44,23 @@ export class FirstLinks {
 
   /** `link` announced `id`, which this node already has. */
   announced(id: string, link: Connection): void {
-    this.arrivals.get(id)?.announcers.add(link);
+    const announcers = this.arrivals.get(id)?.announcers;
+    if (announcers && !announcers.includes(link)) announcers.push(link);
   }
 
   /** Did `link` announce `id` to this node? */
   wasAnnouncedBy(id: string, link: Connection): boolean {
-    return this.arrivals.get(id)?.announcers.has(link) ?? false;
+    return this.arrivals.get(id)?.announcers.includes(link) ?? false;
   }
 
   /** A closed link is nobody's first link or announcer any more. */
   forget(link: Connection): void {
     for (const [id, arrival] of this.arrivals) {
       if (arrival.link === link) this.arrivals.delete(id);
-      else arrival.announcers.delete(link);
+      else {
+        const at = arrival.announcers.indexOf(link);
+        if (at >= 0) arrival.announcers.splice(at, 1);
+      }
     }
   }
 }

@@ -11,7 +11,8 @@ import type { Connection } from '../../core/connection.js';
 export const MAX_IDS_PER_FRAME = 256;
 
 interface Batch {
-  readonly ids: string[];
+  /** In the order they came; a Set, so that an id announced to this node first leaves in O(1). */
+  readonly ids: Set<string>;
   readonly timer: Timer;
 }
 
@@ -29,20 +30,18 @@ export class LazyBatches {
   add(link: Connection, id: string): void {
     let batch = this.batches.get(link);
     if (!batch) {
-      batch = { ids: [], timer: this.clock.setTimeout(() => this.flush(link), this.delayMs) };
+      batch = { ids: new Set(), timer: this.clock.setTimeout(() => this.flush(link), this.delayMs) };
       this.batches.set(link, batch);
     }
-    batch.ids.push(id);
-    if (batch.ids.length >= MAX_IDS_PER_FRAME) this.flush(link);
+    batch.ids.add(id);
+    if (batch.ids.size >= MAX_IDS_PER_FRAME) this.flush(link);
   }
 
   /** `id` need not be announced to `link` after all (it announced the item first). */
   remove(link: Connection, id: string): void {
     const batch = this.batches.get(link);
-    const at = batch ? batch.ids.indexOf(id) : -1;
-    if (at < 0) return;
-    batch!.ids.splice(at, 1);
-    if (batch!.ids.length === 0) this.drop(link);
+    if (!batch?.ids.delete(id)) return;
+    if (batch.ids.size === 0) this.drop(link);
   }
 
   /** Sends what waits for `link` now. */
@@ -51,7 +50,7 @@ export class LazyBatches {
     if (!batch) return;
     this.batches.delete(link);
     batch.timer.cancel();
-    this.send(link, batch.ids);
+    this.send(link, [...batch.ids]);
   }
 
   /** The link closed: its waiting ids are dropped. */
@@ -63,7 +62,7 @@ export class LazyBatches {
   /** Ids waiting, over all links (memory accounting). */
   get waiting(): number {
     let count = 0;
-    for (const batch of this.batches.values()) count += batch.ids.length;
+    for (const batch of this.batches.values()) count += batch.ids.size;
     return count;
   }
 
