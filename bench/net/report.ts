@@ -129,6 +129,7 @@ export function saturationTable(results: readonly SaturationResult[], p99BoundMs
       'failed at',
       'vs flood',
       'probes (items/s: ✓ or why not; bench loop busy)',
+      'eager links per node at the end',
       'search s',
     ],
     results.map((r) => {
@@ -146,6 +147,7 @@ export function saturationTable(results: readonly SaturationResult[], p99BoundMs
               `${p.rate.toFixed(0)}: ${p.passed ? '✓' : p.failure} (bench ${(p.benchBusy * 100).toFixed(0)} %${p.pulledIds > 0 ? `, ${p.pulledIds} ids pulled` : ''})`,
           )
           .join('; '),
+        r.eagerLinks === null ? '–' : r.eagerLinks.join(' '),
         r.seconds.toFixed(0),
       ];
     }),

@@ -28,6 +28,11 @@ export interface SaturationResult {
   /** The lowest rate that failed, or null when none did (the search hit its maximum rate). */
   readonly failedAt: number | null;
   readonly seconds: number;
+  /**
+   * Each node's eager links when the search ended (tree mode, §4.8 item 1; null in flood
+   * mode, where every link pushes): shows how evenly the tree spreads the forwarding.
+   */
+  readonly eagerLinks: readonly number[] | null;
 }
 
 type Progress = (line: string) => void;
@@ -126,13 +131,24 @@ async function searchEverySize(
           lane.spent += (performance.now() - started) / 1000;
         }
       }
-      for (const { variant, name, search, probes, spent } of lanes) {
+      for (const { variant, name, search, probes, spent, network } of lanes) {
         if (spent >= budgetSeconds) progress(`${name}: the search's budget of ${budgetSeconds} s is spent`);
         const { low, high } = search;
         progress(
           `${name}: sustained ${low === null ? 'no rate' : `${low.toFixed(0)} items/s`}${high === null ? '' : `, failed at ${high.toFixed(0)}`} (probes took ${spent.toFixed(0)} s)`,
         );
-        results.push({ variant, payloadBytes, uplinkMbit, probes, sustained: low, failedAt: high, seconds: spent });
+        const eagerLinks =
+          variant === 'tree' ? (await network.cluster.counters()).map((counters) => counters.eagerLinks ?? 0) : null;
+        results.push({
+          variant,
+          payloadBytes,
+          uplinkMbit,
+          probes,
+          sustained: low,
+          failedAt: high,
+          seconds: spent,
+          eagerLinks,
+        });
       }
     } finally {
       for (const lane of lanes) {
