@@ -1,7 +1,7 @@
 // Protocol facts live in generated/ only: the hand-written sources neither
 // spell a message type number nor read or write a frame header by hand. Each finding names
 // file:line and what to use instead. A number of the Gossip range that is no message type (a
-// duration, a status) is fine in a call like sleep(), bound to a name with a unit (`…_MS`,
+// duration, a status) is fine in a call like sleep(), bound to a name with a unit (`…_MS`, `…_ITEMS`,
 // `…Bytes`), or on a line ending in `// not a message type: <what it is>`. Wire bytes on
 // purpose (test/vectors, the codec tests) are not scanned; generator/ and generated/ are where
 // the facts belong.
@@ -29,7 +29,7 @@ const NOT_A_TYPE = '// not a message type';
 /** Calls whose numeric arguments are durations, statuses or sizes, never message types. */
 const NUMERIC_CALLS = /^(sleep|setTimeout|setInterval|delay|writeHead)$/;
 /** Names (variable, property, parameter) whose values are durations or sizes. */
-const UNIT_NAMES = /(Ms|_MS|Bytes|_BYTES|Batch|BATCH|Timeout|TIMEOUT)$/;
+const UNIT_NAMES = /(Ms|_MS|Bytes|_BYTES|Batch|BATCH|Timeout|TIMEOUT|Items|_ITEMS)$/;
 
 const HEADER_READS = new Map([
   ['getUint16', 0],
@@ -173,6 +173,7 @@ describe('protocol facts only in generated/', () => {
     assert.equal(count('if (frame.type === 503) handle();'), 1);
     assert.equal(count('const types = new Set([506, 507, 508]);'), 3);
     assert.equal(count('const GRACEFUL_CLOSE_MS = 503;'), 0);
+    assert.equal(count('const WARM_UP_ITEMS = 500;'), 0);
     assert.equal(count('await sleep(503);'), 0);
     assert.equal(count(`const x = 503; ${NOT_A_TYPE}: a port offset`), 0);
     assert.equal(count('const type = (frame[2]! << 8) | frame[3]!;'), 1);
