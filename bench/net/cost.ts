@@ -13,7 +13,8 @@ import { totals, type NodeCounters } from './cluster.js';
 import { disseminationUnsupported, PAYLOAD_TYPE, type Dissemination } from './dissemination.js';
 import { formNetwork, type FormedNetwork } from './form-network.js';
 import type { BenchOptions } from './options.js';
-import { ascending, mean, percentile } from './stats.js';
+import { ascending, percentile } from './stats.js';
+import { daemonCosts } from './summary.js';
 
 export interface CostRow {
   readonly variant: Dissemination;
@@ -158,34 +159,29 @@ type CounterFields =
   | 'drops'
   | 'eagerLinks';
 
-/** What the daemons' counters say about the run between two scrapes (same nodes, same order). */
+/**
+ * What the daemons' counters say about the run between two scrapes (same nodes, same order):
+ * the comparison's costs (summary.ts) plus each node's CPU, every P2P frame and the eager links.
+ */
 function countersDelta(
   before: readonly NodeCounters[],
   after: readonly NodeCounters[],
   items: number,
 ): Pick<CostRow, CounterFields> {
-  const [start, end] = [totals(before), totals(after)];
-  const nodes = after.length;
-  const received = end.received - start.received;
-  const duplicates = end.duplicates - start.duplicates;
-  let [frames, controlFrames] = [0, 0];
-  for (const [type, entry] of Object.entries(end.p2pFrames)) {
-    const count = entry.frames - (start.p2pFrames[Number(type)]?.frames ?? 0);
-    frames += count;
-    if (Number(type) !== PAYLOAD_TYPE) controlFrames += count;
-  }
+  const costs = daemonCosts(after.length, items, before, after, 0);
+  const payload = (counters: readonly NodeCounters[]): number => totals(counters).p2pFrames[PAYLOAD_TYPE]?.frames ?? 0;
   const eager = after.map((c) => c.eagerLinks);
   return {
-    linksPerNode: mean(after.map((c) => c.activeLinks)),
-    copiesPerNodeItem: (received + duplicates) / (nodes * items),
-    duplicatesPerNodeItem: duplicates / (nodes * items),
-    daemonCpuMsPerItem: ((end.cpuSeconds - start.cpuSeconds) * 1000) / items,
+    linksPerNode: costs.links.mean,
+    copiesPerNodeItem: costs.copiesPerNodeItem,
+    duplicatesPerNodeItem: costs.duplicatesPerNodeItem,
+    daemonCpuMsPerItem: costs.networkCpuMsPerItem,
     daemonCpuMsPerItemByNode: after.map(
       (c, i) => (((c.cpuSeconds ?? 0) - (before[i]?.cpuSeconds ?? 0)) * 1000) / items,
     ),
-    p2pFramesPerItem: frames / items,
-    controlFramesPerItem: controlFrames / items,
-    drops: end.framesDropped - start.framesDropped + (end.itemsDropped - start.itemsDropped),
+    p2pFramesPerItem: costs.controlFramesPerItem + (payload(after) - payload(before)) / items,
+    controlFramesPerItem: costs.controlFramesPerItem,
+    drops: costs.framesDropped + costs.itemsDropped,
     eagerLinks: eager.every((e): e is number => e !== null) ? eager : null,
   };
 }
